@@ -39,8 +39,8 @@ enum {
 };
 
 /* Codes: class in the top 3 bits, detail in the low 5 (c.dd). */
-#define BW_COAP_CODE(c, dd) ((uint8_t)(((c) << 5) | (dd)))
-#define BW_COAP_CODE_CLASS(code) ((uint8_t)((code) >> 5))
+#define BW_COAP_CODE(c, dd)       ((uint8_t)(((c) << 5) | (dd)))
+#define BW_COAP_CODE_CLASS(code)  ((uint8_t)((code) >> 5))
 #define BW_COAP_CODE_DETAIL(code) ((uint8_t)((code)&0x1f))
 
 enum {
@@ -116,14 +116,15 @@ enum {
 };
 
 /* Fixed header is 4 bytes; the token at most 8 (section 3). */
-#define BW_COAP_HEADER_LEN 4
+#define BW_COAP_HEADER_LEN    4
 #define BW_COAP_MAX_TOKEN_LEN 8
 
 /*
  * Largest option value this codec accepts.  The wire format allows up to
  * 65804 bytes; no option defined for CoAP or LwM2M exceeds 1034
  * (Proxy-Uri), so anything longer is treated as malformed rather than
- * letting a peer make us walk a huge, meaningless value.
+ * letting a peer make us walk a huge, meaningless value.  The parser answers
+ * BW_EOVERFLOW for a longer option; the writer refuses one with BW_EINVAL.
  */
 #define BW_COAP_MAX_OPTION_LEN 1034
 
@@ -136,10 +137,10 @@ enum {
  * and tests can inspect them; callers SHOULD use the accessors.
  */
 typedef struct {
-    uint8_t type;       /* BW_COAP_CON .. BW_COAP_RST */
-    uint8_t code;       /* BW_COAP_CODE(c, dd) */
-    uint16_t mid;       /* message ID, host order */
-    uint8_t token_len;  /* 0..8 */
+    uint8_t type;      /* BW_COAP_CON .. BW_COAP_RST */
+    uint8_t code;      /* BW_COAP_CODE(c, dd) */
+    uint16_t mid;      /* message ID, host order */
+    uint8_t token_len; /* 0..8 */
     uint8_t token[BW_COAP_MAX_TOKEN_LEN];
     const uint8_t *options; /* first option byte, or NULL when none */
     size_t options_len;     /* bytes of options, excluding payload marker */
@@ -173,10 +174,22 @@ typedef struct {
  *
  * It does not judge whether options are known: see bw_coap_check_critical().
  *
+ * Checks run in this order, so one datagram has one answer: header shorter
+ * than 4 bytes (BW_ETRUNC); version not 1 (BW_EVERSION); TKL 9..15
+ * (BW_ETOKEN); an Empty message with a token or any byte after the message
+ * ID (BW_EMALFORMED); token cut short (BW_ETRUNC); then each option in
+ * turn: a reserved nibble 15 in delta or length (BW_EOPTION), extended
+ * delta bytes missing (BW_ETRUNC), number past 65535 (BW_EOVERFLOW),
+ * extended length bytes missing (BW_ETRUNC), length above
+ * BW_COAP_MAX_OPTION_LEN (BW_EOVERFLOW, even when the value is also cut
+ * short), value cut short (BW_ETRUNC); more than 65535 options
+ * (BW_EOVERFLOW); a payload marker as the last byte (BW_EPAYLOAD).
+ *
  * msg:  OUT, zeroed on failure.
  * buf:  the datagram; MUST stay valid while msg is used.
  * Returns 0, or BW_ETRUNC, BW_EVERSION, BW_ETOKEN, BW_EOPTION,
- * BW_EOVERFLOW, BW_EPAYLOAD, BW_EMALFORMED, BW_EINVAL.
+ * BW_EOVERFLOW, BW_EPAYLOAD, BW_EMALFORMED, or BW_EINVAL (msg NULL, or buf
+ * NULL with len > 0).
  */
 int bw_coap_parse(bw_coap_msg_t *msg, const uint8_t *buf, size_t len);
 
@@ -185,25 +198,29 @@ void bw_coap_opt_iter_init(bw_coap_opt_iter_t *it, const bw_coap_msg_t *msg);
 
 /*
  * Next option, or 0 when done.  Returns 1 and fills opt when there is one.
- * Only valid on a message that bw_coap_parse() accepted.
+ * Only meaningful on a message that bw_coap_parse() accepted; on any other
+ * view it stops (returns 0) at the first byte it cannot decode and never
+ * reads outside options .. options + options_len.
  */
 int bw_coap_opt_next(bw_coap_opt_iter_t *it, bw_coap_opt_t *opt);
 
 /*
- * First option with this number.  Returns 0 and fills opt, or BW_ENOTFOUND.
+ * First option with this number.  Returns 0 and fills opt, or BW_ENOTFOUND
+ * (opt zeroed), or BW_EINVAL when msg or opt is NULL.
  */
 int bw_coap_opt_find(const bw_coap_msg_t *msg, uint16_t number,
                      bw_coap_opt_t *opt);
 
 /*
  * Decode a uint option value (0..4 bytes, big endian, leading zeros
- * allowed on receive).  Returns 0, or BW_EOVERFLOW if longer than 4 bytes.
+ * allowed on receive).  Returns 0, or BW_EOVERFLOW if longer than 4 bytes,
+ * or BW_EINVAL for NULL arguments.  *value is 0 on failure.
  */
 int bw_coap_opt_uint(const bw_coap_opt_t *opt, uint32_t *value);
 
 /*
- * Find option `number` and decode it as a uint.  Returns 0, BW_ENOTFOUND
- * or BW_EOVERFLOW.
+ * Find option `number` and decode it as a uint.  Returns 0, BW_ENOTFOUND,
+ * BW_EOVERFLOW or BW_EINVAL.  *value is 0 on failure.
  */
 int bw_coap_msg_uint(const bw_coap_msg_t *msg, uint16_t number,
                      uint32_t *value);
@@ -211,7 +228,9 @@ int bw_coap_msg_uint(const bw_coap_msg_t *msg, uint16_t number,
 /*
  * Reject messages carrying a critical option the caller does not know
  * (RFC 7252 section 5.4.1).  known is a list of option numbers the caller
- * handles.  Returns 0, or BW_ECRITICAL with *bad set to the first offender.
+ * handles.  Returns 0, or BW_ECRITICAL with *bad set to the first offender
+ * (bad may be NULL; it is 0 when there is none), or BW_EINVAL when msg is
+ * NULL or known is NULL with known_count > 0.
  */
 int bw_coap_check_critical(const bw_coap_msg_t *msg, const uint16_t *known,
                            size_t known_count, uint16_t *bad);
@@ -231,6 +250,14 @@ int bw_coap_check_critical(const bw_coap_msg_t *msg, const uint16_t *known,
  *   bw_coap_writer_add_uint(&w, BW_COAP_OPT_CONTENT_FORMAT, 11542);
  *   bw_coap_writer_payload(&w, body, body_len);
  *   int err = bw_coap_writer_finish(&w, &len);
+ *
+ * Errors: BW_ENOSPC when the next piece does not fit (nothing of it is
+ * written; the builder never writes at or past cap); BW_EORDER for an
+ * option number lower than the previous one or any option after payload;
+ * BW_EINVAL for a token longer than 8 bytes, a type above 3, a NULL buffer
+ * or value with a non-zero length, an option value longer than
+ * BW_COAP_MAX_OPTION_LEN, or a token, option or payload on an Empty
+ * message (code 0.00), which must be the bare header (section 4.1).
  */
 typedef struct {
     uint8_t *buf;
@@ -258,10 +285,12 @@ void bw_coap_writer_add_uint(bw_coap_writer_t *w, uint16_t number,
  * written once).  A zero-length call writes nothing.  After a payload, no
  * more options may be added (BW_EORDER).
  */
-void bw_coap_writer_payload(bw_coap_writer_t *w, const void *data,
-                            size_t len);
+void bw_coap_writer_payload(bw_coap_writer_t *w, const void *data, size_t len);
 
-/* Returns the sticky error, or 0 and the datagram length in *len. */
+/*
+ * Returns the sticky error, or 0 and the datagram length in *len (0 on
+ * failure).  BW_EINVAL when w or len is NULL.
+ */
 int bw_coap_writer_finish(const bw_coap_writer_t *w, size_t *len);
 
 #ifdef __cplusplus

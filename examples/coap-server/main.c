@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bulwark-coap-demo: an example CoAP server on lib/coap and POSIX UDP.
+ *
+ * It shows how an application drives the portable core: this file owns
+ * the socket, the clock and the files; lib/coap owns every byte on the
+ * wire (codec, message layer, block-wise, observe, link-format).  It is
+ * also the peer that the interop tests drive with libcoap's client.
+ *
+ * Resources:
+ *   /.well-known/core   GET, link-format (RFC 6690)
+ *   /big                GET, a file (--file) or 64 KiB of pattern, Block2
+ *   /upload             PUT with Block1 into --upload (or memory); GET back
+ *   /counter            GET and Observe (RFC 7641); ticks every --interval-ms
+ *
+ * One datagram at a time, one thread, poll() for the socket and the next
+ * timer.  Diagnostics go to stderr; nothing secret passes through here.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bulwark/coap.h"
+#include "bulwark/coap_block.h"
+#include "bulwark/coap_endpoint.h"
+#include "bulwark/coap_link.h"
+#include "demo.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+uint64_t demo_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void demo_log(demo_t *d, const char *fmt, ...)
+{
+    if (d->quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "[%8.3f] ", (double)(demo_now_ms() - d->t0) / 1000.0);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void demo_transmit(demo_t *d, const bw_coap_peer_t *peer, const uint8_t *buf,
+                   size_t len)
+{
+    if (sendto(d->fd, buf, len, 0, (const struct sockaddr *)peer->addr,
+               (socklen_t)peer->len) < 0)
+        demo_log(d, "sendto: %s", strerror(errno));
+}
+
+/* Peer identity: the socket address bytes, unused parts zeroed. */
+static void peer_from(bw_coap_peer_t *p, const struct sockaddr_storage *ss,
+                      socklen_t len)
+{
+    memset(p, 0, sizeof *p);
+    if (len > sizeof p->addr)
+        len = sizeof p->addr;
+    memcpy(p->addr, ss, len);
+    p->len = (uint8_t)len;
+}
+
+static int open_socket(demo_t *d, const char *bind_addr, const char *port)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_DGRAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res;
+    int rc = getaddrinfo(bind_addr, port, &hints, &res);
+    if (rc != 0) {
+        fprintf(stderr, "bulwark-coap-demo: %s port %s: %s\n", bind_addr,
+                port, gai_strerror(rc));
+        return -1;
+    }
+    int fd = socket(res->ai_family, SOCK_DGRAM, 0);
+    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
+        fprintf(stderr, "bulwark-coap-demo: bind %s:%s: %s\n", bind_addr, port,
+                strerror(errno));
+        freeaddrinfo(res);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    freeaddrinfo(res);
+    d->fd = fd;
+    return 0;
+}
+
+static int bound_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    char port[16];
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
+        getnameinfo((struct sockaddr *)&ss, len, NULL, 0, port, sizeof port,
+                    NI_NUMERICSERV) != 0)
+        return -1;
+    return atoi(port);
+}
+
+static void handle_datagram(demo_t *d, const bw_coap_peer_t *peer,
+                            const uint8_t *buf, size_t len)
+{
+    bw_coap_endpoint_event_t ev;
+    uint64_t now = demo_now_ms();
+    if (bw_coap_endpoint_input(&d->ep, now, peer->addr, peer->len, buf, len,
+                               &ev) != 0)
+        return;
+    if (ev.tx_len > 0)
+        demo_transmit(d, &ev.peer, ev.tx, ev.tx_len);
+    switch (ev.kind) {
+    case BW_COAP_ENDPOINT_EV_REQUEST:
+        demo_handle_request(d, &ev, now);
+        break;
+    case BW_COAP_ENDPOINT_EV_REJECTED:
+        demo_log(d, "rejected datagram of %zu bytes: %s", len,
+                 bw_strerror(ev.err));
+        demo_observe_reset(d, peer, buf, len);
+        break;
+    case BW_COAP_ENDPOINT_EV_FAILED:
+        demo_log(d, "message %u failed: %s", ev.mid, bw_strerror(ev.err));
+        demo_observe_failed(d, &ev);
+        break;
+    default:
+        break;
+    }
+}
+
+static void run_timers(demo_t *d)
+{
+    bw_coap_endpoint_event_t ev;
+    uint64_t now = demo_now_ms();
+    while (bw_coap_endpoint_poll(&d->ep, now, &ev) == 1) {
+        if (ev.tx_len > 0)
+            demo_transmit(d, &ev.peer, ev.tx, ev.tx_len);
+        if (ev.kind == BW_COAP_ENDPOINT_EV_FAILED) {
+            demo_log(d, "message %u failed: %s", ev.mid, bw_strerror(ev.err));
+            demo_observe_failed(d, &ev);
+        }
+    }
+    if (now >= d->next_tick) {
+        d->counter++;
+        d->next_tick = now + d->interval_ms;
+        demo_observe_notify(d, now);
+    }
+}
+
+static int serve(demo_t *d)
+{
+    uint8_t buf[DEMO_MAX_DATAGRAM + 1];
+    while (!stop_requested) {
+        uint64_t now = demo_now_ms();
+        uint64_t due = bw_coap_endpoint_next_timeout(&d->ep);
+        if (d->next_tick < due)
+            due = d->next_tick;
+        int wait = due <= now ? 0 : (int)(due - now > 60000 ? 60000 : due - now);
+        struct pollfd pfd = {.fd = d->fd, .events = POLLIN};
+        int n = poll(&pfd, 1, wait);
+        if (n < 0 && errno != EINTR) {
+            perror("poll");
+            return 1;
+        }
+        if (n > 0 && (pfd.revents & POLLIN)) {
+            struct sockaddr_storage ss;
+            socklen_t slen = sizeof ss;
+            memset(&ss, 0, sizeof ss);
+            ssize_t got = recvfrom(d->fd, buf, sizeof buf, 0,
+                                   (struct sockaddr *)&ss, &slen);
+            if (got > (ssize_t)DEMO_MAX_DATAGRAM) {
+                demo_log(d, "dropped a datagram longer than %d bytes",
+                         DEMO_MAX_DATAGRAM);
+            } else if (got >= 0) {
+                bw_coap_peer_t peer;
+                peer_from(&peer, &ss, slen);
+                handle_datagram(d, &peer, buf, (size_t)got);
+            }
+        }
+        run_timers(d);
+    }
+    return 0;
+}
+
+static void usage(FILE *to)
+{
+    fputs(
+        "usage: bulwark-coap-demo [options]\n"
+        "\n"
+        "An example CoAP server built on Bulwark's lib/coap, for demos and\n"
+        "interop tests.  Serves /.well-known/core, /big (Block2), /upload\n"
+        "(Block1 PUT, GET back) and /counter (Observe).\n"
+        "\n"
+        "  -b, --bind ADDR        address to listen on (default 127.0.0.1)\n"
+        "  -p, --port PORT        UDP port; 0 picks a free one (default 5683)\n"
+        "  -f, --file PATH        serve this file as /big (default: 64 KiB\n"
+        "                         of a fixed pattern)\n"
+        "  -u, --upload PATH      write bodies PUT to /upload into this file\n"
+        "                         (default: keep them in memory)\n"
+        "  -i, --interval-ms N    /counter tick period (default 1000)\n"
+        "  -r, --ready-file PATH  write the bound port here once listening\n"
+        "  -q, --quiet            no log on stderr\n"
+        "  -h, --help             this text\n",
+        to);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"bind", required_argument, NULL, 'b'},
+        {"port", required_argument, NULL, 'p'},
+        {"file", required_argument, NULL, 'f'},
+        {"upload", required_argument, NULL, 'u'},
+        {"interval-ms", required_argument, NULL, 'i'},
+        {"ready-file", required_argument, NULL, 'r'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    static demo_t d;
+    const char *bind_addr = "127.0.0.1", *port = "5683", *file = NULL;
+    const char *ready = NULL;
+    int c;
+
+    d.interval_ms = 1000;
+    while ((c = getopt_long(argc, argv, "b:p:f:u:i:r:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b': bind_addr = optarg; break;
+        case 'p': port = optarg; break;
+        case 'f': file = optarg; break;
+        case 'u': d.upload_path = optarg; break;
+        case 'r': ready = optarg; break;
+        case 'q': d.quiet = 1; break;
+        case 'i': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end != '\0' || v < 10 || v > 3600000) {
+                fprintf(stderr, "bulwark-coap-demo: --interval-ms wants 10..3600000, got '%s'\n", optarg);
+                return 2;
+            }
+            d.interval_ms = (uint64_t)v;
+            break;
+        }
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "bulwark-coap-demo: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+
+    d.t0 = demo_now_ms();
+    if (demo_resources_init(&d, file) != 0)
+        return 1;
+    demo_observe_init(&d);
+    if (open_socket(&d, bind_addr, port) != 0)
+        return 1;
+
+    uint64_t seed = d.t0 ^ ((uint64_t)getpid() << 32);
+    FILE *ur = fopen("/dev/urandom", "rb");
+    if (ur != NULL) {
+        if (fread(&seed, sizeof seed, 1, ur) != 1)
+            seed ^= (uint64_t)time(NULL);
+        fclose(ur);
+    }
+    int err = bw_coap_endpoint_init(&d.ep, NULL, seed, d.arena, sizeof d.arena,
+                                    DEMO_MAX_DATAGRAM);
+    if (err != 0) {
+        fprintf(stderr, "bulwark-coap-demo: endpoint: %s\n", bw_strerror(err));
+        return 1;
+    }
+
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    int bound = bound_port(d.fd);
+    demo_log(&d, "listening on %s:%d", bind_addr, bound);
+    if (ready != NULL) {
+        /* Write then rename, so a reader never sees a half-written port. */
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s.tmp", ready);
+        FILE *f = fopen(tmp, "w");
+        if (f == NULL || fprintf(f, "%d\n", bound) < 0 || fclose(f) != 0 ||
+            rename(tmp, ready) != 0) {
+            fprintf(stderr, "bulwark-coap-demo: %s: %s\n", ready, strerror(errno));
+            return 1;
+        }
+    }
+    d.next_tick = demo_now_ms() + d.interval_ms;
+    int rc = serve(&d);
+    demo_log(&d, "stopping");
+    demo_resources_free(&d);
+    close(d.fd);
+    return rc;
+}
