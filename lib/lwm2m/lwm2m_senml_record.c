@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * SenML record semantics shared by the JSON and CBOR readers and writers:
+ * the field table (RFC 8428 sections 4 and 6), resolution of base fields,
+ * the LwM2M adapter that turns names into paths and numbers into typed
+ * values, and the writers' choice of bn and n.  The wire syntax lives in
+ * lwm2m_senml_{json,cbor}_{read,write}.c.
+ */
+#include "lwm2m_senml_int.h"
+
+#include <string.h>
+
+/* Field names and CBOR labels, indexed by BW_SENML_F_*. */
+static const struct {
+    const char *name;
+    int8_t label;
+    bool has_label;
+} fields[BW_SENML_F_COUNT] = {
+    [BW_SENML_F_BN] = {"bn", -2, true}, [BW_SENML_F_BT] = {"bt", -3, true},
+    [BW_SENML_F_BU] = {"bu", -4, true}, [BW_SENML_F_BV] = {"bv", -5, true},
+    [BW_SENML_F_BS] = {"bs", -6, true}, [BW_SENML_F_BVER] = {"bver", -1, true},
+    [BW_SENML_F_N] = {"n", 0, true},    [BW_SENML_F_U] = {"u", 1, true},
+    [BW_SENML_F_V] = {"v", 2, true},    [BW_SENML_F_VS] = {"vs", 3, true},
+    [BW_SENML_F_VB] = {"vb", 4, true},  [BW_SENML_F_S] = {"s", 5, true},
+    [BW_SENML_F_T] = {"t", 6, true},    [BW_SENML_F_UT] = {"ut", 7, true},
+    [BW_SENML_F_VD] = {"vd", 8, true},  [BW_SENML_F_VLO] = {"vlo", 0, false},
+};
+
+int bw_lwm2m__senml_key_text(const char *key, size_t len)
+{
+    for (int f = 0; f < BW_SENML_F_COUNT; f++) {
+        if (strlen(fields[f].name) == len &&
+            memcmp(fields[f].name, key, len) == 0)
+            return f;
+    }
+    if (len > 0 && key[len - 1] == '_')
+        return BW_SENML_KEY_MUST_UNDERSTAND;
+    return BW_SENML_KEY_IGNORE;
+}
+
+int bw_lwm2m__senml_key_label(int64_t label)
+{
+    for (int f = 0; f < BW_SENML_F_COUNT; f++) {
+        if (fields[f].has_label && fields[f].label == label)
+            return f;
+    }
+    return BW_SENML_KEY_IGNORE;
+}
+
+static bool is_value_field(int f)
+{
+    return f == BW_SENML_F_V || f == BW_SENML_F_VS || f == BW_SENML_F_VB ||
+           f == BW_SENML_F_VD || f == BW_SENML_F_VLO;
+}
+
+void bw_lwm2m__senml_fields_init(bw_lwm2m__senml_fields_t *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->value_field = -1;
+}
+
+int bw_lwm2m__senml_mark(bw_lwm2m__senml_fields_t *f, int field)
+{
+    if (f->seen & (1u << field))
+        return BW_EDUPKEY;
+    if (is_value_field(field)) {
+        if (f->value_field >= 0)
+            return BW_EMALFORMED;
+        f->value_field = field;
+    }
+    f->seen |= 1u << field;
+    return 0;
+}
+
+int bw_lwm2m__senml_set_name(const bw_lwm2m__senml_pack_t *pack, char *dst,
+                             size_t *dst_len, const char *src, size_t len)
+{
+    if (len > BW_LWM2M_SENML_NAME_MAX)
+        return pack->name_err;
+    if (len)
+        memcpy(dst, src, len);
+    *dst_len = len;
+    return 0;
+}
+
+int bw_lwm2m__senml_check_version(uint64_t v)
+{
+    return v > BW_LWM2M_SENML_VERSION ? BW_EVERSION : 0;
+}
+
+int bw_lwm2m__senml_objlnk(const char *s, size_t len, bw_lwm2m_value_t *v)
+{
+    bw_lwm2m_objlnk_t lnk;
+    int err = bw_lwm2m_text_parse_objlnk(s, len, &lnk);
+    if (err)
+        return err;
+    *v = bw_lwm2m_value_objlnk(lnk.oid, lnk.iid);
+    return 0;
+}
+
+/*
+ * bv + v into out: exact for integers (BW_ERANGE on overflow).  Returns 0,
+ * BW_ERANGE, or 1 for a float sum, which may have been rounded.
+ */
+static int add_base(const bw_lwm2m__senml_num_t *bv,
+                    const bw_lwm2m__senml_num_t *v, bw_lwm2m_value_t *out)
+{
+    const bw_lwm2m__senml_num_t *a = bv, *b = v;
+    if (a->type == BW_LWM2M_TYPE_FLOAT || b->type == BW_LWM2M_TYPE_FLOAT) {
+        *out = bw_lwm2m_value_float(a->d + b->d);
+        return 1; /* the sum may have been rounded */
+    }
+    if (a->type == BW_LWM2M_TYPE_INTEGER && b->type == BW_LWM2M_TYPE_INTEGER) {
+        if ((b->i > 0 && a->i > INT64_MAX - b->i) ||
+            (b->i < 0 && a->i < INT64_MIN - b->i))
+            return BW_ERANGE;
+        *out = bw_lwm2m_value_int(a->i + b->i);
+        return 0;
+    }
+    /* At least one is UNSIGNED (above INT64_MAX); let a be that one. */
+    if (a->type != BW_LWM2M_TYPE_UNSIGNED) {
+        const bw_lwm2m__senml_num_t *t = a;
+        a = b;
+        b = t;
+    }
+    uint64_t r;
+    if (b->type == BW_LWM2M_TYPE_UNSIGNED || b->i >= 0) {
+        uint64_t add =
+            b->type == BW_LWM2M_TYPE_UNSIGNED ? b->u : (uint64_t)b->i;
+        if (a->u > UINT64_MAX - add)
+            return BW_ERANGE;
+        r = a->u + add;
+    } else {
+        /* |b->i| <= 2^63 < a->u: no wrap. */
+        r = a->u - ((uint64_t)(-(b->i + 1)) + 1);
+    }
+    *out = r > (uint64_t)INT64_MAX ? bw_lwm2m_value_uint(r)
+                                   : bw_lwm2m_value_int((int64_t)r);
+    return 0;
+}
+
+static bw_lwm2m_value_t num_value(const bw_lwm2m__senml_num_t *n)
+{
+    if (n->type == BW_LWM2M_TYPE_INTEGER)
+        return bw_lwm2m_value_int(n->i);
+    if (n->type == BW_LWM2M_TYPE_UNSIGNED)
+        return bw_lwm2m_value_uint(n->u);
+    return bw_lwm2m_value_float(n->d);
+}
+
+int bw_lwm2m__senml_emit(const bw_lwm2m__senml_pack_t *pack,
+                         const bw_lwm2m__senml_fields_t *f,
+                         bw_lwm2m_senml_fn fn, void *ctx)
+{
+    char name[BW_LWM2M_SENML_NAME_MAX];
+    bw_lwm2m_senml_rec_t rec;
+    memset(&rec, 0, sizeof(rec));
+    if (pack->bn_len + f->n_len > sizeof(name))
+        return pack->name_err;
+    memcpy(name, pack->bn, pack->bn_len);
+    memcpy(name + pack->bn_len, f->n, f->n_len);
+    rec.name = name;
+    rec.name_len = pack->bn_len + f->n_len;
+    rec.has_time = pack->has_bt || f->has_t;
+    rec.time = (pack->has_bt ? pack->bt : 0) + (f->has_t ? f->t : 0);
+    if (f->value_field == BW_SENML_F_V) {
+        if (pack->has_bv) {
+            int err = add_base(&pack->bv, &f->v, &rec.value);
+            if (err < 0)
+                return err;
+            rec.rounded = err > 0;
+        } else {
+            rec.value = num_value(&f->v);
+            rec.rounded = f->v.rounded;
+        }
+    } else if (f->value_field >= 0) {
+        rec.value = f->value;
+    } else {
+        rec.value.type = BW_LWM2M_TYPE_NONE;
+    }
+    int err = fn(ctx, &rec);
+    return err > 0 ? BW_EABORTED : err;
+}
+
+/* ---- LwM2M adapter ------------------------------------------------------ */
+
+static bool is_integral(double d)
+{
+    if (d != d || d - d != 0)
+        return false; /* NaN, infinities */
+    /* Every double of magnitude 2^52 or more is an integer. */
+    if (d >= 4503599627370496.0 || d <= -4503599627370496.0)
+        return true;
+    return d == (double)(int64_t)d;
+}
+
+/* Number (INTEGER, UNSIGNED or FLOAT) as the resource's type. */
+static int type_number(bw_lwm2m_value_t *v, bw_lwm2m_type_t want, bool rounded)
+{
+    if (rounded && want != BW_LWM2M_TYPE_FLOAT)
+        return BW_ERANGE; /* not known to be that exact integer */
+    bw_lwm2m_value_t in = *v;
+    switch (want) {
+    case BW_LWM2M_TYPE_INTEGER:
+    case BW_LWM2M_TYPE_TIME: {
+        int64_t i;
+        if (in.type == BW_LWM2M_TYPE_INTEGER) {
+            i = in.v.i;
+        } else if (in.type == BW_LWM2M_TYPE_UNSIGNED) {
+            return BW_ERANGE; /* only ever above INT64_MAX here */
+        } else {
+            /* [-2^63, 2^63) holds exactly the doubles that fit. */
+            if (!is_integral(in.v.f) || in.v.f < -9223372036854775808.0 ||
+                in.v.f >= 9223372036854775808.0)
+                return BW_ERANGE;
+            i = (int64_t)in.v.f;
+        }
+        *v = want == BW_LWM2M_TYPE_TIME ? bw_lwm2m_value_time(i)
+                                        : bw_lwm2m_value_int(i);
+        return 0;
+    }
+    case BW_LWM2M_TYPE_UNSIGNED: {
+        uint64_t u;
+        if (in.type == BW_LWM2M_TYPE_INTEGER) {
+            if (in.v.i < 0)
+                return BW_ERANGE;
+            u = (uint64_t)in.v.i;
+        } else if (in.type == BW_LWM2M_TYPE_UNSIGNED) {
+            u = in.v.u;
+        } else {
+            if (!is_integral(in.v.f) || in.v.f < 0 ||
+                in.v.f >= 18446744073709551616.0)
+                return BW_ERANGE;
+            u = (uint64_t)in.v.f;
+        }
+        *v = bw_lwm2m_value_uint(u);
+        return 0;
+    }
+    case BW_LWM2M_TYPE_FLOAT:
+        if (in.type == BW_LWM2M_TYPE_INTEGER)
+            *v = bw_lwm2m_value_float((double)in.v.i);
+        else if (in.type == BW_LWM2M_TYPE_UNSIGNED)
+            *v = bw_lwm2m_value_float((double)in.v.u);
+        return 0;
+    default:
+        return BW_ETYPE;
+    }
+}
+
+int bw_lwm2m__senml_to_lwm2m(void *adapter, const bw_lwm2m_senml_rec_t *rec)
+{
+    bw_lwm2m__senml_adapter_t *ad = adapter;
+    bw_lwm2m_record_t out;
+    memset(&out, 0, sizeof(out));
+    if (rec->name_len == 0 ||
+        bw_lwm2m_path_parse(&out.path, rec->name, rec->name_len) != 0)
+        return BW_EPATH;
+    if (!bw_lwm2m_path_is_prefix(ad->base, &out.path))
+        return BW_EPATH;
+    out.value = rec->value;
+    bw_lwm2m_type_t have = rec->value.type;
+    if (have != BW_LWM2M_TYPE_NONE) {
+        if (out.path.depth < BW_LWM2M_DEPTH_RESOURCE)
+            return BW_EPATH;
+        bw_lwm2m_type_t want = ad->sink->type_of
+                                   ? ad->sink->type_of(ad->sink->ctx, &out.path)
+                                   : BW_LWM2M_TYPE_NONE;
+        bool number = have == BW_LWM2M_TYPE_INTEGER ||
+                      have == BW_LWM2M_TYPE_UNSIGNED ||
+                      have == BW_LWM2M_TYPE_FLOAT;
+        if (want == BW_LWM2M_TYPE_NONE) {
+            /* untyped: pass through */
+        } else if (number) {
+            int err = type_number(&out.value, want, rec->rounded);
+            if (err)
+                return err;
+        } else if (have == BW_LWM2M_TYPE_STRING &&
+                   want == BW_LWM2M_TYPE_CORELNK) {
+            out.value.type = BW_LWM2M_TYPE_CORELNK;
+        } else if (have != want) {
+            return BW_ETYPE;
+        }
+    }
+    return ad->sink->record(ad->sink->ctx, &out);
+}
+
+int bw_lwm2m__senml_decode_check(const uint8_t *payload, size_t len,
+                                 const bw_lwm2m_path_t *base,
+                                 const bw_lwm2m_sink_t *sink)
+{
+    if ((!payload && len) || !base || !sink || !sink->record)
+        return BW_EINVAL;
+    if (bw_lwm2m_path_check(base) != 0)
+        return BW_EPATH;
+    return 0;
+}
+
+/* ---- writers' names ----------------------------------------------------- */
+
+int bw_lwm2m__senml_names(const bw_lwm2m_path_t *base,
+                          const bw_lwm2m_record_t *rec, const char *cur,
+                          size_t cur_len, bool has_cur, bool *emit_bn,
+                          char bn[BW_LWM2M_PATH_STR_MAX + 1], size_t *bn_len,
+                          char n[BW_LWM2M_PATH_STR_MAX], size_t *n_len)
+{
+    const bw_lwm2m_path_t *path = &rec->path;
+    char full[BW_LWM2M_PATH_STR_MAX];
+    size_t full_len, plen;
+    *emit_bn = false;
+    *bn_len = 0;
+    *n_len = 0;
+    if (bw_lwm2m_path_check(path) != 0 || !bw_lwm2m_path_is_prefix(base, path))
+        return BW_EPATH;
+    if (rec->value.type != BW_LWM2M_TYPE_NONE &&
+        path->depth < BW_LWM2M_DEPTH_RESOURCE)
+        return BW_EPATH;
+    if (bw_lwm2m_path_format(path, full, sizeof(full), &full_len) != 0)
+        return BW_EPATH;
+    if (base->depth == 0) {
+        memcpy(n, full, full_len);
+        *n_len = full_len;
+        return 0;
+    }
+    /* The prefix: the base itself, or the record's object instance. */
+    bw_lwm2m_path_t p = *path;
+    uint8_t keep = base->depth >= BW_LWM2M_DEPTH_RESOURCE
+                       ? base->depth
+                       : (path->depth < 2 ? path->depth : 2);
+    while (p.depth > keep)
+        bw_lwm2m_path_pop(&p);
+    if (bw_lwm2m_path_format(&p, bn, BW_LWM2M_PATH_STR_MAX, &plen) != 0)
+        return BW_EPATH;
+    if (path->depth > p.depth) {
+        bn[plen++] = '/';
+        *n_len = full_len - plen;
+        memcpy(n, full + plen, *n_len);
+    }
+    *bn_len = plen;
+    *emit_bn = !has_cur || cur_len != plen || memcmp(cur, bn, plen) != 0;
+    return 0;
+}

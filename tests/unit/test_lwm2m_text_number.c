@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* text/plain numbers, booleans and object links: strict syntax, exact
+ * ranges, and formatting that reads back to the same value. */
+#include "testutil.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "bulwark/lwm2m.h"
+
+static int pint(const char *s, int64_t *v)
+{
+    return bw_lwm2m_text_parse_int(s, strlen(s), v);
+}
+
+static int puint(const char *s, uint64_t *v)
+{
+    return bw_lwm2m_text_parse_uint(s, strlen(s), v);
+}
+
+static int pflt(const char *s, double *v)
+{
+    return bw_lwm2m_text_parse_float(s, strlen(s), v);
+}
+
+/* Signed integers at their edges and one past them. */
+static void test_int_edges(void **state)
+{
+    (void)state;
+    int64_t v = 0;
+    assert_int_equal(pint("0", &v), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(pint("9223372036854775807", &v), 0);
+    assert_true(v == INT64_MAX);
+    assert_int_equal(pint("-9223372036854775808", &v), 0);
+    assert_true(v == INT64_MIN);
+    assert_int_equal(pint("-1", &v), 0);
+    assert_int_equal(v, -1);
+
+    v = 42;
+    bw_assert_err(pint("9223372036854775808", &v), BW_ERANGE);
+    bw_assert_err(pint("-9223372036854775809", &v), BW_ERANGE);
+    bw_assert_err(pint("99999999999999999999999", &v), BW_ERANGE);
+    assert_int_equal(v, 42); /* unchanged on failure */
+}
+
+/* One spelling per number: no '+', spaces, leading zeros or "-0";
+ * syntax errors win over range errors. */
+static void test_int_syntax(void **state)
+{
+    (void)state;
+    static const char *bad[] = {
+        "",   "-",   "+1",  " 1",   "1 ", "01",  "-01",
+        "-0", "1.0", "1e3", "0x10", "1-", "--1", "9223372036854775808x"};
+    int64_t v = 7;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        bw_assert_err(pint(bad[i], &v), BW_EMALFORMED);
+    assert_int_equal(v, 7);
+    /* NUL inside the counted length is a bad character, not an end. */
+    bw_assert_err(bw_lwm2m_text_parse_int("1\0", 2, &v), BW_EMALFORMED);
+}
+
+/* Unsigned: full 64-bit range, no sign at all. */
+static void test_uint_edges(void **state)
+{
+    (void)state;
+    uint64_t v = 0;
+    assert_int_equal(puint("18446744073709551615", &v), 0);
+    assert_true(v == UINT64_MAX);
+    assert_int_equal(puint("0", &v), 0);
+    assert_true(v == 0);
+    bw_assert_err(puint("18446744073709551616", &v), BW_ERANGE);
+    bw_assert_err(puint("-1", &v), BW_EMALFORMED);
+    bw_assert_err(puint("+1", &v), BW_EMALFORMED);
+    bw_assert_err(puint("00", &v), BW_EMALFORMED);
+}
+
+/* Floats in the JSON number form give the nearest double. */
+static void test_float_valid(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        double v;
+    } cases[] = {
+        {"0", 0.0},
+        {"1", 1.0},
+        {"-12.34", -12.34},
+        {"0.1", 0.1},
+        {"1e3", 1000.0},
+        {"1E+3", 1000.0},
+        {"2.5e-3", 0.0025},
+        {"123456789012345678", 123456789012345678.0},
+        {"1.7976931348623157e308", 1.7976931348623157e308},
+        {"4.9406564584124654e-324", 4.9406564584124654e-324},
+        {"0.000000000000000000001", 1e-21},
+        {"1e-400", 0.0}, /* underflow rounds to zero */
+        {"1e-99999999999999999999", 0.0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double v = -99;
+        assert_int_equal(pflt(cases[i].s, &v), 0);
+        assert_true(v == cases[i].v);
+    }
+    double z = 1;
+    assert_int_equal(pflt("-0.0", &z), 0);
+    assert_true(z == 0.0 && signbit(z));
+}
+
+/* Grammar violations are BW_EMALFORMED; overflow to infinity is
+ * BW_ERANGE; text beyond the length cap is BW_EOVERFLOW. */
+static void test_float_invalid(void **state)
+{
+    (void)state;
+    static const char *bad[] = {
+        "",    "-",   "+1",  ".5", "5.", "01.5",  "1e",    "1e+", "1.e3", "inf",
+        "nan", "NaN", "1,5", " 1", "1 ", "0x1p3", "1.5.2", "--1", "1e3.5"};
+    double v = 3.0;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        bw_assert_err(pflt(bad[i], &v), BW_EMALFORMED);
+    bw_assert_err(pflt("1e309", &v), BW_ERANGE);
+    bw_assert_err(pflt("-1e99999999999", &v), BW_ERANGE);
+    assert_true(v == 3.0);
+
+    char longnum[BW_LWM2M_TEXT_FLOAT_MAX + 2];
+    memset(longnum, '1', sizeof longnum - 1);
+    longnum[sizeof longnum - 1] = '\0';
+    bw_assert_err(pflt(longnum, &v), BW_EOVERFLOW);
+    longnum[BW_LWM2M_TEXT_FLOAT_MAX] = '\0'; /* exactly at the cap */
+    assert_int_equal(pflt(longnum, &v), 0);
+    assert_true(v > 1.1e63 && v < 1.2e63);
+}
+
+/* Booleans are exactly "0" or "1"; another digit is out of range. */
+static void test_bool(void **state)
+{
+    (void)state;
+    bool b = false;
+    assert_int_equal(bw_lwm2m_text_parse_bool("1", 1, &b), 0);
+    assert_true(b);
+    assert_int_equal(bw_lwm2m_text_parse_bool("0", 1, &b), 0);
+    assert_false(b);
+    bw_assert_err(bw_lwm2m_text_parse_bool("2", 1, &b), BW_ERANGE);
+    bw_assert_err(bw_lwm2m_text_parse_bool("true", 4, &b), BW_EMALFORMED);
+    bw_assert_err(bw_lwm2m_text_parse_bool("01", 2, &b), BW_EMALFORMED);
+    bw_assert_err(bw_lwm2m_text_parse_bool("", 0, &b), BW_EMALFORMED);
+}
+
+/* Object links "oid:iid", each 0..65535 (65535:65535 is the null link). */
+static void test_objlnk(void **state)
+{
+    (void)state;
+    bw_lwm2m_objlnk_t l = {1, 1};
+    assert_int_equal(bw_lwm2m_text_parse_objlnk("3:0", 3, &l), 0);
+    assert_int_equal(l.oid, 3);
+    assert_int_equal(l.iid, 0);
+    assert_int_equal(bw_lwm2m_text_parse_objlnk("65535:65535", 11, &l), 0);
+    assert_int_equal(l.oid, 65535);
+    assert_int_equal(l.iid, 65535);
+    bw_assert_err(bw_lwm2m_text_parse_objlnk("65536:0", 7, &l), BW_ERANGE);
+    static const char *bad[] = {"3",    "3:",   ":0",   "3:0:1", "03:0",
+                                "3:00", "3 :0", "-3:0", "",      "3:65536x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        bw_assert_err(bw_lwm2m_text_parse_objlnk(bad[i], strlen(bad[i]), &l),
+                      BW_EMALFORMED);
+}
+
+static void expect_text(bw_lwm2m_value_t v, const char *want)
+{
+    char buf[64];
+    size_t n = 99;
+    assert_int_equal(bw_lwm2m_text_format(&v, buf, sizeof buf, &n), 0);
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(buf, want, n);
+}
+
+/* Formatting writes the canonical form for every type. */
+static void test_format(void **state)
+{
+    (void)state;
+    expect_text(bw_lwm2m_value_int(INT64_MIN), "-9223372036854775808");
+    expect_text(bw_lwm2m_value_int(INT64_MAX), "9223372036854775807");
+    expect_text(bw_lwm2m_value_int(0), "0");
+    expect_text(bw_lwm2m_value_time(1367491215), "1367491215");
+    expect_text(bw_lwm2m_value_uint(UINT64_MAX), "18446744073709551615");
+    expect_text(bw_lwm2m_value_bool(true), "1");
+    expect_text(bw_lwm2m_value_bool(false), "0");
+    expect_text(bw_lwm2m_value_objlnk(65535, 0), "65535:0");
+    expect_text(bw_lwm2m_value_float(0.1), "0.1");
+    expect_text(bw_lwm2m_value_float(-12.34), "-12.34");
+    expect_text(bw_lwm2m_value_float(100.0), "100");
+    expect_text(bw_lwm2m_value_float(1e21), "1e+21");
+    expect_text(bw_lwm2m_value_float(1.5e-7), "1.5e-07");
+    expect_text(bw_lwm2m_value_bytes(BW_LWM2M_TYPE_STRING, "h\xc3\xa9", 3),
+                "h\xc3\xa9");
+    expect_text(bw_lwm2m_value_bytes(BW_LWM2M_TYPE_OPAQUE, "\x01\x02\x03", 3),
+                "AQID");
+}
+
+/* Formatting failures: no room, a value text cannot carry, bad UTF-8. */
+static void test_format_errors(void **state)
+{
+    (void)state;
+    char buf[8];
+    size_t n = 5;
+    bw_lwm2m_value_t v = bw_lwm2m_value_int(-12345678);
+    bw_assert_err(bw_lwm2m_text_format(&v, buf, sizeof buf, &n), BW_ENOSPC);
+    assert_int_equal(n, 0);
+    v = bw_lwm2m_value_float(INFINITY);
+    bw_assert_err(bw_lwm2m_text_format(&v, buf, sizeof buf, &n), BW_ERANGE);
+    v = bw_lwm2m_value_float(NAN);
+    bw_assert_err(bw_lwm2m_text_format(&v, buf, sizeof buf, &n), BW_ERANGE);
+    v = bw_lwm2m_value_bytes(BW_LWM2M_TYPE_STRING, "\xc0\x80", 2);
+    bw_assert_err(bw_lwm2m_text_format(&v, buf, sizeof buf, &n), BW_EUTF8);
+    v.type = BW_LWM2M_TYPE_NONE;
+    bw_assert_err(bw_lwm2m_text_format(&v, buf, sizeof buf, &n), BW_ETYPE);
+}
+
+/*
+ * Doubles of many magnitudes format to text that parses back to the
+ * identical bits, never longer than 24 characters.
+ */
+static void test_float_roundtrip(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double d;
+        memcpy(&d, &x, sizeof d);
+        if (!isfinite(d))
+            continue;
+        bw_lwm2m_value_t v = bw_lwm2m_value_float(d);
+        char buf[64];
+        size_t n;
+        assert_int_equal(bw_lwm2m_text_format(&v, buf, sizeof buf, &n), 0);
+        assert_true(n <= 24);
+        double back;
+        assert_int_equal(bw_lwm2m_text_parse_float(buf, n, &back), 0);
+        assert_memory_equal(&back, &d, sizeof d);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_int_edges),
+        cmocka_unit_test(test_int_syntax),
+        cmocka_unit_test(test_uint_edges),
+        cmocka_unit_test(test_float_valid),
+        cmocka_unit_test(test_float_invalid),
+        cmocka_unit_test(test_bool),
+        cmocka_unit_test(test_objlnk),
+        cmocka_unit_test(test_format),
+        cmocka_unit_test(test_format_errors),
+        cmocka_unit_test(test_float_roundtrip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
