@@ -260,6 +260,12 @@ static void dd_set_state(bw_coap_endpoint_dedup_t *d, uint8_t state, int line)
 
 /* ---- invariants ------------------------------------------------------- */
 
+/*
+ * Checked only through assert(), so compiled only when asserts are on;
+ * release builds keep none of this code.
+ */
+#ifndef NDEBUG
+
 static int is_zero(const void *p, size_t n)
 {
     const uint8_t *b = p;
@@ -350,6 +356,7 @@ static int ep_invariants(const bw_coap_endpoint_t *ep)
     }
     return 1;
 }
+#endif /* NDEBUG */
 
 /* ---- tables ----------------------------------------------------------- */
 
