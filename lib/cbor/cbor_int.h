@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Declarations shared by the files of lib/cbor and by nothing else: the
- * head decoder every reader path goes through, UTF-8 validation, and the
- * float conversions.  Never included from outside the module.
+ * head decoder every reader path goes through and the float conversions
+ * (UTF-8 validation is the common one in lib/bw_utf8.h).  Never included
+ * from outside the module.
  */
 #ifndef BULWARK_CBOR_INT_H
 #define BULWARK_CBOR_INT_H
@@ -12,6 +13,7 @@
 #include <stdint.h>
 
 #include "bulwark/cbor.h"
+#include "bw_utf8.h"
 
 /* Major types (the top three bits of the initial byte). */
 enum {
@@ -59,9 +61,6 @@ typedef struct {
  * Returns 0, or BW_ETRUNC, BW_EMALFORMED, BW_EUNSUPPORTED, BW_EOVERFLOW.
  */
 int bw_cbor__head(const uint8_t *p, size_t avail, bw_cbor__head_t *h);
-
-/* 0 if p[0..len) is valid UTF-8 (RFC 3629), else BW_EUTF8. */
-int bw_cbor__utf8_check(const uint8_t *p, size_t len);
 
 /* Exact conversions from IEEE 754 half and single bits to double. */
 double bw_cbor__half_to_double(uint16_t half);

@@ -204,7 +204,7 @@ int bw_cbor_read_text(bw_cbor_reader_t *r, const char **text, size_t *len)
     if (err != 0)
         return err;
     const uint8_t *p = r->buf + r->pos + h.hlen;
-    if (bw_cbor__utf8_check(p, h.body) != 0)
+    if (bw__utf8_check(p, h.body) != 0)
         return fail(r, BW_EUTF8);
     consume(r, &h);
     *text = (const char *)p;

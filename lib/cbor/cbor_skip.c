@@ -36,7 +36,7 @@ static int walk(const bw_cbor_reader_t *r, size_t *end)
         if (err != 0)
             return err;
         if (h.kind == BW_CBOR_TEXT) {
-            err = bw_cbor__utf8_check(r->buf + pos + h.hlen, h.body);
+            err = bw__utf8_check(r->buf + pos + h.hlen, h.body);
             if (err != 0)
                 return err;
         }

@@ -127,7 +127,7 @@ void bw_cbor_write_text(bw_cbor_writer_t *w, const char *text, size_t len)
 {
     if (w == NULL || !live(w))
         return;
-    if (text != NULL && bw_cbor__utf8_check((const uint8_t *)text, len) != 0) {
+    if (text != NULL && bw__utf8_check((const uint8_t *)text, len) != 0) {
         w->err = BW_EUTF8;
         return;
     }

@@ -19,12 +19,18 @@
  *   DONE         whitespace only, then END
  *
  * Number conversion (exact decimal to double and back) lives in
- * lwm2m_senml_json_num.c; this file only checks the number grammar and
- * collects the significant digits.
+ * lwm2m_number.c, shared with text/plain; this file only checks the
+ * number grammar and collects the significant digits.
  */
 #include "lwm2m_json.h"
 
 #include <string.h>
+
+#include "bw_utf8.h"
+#include "lwm2m_int.h"
+
+_Static_assert(BW_LWM2M_JSON_MAX_DIGITS <= BW_LWM2M__DEC_MAX_DIGITS,
+               "the shared conversion takes every digit kept here");
 
 enum {
     S_TOP = 0,
@@ -92,38 +98,17 @@ static int32_t hex4(const uint8_t *s, size_t avail)
 }
 
 /*
- * Length of the UTF-8 sequence at s (avail bytes), checked strictly
- * (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).
- * Returns the length and the code point in *cp, 0 when the input ends
- * inside the sequence, -1 when it is invalid.
+ * The UTF-8 sequence at s (avail bytes): its length and code point, 0 when
+ * the input ends inside it, -1 when it is invalid.  The check is the
+ * common one of lib/utf8.c.
  */
 static int utf8_seq(const uint8_t *s, size_t avail, int32_t *cp)
 {
-    uint8_t c = s[0];
-    int n;
-    int32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-        n = 2, v = c & 0x1f, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3, v = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4, v = c & 0x07, min = 0x10000;
-    } else {
+    uint32_t v = 0;
+    int n = bw__utf8_next(s, avail, &v);
+    if (n < 0)
         return -1;
-    }
-    for (int i = 1; i < n; i++) {
-        if ((size_t)i >= avail)
-            return 0;
-        if ((s[i] & 0xc0) != 0x80)
-            return -1;
-        v = (v << 6) | (s[i] & 0x3f);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return -1;
-    *cp = v;
+    *cp = (int32_t)v;
     return n;
 }
 
@@ -428,7 +413,7 @@ static int scan_number(bw_lwm2m_json_t *js, bw_lwm2m_json_tok_t *tok)
     }
     int32_t e10 = exp_val - frac_digits + (int32_t)zeros;
     double d;
-    int err = bw_lwm2m__json_dec_to_double(sig, nsig, e10, &d);
+    int err = bw_lwm2m__dec_to_double(sig, nsig, e10, &d);
     if (err)
         return fail(js, err);
     tok->d = neg ? -d : d;

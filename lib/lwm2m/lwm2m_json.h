@@ -12,7 +12,8 @@
  * unescapes them into a scratch buffer of its own.
  *
  * What it must never do: allocate, keep state outside the context, call
- * locale-dependent libc (strtod, printf), or read past the payload.
+ * locale-dependent libc (its number parsing and printing), or read past
+ * the payload.
  *
  * Everything the tokenizer returns has been validated: string bytes are
  * well-formed UTF-8, escapes are well-formed and \uXXXX surrogates are
@@ -151,16 +152,6 @@ int bw_lwm2m__json_unescape(const bw_lwm2m_json_tok_t *tok, uint8_t *out,
 
 /* True when the decoded string of a STRING/KEY token equals lit (ASCII). */
 bool bw_lwm2m__json_str_eq(const bw_lwm2m_json_tok_t *tok, const char *lit);
-
-/*
- * Exact decimal to double: digits[0..ndigits) (ASCII '0'..'9', first one
- * nonzero, ndigits <= BW_LWM2M_JSON_MAX_DIGITS) times 10^exp10, rounded to
- * nearest, ties to even.  Returns 0 or BW_ERANGE when the result overflows
- * the double range.  Values below the smallest subnormal round to zero as
- * IEEE 754 prescribes.
- */
-int bw_lwm2m__json_dec_to_double(const uint8_t *digits, size_t ndigits,
-                                 int32_t exp10, double *out);
 
 /*
  * Format a finite double as the shortest JSON number that reads back as

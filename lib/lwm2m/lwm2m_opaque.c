@@ -43,20 +43,9 @@ void bw_lwm2m_opaque_begin(bw_lwm2m_opaque_writer_t *w, uint8_t *buf,
 void bw_lwm2m_opaque_add(bw_lwm2m_opaque_writer_t *w,
                          const bw_lwm2m_record_t *rec)
 {
+    w->err = bw_lwm2m__single_add(w, rec);
     if (w->err != 0)
         return;
-    if (rec == NULL) {
-        w->err = BW_EINVAL;
-        return;
-    }
-    if (w->count > 0) {
-        w->err = BW_EFORMAT;
-        return;
-    }
-    if (!bw_lwm2m_path_equal(&rec->path, &w->base)) {
-        w->err = BW_EPATH;
-        return;
-    }
     if (rec->value.type != BW_LWM2M_TYPE_OPAQUE) {
         w->err = BW_ETYPE;
         return;

@@ -160,18 +160,7 @@ static int read_field(bw_cbor_reader_t *r, bw_lwm2m__senml_pack_t *pk,
     }
     if ((err = get_number(r, &num)) != 0)
         return err;
-    if (field == BW_SENML_F_BT) {
-        pk->has_bt = true;
-        pk->bt = num.d;
-    } else if (field == BW_SENML_F_BV) {
-        pk->has_bv = true;
-        pk->bv = num;
-    } else if (field == BW_SENML_F_T) {
-        f->has_t = true;
-        f->t = num.d;
-    } else if (field == BW_SENML_F_V) {
-        f->v = num;
-    }
+    bw_lwm2m__senml_set_number(pk, f, field, &num);
     return 0;
 }
 
@@ -229,11 +218,11 @@ int bw_lwm2m__senml_cbor_read(const uint8_t *payload, size_t len,
     bw_cbor_kind_t kind;
     size_t count;
     int err;
-    (void)scratch; /* CBOR strings and bytes need no transformation */
-    if ((!payload && len) || !fn || (!scratch && scratch_cap))
-        return BW_EINVAL;
-    memset(&pack, 0, sizeof(pack));
-    pack.name_err = name_err;
+    /* CBOR strings and bytes need no transformation: scratch stays unused. */
+    err = bw_lwm2m__senml_read_begin(&pack, payload, len, fn, scratch,
+                                     scratch_cap, name_err);
+    if (err)
+        return err;
     bw_cbor_reader_init(&r, payload, len);
     if ((err = bw_cbor_peek(&r, &kind)) != 0)
         return err;
@@ -258,11 +247,6 @@ int bw_lwm2m_senml_cbor_decode(const uint8_t *payload, size_t len,
                                const bw_lwm2m_path_t *base,
                                const bw_lwm2m_sink_t *sink)
 {
-    int err = bw_lwm2m__senml_decode_check(payload, len, base, sink);
-    if (err)
-        return err;
-    bw_lwm2m__senml_adapter_t ad = {base, sink};
-    return bw_lwm2m__senml_cbor_read(payload, len, bw_lwm2m__senml_to_lwm2m,
-                                     &ad, sink->scratch, sink->scratch_cap,
-                                     BW_EPATH);
+    return bw_lwm2m__senml_decode(bw_lwm2m__senml_cbor_read, payload, len, base,
+                                  sink);
 }

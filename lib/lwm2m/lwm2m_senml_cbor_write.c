@@ -23,15 +23,9 @@ void bw_lwm2m_senml_cbor_begin(bw_lwm2m_senml_cbor_writer_t *w, uint8_t *buf,
     memset(w, 0, sizeof(*w));
     w->buf = buf;
     w->cap = cap;
-    if ((!buf && cap) || !base) {
-        w->err = BW_EINVAL;
+    w->err = bw_lwm2m__senml_begin(buf, cap, base, &w->base);
+    if (w->err)
         return;
-    }
-    w->base = *base;
-    if (bw_lwm2m_path_check(base) != 0) {
-        w->err = BW_EPATH;
-        return;
-    }
     /* Too small for the reserved head: count only, report BW_ENOSPC. */
     if (cap >= BW_CBOR_MAX_HEAD_LEN)
         bw_cbor_writer_init(&w->cw, buf + BW_CBOR_MAX_HEAD_LEN,
@@ -42,7 +36,7 @@ void bw_lwm2m_senml_cbor_begin(bw_lwm2m_senml_cbor_writer_t *w, uint8_t *buf,
 
 static void put_value(bw_cbor_writer_t *cw, const bw_lwm2m_value_t *v)
 {
-    char lnk[12];
+    char lnk[BW_LWM2M__SENML_OBJLNK_MAX];
     size_t n = 0;
     switch (v->type) {
     case BW_LWM2M_TYPE_INTEGER:
@@ -74,26 +68,12 @@ static void put_value(bw_cbor_writer_t *cw, const bw_lwm2m_value_t *v)
         bw_cbor_write_int(cw, 8);
         bw_cbor_write_bytes(cw, v->v.bytes.ptr, v->v.bytes.len);
         return;
-    case BW_LWM2M_TYPE_OBJLNK: {
-        /* "oid:iid", each 0..65535 */
-        uint16_t ids[2] = {v->v.lnk.oid, v->v.lnk.iid};
-        for (int k = 0; k < 2; k++) {
-            char d[5];
-            size_t m = 0;
-            uint32_t x = ids[k];
-            do {
-                d[m++] = (char)('0' + x % 10);
-                x /= 10;
-            } while (x);
-            while (m)
-                lnk[n++] = d[--m];
-            if (k == 0)
-                lnk[n++] = ':';
-        }
+    case BW_LWM2M_TYPE_OBJLNK:
+        /* "oid:iid": cannot fail, the buffer holds the longest. */
+        (void)bw_lwm2m_text_format(v, lnk, sizeof(lnk), &n);
         bw_cbor_write_text(cw, "vlo", 3);
         bw_cbor_write_text(cw, lnk, n);
         return;
-    }
     default: /* NONE: no value field */
         return;
     }
@@ -102,51 +82,24 @@ static void put_value(bw_cbor_writer_t *cw, const bw_lwm2m_value_t *v)
 void bw_lwm2m_senml_cbor_add(bw_lwm2m_senml_cbor_writer_t *w,
                              const bw_lwm2m_record_t *rec)
 {
-    char bn[BW_LWM2M_PATH_STR_MAX + 1], n[BW_LWM2M_PATH_STR_MAX];
-    size_t bn_len, n_len;
-    bool emit_bn;
+    bw_lwm2m__senml_names_t nm;
     if (w->err)
         return;
-    if (!rec) {
-        w->err = BW_EINVAL;
+    w->err = bw_lwm2m__senml_prepare(&w->base, rec, w->bn, &w->bn_len,
+                                     &w->has_bn, &nm);
+    if (w->err)
         return;
-    }
     const bw_lwm2m_value_t *v = &rec->value;
-    if (v->type > BW_LWM2M_TYPE_CORELNK) {
-        w->err = BW_ETYPE;
-        return;
-    }
-    bool bytes = v->type == BW_LWM2M_TYPE_STRING ||
-                 v->type == BW_LWM2M_TYPE_CORELNK ||
-                 v->type == BW_LWM2M_TYPE_OPAQUE;
-    if (bytes && !v->v.bytes.ptr && v->v.bytes.len) {
-        w->err = BW_EINVAL;
-        return;
-    }
-    if (bytes && v->type != BW_LWM2M_TYPE_OPAQUE &&
-        bw_lwm2m_utf8_check(v->v.bytes.ptr, v->v.bytes.len) != 0) {
-        w->err = BW_EUTF8;
-        return;
-    }
-    int err = bw_lwm2m__senml_names(&w->base, rec, w->bn, w->bn_len, w->has_bn,
-                                    &emit_bn, bn, &bn_len, n, &n_len);
-    if (err) {
-        w->err = err;
-        return;
-    }
-    size_t pairs = (emit_bn ? 1u : 0u) + (n_len ? 1u : 0u) +
+    size_t pairs = (nm.emit_bn ? 1u : 0u) + (nm.n_len ? 1u : 0u) +
                    (v->type != BW_LWM2M_TYPE_NONE ? 1u : 0u);
     bw_cbor_write_map(&w->cw, pairs);
-    if (emit_bn) {
+    if (nm.emit_bn) {
         bw_cbor_write_int(&w->cw, -2);
-        bw_cbor_write_text(&w->cw, bn, bn_len);
-        memcpy(w->bn, bn, bn_len);
-        w->bn_len = (uint8_t)bn_len;
-        w->has_bn = true;
+        bw_cbor_write_text(&w->cw, nm.bn, nm.bn_len);
     }
-    if (n_len) {
+    if (nm.n_len) {
         bw_cbor_write_int(&w->cw, 0);
-        bw_cbor_write_text(&w->cw, n, n_len);
+        bw_cbor_write_text(&w->cw, nm.n, nm.n_len);
     }
     put_value(&w->cw, v);
     w->count++;

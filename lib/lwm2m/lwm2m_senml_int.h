@@ -97,12 +97,43 @@ int bw_lwm2m__senml_set_name(const bw_lwm2m__senml_pack_t *pack, char *dst,
  * The readers, with the code for an over-long name: the SenML layer says
  * BW_EOVERFLOW, the LwM2M layer BW_EPATH (no path is that long).
  */
+typedef int (*bw_lwm2m__senml_read_fn)(const uint8_t *payload, size_t len,
+                                       bw_lwm2m_senml_fn fn, void *ctx,
+                                       uint8_t *scratch, size_t scratch_cap,
+                                       int name_err);
 int bw_lwm2m__senml_json_read(const uint8_t *payload, size_t len,
                               bw_lwm2m_senml_fn fn, void *ctx, uint8_t *scratch,
                               size_t scratch_cap, int name_err);
 int bw_lwm2m__senml_cbor_read(const uint8_t *payload, size_t len,
                               bw_lwm2m_senml_fn fn, void *ctx, uint8_t *scratch,
                               size_t scratch_cap, int name_err);
+
+/*
+ * Start of either reader: check its arguments and clear the pack state.
+ * Returns 0 or BW_EINVAL (NULL payload with len > 0, NULL fn, NULL scratch
+ * with cap > 0).
+ */
+int bw_lwm2m__senml_read_begin(bw_lwm2m__senml_pack_t *pack,
+                               const uint8_t *payload, size_t len,
+                               bw_lwm2m_senml_fn fn, const uint8_t *scratch,
+                               size_t scratch_cap, int name_err);
+
+/*
+ * Store a number read for field (bt, bv, t or v; the other number fields
+ * are accepted and dropped) into the pack or the record.
+ */
+void bw_lwm2m__senml_set_number(bw_lwm2m__senml_pack_t *pack,
+                                bw_lwm2m__senml_fields_t *f, int field,
+                                const bw_lwm2m__senml_num_t *num);
+
+/*
+ * The LwM2M decoders over either reader: check the arguments, then read
+ * with the LwM2M adapter.  Returns what bw_lwm2m_senml_json_decode()
+ * documents: 0, BW_EINVAL, BW_EPATH, or the reader's and sink's codes.
+ */
+int bw_lwm2m__senml_decode(bw_lwm2m__senml_read_fn read, const uint8_t *payload,
+                           size_t len, const bw_lwm2m_path_t *base,
+                           const bw_lwm2m_sink_t *sink);
 
 /* Check bver: an unsigned integer up to the version understood. */
 int bw_lwm2m__senml_check_version(uint64_t v);
@@ -128,22 +159,38 @@ typedef struct {
 /* A bw_lwm2m_senml_fn that types a record and passes it to the sink. */
 int bw_lwm2m__senml_to_lwm2m(void *adapter, const bw_lwm2m_senml_rec_t *rec);
 
-/* Check decode arguments: 0, BW_EINVAL or BW_EPATH. */
-int bw_lwm2m__senml_decode_check(const uint8_t *payload, size_t len,
-                                 const bw_lwm2m_path_t *base,
-                                 const bw_lwm2m_sink_t *sink);
+/*
+ * Writers' begin(): check the buffer and base and copy the base into
+ * *dst.  Returns 0, BW_EINVAL (NULL buf with cap > 0, NULL base) or
+ * BW_EPATH (invalid base).
+ */
+int bw_lwm2m__senml_begin(const uint8_t *buf, size_t cap,
+                          const bw_lwm2m_path_t *base, bw_lwm2m_path_t *dst);
+
+/* The names of one record as a writer writes them. */
+typedef struct {
+    bool emit_bn;                       /* write a bn field first */
+    char bn[BW_LWM2M_PATH_STR_MAX + 1]; /* its text, with the '/' */
+    size_t bn_len;
+    char n[BW_LWM2M_PATH_STR_MAX]; /* the n field; none if n_len 0 */
+    size_t n_len;
+} bw_lwm2m__senml_names_t;
 
 /*
- * Writers: choose the names of a record.  cur/cur_len/has_cur is the bn
- * in force.  On success *emit_bn says whether a bn field is written
- * (bn/bn_len, which then becomes the one in force) and n/n_len is the n
- * field (none when n_len is 0).  Returns 0 or BW_EPATH (invalid path,
- * not under base, a value above depth 3).
+ * Writers' add(): check rec and choose its names.  cur/cur_len/has_cur is
+ * the writer's bn in force; when a new bn is to be written it becomes the
+ * one in force.  Names follow the forms in lwm2m_senml.h.  Returns 0,
+ * BW_EINVAL (NULL rec, NULL bytes with a length), BW_ETYPE (unknown type),
+ * BW_EUTF8 (STRING or CORELNK not UTF-8) or BW_EPATH (invalid path, not
+ * under base, a value above depth 3).
  */
-int bw_lwm2m__senml_names(const bw_lwm2m_path_t *base,
-                          const bw_lwm2m_record_t *rec, const char *cur,
-                          size_t cur_len, bool has_cur, bool *emit_bn,
-                          char bn[BW_LWM2M_PATH_STR_MAX + 1], size_t *bn_len,
-                          char n[BW_LWM2M_PATH_STR_MAX], size_t *n_len);
+int bw_lwm2m__senml_prepare(const bw_lwm2m_path_t *base,
+                            const bw_lwm2m_record_t *rec,
+                            char cur[BW_LWM2M_PATH_STR_MAX + 1],
+                            uint8_t *cur_len, bool *has_cur,
+                            bw_lwm2m__senml_names_t *names);
+
+/* Longest vlo text, "65535:65535" (bw_lwm2m_text_format() writes it). */
+#define BW_LWM2M__SENML_OBJLNK_MAX 11
 
 #endif /* BW_LWM2M_SENML_INT_H */

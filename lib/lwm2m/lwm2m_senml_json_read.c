@@ -191,18 +191,7 @@ static int read_field(reader_t *rd, bw_lwm2m__senml_fields_t *f, int field,
     }
     if ((err = get_number(val, &num)) != 0)
         return err;
-    if (field == BW_SENML_F_BT) {
-        pk->has_bt = true;
-        pk->bt = num.d;
-    } else if (field == BW_SENML_F_BV) {
-        pk->has_bv = true;
-        pk->bv = num;
-    } else if (field == BW_SENML_F_T) {
-        f->has_t = true;
-        f->t = num.d;
-    } else if (field == BW_SENML_F_V) {
-        f->v = num;
-    }
+    bw_lwm2m__senml_set_number(pk, f, field, &num);
     return 0;
 }
 
@@ -253,13 +242,14 @@ int bw_lwm2m__senml_json_read(const uint8_t *payload, size_t len,
     reader_t rd;
     bw_lwm2m_json_tok_t tok;
     int err;
-    if ((!payload && len) || !fn || (!scratch && scratch_cap))
-        return BW_EINVAL;
     memset(&rd, 0, sizeof(rd));
+    err = bw_lwm2m__senml_read_begin(&rd.pack, payload, len, fn, scratch,
+                                     scratch_cap, name_err);
+    if (err)
+        return err;
     bw_lwm2m__json_init(&rd.js, payload, len);
     rd.scratch = scratch;
     rd.scratch_cap = scratch_cap;
-    rd.pack.name_err = name_err;
     if ((err = bw_lwm2m__json_next(&rd.js, &tok)) != 0)
         return err;
     if (tok.type != BW_LWM2M_JSON_ARRAY)
@@ -283,11 +273,6 @@ int bw_lwm2m_senml_json_decode(const uint8_t *payload, size_t len,
                                const bw_lwm2m_path_t *base,
                                const bw_lwm2m_sink_t *sink)
 {
-    int err = bw_lwm2m__senml_decode_check(payload, len, base, sink);
-    if (err)
-        return err;
-    bw_lwm2m__senml_adapter_t ad = {base, sink};
-    return bw_lwm2m__senml_json_read(payload, len, bw_lwm2m__senml_to_lwm2m,
-                                     &ad, sink->scratch, sink->scratch_cap,
-                                     BW_EPATH);
+    return bw_lwm2m__senml_decode(bw_lwm2m__senml_json_read, payload, len, base,
+                                  sink);
 }

@@ -12,6 +12,7 @@
  * the shortest round-trip form from lwm2m_senml_json_num.c.  Names are
  * chosen in lwm2m_senml_record.c.
  */
+#include "lwm2m_int.h"
 #include "lwm2m_json.h"
 #include "lwm2m_senml_int.h"
 
@@ -37,23 +38,14 @@ static void put_str(bw_lwm2m_senml_json_writer_t *w, const char *s)
 
 static void put_u64(bw_lwm2m_senml_json_writer_t *w, uint64_t v)
 {
-    char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put(w, tmp + sizeof(tmp) - n, n);
+    char tmp[BW_LWM2M__U64_DIGITS];
+    put(w, tmp, bw_lwm2m__fmt_u64(v, tmp));
 }
 
 static void put_i64(bw_lwm2m_senml_json_writer_t *w, int64_t v)
 {
-    if (v < 0) {
-        put(w, "-", 1);
-        put_u64(w, (uint64_t)(-(v + 1)) + 1);
-    } else {
-        put_u64(w, (uint64_t)v);
-    }
+    char tmp[BW_LWM2M__U64_DIGITS + 1];
+    put(w, tmp, bw_lwm2m__fmt_i64(v, tmp));
 }
 
 /* A JSON string; s MUST be valid UTF-8 (checked by the caller). */
@@ -113,15 +105,7 @@ void bw_lwm2m_senml_json_begin(bw_lwm2m_senml_json_writer_t *w, uint8_t *buf,
     memset(w, 0, sizeof(*w));
     w->buf = buf;
     w->cap = cap;
-    if ((!buf && cap) || !base) {
-        w->err = BW_EINVAL;
-        return;
-    }
-    w->base = *base;
-    if (bw_lwm2m_path_check(base) != 0) {
-        w->err = BW_EPATH;
-        return;
-    }
+    w->err = bw_lwm2m__senml_begin(buf, cap, base, &w->base);
     put(w, "[", 1);
 }
 
@@ -189,14 +173,16 @@ static void put_value(bw_lwm2m_senml_json_writer_t *w,
         put(w, "\"", 1);
         return;
     }
-    case BW_LWM2M_TYPE_OBJLNK:
+    case BW_LWM2M_TYPE_OBJLNK: {
+        /* "oid:iid": cannot fail, the buffer holds the longest. */
+        char lnk[BW_LWM2M__SENML_OBJLNK_MAX];
+        (void)bw_lwm2m_text_format(v, lnk, sizeof(lnk), &n);
         put_str(w, sep);
         put_str(w, "\"vlo\":\"");
-        put_u64(w, v->v.lnk.oid);
-        put(w, ":", 1);
-        put_u64(w, v->v.lnk.iid);
+        put(w, lnk, n);
         put(w, "\"", 1);
         return;
+    }
     default:
         if (!w->err)
             w->err = BW_ETYPE;
@@ -207,52 +193,25 @@ static void put_value(bw_lwm2m_senml_json_writer_t *w,
 void bw_lwm2m_senml_json_add(bw_lwm2m_senml_json_writer_t *w,
                              const bw_lwm2m_record_t *rec)
 {
-    char bn[BW_LWM2M_PATH_STR_MAX + 1], n[BW_LWM2M_PATH_STR_MAX];
-    size_t bn_len, n_len;
-    bool emit_bn;
+    bw_lwm2m__senml_names_t nm;
     if (w->err)
         return;
-    if (!rec) {
-        w->err = BW_EINVAL;
+    w->err = bw_lwm2m__senml_prepare(&w->base, rec, w->bn, &w->bn_len,
+                                     &w->has_bn, &nm);
+    if (w->err)
         return;
-    }
-    const bw_lwm2m_value_t *v = &rec->value;
-    if (v->type > BW_LWM2M_TYPE_CORELNK) {
-        w->err = BW_ETYPE;
-        return;
-    }
-    if ((v->type == BW_LWM2M_TYPE_STRING || v->type == BW_LWM2M_TYPE_CORELNK ||
-         v->type == BW_LWM2M_TYPE_OPAQUE) &&
-        !v->v.bytes.ptr && v->v.bytes.len) {
-        w->err = BW_EINVAL;
-        return;
-    }
-    if ((v->type == BW_LWM2M_TYPE_STRING || v->type == BW_LWM2M_TYPE_CORELNK) &&
-        bw_lwm2m_utf8_check(v->v.bytes.ptr, v->v.bytes.len) != 0) {
-        w->err = BW_EUTF8;
-        return;
-    }
-    int err = bw_lwm2m__senml_names(&w->base, rec, w->bn, w->bn_len, w->has_bn,
-                                    &emit_bn, bn, &bn_len, n, &n_len);
-    if (err) {
-        w->err = err;
-        return;
-    }
     if (w->count)
         put(w, ",", 1);
     put(w, "{", 1);
-    if (emit_bn) {
+    if (nm.emit_bn) {
         put_str(w, "\"bn\":");
-        put_quoted(w, (const uint8_t *)bn, bn_len);
-        memcpy(w->bn, bn, bn_len);
-        w->bn_len = (uint8_t)bn_len;
-        w->has_bn = true;
+        put_quoted(w, (const uint8_t *)nm.bn, nm.bn_len);
     }
-    if (n_len) {
-        put_str(w, emit_bn ? ",\"n\":" : "\"n\":");
-        put_quoted(w, (const uint8_t *)n, n_len);
+    if (nm.n_len) {
+        put_str(w, nm.emit_bn ? ",\"n\":" : "\"n\":");
+        put_quoted(w, (const uint8_t *)nm.n, nm.n_len);
     }
-    put_value(w, v, emit_bn || n_len);
+    put_value(w, &rec->value, nm.emit_bn || nm.n_len);
     put(w, "}", 1);
     w->count++;
 }

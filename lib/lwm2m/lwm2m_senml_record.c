@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SenML record semantics shared by the JSON and CBOR readers and writers:
- * the field table (RFC 8428 sections 4 and 6), resolution of base fields,
- * the LwM2M adapter that turns names into paths and numbers into typed
- * values, and the writers' choice of bn and n.  The wire syntax lives in
+ * the field table (RFC 8428 sections 4 and 6), the readers' argument
+ * checks and storing of numbers, resolution of base fields, the LwM2M
+ * adapter that turns names into paths and numbers into typed values (and
+ * the decode entry both formats use), and the writers' checks of base and
+ * record and their choice of bn and n.  The wire syntax lives in
  * lwm2m_senml_{json,cbor}_{read,write}.c.
  */
 #include "lwm2m_senml_int.h"
 
 #include <string.h>
+
+#include "lwm2m_int.h"
 
 /* Field names and CBOR labels, indexed by BW_SENML_F_*. */
 static const struct {
@@ -96,6 +100,36 @@ int bw_lwm2m__senml_objlnk(const char *s, size_t len, bw_lwm2m_value_t *v)
         return err;
     *v = bw_lwm2m_value_objlnk(lnk.oid, lnk.iid);
     return 0;
+}
+
+int bw_lwm2m__senml_read_begin(bw_lwm2m__senml_pack_t *pack,
+                               const uint8_t *payload, size_t len,
+                               bw_lwm2m_senml_fn fn, const uint8_t *scratch,
+                               size_t scratch_cap, int name_err)
+{
+    if ((!payload && len) || !fn || (!scratch && scratch_cap))
+        return BW_EINVAL;
+    memset(pack, 0, sizeof(*pack));
+    pack->name_err = name_err;
+    return 0;
+}
+
+void bw_lwm2m__senml_set_number(bw_lwm2m__senml_pack_t *pack,
+                                bw_lwm2m__senml_fields_t *f, int field,
+                                const bw_lwm2m__senml_num_t *num)
+{
+    if (field == BW_SENML_F_BT) {
+        pack->has_bt = true;
+        pack->bt = num->d;
+    } else if (field == BW_SENML_F_BV) {
+        pack->has_bv = true;
+        pack->bv = *num;
+    } else if (field == BW_SENML_F_T) {
+        f->has_t = true;
+        f->t = num->d;
+    } else if (field == BW_SENML_F_V) {
+        f->v = *num;
+    }
 }
 
 /*
@@ -262,9 +296,7 @@ int bw_lwm2m__senml_to_lwm2m(void *adapter, const bw_lwm2m_senml_rec_t *rec)
     if (have != BW_LWM2M_TYPE_NONE) {
         if (out.path.depth < BW_LWM2M_DEPTH_RESOURCE)
             return BW_EPATH;
-        bw_lwm2m_type_t want = ad->sink->type_of
-                                   ? ad->sink->type_of(ad->sink->ctx, &out.path)
-                                   : BW_LWM2M_TYPE_NONE;
+        bw_lwm2m_type_t want = bw_lwm2m__type_of(ad->sink, &out.path);
         bool number = have == BW_LWM2M_TYPE_INTEGER ||
                       have == BW_LWM2M_TYPE_UNSIGNED ||
                       have == BW_LWM2M_TYPE_FLOAT;
@@ -281,34 +313,65 @@ int bw_lwm2m__senml_to_lwm2m(void *adapter, const bw_lwm2m_senml_rec_t *rec)
             return BW_ETYPE;
         }
     }
-    return ad->sink->record(ad->sink->ctx, &out);
+    return bw_lwm2m__emit(ad->sink, &out);
 }
 
-int bw_lwm2m__senml_decode_check(const uint8_t *payload, size_t len,
-                                 const bw_lwm2m_path_t *base,
-                                 const bw_lwm2m_sink_t *sink)
+int bw_lwm2m__senml_decode(bw_lwm2m__senml_read_fn read, const uint8_t *payload,
+                           size_t len, const bw_lwm2m_path_t *base,
+                           const bw_lwm2m_sink_t *sink)
 {
     if ((!payload && len) || !base || !sink || !sink->record)
         return BW_EINVAL;
     if (bw_lwm2m_path_check(base) != 0)
         return BW_EPATH;
+    bw_lwm2m__senml_adapter_t ad = {base, sink};
+    return read(payload, len, bw_lwm2m__senml_to_lwm2m, &ad, sink->scratch,
+                sink->scratch_cap, BW_EPATH);
+}
+
+/* ---- writers ------------------------------------------------------------ */
+
+int bw_lwm2m__senml_begin(const uint8_t *buf, size_t cap,
+                          const bw_lwm2m_path_t *base, bw_lwm2m_path_t *dst)
+{
+    if ((!buf && cap) || !base)
+        return BW_EINVAL;
+    *dst = *base;
+    return bw_lwm2m_path_check(base) != 0 ? BW_EPATH : 0;
+}
+
+/* The value of a record as a writer can take it: 0, EINVAL, ETYPE, EUTF8. */
+static int check_value(const bw_lwm2m_value_t *v)
+{
+    if (v->type > BW_LWM2M_TYPE_CORELNK)
+        return BW_ETYPE;
+    bool text =
+        v->type == BW_LWM2M_TYPE_STRING || v->type == BW_LWM2M_TYPE_CORELNK;
+    if (!text && v->type != BW_LWM2M_TYPE_OPAQUE)
+        return 0;
+    if (!v->v.bytes.ptr && v->v.bytes.len)
+        return BW_EINVAL;
+    if (text && bw_lwm2m_utf8_check(v->v.bytes.ptr, v->v.bytes.len) != 0)
+        return BW_EUTF8;
     return 0;
 }
 
-/* ---- writers' names ----------------------------------------------------- */
-
-int bw_lwm2m__senml_names(const bw_lwm2m_path_t *base,
-                          const bw_lwm2m_record_t *rec, const char *cur,
-                          size_t cur_len, bool has_cur, bool *emit_bn,
-                          char bn[BW_LWM2M_PATH_STR_MAX + 1], size_t *bn_len,
-                          char n[BW_LWM2M_PATH_STR_MAX], size_t *n_len)
+/*
+ * The names of rec under base (see "Names" in lwm2m_senml.h): the bn its
+ * record needs into names->bn (with emit_bn when it differs from the bn in
+ * force, cur) and the rest of the path into names->n.
+ */
+static int choose_names(const bw_lwm2m_path_t *base,
+                        const bw_lwm2m_record_t *rec, const char *cur,
+                        size_t cur_len, bool has_cur,
+                        bw_lwm2m__senml_names_t *nm)
 {
     const bw_lwm2m_path_t *path = &rec->path;
     char full[BW_LWM2M_PATH_STR_MAX];
     size_t full_len, plen;
-    *emit_bn = false;
-    *bn_len = 0;
-    *n_len = 0;
+    nm->emit_bn = false;
+    nm->bn_len = 0;
+    nm->n_len = 0;
     if (bw_lwm2m_path_check(path) != 0 || !bw_lwm2m_path_is_prefix(base, path))
         return BW_EPATH;
     if (rec->value.type != BW_LWM2M_TYPE_NONE &&
@@ -317,8 +380,8 @@ int bw_lwm2m__senml_names(const bw_lwm2m_path_t *base,
     if (bw_lwm2m_path_format(path, full, sizeof(full), &full_len) != 0)
         return BW_EPATH;
     if (base->depth == 0) {
-        memcpy(n, full, full_len);
-        *n_len = full_len;
+        memcpy(nm->n, full, full_len);
+        nm->n_len = full_len;
         return 0;
     }
     /* The prefix: the base itself, or the record's object instance. */
@@ -328,14 +391,33 @@ int bw_lwm2m__senml_names(const bw_lwm2m_path_t *base,
                        : (path->depth < 2 ? path->depth : 2);
     while (p.depth > keep)
         bw_lwm2m_path_pop(&p);
-    if (bw_lwm2m_path_format(&p, bn, BW_LWM2M_PATH_STR_MAX, &plen) != 0)
+    if (bw_lwm2m_path_format(&p, nm->bn, BW_LWM2M_PATH_STR_MAX, &plen) != 0)
         return BW_EPATH;
     if (path->depth > p.depth) {
-        bn[plen++] = '/';
-        *n_len = full_len - plen;
-        memcpy(n, full + plen, *n_len);
+        nm->bn[plen++] = '/';
+        nm->n_len = full_len - plen;
+        memcpy(nm->n, full + plen, nm->n_len);
     }
-    *bn_len = plen;
-    *emit_bn = !has_cur || cur_len != plen || memcmp(cur, bn, plen) != 0;
+    nm->bn_len = plen;
+    nm->emit_bn = !has_cur || cur_len != plen || memcmp(cur, nm->bn, plen) != 0;
+    return 0;
+}
+
+int bw_lwm2m__senml_prepare(const bw_lwm2m_path_t *base,
+                            const bw_lwm2m_record_t *rec,
+                            char cur[BW_LWM2M_PATH_STR_MAX + 1],
+                            uint8_t *cur_len, bool *has_cur,
+                            bw_lwm2m__senml_names_t *names)
+{
+    if (!rec)
+        return BW_EINVAL;
+    int err = check_value(&rec->value);
+    if (!err)
+        err = choose_names(base, rec, cur, *cur_len, *has_cur, names);
+    if (err || !names->emit_bn)
+        return err;
+    memcpy(cur, names->bn, names->bn_len);
+    *cur_len = (uint8_t)names->bn_len;
+    *has_cur = true;
     return 0;
 }

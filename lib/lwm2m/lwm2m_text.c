@@ -89,22 +89,25 @@ void bw_lwm2m_text_begin(bw_lwm2m_text_writer_t *w, uint8_t *buf, size_t cap,
         w->base = *base;
 }
 
-void bw_lwm2m_text_add(bw_lwm2m_text_writer_t *w, const bw_lwm2m_record_t *rec)
+int bw_lwm2m__single_add(const bw_lwm2m_text_writer_t *w,
+                         const bw_lwm2m_record_t *rec)
 {
     if (w->err != 0)
+        return w->err;
+    if (rec == NULL)
+        return BW_EINVAL;
+    if (w->count > 0)
+        return BW_EFORMAT; /* one value is all the format can hold */
+    if (!bw_lwm2m_path_equal(&rec->path, &w->base))
+        return BW_EPATH;
+    return 0;
+}
+
+void bw_lwm2m_text_add(bw_lwm2m_text_writer_t *w, const bw_lwm2m_record_t *rec)
+{
+    w->err = bw_lwm2m__single_add(w, rec);
+    if (w->err != 0)
         return;
-    if (rec == NULL) {
-        w->err = BW_EINVAL;
-        return;
-    }
-    if (w->count > 0) {
-        w->err = BW_EFORMAT; /* one value is all text/plain can hold */
-        return;
-    }
-    if (!bw_lwm2m_path_equal(&rec->path, &w->base)) {
-        w->err = BW_EPATH;
-        return;
-    }
     size_t n;
     w->err = bw_lwm2m_text_format(&rec->value, (char *)w->buf, w->cap, &n);
     if (w->err == 0) {

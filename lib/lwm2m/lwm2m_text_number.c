@@ -6,18 +6,17 @@
  * no leading zeros, no "-0" for integers.  Integers are range-checked
  * exactly (INT64_MAX + 1 is BW_ERANGE, not a wrap).
  *
- * Floats use the JSON number grammar.  Turning decimal text into the
- * nearest double correctly is subtle, so after checking the grammar here
- * the digits are handed to the C library's strtod() in the form
- * "[-]DIGITSe[-]EXP": no decimal point, so the result does not depend on
- * the locale.  Writing uses snprintf("%.*g") with the fewest digits that
- * read back to the same double.
+ * Floats use the JSON number grammar, checked here.  The conversion
+ * between digits and doubles is the module's shared one
+ * (lwm2m_number.c): exact, correctly rounded and independent of the
+ * locale and of libc.  Writing picks the fewest digits that read back to
+ * the same double and lays them out as C's "%g" would ("0.1", "1e+21",
+ * "1.5e-07"), except that whole numbers below 10^17 are written without
+ * an exponent ("100", not "1e+02").
  */
 #include "bulwark/lwm2m.h"
 
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <math.h> /* isfinite (a macro; no libm) */
 #include <string.h>
 
 #include "lwm2m_int.h"
@@ -29,15 +28,15 @@
  */
 #define FLOAT_EXP_CLAMP 100000
 
-/* "-" + digits + "e-" + exponent digits + NUL, with room to spare. */
-#define FLOAT_NORM_MAX (BW_LWM2M_TEXT_FLOAT_MAX + 2 + BW_LWM2M__U64_DIGITS + 2)
+/* Every digit of the longest float text accepted fits the conversion. */
+_Static_assert(BW_LWM2M_TEXT_FLOAT_MAX <= BW_LWM2M__DEC_MAX_DIGITS,
+               "float text longer than the shared conversion takes");
 
-/* Digits of the longest %.17g output: "-1.2345678901234567e-308". */
+/* Longest float written: "-1.2345678901234567e-308" is 24; room to spare. */
 #define FLOAT_OUT_MAX 32
 
-/* Shortest and longest %g precision tried when writing a double. */
-#define FLOAT_MIN_PREC 1
-#define FLOAT_MAX_PREC 17 /* 17 significant digits always read back */
+/* Whole numbers below 10^17 are written without an exponent. */
+#define FLOAT_PLAIN_DIGITS 17
 
 /*
  * Magnitude of a canonical unsigned decimal: digits only, no leading zero
@@ -144,15 +143,15 @@ int bw_lwm2m_text_parse_float(const char *s, size_t len, double *out)
     /*
      * Grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
      * While checking it, gather the significant digits (integer and
-     * fraction parts, leading zeros dropped) into norm and count how far
+     * fraction parts, leading zeros dropped) into sig and count how far
      * the fraction moves the exponent.
      */
-    char norm[FLOAT_NORM_MAX];
-    size_t nn = 0, i = 0;
-    long exp_adj = 0;
-    if (i < len && s[i] == '-')
-        norm[nn++] = s[i++];
-    size_t digits_at = nn;
+    uint8_t sig[BW_LWM2M_TEXT_FLOAT_MAX];
+    size_t nsig = 0, i = 0;
+    int32_t exp_adj = 0;
+    bool neg = i < len && s[i] == '-';
+    if (neg)
+        i++;
     if (i >= len || !is_digit(s[i]))
         return BW_EMALFORMED;
     if (s[i] == '0') {
@@ -161,20 +160,20 @@ int bw_lwm2m_text_parse_float(const char *s, size_t len, double *out)
             return BW_EMALFORMED; /* leading zero */
     } else {
         while (i < len && is_digit(s[i]))
-            norm[nn++] = s[i++];
+            sig[nsig++] = (uint8_t)s[i++];
     }
     if (i < len && s[i] == '.') {
         i++;
         if (i >= len || !is_digit(s[i]))
             return BW_EMALFORMED;
         while (i < len && is_digit(s[i])) {
-            if (nn > digits_at || s[i] != '0')
-                norm[nn++] = s[i];
+            if (nsig > 0 || s[i] != '0')
+                sig[nsig++] = (uint8_t)s[i];
             exp_adj--;
             i++;
         }
     }
-    long e = 0;
+    int32_t e = 0;
     if (i < len && (s[i] == 'e' || s[i] == 'E')) {
         i++;
         bool eneg = false;
@@ -193,77 +192,95 @@ int bw_lwm2m_text_parse_float(const char *s, size_t len, double *out)
     if (i != len)
         return BW_EMALFORMED;
 
-    if (nn == digits_at) {
-        /* No significant digit: zero, keeping its sign ("-0.0"). */
-        *out = nn > 0 ? -0.0 : 0.0;
-        return 0;
-    }
-    e += exp_adj;
-    norm[nn++] = 'e';
-    if (e < 0) {
-        norm[nn++] = '-';
-        e = -e;
-    }
-    nn += bw_lwm2m__fmt_u64((uint64_t)e, norm + nn);
-    norm[nn] = '\0';
-
-    char *end = NULL;
-    double v = strtod(norm, &end);
-    if (end != norm + nn)
-        return BW_EMALFORMED; /* cannot happen for checked digits */
-    if (isinf(v))
-        return BW_ERANGE;
-    *out = v;
+    /* No significant digit is zero, keeping its sign ("-0.0"). */
+    double v = 0.0;
+    int err = bw_lwm2m__dec_to_double(sig, nsig, e + exp_adj, &v);
+    if (err != 0)
+        return err; /* BW_ERANGE: beyond the double range */
+    *out = neg ? -v : v;
     return 0;
 }
 
-/* Print v with %.*g, using '.' whatever the locale's separator is. */
-static int print_g(double v, int prec, char *out)
+/*
+ * Lay out digits d[0..n) (the first at 10^k) as C's "%.*g" does with
+ * precision prec >= n: plain when -4 <= k < prec, else d.ddde+XX with at
+ * least two exponent digits.  Returns the length written to out.
+ */
+static size_t layout_g(const uint8_t *d, size_t n, int32_t k, int32_t prec,
+                       char *out)
 {
-    int n = snprintf(out, FLOAT_OUT_MAX, "%.*g", prec, v);
-    if (n <= 0 || n >= FLOAT_OUT_MAX)
-        return 0;
-    for (int k = 0; k < n; k++)
-        if (!is_digit(out[k]) && out[k] != '-' && out[k] != '+' &&
-            out[k] != 'e')
-            out[k] = '.';
-    return n;
+    size_t len = 0;
+    if (k >= -4 && k < prec) {
+        if (k < 0) {
+            out[len++] = '0';
+            out[len++] = '.';
+            for (int32_t z = -1; z > k; z--)
+                out[len++] = '0';
+            memcpy(out + len, d, n);
+            return len + n;
+        }
+        for (int32_t j = 0; j <= k; j++)
+            out[len++] = (size_t)j < n ? (char)d[j] : '0';
+        if (n > (size_t)k + 1) {
+            out[len++] = '.';
+            memcpy(out + len, d + k + 1, n - (size_t)k - 1);
+            len += n - (size_t)k - 1;
+        }
+        return len;
+    }
+    out[len++] = (char)d[0];
+    if (n > 1) {
+        out[len++] = '.';
+        memcpy(out + len, d + 1, n - 1);
+        len += n - 1;
+    }
+    out[len++] = 'e';
+    out[len++] = k < 0 ? '-' : '+';
+    uint32_t mag = k < 0 ? (uint32_t)-k : (uint32_t)k;
+    if (mag < 10)
+        out[len++] = '0';
+    return len + bw_lwm2m__fmt_u64(mag, out + len);
 }
 
-static bool reads_back(const char *s, int n, double v)
+/* Whether digits d[0..n) with the first at 10^k read back to exactly v. */
+static bool reads_back(const uint8_t *d, size_t n, int32_t k, double v)
 {
     double back;
-    return n > 0 && bw_lwm2m_text_parse_float(s, (size_t)n, &back) == 0 &&
-           memcmp(&back, &v, sizeof v) == 0;
+    return bw_lwm2m__dec_to_double(d, n, k - ((int32_t)n - 1), &back) == 0 &&
+           back == v;
 }
 
 /*
- * Shortest "%g" text that reads back to v, in JSON number form.  v MUST be
- * finite.  Returns the length written to out (FLOAT_OUT_MAX bytes).
- * Whole numbers below 10^17 are written without an exponent ("100", not
- * "1e+02"): longer by a few bytes but what every peer expects.
+ * The shortest text that reads back to v, which MUST be finite.  Returns
+ * the length written to out (FLOAT_OUT_MAX bytes).
  */
 static size_t format_float(double v, char *out)
 {
-    int n = 0, prec;
-    for (prec = FLOAT_MIN_PREC; prec <= FLOAT_MAX_PREC; prec++) {
-        n = print_g(v, prec, out);
-        if (reads_back(out, n, v))
-            break;
+    uint8_t d[BW_LWM2M__DBL_DIGITS];
+    int32_t k;
+    size_t len = 0;
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    if (bits >> 63) {
+        out[len++] = '-';
+        v = -v;
     }
-    const char *e = memchr(out, 'e', (size_t)n);
-    if (e != NULL && e[1] == '+') {
-        int x = atoi(e + 2);
-        char alt[FLOAT_OUT_MAX];
-        if (x < FLOAT_MAX_PREC) {
-            int m = print_g(v, x + 1, alt);
-            if (reads_back(alt, m, v)) {
-                memcpy(out, alt, (size_t)m);
-                n = m;
-            }
-        }
+    if (v == 0) {
+        out[len++] = '0'; /* "0" and "-0", as %g writes them */
+        return len;
     }
-    return (size_t)n;
+    size_t n = bw_lwm2m__dbl_digits(v, 0, d, &k);
+    int32_t prec = (int32_t)n;
+    if (k >= prec && k < FLOAT_PLAIN_DIGITS) {
+        /* A whole number %g would write with an exponent: try it plain,
+         * with as many digits as it has before the point. */
+        uint8_t w[BW_LWM2M__DBL_DIGITS];
+        int32_t wk;
+        size_t wn = bw_lwm2m__dbl_digits(v, (int)k + 1, w, &wk);
+        if (wn > 0 && reads_back(w, wn, wk, v))
+            return len + layout_g(w, wn, wk, k + 1, out + len);
+    }
+    return len + layout_g(d, n, k, prec, out + len);
 }
 
 /* Append n bytes to buf at *pos if they fit. */
@@ -280,14 +297,7 @@ static int put(char *buf, size_t cap, size_t *pos, const void *src, size_t n)
 static int put_int(char *buf, size_t cap, size_t *pos, int64_t i)
 {
     char tmp[BW_LWM2M__U64_DIGITS + 1];
-    size_t n = 0;
-    uint64_t mag = (uint64_t)i;
-    if (i < 0) {
-        tmp[n++] = '-';
-        mag = (uint64_t)0 - mag;
-    }
-    n += bw_lwm2m__fmt_u64(mag, tmp + n);
-    return put(buf, cap, pos, tmp, n);
+    return put(buf, cap, pos, tmp, bw_lwm2m__fmt_i64(i, tmp));
 }
 
 int bw_lwm2m_text_format(const bw_lwm2m_value_t *v, char *buf, size_t cap,

@@ -98,8 +98,9 @@ static int value_bytes(const bw_lwm2m_value_t *v, uint8_t *tmp,
         double d = v->v.f;
         /* Four bytes when the single-precision value is the same number;
          * the range test keeps the conversion defined.  NaN keeps 8 bytes
-         * so its payload is not narrowed. */
-        if (!isnan(d) && (isinf(d) || fabs(d) <= FLT_MAX) &&
+         * so its payload is not narrowed.  (isnan and isinf are macros:
+         * no libm.) */
+        if (!isnan(d) && (isinf(d) || (d >= -FLT_MAX && d <= FLT_MAX)) &&
             (double)(float)d == d) {
             float f = (float)d;
             uint32_t bits;

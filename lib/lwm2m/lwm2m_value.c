@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Resource values: reading one numeric type as another with exact range
- * checks, the UTF-8 check every string goes through, and the small pieces
- * every content format shares (handing a record to the sink, asking it
- * for a type).
+ * checks, the public UTF-8 check (a wrapper of the common validator in
+ * lib/utf8.c), and the small pieces every content format shares (handing
+ * a record to the sink, asking it for a type).
  *
  * A conversion either is exact or fails with BW_ERANGE: a server's 2^63
  * written into an int64_t field, or 2^53 + 1 read as a double, must not
@@ -11,6 +11,7 @@
  */
 #include "bulwark/lwm2m.h"
 
+#include "bw_utf8.h"
 #include "lwm2m_int.h"
 
 /* Every integer up to 2^53 in magnitude is exact in a double. */
@@ -115,45 +116,7 @@ int bw_lwm2m_value_get_int_range(const bw_lwm2m_value_t *v, int64_t min,
 
 int bw_lwm2m_utf8_check(const uint8_t *s, size_t len)
 {
-    size_t i = 0;
-    while (i < len) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        /* Lead byte: how many continuation bytes, and the smallest and
-         * largest second byte allowed (this rules out overlong forms,
-         * surrogates and code points above U+10FFFF in one place). */
-        size_t n;
-        uint8_t lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            if (c == 0xE0)
-                lo = 0xA0; /* overlong below U+0800 */
-            else if (c == 0xED)
-                hi = 0x9F; /* surrogates U+D800..U+DFFF */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            if (c == 0xF0)
-                lo = 0x90; /* overlong below U+10000 */
-            else if (c == 0xF4)
-                hi = 0x8F; /* above U+10FFFF */
-        } else {
-            return BW_EUTF8; /* continuation, C0/C1 or F5..FF as lead */
-        }
-        if (len - i - 1 < n)
-            return BW_EUTF8;
-        if (s[i + 1] < lo || s[i + 1] > hi)
-            return BW_EUTF8;
-        for (size_t k = 2; k <= n; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return BW_EUTF8;
-        i += n + 1;
-    }
-    return 0;
+    return bw__utf8_check(s, len);
 }
 
 size_t bw_lwm2m__fmt_u64(uint64_t v, char *out)
@@ -167,6 +130,15 @@ size_t bw_lwm2m__fmt_u64(uint64_t v, char *out)
     for (size_t i = 0; i < n; i++)
         out[i] = tmp[n - 1 - i];
     return n;
+}
+
+size_t bw_lwm2m__fmt_i64(int64_t v, char *out)
+{
+    if (v >= 0)
+        return bw_lwm2m__fmt_u64((uint64_t)v, out);
+    /* The magnitude in unsigned arithmetic: INT64_MIN has no positive. */
+    out[0] = '-';
+    return 1 + bw_lwm2m__fmt_u64((uint64_t)0 - (uint64_t)v, out + 1);
 }
 
 bw_lwm2m_type_t bw_lwm2m__type_of(const bw_lwm2m_sink_t *sink,

@@ -6,7 +6,8 @@
  * the rest is the payload.  Every type but FLOAT has exactly one accepted
  * spelling per value, so whatever decodes MUST format back to the very
  * same bytes; a float MUST format to text that reads back to the same
- * double.
+ * double, and MUST be the double the C library's strtod (correctly
+ * rounding, "C" locale) reads from the same text.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -77,6 +78,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     double back;
     if (bw_lwm2m_text_parse_float(out, len, &back) != 0 ||
         memcmp(&back, &c.rec.value.v.f, sizeof back) != 0)
+        abort();
+    /* The accepted text is a subset of what strtod takes: same double. */
+    char text[BW_LWM2M_TEXT_FLOAT_MAX + 1];
+    memcpy(text, p, n); /* n <= BW_LWM2M_TEXT_FLOAT_MAX once accepted */
+    text[n] = '\0';
+    double ref = strtod(text, NULL);
+    if (memcmp(&ref, &c.rec.value.v.f, sizeof ref) != 0)
         abort();
     return 0;
 }

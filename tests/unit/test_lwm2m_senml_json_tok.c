@@ -110,6 +110,13 @@ static void test_malformed(void **state)
         {"[\"\xf4\x90\x80\x80\"]", BW_EUTF8}, /* above U+10FFFF */
         {"[\"\x80\"]", BW_EUTF8},             /* stray continuation */
         {"[\"\xe2\x82\"]", BW_EUTF8},         /* cut sequence */
+        /* The input ends inside a sequence: a valid start is truncated
+         * input, a start no byte could complete is invalid at once. */
+        {"[\"\xe2\x82", BW_ETRUNC},
+        {"[\"\xf0\x9f\x98", BW_ETRUNC},
+        {"[\"\xe0\x80", BW_EUTF8}, /* overlong whatever follows */
+        {"[\"\xed\xa0", BW_EUTF8}, /* surrogate whatever follows */
+        {"[\"\xf4\x90", BW_EUTF8}, /* above U+10FFFF */
         {"[1] x", BW_ETRAILING},
         {"[1][2]", BW_ETRAILING},
         {"1 2", BW_ETRAILING},

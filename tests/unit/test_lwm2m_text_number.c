@@ -4,6 +4,8 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bulwark/lwm2m.h"
@@ -243,6 +245,144 @@ static void test_float_roundtrip(void **state)
     }
 }
 
+/* xorshift64: a fixed, reproducible stream of test inputs. */
+static uint64_t next_rand(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/*
+ * Reference layout, built from the C library (in the "C" locale of a test
+ * program): "%.*g" with the fewest digits that strtod reads back to v;
+ * then, when that has a positive exponent below 17, the same with one
+ * digit per place before the point if that still reads back.
+ */
+static size_t ref_format(double v, char *out)
+{
+    int n = 0;
+    for (int prec = 1; prec <= 17; prec++) {
+        n = snprintf(out, 40, "%.*g", prec, v);
+        if (strtod(out, NULL) == v)
+            break;
+    }
+    const char *e = strchr(out, 'e');
+    if (e != NULL && e[1] == '+' && atoi(e + 2) < 17) {
+        char alt[40];
+        int m = snprintf(alt, sizeof alt, "%.*g", atoi(e + 2) + 1, v);
+        if (strtod(alt, NULL) == v) {
+            memcpy(out, alt, (size_t)m + 1);
+            n = m;
+        }
+    }
+    return (size_t)n;
+}
+
+static void expect_ref(double d)
+{
+    char want[40], got[64];
+    size_t wn = ref_format(d, want), n = 0;
+    bw_lwm2m_value_t v = bw_lwm2m_value_float(d);
+    assert_int_equal(bw_lwm2m_text_format(&v, got, sizeof got, &n), 0);
+    if (n != wn || memcmp(got, want, n) != 0)
+        fail_msg("%.17g: got %.*s want %s", d, (int)n, got, want);
+}
+
+/*
+ * The writer's text is exactly what the C library's shortest "%g" gives
+ * (the form peers and earlier releases saw), for random doubles of every
+ * magnitude, whole numbers near the plain/exponent border, powers of ten,
+ * halfway cases and the extremes.
+ */
+static void test_float_format_matches_printf(void **state)
+{
+    (void)state;
+    static const double fixed[] = {
+        0.0,
+        -0.0,
+        1.0,
+        0.5,
+        0.0001,
+        0.00001,
+        123456.0,
+        1e16,
+        1e17,
+        2e17,
+        9.5,
+        0.15,
+        1e21,
+        1e22,
+        1e23,
+        5e-324,
+        2.2250738585072014e-308,
+        1.7976931348623157e308,
+        4503599627370497.0,
+        9007199254740993.0,
+        99999999999999999.0,
+        123456789012345678.0,
+        0.1 + 0.2,
+        1.0 / 3.0,
+        -2.5e-5,
+    };
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        expect_ref(fixed[i]);
+    double p = 1;
+    for (int i = 0; i < 25; i++, p *= 10) {
+        expect_ref(p);
+        expect_ref(p + 1);
+        expect_ref(p * 7);
+    }
+    uint64_t x = 0x2545F4914F6CDD1Du;
+    for (int i = 0; i < 5000; i++) {
+        uint64_t r = next_rand(&x);
+        double d;
+        memcpy(&d, &r, sizeof d);
+        if (isfinite(d))
+            expect_ref(d);
+        /* Whole numbers of up to 19 digits: the plain/exponent border. */
+        expect_ref((double)(r >> (r % 64)));
+    }
+}
+
+/*
+ * Parsing rounds correctly: random decimal texts (up to 40 digits, with
+ * fractions and exponents across the whole range) give the same double
+ * as the C library's strtod, which rounds correctly.
+ */
+static void test_float_parse_matches_strtod(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    for (int i = 0; i < 5000; i++) {
+        char s[BW_LWM2M_TEXT_FLOAT_MAX + 1];
+        size_t n = 0;
+        uint64_t r = next_rand(&x);
+        size_t ndig = 1 + r % 40;
+        if (r & (1u << 8))
+            s[n++] = '-';
+        s[n++] = (char)('1' + next_rand(&x) % 9);
+        size_t point = (size_t)(next_rand(&x) % (ndig + 1));
+        for (size_t k = 1; k < ndig; k++) {
+            if (k == point)
+                s[n++] = '.';
+            s[n++] = (char)('0' + next_rand(&x) % 10);
+        }
+        int exp = (int)(next_rand(&x) % 700) - 360;
+        n += (size_t)snprintf(s + n, sizeof s - n, "e%d", exp);
+        double want = strtod(s, NULL), got = 0;
+        int err = bw_lwm2m_text_parse_float(s, n, &got);
+        if (isinf(want)) {
+            bw_assert_err(err, BW_ERANGE);
+            continue;
+        }
+        assert_int_equal(err, 0);
+        if (memcmp(&got, &want, sizeof got) != 0)
+            fail_msg("%s: got %.17g want %.17g", s, got, want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +396,8 @@ int main(void)
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_format_errors),
         cmocka_unit_test(test_float_roundtrip),
+        cmocka_unit_test(test_float_format_matches_printf),
+        cmocka_unit_test(test_float_parse_matches_strtod),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
