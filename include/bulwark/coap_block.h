@@ -241,7 +241,9 @@ int bw_coap_block2_client_request(bw_coap_block2_client_t *c,
  *   BW_ESTALE     the block accepted last came again: ignored, ask again;
  *   BW_EBLOCK     a block other than the one asked for, a larger block
  *                 than asked for, a short block with M set, a body that
- *                 changed (ETag), or no Block2 in a later response;
+ *                 changed during the download (the ETag differs from the
+ *                 first response's: other bytes, added or dropped), or no
+ *                 Block2 in a later response;
  *   BW_EOPTION    an ETag not 1..8 bytes long;
  *   BW_EOVERFLOW  a Block2 or Size2 option longer than allowed;
  *   BW_EABORTED   the sink failed;

@@ -27,6 +27,12 @@
  *       if (ev.kind == BW_COAP_ENDPOINT_EV_REQUEST) { build the answer;
  *           bw_coap_endpoint_respond(&ep, now, &ev, buf, len);
  *           transmit(ev.peer, buf, len); }
+ *       if (ev.kind == BW_COAP_ENDPOINT_EV_UNMATCHED) { a notification?
+ *           if (an observation of ours has ev.token)
+ *               bw_coap_endpoint_accept(&ep, now, &ev, &tx, &tx_len);
+ *           else
+ *               bw_coap_endpoint_reject(&ep, now, &ev, &tx, &tx_len);
+ *           if (tx_len) transmit(ev.peer, tx, tx_len); }
  *   on timer (now >= bw_coap_endpoint_next_timeout(&ep)):
  *       while (bw_coap_endpoint_poll(&ep, now, &ev) == 1) {
  *           if (ev.tx_len) transmit(ev.peer, ev.tx, ev.tx_len);
@@ -47,7 +53,26 @@
  * independently.  Empty ACK and RST messages are never stored; they are
  * regenerated from the message ID when needed.
  *
- * The state machines are drawn and explained in lib/coap/coap_endpoint.c.
+ * Responses nobody waits for.  A response that matches no outstanding
+ * request (by peer and token) is not rejected by the endpoint: it is
+ * reported as EV_UNMATCHED, because the application may hold the token
+ * beyond any exchange.  The usual case is an observation (RFC 7641): an
+ * LwM2M server that observes a resource receives notifications, responses
+ * carrying the observation's token, long after the request's exchange
+ * ended.  The application answers with bw_coap_endpoint_accept() (an
+ * Empty ACK for a CON, nothing for a NON) or bw_coap_endpoint_reject()
+ * (an RST, which also cancels the observation at the peer, RFC 7641
+ * section 3.6).  Duplicates are answered the same way again.  An
+ * application that does neither still behaves as RFC 7252 section 5.3.2
+ * asks (an unexpected response is rejected): the first transmission gets
+ * no answer, and a retransmission of a CON gets an RST sent on the
+ * application's behalf; duplicates of a NON are dropped.  The decision
+ * SHOULD therefore be taken while handling the event.
+ *
+ * The state machines are drawn and explained in lib/coap/: exchanges
+ * (messages we sent) in coap_endpoint_exchange.c, deduplication entries
+ * (messages we received) in coap_endpoint_dedup.c, and the order in which
+ * an incoming datagram is classified in coap_endpoint_input.c.
  */
 #ifndef BULWARK_COAP_ENDPOINT_H
 #define BULWARK_COAP_ENDPOINT_H
@@ -85,9 +110,15 @@ extern "C" {
  * detection.  Each is kept for EXCHANGE_LIFETIME (CON, 247 s by default)
  * or NON_LIFETIME (NON, 145 s).  Peers keep NSTART = 1, so each sends one
  * CON at a time and a handful of entries covers the peers a device has.
- * When the table is full the answered entry closest to expiry is evicted;
- * a duplicate of an evicted message is then handled as new, which RFC 7252
- * (section 4.5, "SHOULD") tolerates for idempotent requests.
+ * When the table is full an entry is evicted: an unmatched response the
+ * application did not decide on, else the answered entry closest to
+ * expiry; a duplicate of an evicted message is then handled as new, which
+ * RFC 7252 (section 4.5, "SHOULD") tolerates for idempotent requests.
+ * Requests still waiting for the application's answer are never evicted:
+ * when every entry holds one, a new request (or unmatched response) is
+ * dropped without any answer, not even an RST, and reported as
+ * EV_REJECTED with BW_ENOMEM; a CON is retransmitted by its sender and
+ * gets in once the application has answered a request.
  */
 #define BW_COAP_ENDPOINT_DEDUP_ENTRIES 8
 
@@ -168,7 +199,7 @@ typedef struct {
 
 /* One remembered incoming message (fields private). */
 typedef struct {
-    uint8_t state;       /* DD_FREE, DD_PENDING, DD_REPLY_* */
+    uint8_t state;       /* DD_FREE, DD_PENDING, DD_REPLY_*, ... */
     uint8_t confirmable; /* received as CON */
     uint16_t mid;
     uint16_t len;        /* stored reply bytes in the slot */
@@ -210,11 +241,19 @@ enum {
     BW_COAP_ENDPOINT_EV_FAILED,
     /* Poll only: tx is a retransmission of mid. */
     BW_COAP_ENDPOINT_EV_RETRANSMIT,
-    /* The datagram was refused; err says why (parse error, BW_ESTALE for
-     * an unmatched ACK/RST/response, BW_EUNSUPPORTED for a reserved code
-     * class, BW_ENOMEM when no deduplication entry could be had).  tx may
-     * hold an RST to send. */
+    /* The datagram was refused; err says why (parse error, BW_EMALFORMED
+     * for an Empty NON, an ACK with a request code or a non-Empty RST,
+     * BW_ESTALE for an ACK or RST that answers nothing of ours,
+     * BW_EUNSUPPORTED for a reserved code class, BW_ENOMEM when no
+     * deduplication entry could be had: then nothing is sent, not even
+     * an RST).  tx may hold an RST to send. */
     BW_COAP_ENDPOINT_EV_REJECTED,
+    /* A CON or NON response (msg; type, mid and token are its own) that
+     * answers no request of ours: typically an observe notification.
+     * Decide with bw_coap_endpoint_accept() (the token is known: Empty
+     * ACK for a CON, nothing for a NON) or bw_coap_endpoint_reject()
+     * (RST); see "Responses nobody waits for" above. */
+    BW_COAP_ENDPOINT_EV_UNMATCHED,
 };
 
 /*
@@ -227,11 +266,11 @@ typedef struct {
     uint8_t kind; /* BW_COAP_ENDPOINT_EV_* */
     int err;      /* FAILED, REJECTED: the reason; else 0 */
     bw_coap_peer_t peer;
-    uint8_t type;      /* REQUEST: BW_COAP_CON or BW_COAP_NON */
-    uint16_t mid;      /* REQUEST: its MID; others: the MID we sent */
-    uint8_t token_len; /* REQUEST/RESPONSE/DONE/FAILED: the token */
+    uint8_t type; /* REQUEST, UNMATCHED: BW_COAP_CON or BW_COAP_NON */
+    uint16_t mid; /* REQUEST, UNMATCHED: its MID; others: the MID we sent */
+    uint8_t token_len; /* all but NONE and REJECTED: the token */
     uint8_t token[BW_COAP_MAX_TOKEN_LEN];
-    bw_coap_msg_t msg; /* REQUEST, RESPONSE: the parsed message */
+    bw_coap_msg_t msg; /* REQUEST, RESPONSE, UNMATCHED: the parsed message */
     const uint8_t *tx;
     size_t tx_len;
 } bw_coap_endpoint_event_t;
@@ -270,7 +309,11 @@ int bw_coap_endpoint_init(bw_coap_endpoint_t *ep,
  * reported as EV_REJECTED with the parse error; a duplicate gets the same
  * answer as the original (or none) and is reported as EV_NONE; a ping
  * (Empty CON) gets an RST; a CON response to our request gets its Empty
- * ACK in ev->tx; see the event kinds above.
+ * ACK in ev->tx; a response no request of ours waits for is reported as
+ * EV_UNMATCHED for the application to accept or reject; a new message
+ * that finds the deduplication table full of unanswered requests is
+ * dropped without answer (EV_REJECTED, BW_ENOMEM); see the event kinds
+ * above.
  *
  * peer/peer_len: who sent it (1 .. BW_COAP_ENDPOINT_MAX_PEER_LEN bytes).
  * buf/len:       the datagram; MUST outlive the use of ev->msg.
@@ -312,7 +355,8 @@ int bw_coap_endpoint_send(bw_coap_endpoint_t *ep, uint64_t now,
 
 /*
  * Answer a request reported by EV_REQUEST (req is that event; only its
- * peer and mid are used).
+ * peer and mid are used).  An EV_UNMATCHED response cannot be answered
+ * this way (BW_ESTATE): accept or reject it.
  *
  * msg/len: a response (code 2.xx .. 5.xx) echoing the request's token,
  *          which the caller MUST ensure.  Its type and message ID are
@@ -331,13 +375,20 @@ int bw_coap_endpoint_respond(bw_coap_endpoint_t *ep, uint64_t now,
                              size_t len);
 
 /*
- * Acknowledge a CON request now and answer later with a separate
+ * req is an EV_REQUEST or EV_UNMATCHED event (only its peer and mid are
+ * used).
+ *
+ * For a CON request: acknowledge it now and answer later with a separate
  * response (bw_coap_endpoint_send() of a CON or NON response carrying the
- * request's token).  *tx and *tx_len: the Empty ACK to transmit, valid until
- * the next call on the endpoint.  A duplicate of the request gets the
- * Empty ACK again.
+ * request's token).  For an unmatched response: take it (its token is
+ * one the application knows, such as an observation's); a CON gets an
+ * Empty ACK, a NON nothing (*tx NULL, *tx_len 0).
+ *
+ * *tx and *tx_len: the Empty ACK to transmit, valid until the next call
+ * on the endpoint.  A duplicate of the CON gets the Empty ACK again.
  * Returns 0, or BW_EINVAL (NULL pointers), BW_ESTATE (no such CON request
- * waiting for an answer).
+ * or unmatched response waiting for a decision: already answered,
+ * expired, evicted, or a NON request, which has nothing to acknowledge).
  */
 int bw_coap_endpoint_accept(bw_coap_endpoint_t *ep, uint64_t now,
                             const bw_coap_endpoint_event_t *req,
@@ -345,10 +396,15 @@ int bw_coap_endpoint_accept(bw_coap_endpoint_t *ep, uint64_t now,
 
 /*
  * Refuse a request the application cannot process at all (RFC 7252
- * section 4.2/4.3): *tx is an RST to transmit; duplicates of a CON get
- * the RST again.  Requests that are merely wrong SHOULD get an error
- * response (4.xx) through respond() instead.
- * Returns 0, or BW_EINVAL, BW_ESTATE as for accept().
+ * section 4.2/4.3), or an unmatched response whose token it does not know
+ * (section 5.3.2; for a notification this cancels the observation at the
+ * peer, RFC 7641 section 3.6).  req is the EV_REQUEST or EV_UNMATCHED
+ * event.  *tx is an RST to transmit, for a CON or a NON; duplicates of a
+ * CON get the RST again, duplicates of a NON nothing.  Requests that are
+ * merely wrong SHOULD get an error response (4.xx) through respond()
+ * instead.
+ * Returns 0, or BW_EINVAL (NULL pointers), BW_ESTATE (no such request or
+ * unmatched response waiting for a decision).
  */
 int bw_coap_endpoint_reject(bw_coap_endpoint_t *ep, uint64_t now,
                             const bw_coap_endpoint_event_t *req,

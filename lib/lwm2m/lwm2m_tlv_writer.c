@@ -230,8 +230,9 @@ static int check_record(const bw_lwm2m_tlv_writer_t *w,
                       : w->base.depth;
     if (p->depth < min)
         return BW_EPATH;
-    if ((int)rec->value.type < (int)BW_LWM2M_TYPE_NONE ||
-        (int)rec->value.type > (int)BW_LWM2M_TYPE_CORELNK)
+    /* One unsigned compare also catches negative values, and stays valid
+     * where enums are unsigned chars (arm-none-eabi's short enums). */
+    if ((unsigned)rec->value.type > (unsigned)BW_LWM2M_TYPE_CORELNK)
         return BW_EINVAL;
     bool none = rec->value.type == BW_LWM2M_TYPE_NONE;
     if (none && p->depth == BW_LWM2M_DEPTH_RES_INST)

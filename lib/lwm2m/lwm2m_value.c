@@ -148,7 +148,7 @@ bw_lwm2m_type_t bw_lwm2m__type_of(const bw_lwm2m_sink_t *sink,
         return BW_LWM2M_TYPE_NONE;
     bw_lwm2m_type_t t = sink->type_of(sink->ctx, path);
     /* An answer outside the enum is treated as "unknown". */
-    if ((int)t < (int)BW_LWM2M_TYPE_NONE || (int)t > (int)BW_LWM2M_TYPE_CORELNK)
+    if ((unsigned)t > (unsigned)BW_LWM2M_TYPE_CORELNK) /* negative too */
         return BW_LWM2M_TYPE_NONE;
     return t;
 }

@@ -29,6 +29,7 @@ rm -f "$WORK/out"
 "$CLIENT" -B 30 -b 10,1024 -o "$WORK/out" "coap://127.0.0.1:$PORT/big" || fail "GET from block 10 exited $?"
 got=$(stat -c %s "$WORK/out")
 (( got >= 1024 )) || fail "GET from block 10: only $got bytes"
-tail -c +10241 "$WORK/big.bin" | head -c "$got" | cmp - "$WORK/out" ||
+(( got <= 65536 - 10240 )) || fail "GET from block 10: $got bytes, more than the rest of the file"
+cmp -n "$got" -i 10240:0 "$WORK/big.bin" "$WORK/out" ||
   fail "GET from block 10: bytes differ from the file at offset 10240"
 echo "ok: GET from block 10 returns $got bytes from offset 10240"

@@ -259,8 +259,9 @@ static void test_b2c_missing_block_and_errors(void **state)
 }
 
 /*
- * The ETag of the first block binds the rest: a different ETag, or one
- * that disappears, is BW_EBLOCK; an ETag longer than 8 bytes is
+ * The ETag of the first block binds the rest: a different ETag, one that
+ * disappears, or one that appears after a first block without, is
+ * BW_EBLOCK; an ETag longer than 8 bytes is
  * BW_EOPTION.  Malformed Block2 values and an overlong Size2 fail with the
  * codec's code; Size2 is reported.
  */
@@ -303,6 +304,17 @@ static void test_b2c_etag_and_options(void **state)
     sp.num = 1;
     sp.payload_off = 16;
     sp.etag = NULL;
+    make(&sp, buf, &m);
+    bw_assert_err(bw_coap_block2_client_response(&c, &m, &done), BW_EBLOCK);
+
+    assert_int_equal(bw_coap_block2_client_init(&c, 0, 0, sink_write, &k), 0);
+    sp.num = 0;
+    sp.payload_off = 0;
+    make(&sp, buf, &m);
+    assert_int_equal(bw_coap_block2_client_response(&c, &m, &done), 0);
+    sp.num = 1;
+    sp.payload_off = 16;
+    sp.etag = "a1 a2";
     make(&sp, buf, &m);
     bw_assert_err(bw_coap_block2_client_response(&c, &m, &done), BW_EBLOCK);
 
@@ -525,6 +537,65 @@ static void test_b1c_source_failures(void **state)
                   BW_EINVAL);
 }
 
+/*
+ * A non-2.xx answer in the middle of a transfer ends it too, for both
+ * clients: after blocks were exchanged, a 5.03 (Block2, even one carrying
+ * a Block2 option) or a 4.01 (Block1) gives 0 with *done set, nothing more
+ * is delivered or sent, the offset stays where the last good block left
+ * it, and the transfer is over (BW_ESTATE).  The caller reads the code.
+ */
+static void test_clients_error_mid_transfer(void **state)
+{
+    static uint8_t buf[DGRAM], req[64];
+    src_t src = {100, 0, 0};
+    bw_coap_block2_client_t c2;
+    bw_coap_block1_client_t c1;
+    bw_coap_writer_t w;
+    bw_coap_msg_t m;
+    sink_t k = {0};
+    int done;
+    (void)state;
+
+    assert_int_equal(bw_coap_block2_client_init(&c2, 0, 0, sink_write, &k), 0);
+    b2rsp(buf, &m, 0, 1, 0, 16);
+    assert_int_equal(bw_coap_block2_client_response(&c2, &m, &done), 0);
+    assert_int_equal(done, 0);
+    spec_t busy = {BW_COAP_ACK,
+                   BW_COAP_SERVICE_UNAVAILABLE,
+                   BW_COAP_OPT_BLOCK2,
+                   1,
+                   1,
+                   0,
+                   NULL,
+                   -1,
+                   0,
+                   16,
+                   16};
+    make(&busy, buf, &m);
+    assert_int_equal(bw_coap_block2_client_response(&c2, &m, &done), 0);
+    assert_int_equal(done, 1);
+    assert_int_equal(k.calls, 1);
+    assert_int_equal(bw_coap_block2_client_offset(&c2), 16);
+    bw_coap_writer_init(&w, req, sizeof req, BW_COAP_CON, BW_COAP_GET, 1, NULL,
+                        0);
+    bw_assert_err(bw_coap_block2_client_request(&c2, &w), BW_ESTATE);
+    b2rsp(buf, &m, 1, 1, 0, 16);
+    bw_assert_err(bw_coap_block2_client_response(&c2, &m, &done), BW_ESTATE);
+
+    assert_int_equal(bw_coap_block1_client_init(&c1, 2, 100, src_read, &src),
+                     0);
+    b1send(&c1, buf);
+    assert_int_equal(b1answer(&c1, BW_COAP_CONTINUE, 0, 1, 2, -1, &done), 0);
+    assert_int_equal(done, 0);
+    b1send(&c1, buf);
+    assert_int_equal(b1answer(&c1, BW_COAP_UNAUTHORIZED, -1, 0, 0, -1, &done),
+                     0);
+    assert_int_equal(done, 1);
+    assert_int_equal(bw_coap_block1_client_offset(&c1), 64);
+    bw_assert_err(b1answer(&c1, BW_COAP_CHANGED, 1, 0, 2, -1, &done),
+                  BW_ESTATE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_b1c_bad_continue),
         cmocka_unit_test(test_b1c_too_large_and_final),
         cmocka_unit_test(test_b1c_source_failures),
+        cmocka_unit_test(test_clients_error_mid_transfer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
