@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * SenML JSON (content format 110): the examples of OMA LwM2M 1.1 Core
- * section 7.4.5 and RFC 8428 section 5, decoded and encoded; every value
+ * SenML JSON (content format 110): examples of the LwM2M Core
+ * specification ("Data Formats" > "SenML JSON", transcribed from the 1.2
+ * text) and of RFC 8428 section 5.1, decoded and encoded; every value
  * type round-tripped; malformed packs refused with their exact codes.
+ * Vectors not taken from a specification say "constructed in the spec's
+ * layout, not transcribed".  The remaining printed examples (object-link
+ * hierarchy, history, composite operations, RFC 8428 5.1.3 to 5.1.7) are
+ * in test_lwm2m_spec_vectors.c.
  */
 #include "testutil.h"
 
@@ -153,7 +158,9 @@ static void check_str(const bw_lwm2m_record_t *r, const char *s)
 
 /* ---- the specification examples -------------------------------------- */
 
-/* LwM2M 1.1 Core 7.4.5: Read /3/0, the Device object instance. */
+/* Core "SenML JSON": Read /3/0, the Device object instance, transcribed.
+ * The specification prints one record per line and gives 399 bytes; the
+ * 384 here plus its 15 line breaks make that. */
 static const char device_json[] =
     "[{\"bn\":\"/3/0/\",\"n\":\"0\",\"vs\":\"Open Mobile Alliance\"},"
     "{\"n\":\"1\",\"vs\":\"Lightweight M2M Client\"},"
@@ -204,6 +211,9 @@ static void test_device_object(void **state)
 /*
  * Read of a single resource (bn only) and of a multiple resource (bn of
  * the resource and instance names): decode, and encode byte for byte.
+ * The /3/0/0 pack is the Core example with its missing closing quote
+ * restored (see test_lwm2m_spec_vectors.c); the /3/0/7 and /3/0/7/1
+ * packs are constructed in the spec's layout, not transcribed.
  */
 static void test_resource_forms(void **state)
 {
@@ -235,7 +245,10 @@ static void test_resource_forms(void **state)
 /*
  * Read-Composite request (names only: type NONE at any depth) and
  * Write-Composite request (full paths in n, no bn), base "/": decoded,
- * and encoded byte for byte.
+ * and encoded byte for byte.  Constructed in the spec's layout, not
+ * transcribed: the request is the Core example plus a fourth path
+ * ("/5"), the Write-Composite and the bn-form response are made up (the
+ * printed ones are in test_lwm2m_spec_vectors.c).
  */
 static void test_composite(void **state)
 {
@@ -281,9 +294,14 @@ static void test_composite(void **state)
 }
 
 /*
- * The object-link example (objects 65, 66, 67 with vlo values, bn changing
- * per instance): decoded untyped (vlo gives OBJLNK), re-encoded under the
- * root and decoded again to the same records.
+ * Objects 65, 66, 67 with vlo values and bn changing per instance:
+ * decoded untyped (vlo gives OBJLNK), re-encoded under the root and
+ * decoded again to the same records.  Constructed in the spec's layout,
+ * not transcribed: the records of the Core object-link example, but with
+ * a bn per instance, "myService 1" as in the TLV example, and the null
+ * link as decimal "65535:65535".  (This vector used to be presented as the
+ * specification's, which prints bn "/", relative names, "myService1" and
+ * "FFFF:FFFF"; that printed example is in test_lwm2m_spec_vectors.c.)
  */
 static void test_objlnk_example(void **state)
 {
@@ -346,10 +364,12 @@ static void check_raw(const bw_lwm2m_senml_rec_t *r, const char *name)
 }
 
 /*
- * RFC 8428 5.1.1, 5.1.2, 5.1.3 (base time, base unit, version, relative
- * times) and 5.1.5 (several value types): names resolve as bn + n, times
- * as bt + t, vd decodes.  These names are URNs, not LwM2M paths, so the
- * LwM2M decoder refuses them with BW_EPATH.
+ * RFC 8428 5.1.1, 5.1.2 (both packs: base time, base unit, version,
+ * relative times) and 5.1.5 (several value types), transcribed: names
+ * resolve as bn + n, times as bt + t, vd decodes.  These names are URNs,
+ * not LwM2M paths, so the LwM2M decoder refuses them with BW_EPATH.
+ * (5.1.5's fourth name is "nfv-reader" in the RFC; this test used to
+ * carry "nfc-reader".)
  */
 static void test_rfc8428(void **state)
 {
@@ -403,7 +423,7 @@ static void test_rfc8428(void **state)
     const char *types =
         "[{\"bn\":\"urn:dev:ow:10e2073a01080063:\",\"n\":\"temp\",\"u\":"
         "\"Cel\",\"v\":23.1},{\"n\":\"label\",\"vs\":\"Machine Room\"},{\"n\":"
-        "\"open\",\"vb\":false},{\"n\":\"nfc-reader\",\"vd\":\"aGkgCg\"}]";
+        "\"open\",\"vb\":false},{\"n\":\"nfv-reader\",\"vd\":\"aGkgCg\"}]";
     memset(&g, 0, sizeof(g));
     assert_int_equal(bw_lwm2m_senml_json_read((const uint8_t *)types,
                                               strlen(types), collect_raw, &g,
@@ -412,6 +432,7 @@ static void test_rfc8428(void **state)
     assert_int_equal(g.n, 4);
     assert_int_equal(g.rec[2].value.type, BW_LWM2M_TYPE_BOOLEAN);
     assert_false(g.rec[2].value.v.b);
+    check_raw(&g.rec[3], "urn:dev:ow:10e2073a01080063:nfv-reader");
     assert_int_equal(g.rec[3].value.type, BW_LWM2M_TYPE_OPAQUE);
     assert_int_equal(g.rec[3].value.v.bytes.len, 4);
     assert_memory_equal(g.rec[3].value.v.bytes.ptr, "hi \n", 4);

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * OMA TLV against the examples of the LwM2M Core specification (section
- * 7.4.3): each payload decodes to the listed records, and the writer
- * turns those records back into the identical bytes.
+ * OMA TLV against the examples of the LwM2M Core specification, "Data
+ * Formats for Transferring Resource Information" > "TLV" (transcribed
+ * from the 1.2 text): each payload decodes to the listed records, and the
+ * writer turns those records back into the identical bytes.  Vectors not
+ * taken from the specification say "constructed in the spec's layout,
+ * not transcribed".  The other TLV examples of that section (Read /1,
+ * the object-link examples) are in test_lwm2m_spec_vectors.c.
  */
 #include "testutil.h"
 
@@ -116,8 +120,14 @@ static void expect_encode(const char *hex, const bw_lwm2m_path_t *base,
 #define RES(r)   BW_LWM2M_PATH_RES(3, 0, r)
 #define RI(r, i) BW_LWM2M_PATH_RI(3, 0, r, i)
 
-/* The Device object instance of the specification's single-instance
- * read example (Read /3/0). */
+/*
+ * "Single Object Instance Request Example" (Read /3/0, 121 bytes),
+ * transcribed from the example's table.  The hex listing printed above
+ * the table has "4C 69 67 68 74 77 65 69 67 74" for the model number
+ * ("Lightweigt", 21 bytes) under a length of 0x16; the table's value
+ * ("Lightweight M2M Client", 22 bytes) and its 121-byte total agree with
+ * the bytes below.
+ */
 static const char DEVICE_HEX[] =
     "C8 00 14 4F 70 65 6E 20 4D 6F 62 69 6C 65 20 41 6C 6C 69 61 6E 63 65"
     "C8 01 16 4C 69 67 68 74 77 65 69 67 68 74 20 4D 32 4D 20 43 6C 69 65 6E"
@@ -170,7 +180,8 @@ static void test_device_instance(void **state)
     expect_encode(DEVICE_HEX, &base, r, n);
 }
 
-/* Read /3: the same resources wrapped in object instance 0, whose
+/* "Multiple Object Instance Request Examples" A) Read /3: the same
+ * resources wrapped in object instance 0 ("08 00 79", 124 bytes), whose
  * 121-byte length takes the 8-bit length form. */
 static void test_device_object(void **state)
 {
@@ -189,7 +200,9 @@ static void test_device_object(void **state)
 }
 
 /* Read /3/0/7 (multiple resource) and /3/0/0 (single resource), and a
- * resource instance /3/0/7/1 on its own. */
+ * resource instance /3/0/7/1 on its own: constructed in the spec's
+ * layout, not transcribed (slices of the Read /3/0 example; the
+ * specification prints no TLV for these reads). */
 static void test_device_resources(void **state)
 {
     (void)state;
@@ -212,8 +225,10 @@ static void test_device_resources(void **state)
     expect_encode("42 01 13 88", &b71, one, 1);
 }
 
-/* Read /2: two Access Control instances; instance 2's ACL has an entry
- * for server 310, whose id needs the 16-bit identifier form. */
+/* "Multiple Object Instance Request Examples" B) Read /2 (38 bytes): two
+ * Access Control instances, 0 and 2; instance 2's ACL has an entry for
+ * server 310, whose id needs the 16-bit identifier form.  Transcribed;
+ * the listing and the table agree. */
 static void test_access_control(void **state)
 {
     (void)state;
@@ -236,8 +251,10 @@ static void test_access_control(void **state)
     expect_encode(hex, &base, r, 9);
 }
 
-/* Read /1: two Server instances, as in the multiple-instance example:
- * a 4-byte lifetime, booleans and strings. */
+/* Read /1 with two Server instances: constructed in the spec's layout,
+ * not transcribed.  Instance 0 is the specification's example C) with its
+ * instance length corrected from 0x0D to 0x0F (see
+ * test_lwm2m_spec_vectors.c); instance 1 is made up. */
 static void test_server_instances(void **state)
 {
     (void)state;

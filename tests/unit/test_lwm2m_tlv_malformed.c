@@ -96,8 +96,10 @@ static void test_long_length_forms(void **state)
 }
 
 /*
- * Cut the Device example at every byte: a cut on a TLV boundary is a
- * shorter valid payload, any other cut is BW_ETRUNC.
+ * Cut a Device payload at every byte: a cut on a TLV boundary is a
+ * shorter valid payload, any other cut is BW_ETRUNC.  The payload is
+ * constructed in the spec's layout, not transcribed: six of the TLVs of
+ * the Core "Single Object Instance Request Example".
  */
 static void test_truncate_everywhere(void **state)
 {
