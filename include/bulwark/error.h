@@ -53,12 +53,21 @@ extern "C" {
     XX(EPATH, -36, "invalid path")                                             \
     XX(EFORMAT, -37, "unsupported content format")                             \
     XX(ENOTFOUND, -38, "not found")                                            \
+    XX(EMAGIC, -39, "wrong magic number")                                      \
+    XX(EHASH, -40, "digest does not match the data")                           \
+    XX(ESIGNATURE, -41, "signature does not verify")                           \
+    XX(EKEY, -42, "no signature by a trusted key")                             \
+    XX(EROLLBACK, -43, "security counter below the stored one")                \
     /* protocol flow */                                                        \
     XX(EBUSY, -50, "peer busy: exchange already in flight")                    \
     XX(ETIMEOUT, -51, "timed out")                                             \
     XX(ERESET, -52, "reset by peer")                                           \
     XX(EABORTED, -53, "aborted by callback")                                   \
     XX(ESTALE, -54, "stale or reordered message")                              \
+    /* platform */                                                             \
+    XX(EIO, -70, "flash or storage I/O failed")                                \
+    XX(ECRYPTO, -71, "crypto backend failure")                                 \
+    XX(EALIGN, -72, "address or length not aligned")                           \
     /* new codes go above this line, with new numbers */
 
 typedef enum {
