@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Declarations shared by the files of lib/cbor and by nothing else: the
- * head decoder every reader path goes through and the float conversions
- * (UTF-8 validation is the common one in lib/bw_utf8.h).  Never included
- * from outside the module.
+ * head decoder every reader path goes through (UTF-8 validation and the
+ * float conversions are the common ones in lib/bw_utf8.h and
+ * lib/bw_float.h).  Never included from outside the module.
  */
 #ifndef BULWARK_CBOR_INT_H
 #define BULWARK_CBOR_INT_H
@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "bulwark/cbor.h"
+#include "bw_float.h"
 #include "bw_utf8.h"
 
 /* Major types (the top three bits of the initial byte). */
@@ -61,17 +62,5 @@ typedef struct {
  * Returns 0, or BW_ETRUNC, BW_EMALFORMED, BW_EUNSUPPORTED, BW_EOVERFLOW.
  */
 int bw_cbor__head(const uint8_t *p, size_t avail, bw_cbor__head_t *h);
-
-/* Exact conversions from IEEE 754 half and single bits to double. */
-double bw_cbor__half_to_double(uint16_t half);
-double bw_cbor__single_to_double(uint32_t single);
-double bw_cbor__bits_to_double(uint64_t bits);
-
-/*
- * Narrow a finite double to half or single bits if and only if no
- * information is lost.  Return true and fill *out when exact.
- */
-bool bw_cbor__double_to_half(double value, uint16_t *out);
-bool bw_cbor__double_to_single(double value, uint32_t *out);
 
 #endif /* BULWARK_CBOR_INT_H */

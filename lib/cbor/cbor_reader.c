@@ -221,12 +221,13 @@ int bw_cbor_read_double(bw_cbor_reader_t *r, double *value)
     if (err != 0)
         return err;
     consume(r, &h);
+    /* Widening is exact (bw_float.h). */
+    uint64_t bits = h.arg;
     if (h.ai == BW_CBOR__AI_2BYTES)
-        *value = bw_cbor__half_to_double((uint16_t)h.arg);
+        bits = bw__f_widen((uint32_t)bits, BW__F16_EBITS, BW__F16_MBITS);
     else if (h.ai == BW_CBOR__AI_4BYTES)
-        *value = bw_cbor__single_to_double((uint32_t)h.arg);
-    else
-        *value = bw_cbor__bits_to_double(h.arg);
+        bits = bw__f_widen((uint32_t)bits, BW__F32_EBITS, BW__F32_MBITS);
+    *value = bw__f64_from_bits(bits);
     return 0;
 }
 

@@ -184,29 +184,25 @@ static void put_float(bw_cbor_writer_t *w, uint8_t ai, uint64_t bits, size_t n)
     put(w, out, 1 + n);
 }
 
-/* Half-precision bit patterns for the values written in a fixed form. */
+/* Half-precision bits of the one NaN written. */
 #define HALF_QUIET_NAN 0x7e00u
-#define HALF_INFINITY  0x7c00u
-#define HALF_SIGN      0x8000u
 
 void bw_cbor_write_double(bw_cbor_writer_t *w, double value)
 {
-    uint16_t half;
-    uint32_t single;
+    uint32_t narrow;
     uint64_t bits;
 
     if (w == NULL || !live(w))
         return;
-    memcpy(&bits, &value, sizeof bits);
-    if (value != value) {
+    bits = bw__f64_bits(value);
+    /* Every NaN is written as the one quiet NaN; infinities narrow to
+     * half like any other exact value (bw_float.h). */
+    if ((bits & ~BW__F64_SIGN) > BW__F64_INFINITY) {
         put_float(w, BW_CBOR__AI_2BYTES, HALF_QUIET_NAN, 2);
-    } else if ((bits & ~(UINT64_C(1) << 63)) == UINT64_C(0x7ff0000000000000)) {
-        uint16_t sign = (bits >> 63) ? HALF_SIGN : 0;
-        put_float(w, BW_CBOR__AI_2BYTES, HALF_INFINITY | sign, 2);
-    } else if (bw_cbor__double_to_half(value, &half)) {
-        put_float(w, BW_CBOR__AI_2BYTES, half, 2);
-    } else if (bw_cbor__double_to_single(value, &single)) {
-        put_float(w, BW_CBOR__AI_4BYTES, single, 4);
+    } else if (bw__f_narrow(bits, BW__F16_EBITS, BW__F16_MBITS, &narrow)) {
+        put_float(w, BW_CBOR__AI_2BYTES, narrow, 2);
+    } else if (bw__f_narrow(bits, BW__F32_EBITS, BW__F32_MBITS, &narrow)) {
+        put_float(w, BW_CBOR__AI_4BYTES, narrow, 4);
     } else {
         put_float(w, BW_CBOR__AI_8BYTES, bits, 8);
     }

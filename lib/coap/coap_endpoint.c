@@ -276,8 +276,10 @@ int bw_coap_endpoint_init(bw_coap_endpoint_t *ep,
         return BW_EINVAL;
     ep->params = p;
     /* MAX_TRANSMIT_SPAN = ACK_TIMEOUT * (2^MAX_RETRANSMIT - 1) * FACTOR */
-    span = (uint64_t)p.ack_timeout_ms * ((1u << p.max_retransmit) - 1u) *
-           p.ack_random_factor_milli / BW_COAP__EP_FACTOR_ONE;
+    span = bw__u64_div((uint64_t)p.ack_timeout_ms *
+                           ((1u << p.max_retransmit) - 1u) *
+                           p.ack_random_factor_milli,
+                       BW_COAP__EP_FACTOR_ONE, NULL);
     ep->exchange_lifetime_ms =
         span + 2u * (uint64_t)p.max_latency_ms + p.processing_delay_ms;
     ep->non_lifetime_ms = span + p.max_latency_ms;

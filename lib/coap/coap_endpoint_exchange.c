@@ -157,10 +157,17 @@ void bw_coap__ev_from_exchange(bw_coap_endpoint_event_t *ev,
 static uint64_t initial_timeout(bw_coap_endpoint_t *ep)
 {
     uint64_t base = ep->params.ack_timeout_ms;
-    uint64_t spread =
-        base * (ep->params.ack_random_factor_milli - BW_COAP__EP_FACTOR_ONE) /
-        BW_COAP__EP_FACTOR_ONE;
-    return base + bw_coap__ep_rng_next(ep) % (spread + 1);
+    uint64_t spread = bw__u64_div(
+        base * (ep->params.ack_random_factor_milli - BW_COAP__EP_FACTOR_ONE),
+        BW_COAP__EP_FACTOR_ONE, NULL);
+    /*
+     * Scale a 30-bit random fraction to [0, spread] by multiplying rather
+     * than with '%' (no 64-bit division routine): spread + 1 is below 2^34
+     * (ACK_TIMEOUT < 2^32, factor at most 4), so the product fits 64 bits,
+     * and the bias is under 2^-30.
+     */
+    uint64_t frac = bw_coap__ep_rng_next(ep) >> 34;
+    return base + ((frac * (spread + 1u)) >> 30);
 }
 
 /* ---- sending ----------------------------------------------------------- */

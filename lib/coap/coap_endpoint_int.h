@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "bulwark/coap_endpoint.h"
+#include "bw_u64.h"
 
 /* Exchange states (coap_endpoint_exchange.c) and what was sent. */
 enum { EX_FREE = 0, EX_WAIT_ACK, EX_WAIT_RESPONSE };

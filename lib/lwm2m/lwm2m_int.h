@@ -23,6 +23,13 @@ int bw_lwm2m__dec_u16(const char *s, size_t len, uint32_t max, uint16_t *out);
 /* Write v in decimal into out (room for BW_LWM2M__U64_DIGITS); returns n. */
 size_t bw_lwm2m__fmt_u64(uint64_t v, char *out);
 
+/* Longest object link text, "65535:65535". */
+#define BW_LWM2M__OBJLNK_CHARS 11
+
+/* Write an object link as "oid:iid" into out (room for
+ * BW_LWM2M__OBJLNK_CHARS); returns n. */
+size_t bw_lwm2m__fmt_objlnk(uint16_t oid, uint16_t iid, char *out);
+
 /* Write v in decimal, '-' first when negative, into out (room for
  * BW_LWM2M__U64_DIGITS + 1); returns n. */
 size_t bw_lwm2m__fmt_i64(int64_t v, char *out);

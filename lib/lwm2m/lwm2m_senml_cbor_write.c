@@ -13,6 +13,8 @@
  * Each record is a map with integer labels, in the order bn (-2), n (0),
  * value (2 v, 3 vs, 4 vb, 8 vd, or the text key "vlo").
  */
+#include "bw_mem.h"
+#include "lwm2m_int.h"
 #include "lwm2m_senml_int.h"
 
 #include <string.h>
@@ -36,8 +38,7 @@ void bw_lwm2m_senml_cbor_begin(bw_lwm2m_senml_cbor_writer_t *w, uint8_t *buf,
 
 static void put_value(bw_cbor_writer_t *cw, const bw_lwm2m_value_t *v)
 {
-    char lnk[BW_LWM2M__SENML_OBJLNK_MAX];
-    size_t n = 0;
+    char lnk[BW_LWM2M__OBJLNK_CHARS];
     switch (v->type) {
     case BW_LWM2M_TYPE_INTEGER:
         bw_cbor_write_int(cw, 2);
@@ -69,10 +70,9 @@ static void put_value(bw_cbor_writer_t *cw, const bw_lwm2m_value_t *v)
         bw_cbor_write_bytes(cw, v->v.bytes.ptr, v->v.bytes.len);
         return;
     case BW_LWM2M_TYPE_OBJLNK:
-        /* "oid:iid": cannot fail, the buffer holds the longest. */
-        (void)bw_lwm2m_text_format(v, lnk, sizeof(lnk), &n);
         bw_cbor_write_text(cw, "vlo", 3);
-        bw_cbor_write_text(cw, lnk, n);
+        bw_cbor_write_text(
+            cw, lnk, bw_lwm2m__fmt_objlnk(v->v.lnk.oid, v->v.lnk.iid, lnk));
         return;
     default: /* NONE: no value field */
         return;
@@ -121,7 +121,7 @@ int bw_lwm2m_senml_cbor_finish(bw_lwm2m_senml_cbor_writer_t *w, size_t *len)
         err = bw_cbor_writer_finish(&hw, &hlen);
     }
     if (!err) {
-        memmove(w->buf + hlen, w->buf + BW_CBOR_MAX_HEAD_LEN, body);
+        bw__move_down(w->buf + hlen, w->buf + BW_CBOR_MAX_HEAD_LEN, body);
         memcpy(w->buf, head, hlen);
     }
     if (err) {

@@ -190,7 +190,4 @@ int bw_lwm2m__senml_prepare(const bw_lwm2m_path_t *base,
                             uint8_t *cur_len, bool *has_cur,
                             bw_lwm2m__senml_names_t *names);
 
-/* Longest vlo text, "65535:65535" (bw_lwm2m_text_format() writes it). */
-#define BW_LWM2M__SENML_OBJLNK_MAX 11
-
 #endif /* BW_LWM2M_SENML_INT_H */

@@ -174,9 +174,8 @@ static void put_value(bw_lwm2m_senml_json_writer_t *w,
         return;
     }
     case BW_LWM2M_TYPE_OBJLNK: {
-        /* "oid:iid": cannot fail, the buffer holds the longest. */
-        char lnk[BW_LWM2M__SENML_OBJLNK_MAX];
-        (void)bw_lwm2m_text_format(v, lnk, sizeof(lnk), &n);
+        char lnk[BW_LWM2M__OBJLNK_CHARS];
+        n = bw_lwm2m__fmt_objlnk(v->v.lnk.oid, v->v.lnk.iid, lnk);
         put_str(w, sep);
         put_str(w, "\"vlo\":\"");
         put(w, lnk, n);

@@ -12,29 +12,31 @@
 
 #include <string.h>
 
+#include "bw_float.h"
 #include "lwm2m_int.h"
 
-/* Field names and CBOR labels, indexed by BW_SENML_F_*. */
+/* Field names and CBOR labels, indexed by BW_SENML_F_*.  The names are
+ * stored with their lengths (the longest, "bver", is 4). */
+#define FIELD_NAME_MAX 4
 static const struct {
-    const char *name;
-    int8_t label;
-    bool has_label;
+    char name[FIELD_NAME_MAX];
+    uint8_t len;
+    int8_t label; /* not for vlo, which is a text key only */
 } fields[BW_SENML_F_COUNT] = {
-    [BW_SENML_F_BN] = {"bn", -2, true}, [BW_SENML_F_BT] = {"bt", -3, true},
-    [BW_SENML_F_BU] = {"bu", -4, true}, [BW_SENML_F_BV] = {"bv", -5, true},
-    [BW_SENML_F_BS] = {"bs", -6, true}, [BW_SENML_F_BVER] = {"bver", -1, true},
-    [BW_SENML_F_N] = {"n", 0, true},    [BW_SENML_F_U] = {"u", 1, true},
-    [BW_SENML_F_V] = {"v", 2, true},    [BW_SENML_F_VS] = {"vs", 3, true},
-    [BW_SENML_F_VB] = {"vb", 4, true},  [BW_SENML_F_S] = {"s", 5, true},
-    [BW_SENML_F_T] = {"t", 6, true},    [BW_SENML_F_UT] = {"ut", 7, true},
-    [BW_SENML_F_VD] = {"vd", 8, true},  [BW_SENML_F_VLO] = {"vlo", 0, false},
+    [BW_SENML_F_BN] = {"bn", 2, -2}, [BW_SENML_F_BT] = {"bt", 2, -3},
+    [BW_SENML_F_BU] = {"bu", 2, -4}, [BW_SENML_F_BV] = {"bv", 2, -5},
+    [BW_SENML_F_BS] = {"bs", 2, -6}, [BW_SENML_F_BVER] = {"bver", 4, -1},
+    [BW_SENML_F_N] = {"n", 1, 0},    [BW_SENML_F_U] = {"u", 1, 1},
+    [BW_SENML_F_V] = {"v", 1, 2},    [BW_SENML_F_VS] = {"vs", 2, 3},
+    [BW_SENML_F_VB] = {"vb", 2, 4},  [BW_SENML_F_S] = {"s", 1, 5},
+    [BW_SENML_F_T] = {"t", 1, 6},    [BW_SENML_F_UT] = {"ut", 2, 7},
+    [BW_SENML_F_VD] = {"vd", 2, 8},  [BW_SENML_F_VLO] = {"vlo", 3, 0},
 };
 
 int bw_lwm2m__senml_key_text(const char *key, size_t len)
 {
     for (int f = 0; f < BW_SENML_F_COUNT; f++) {
-        if (strlen(fields[f].name) == len &&
-            memcmp(fields[f].name, key, len) == 0)
+        if (fields[f].len == len && memcmp(fields[f].name, key, len) == 0)
             return f;
     }
     if (len > 0 && key[len - 1] == '_')
@@ -42,10 +44,13 @@ int bw_lwm2m__senml_key_text(const char *key, size_t len)
     return BW_SENML_KEY_IGNORE;
 }
 
+/* vlo, the one field without a label, comes last. */
+_Static_assert(BW_SENML_F_VLO == BW_SENML_F_COUNT - 1, "vlo is not last");
+
 int bw_lwm2m__senml_key_label(int64_t label)
 {
-    for (int f = 0; f < BW_SENML_F_COUNT; f++) {
-        if (fields[f].has_label && fields[f].label == label)
+    for (int f = 0; f < BW_SENML_F_VLO; f++) {
+        if (fields[f].label == label)
             return f;
     }
     return BW_SENML_KEY_IGNORE;
@@ -218,16 +223,6 @@ int bw_lwm2m__senml_emit(const bw_lwm2m__senml_pack_t *pack,
 
 /* ---- LwM2M adapter ------------------------------------------------------ */
 
-static bool is_integral(double d)
-{
-    if (d != d || d - d != 0)
-        return false; /* NaN, infinities */
-    /* Every double of magnitude 2^52 or more is an integer. */
-    if (d >= 4503599627370496.0 || d <= -4503599627370496.0)
-        return true;
-    return d == (double)(int64_t)d;
-}
-
 /* Number (INTEGER, UNSIGNED or FLOAT) as the resource's type. */
 static int type_number(bw_lwm2m_value_t *v, bw_lwm2m_type_t want, bool rounded)
 {
@@ -243,11 +238,14 @@ static int type_number(bw_lwm2m_value_t *v, bw_lwm2m_type_t want, bool rounded)
         } else if (in.type == BW_LWM2M_TYPE_UNSIGNED) {
             return BW_ERANGE; /* only ever above INT64_MAX here */
         } else {
-            /* [-2^63, 2^63) holds exactly the doubles that fit. */
-            if (!is_integral(in.v.f) || in.v.f < -9223372036854775808.0 ||
-                in.v.f >= 9223372036854775808.0)
+            /* A whole double in [-2^63, 2^63), judged on its bits. */
+            uint64_t mag;
+            bool neg;
+            if (!bw__f64_whole(bw__f64_bits(in.v.f), &mag, &neg) ||
+                mag > (uint64_t)INT64_MAX + (neg ? 1u : 0u))
                 return BW_ERANGE;
-            i = (int64_t)in.v.f;
+            /* -mag as -(mag - 1) - 1: 2^63 itself is no int64_t. */
+            i = neg && mag ? -(int64_t)(mag - 1u) - 1 : (int64_t)mag;
         }
         *v = want == BW_LWM2M_TYPE_TIME ? bw_lwm2m_value_time(i)
                                         : bw_lwm2m_value_int(i);
@@ -262,10 +260,11 @@ static int type_number(bw_lwm2m_value_t *v, bw_lwm2m_type_t want, bool rounded)
         } else if (in.type == BW_LWM2M_TYPE_UNSIGNED) {
             u = in.v.u;
         } else {
-            if (!is_integral(in.v.f) || in.v.f < 0 ||
-                in.v.f >= 18446744073709551616.0)
+            /* A whole double in [0, 2^64); -0 is 0. */
+            bool neg;
+            if (!bw__f64_whole(bw__f64_bits(in.v.f), &u, &neg) ||
+                (neg && u != 0))
                 return BW_ERANGE;
-            u = (uint64_t)in.v.f;
         }
         *v = bw_lwm2m_value_uint(u);
         return 0;

@@ -109,10 +109,12 @@ int bw_lwm2m_text_parse_objlnk(const char *s, size_t len,
 {
     if (s == NULL && len > 0)
         return BW_EINVAL;
-    const char *colon = len > 0 ? memchr(s, ':', len) : NULL;
-    if (colon == NULL)
+    size_t a = 0;
+    while (a < len && s[a] != ':')
+        a++;
+    if (a == len)
         return BW_EMALFORMED;
-    size_t a = (size_t)(colon - s);
+    const char *colon = s + a;
     uint16_t oid, iid;
     /* Both halves may be 65535: "65535:65535" is the null link. */
     int err = bw_lwm2m__dec_u16(s, a, BW_LWM2M_ID_NONE, &oid);
@@ -330,9 +332,7 @@ int bw_lwm2m_text_format(const bw_lwm2m_value_t *v, char *buf, size_t cap,
         err = put(buf, cap, &pos, v->v.b ? "1" : "0", 1);
         break;
     case BW_LWM2M_TYPE_OBJLNK:
-        n = bw_lwm2m__fmt_u64(v->v.lnk.oid, tmp);
-        tmp[n++] = ':';
-        n += bw_lwm2m__fmt_u64(v->v.lnk.iid, tmp + n);
+        n = bw_lwm2m__fmt_objlnk(v->v.lnk.oid, v->v.lnk.iid, tmp);
         err = put(buf, cap, &pos, tmp, n);
         break;
     case BW_LWM2M_TYPE_STRING:

@@ -26,6 +26,7 @@
 
 #include <string.h>
 
+#include "bw_float.h"
 #include "lwm2m_int.h"
 
 /* One parsed TLV header. */
@@ -124,17 +125,13 @@ static int decode_value(const uint8_t *p, size_t n, bw_lwm2m_type_t t,
         v->v.u = be_read(p, n);
         return 0;
     case BW_LWM2M_TYPE_FLOAT:
-        if (n == 4) {
-            uint32_t bits = (uint32_t)be_read(p, 4);
-            float f;
-            memcpy(&f, &bits, sizeof f);
-            v->v.f = (double)f;
-        } else if (n == 8) {
-            uint64_t bits = be_read(p, 8);
-            memcpy(&v->v.f, &bits, sizeof v->v.f);
-        } else {
+        if (n != 4 && n != 8)
             return BW_EMALFORMED;
-        }
+        /* binary32 widens exactly, NaN payloads included (bw_float.h). */
+        uint64_t bits = be_read(p, n);
+        if (n == 4)
+            bits = bw__f_widen((uint32_t)bits, BW__F32_EBITS, BW__F32_MBITS);
+        v->v.f = bw__f64_from_bits(bits);
         return 0;
     case BW_LWM2M_TYPE_BOOLEAN:
         if (n != 1)

@@ -22,10 +22,10 @@
  */
 #include "bulwark/lwm2m.h"
 
-#include <float.h>
-#include <math.h>
 #include <string.h>
 
+#include "bw_float.h"
+#include "bw_mem.h"
 #include "lwm2m_int.h"
 
 /* Write the shortest header for (kind, id, len) into out; returns its
@@ -95,24 +95,13 @@ static int value_bytes(const bw_lwm2m_value_t *v, uint8_t *tmp,
         be_write(tmp, v->v.u, *n);
         return 0;
     case BW_LWM2M_TYPE_FLOAT: {
-        double d = v->v.f;
-        /* Four bytes when the single-precision value is the same number;
-         * the range test keeps the conversion defined.  NaN keeps 8 bytes
-         * so its payload is not narrowed.  (isnan and isinf are macros:
-         * no libm.) */
-        if (!isnan(d) && (isinf(d) || (d >= -FLT_MAX && d <= FLT_MAX)) &&
-            (double)(float)d == d) {
-            float f = (float)d;
-            uint32_t bits;
-            memcpy(&bits, &f, sizeof bits);
-            be_write(tmp, bits, 4);
-            *n = 4;
-        } else {
-            uint64_t bits;
-            memcpy(&bits, &d, sizeof bits);
-            be_write(tmp, bits, 8);
-            *n = 8;
-        }
+        /* Four bytes when binary32 holds the same number (infinities
+         * included); NaN keeps 8 bytes so its payload is not narrowed.
+         * Decided on the bits (bw_float.h). */
+        uint64_t bits = bw__f64_bits(v->v.f);
+        uint32_t single;
+        *n = bw__f_narrow(bits, BW__F32_EBITS, BW__F32_MBITS, &single) ? 4 : 8;
+        be_write(tmp, *n == 4 ? single : bits, *n);
         return 0;
     }
     case BW_LWM2M_TYPE_BOOLEAN:
@@ -181,7 +170,7 @@ static int close_container(bw_lwm2m_tlv_writer_t *w)
         return BW_EOVERFLOW;
     uint8_t hdr[BW_LWM2M_TLV_HDR_MAX];
     size_t h = put_hdr(hdr, o->kind, o->id, n);
-    memmove(w->buf + o->start + h, w->buf + body, n);
+    bw__move_down(w->buf + o->start + h, w->buf + body, n); /* h <= HDR_MAX */
     memcpy(w->buf + o->start, hdr, h);
     w->len = o->start + h + n;
     return 0;

@@ -11,6 +11,7 @@
  */
 #include "bulwark/lwm2m.h"
 
+#include "bw_u64.h"
 #include "bw_utf8.h"
 #include "lwm2m_int.h"
 
@@ -124,12 +125,20 @@ size_t bw_lwm2m__fmt_u64(uint64_t v, char *out)
     char tmp[BW_LWM2M__U64_DIGITS];
     size_t n = 0;
     do {
-        tmp[n++] = (char)('0' + (int)(v % 10u));
-        v /= 10u;
+        uint32_t digit;
+        v = bw__u64_div(v, 10u, &digit); /* no 64-bit division routine */
+        tmp[n++] = (char)('0' + digit);
     } while (v != 0);
     for (size_t i = 0; i < n; i++)
         out[i] = tmp[n - 1 - i];
     return n;
+}
+
+size_t bw_lwm2m__fmt_objlnk(uint16_t oid, uint16_t iid, char *out)
+{
+    size_t n = bw_lwm2m__fmt_u64(oid, out);
+    out[n++] = ':';
+    return n + bw_lwm2m__fmt_u64(iid, out + n);
 }
 
 size_t bw_lwm2m__fmt_i64(int64_t v, char *out)

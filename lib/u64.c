@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * 64-bit division by a divisor below 2^16 in 32-bit steps (see
+ * bw_u64.h): schoolbook long division in base 2^16.
+ */
+#include "bw_u64.h"
+
+uint64_t bw__u64_div(uint64_t v, uint32_t d, uint32_t *rem)
+{
+    uint64_t q = 0;
+    uint32_t r = 0;
+    for (int shift = 48; shift >= 0; shift -= 16) {
+        /* r < d <= 0xffff, so this is below 2^32. */
+        uint32_t cur = r << 16 | ((uint32_t)(v >> shift) & 0xffffu);
+        q = q << 16 | cur / d;
+        r = cur % d;
+    }
+    if (rem)
+        *rem = r;
+    return q;
+}
