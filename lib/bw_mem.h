@@ -12,6 +12,7 @@
 #ifndef BW_MEM_H
 #define BW_MEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,5 +21,20 @@
  * may overlap).
  */
 void bw__move_down(uint8_t *dst, const uint8_t *src, size_t n);
+
+/*
+ * The core's memcpy, memset(p, 0, n) and memcmp(...) == 0, as byte loops
+ * of a few instructions each: newlib-nano's speed-tuned versions cost
+ * 570 bytes together on a Cortex-M4, and the core only ever moves tens of
+ * bytes at a time.  (The compiler may still call memcpy/memset for a
+ * large struct assignment or initializer; the core avoids those too.)
+ *
+ * bw__copy: dst and src MUST NOT overlap (n may be 0, pointers then
+ * unused).  bw__zero: n bytes at p to 0.  bw__equal: true when the n
+ * bytes are the same (not constant time: never for secrets).
+ */
+void bw__copy(void *dst, const void *src, size_t n);
+void bw__zero(void *p, size_t n);
+bool bw__equal(const void *a, const void *b, size_t n);
 
 #endif /* BW_MEM_H */

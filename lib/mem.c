@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Forward byte move (see bw_mem.h): with dst at or below src, every byte
- * is read before the copy can overwrite it.
+ * Byte loops (see bw_mem.h).  The forward move: with dst at or below
+ * src, every byte is read before the copy can overwrite it.
  */
 #include "bw_mem.h"
 
@@ -9,4 +9,29 @@ void bw__move_down(uint8_t *dst, const uint8_t *src, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         dst[i] = src[i];
+}
+
+void bw__copy(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    for (size_t i = 0; i < n; i++)
+        d[i] = s[i];
+}
+
+void bw__zero(void *p, size_t n)
+{
+    /* volatile: a plain loop is turned back into a call to memset. */
+    volatile uint8_t *d = p;
+    for (size_t i = 0; i < n; i++)
+        d[i] = 0;
+}
+
+bool bw__equal(const void *a, const void *b, size_t n)
+{
+    const uint8_t *x = a, *y = b;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != y[i])
+            return false;
+    return true;
 }

@@ -191,7 +191,7 @@ typedef struct {
     uint8_t token[BW_COAP_MAX_TOKEN_LEN];
     uint16_t mid;
     uint16_t len;        /* datagram bytes in the slot */
-    uint16_t trace_line; /* source line of the last state change */
+    uint16_t trace_line; /* line of the last state change; 0 if NDEBUG */
     uint64_t timeout_ms; /* current retransmission timeout */
     uint64_t deadline;   /* next retransmission or give-up */
     bw_coap_peer_t peer;
@@ -203,7 +203,7 @@ typedef struct {
     uint8_t confirmable; /* received as CON */
     uint16_t mid;
     uint16_t len;        /* stored reply bytes in the slot */
-    uint16_t trace_line; /* source line of the last state change */
+    uint16_t trace_line; /* line of the last state change; 0 if NDEBUG */
     uint64_t expires;
     bw_coap_peer_t peer;
 } bw_coap_endpoint_dedup_t;

@@ -25,9 +25,10 @@
  * is.  Reading an item advances pos past it and counts it in its
  * container through consume().
  */
-#include <string.h>
 
 #include "cbor_int.h"
+
+#include "bw_mem.h"
 
 static int fail(bw_cbor_reader_t *r, int err)
 {
@@ -39,7 +40,7 @@ void bw_cbor_reader_init(bw_cbor_reader_t *r, const uint8_t *buf, size_t len)
 {
     if (r == NULL)
         return;
-    memset(r, 0, sizeof *r);
+    bw__zero(r, sizeof *r);
     r->buf = buf;
     r->len = len;
     if (buf == NULL && len != 0)

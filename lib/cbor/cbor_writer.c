@@ -14,9 +14,10 @@
  * Invariant: while err is 0, len <= cap and buf[0..len) holds the
  * encoding so far.  Nothing is ever stored at or beyond buf + cap.
  */
-#include <string.h>
 
 #include "cbor_int.h"
+
+#include "bw_mem.h"
 
 /* True while the writer still writes or measures. */
 static bool live(const bw_cbor_writer_t *w)
@@ -33,7 +34,7 @@ static void put(bw_cbor_writer_t *w, const void *p, size_t n)
     }
     if (w->err == 0 && n <= w->cap - w->len) {
         if (n > 0)
-            memcpy(w->buf + w->len, p, n);
+            bw__copy(w->buf + w->len, p, n);
     } else {
         w->err = BW_ENOSPC;
     }

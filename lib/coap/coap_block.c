@@ -7,7 +7,7 @@
  */
 #include "bulwark/coap_block.h"
 
-#include <string.h>
+#include "bw_mem.h"
 
 #define SZX_BITS     0x7u
 #define M_BIT        0x8u
@@ -19,7 +19,7 @@ int bw_coap_block_decode(const uint8_t *val, size_t len, bw_coap_block_t *b)
     uint32_t v = 0;
 
     if (b != NULL)
-        memset(b, 0, sizeof *b);
+        bw__zero(b, sizeof *b);
     if (b == NULL || (val == NULL && len > 0))
         return BW_EINVAL;
     if (len > BW_COAP_BLOCK_MAX_VALUE_LEN)
@@ -71,7 +71,7 @@ int bw_coap_block_get(const bw_coap_msg_t *msg, uint16_t number,
     int rc;
 
     if (b != NULL)
-        memset(b, 0, sizeof *b);
+        bw__zero(b, sizeof *b);
     if (msg == NULL || b == NULL || !is_block_opt(number))
         return BW_EINVAL;
     rc = bw_coap_opt_find(msg, number, &opt);

@@ -40,7 +40,7 @@
  */
 #include "bulwark/coap_block.h"
 
-#include <string.h>
+#include "bw_mem.h"
 
 enum { C_READY = 0, C_SENT, C_DONE, C_FAILED };
 enum { S_IDLE = 0, S_RECEIVING, S_DONE };
@@ -73,7 +73,7 @@ int bw_coap_block1_client_init(bw_coap_block1_client_t *c, uint8_t szx,
                                void *arg)
 {
     if (c != NULL)
-        memset(c, 0, sizeof *c);
+        bw__zero(c, sizeof *c);
     if (c == NULL || source == NULL || szx > BW_COAP_BLOCK_MAX_SZX)
         return BW_EINVAL;
     c->source = source;
@@ -232,7 +232,7 @@ int bw_coap_block1_server_init(bw_coap_block1_server_t *s, uint8_t max_szx,
                                void *arg)
 {
     if (s != NULL)
-        memset(s, 0, sizeof *s);
+        bw__zero(s, sizeof *s);
     if (s == NULL || sink == NULL || max_szx > BW_COAP_BLOCK_MAX_SZX)
         return BW_EINVAL;
     s->sink = sink;
@@ -295,7 +295,7 @@ int bw_coap_block1_server_receive(bw_coap_block1_server_t *s,
     int rc;
 
     if (reply != NULL)
-        memset(reply, 0, sizeof *reply);
+        bw__zero(reply, sizeof *reply);
     if (s == NULL || s->sink == NULL || req == NULL || reply == NULL)
         return BW_EINVAL;
     rc = bw_coap_block_get(req, BW_COAP_OPT_BLOCK1, &b);

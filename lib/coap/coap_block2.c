@@ -30,7 +30,7 @@
  */
 #include "bulwark/coap_block.h"
 
-#include <string.h>
+#include "bw_mem.h"
 
 enum { B2_START = 0, B2_RUNNING, B2_DONE, B2_FAILED };
 
@@ -54,7 +54,7 @@ int bw_coap_block2_server_init(bw_coap_block2_server_t *s, uint8_t max_szx,
                                void *arg)
 {
     if (s != NULL)
-        memset(s, 0, sizeof *s);
+        bw__zero(s, sizeof *s);
     if (s == NULL || read == NULL || max_szx > BW_COAP_BLOCK_MAX_SZX)
         return BW_EINVAL;
     s->read = read;
@@ -155,7 +155,7 @@ int bw_coap_block2_client_init(bw_coap_block2_client_t *c, uint8_t szx,
                                void *arg)
 {
     if (c != NULL)
-        memset(c, 0, sizeof *c);
+        bw__zero(c, sizeof *c);
     if (c == NULL || sink == NULL || szx > BW_COAP_BLOCK_MAX_SZX)
         return BW_EINVAL;
     c->sink = sink;
@@ -211,11 +211,11 @@ static int check_etag(bw_coap_block2_client_t *c, const bw_coap_msg_t *rsp)
     if (c->state == B2_START) {
         c->etag_len = found ? (uint8_t)e.len : 0;
         if (found)
-            memcpy(c->etag, e.value, e.len);
+            bw__copy(c->etag, e.value, e.len);
         return 0;
     }
     if ((found ? e.len : 0u) != c->etag_len ||
-        (found && memcmp(c->etag, e.value, e.len) != 0))
+        (found && !bw__equal(c->etag, e.value, e.len)))
         return BW_EBLOCK; /* the body changed under the transfer */
     return 0;
 }

@@ -38,7 +38,8 @@
 #include "coap_endpoint_int.h"
 
 #include <assert.h>
-#include <string.h>
+
+#include "bw_mem.h"
 
 /* ---- shared helpers ---------------------------------------------------- */
 
@@ -59,14 +60,14 @@ uint64_t bw_coap__ep_rng_next(bw_coap_endpoint_t *ep)
 
 void bw_coap__ep_peer_set(bw_coap_peer_t *p, const void *addr, size_t len)
 {
-    memset(p, 0, sizeof *p);
+    bw__zero(p, sizeof *p);
     p->len = (uint8_t)len;
-    memcpy(p->addr, addr, len);
+    bw__copy(p->addr, addr, len);
 }
 
 int bw_coap__ep_peer_eq(const bw_coap_peer_t *a, const bw_coap_peer_t *b)
 {
-    return a->len == b->len && memcmp(a->addr, b->addr, a->len) == 0;
+    return a->len == b->len && bw__equal(a->addr, b->addr, a->len);
 }
 
 int bw_coap__ep_peer_ok(const void *peer, size_t len)
@@ -235,7 +236,7 @@ void bw_coap_endpoint_params_default(bw_coap_endpoint_params_t *p)
 {
     if (p == NULL)
         return;
-    memset(p, 0, sizeof *p);
+    bw__zero(p, sizeof *p);
     p->ack_timeout_ms = 2000;
     p->ack_random_factor_milli = 1500;
     p->max_retransmit = 4;
@@ -264,7 +265,7 @@ int bw_coap_endpoint_init(bw_coap_endpoint_t *ep,
 
     if (ep == NULL)
         return BW_EINVAL;
-    memset(ep, 0, sizeof *ep);
+    bw__zero(ep, sizeof *ep);
     if (params != NULL)
         p = *params;
     else

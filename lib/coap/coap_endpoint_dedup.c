@@ -62,17 +62,21 @@
 #include "coap_endpoint_int.h"
 
 #include <assert.h>
-#include <string.h>
+
+#include "bw_mem.h"
 
 /* ---- the state setter -------------------------------------------------- */
 
 /* The only place a deduplication entry changes state; FREE wipes it. */
-void bw_coap__dd_set_state(bw_coap_endpoint_dedup_t *d, uint8_t state, int line)
+void bw_coap__dd_set_state(bw_coap_endpoint_dedup_t *d,
+                           uint8_t state BW_COAP__LINE_PARAM)
 {
     if (state == DD_FREE)
-        memset(d, 0, sizeof *d);
+        bw__zero(d, sizeof *d);
     d->state = state;
+#ifndef NDEBUG
     d->trace_line = (uint16_t)line;
+#endif
 }
 
 /* ---- the table --------------------------------------------------------- */
@@ -212,7 +216,7 @@ int bw_coap_endpoint_respond(bw_coap_endpoint_t *ep, uint64_t now,
             return BW_ENOSPC;
         bw_coap__ep_put_type(msg, BW_COAP_ACK);
         bw_coap__ep_put_mid(msg, d->mid);
-        memcpy(bw_coap__dd_slot(ep, d), msg, len);
+        bw__copy(bw_coap__dd_slot(ep, d), msg, len);
         d->len = (uint16_t)len;
         DD_SET(d, DD_REPLY_SLOT);
     } else {

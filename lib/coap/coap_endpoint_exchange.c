@@ -55,23 +55,24 @@
 #include "coap_endpoint_int.h"
 
 #include <assert.h>
-#include <string.h>
+
+#include "bw_mem.h"
 
 /* ---- the state setter -------------------------------------------------- */
 
 /*
  * The only place an exchange changes state.  Entry actions: FREE wipes the
  * row; WAIT_ACK arms the retransmission timer with the current timeout;
- * WAIT_RESPONSE arms the give-up timer.  trace_line records the caller's
- * source line for post-mortem inspection of a context.
+ * WAIT_RESPONSE arms the give-up timer.  Debug builds record the caller's
+ * source line in trace_line (see EX_SET).
  */
 void bw_coap__ex_set_state(bw_coap_endpoint_t *ep,
                            bw_coap_endpoint_exchange_t *x, uint8_t state,
-                           uint64_t now, int line)
+                           uint64_t now BW_COAP__LINE_PARAM)
 {
     switch (state) {
     case EX_FREE:
-        memset(x, 0, sizeof *x);
+        bw__zero(x, sizeof *x);
         break;
     case EX_WAIT_ACK:
         x->deadline = now + x->timeout_ms;
@@ -85,7 +86,9 @@ void bw_coap__ex_set_state(bw_coap_endpoint_t *ep,
         return;
     }
     x->state = state;
+#ifndef NDEBUG
     x->trace_line = (uint16_t)line;
+#endif
 }
 
 /* ---- the table --------------------------------------------------------- */
@@ -107,7 +110,7 @@ bw_coap_endpoint_exchange_t *bw_coap__ex_by_token(bw_coap_endpoint_t *ep,
         bw_coap_endpoint_exchange_t *x = &ep->ex[i];
         if (x->state != EX_FREE && x->kind == KIND_REQUEST &&
             x->token_len == m->token_len &&
-            memcmp(x->token, m->token, m->token_len) == 0 &&
+            bw__equal(x->token, m->token, m->token_len) &&
             bw_coap__ep_peer_eq(&x->peer, peer))
             return x;
     }
@@ -150,7 +153,7 @@ void bw_coap__ev_from_exchange(bw_coap_endpoint_event_t *ev,
 {
     ev->mid = x->mid;
     ev->token_len = x->token_len;
-    memcpy(ev->token, x->token, x->token_len);
+    bw__copy(ev->token, x->token, x->token_len);
 }
 
 /* Initial timeout: uniform in [ACK_TIMEOUT, ACK_TIMEOUT * RANDOM_FACTOR]. */
@@ -228,9 +231,9 @@ int bw_coap_endpoint_send(bw_coap_endpoint_t *ep, uint64_t now,
         x->mid = id;
         x->peer = p;
         x->token_len = m.token_len;
-        memcpy(x->token, m.token, m.token_len);
+        bw__copy(x->token, m.token, m.token_len);
         if (con) {
-            memcpy(bw_coap__ex_slot(ep, x), msg, len);
+            bw__copy(bw_coap__ex_slot(ep, x), msg, len);
             x->len = (uint16_t)len;
             x->timeout_ms = initial_timeout(ep);
             EX_SET(ep, x, EX_WAIT_ACK, now);
@@ -277,7 +280,7 @@ int bw_coap_endpoint_poll(bw_coap_endpoint_t *ep, uint64_t now,
     size_t i;
 
     if (ev != NULL)
-        memset(ev, 0, sizeof *ev);
+        bw__zero(ev, sizeof *ev);
     if (ep == NULL || ev == NULL)
         return BW_EINVAL;
     assert(bw_coap__ep_invariants(ep));

@@ -39,7 +39,8 @@
 #include "coap_endpoint_int.h"
 
 #include <assert.h>
-#include <string.h>
+
+#include "bw_mem.h"
 
 static void ev_reject(bw_coap_endpoint_event_t *ev, int err)
 {
@@ -55,7 +56,7 @@ static void ev_message(bw_coap_endpoint_event_t *ev, uint8_t kind,
     ev->type = m->type;
     ev->mid = m->mid;
     ev->token_len = m->token_len;
-    memcpy(ev->token, m->token, m->token_len);
+    bw__copy(ev->token, m->token, m->token_len);
     ev->msg = *m;
 }
 
@@ -87,7 +88,7 @@ static void on_ack(bw_coap_endpoint_t *ep, uint64_t now, const bw_coap_msg_t *m,
         return;
     }
     if (x->token_len != m->token_len ||
-        memcmp(x->token, m->token, m->token_len) != 0) {
+        !bw__equal(x->token, m->token, m->token_len)) {
         ev_reject(ev, BW_ESTALE); /* section 5.3.2: both must match */
         return;
     }
@@ -216,7 +217,7 @@ int bw_coap_endpoint_input(bw_coap_endpoint_t *ep, uint64_t now,
     int rc;
 
     if (ev != NULL)
-        memset(ev, 0, sizeof *ev);
+        bw__zero(ev, sizeof *ev);
     if (ep == NULL || ev == NULL || !bw_coap__ep_peer_ok(peer, peer_len) ||
         (buf == NULL && len > 0))
         return BW_EINVAL;
@@ -236,7 +237,7 @@ int bw_coap_endpoint_input(bw_coap_endpoint_t *ep, uint64_t now,
     if (ev->kind == BW_COAP_ENDPOINT_EV_REJECTED) { /* nothing to report */
         ev->mid = 0;
         ev->token_len = 0;
-        memset(ev->token, 0, sizeof ev->token);
+        bw__zero(ev->token, sizeof ev->token);
     }
     assert(bw_coap__ep_invariants(ep));
     return 0;

@@ -54,10 +54,22 @@ enum {
 #define BW_COAP__EP_CLASS_SUCCESS 2
 #define BW_COAP__EP_CLASS_LAST    5 /* 6.xx and 7.xx are reserved too */
 
-/* The state setters, which record the caller's line in trace_line. */
+/*
+ * The state setters.  Debug builds record the caller's source line in
+ * trace_line for post-mortem inspection of a context; NDEBUG builds leave
+ * trace_line 0 and pass no line (the field stays, so the layout of the
+ * public structs does not depend on NDEBUG).
+ */
+#ifdef NDEBUG
+#define BW_COAP__LINE_PARAM
+#define BW_COAP__LINE_ARG
+#else
+#define BW_COAP__LINE_PARAM , int line
+#define BW_COAP__LINE_ARG   , __LINE__
+#endif
 #define EX_SET(ep, x, st, now)                                                 \
-    bw_coap__ex_set_state((ep), (x), (st), (now), __LINE__)
-#define DD_SET(d, st) bw_coap__dd_set_state((d), (st), __LINE__)
+    bw_coap__ex_set_state((ep), (x), (st), (now)BW_COAP__LINE_ARG)
+#define DD_SET(d, st) bw_coap__dd_set_state((d), (st)BW_COAP__LINE_ARG)
 
 /* ---- coap_endpoint.c ----------------------------------------------------
  */
@@ -108,7 +120,7 @@ int bw_coap__ep_invariants(const bw_coap_endpoint_t *ep);
 
 void bw_coap__ex_set_state(bw_coap_endpoint_t *ep,
                            bw_coap_endpoint_exchange_t *x, uint8_t state,
-                           uint64_t now, int line);
+                           uint64_t now BW_COAP__LINE_PARAM);
 
 /* The live exchange that sent mid, or NULL. */
 bw_coap_endpoint_exchange_t *bw_coap__ex_by_mid(bw_coap_endpoint_t *ep,
@@ -133,8 +145,8 @@ void bw_coap__ev_from_exchange(bw_coap_endpoint_event_t *ev,
 /* ---- coap_endpoint_dedup.c ----------------------------------------------
  */
 
-void bw_coap__dd_set_state(bw_coap_endpoint_dedup_t *d, uint8_t state,
-                           int line);
+void bw_coap__dd_set_state(bw_coap_endpoint_dedup_t *d,
+                           uint8_t state BW_COAP__LINE_PARAM);
 
 /* Free the entries whose lifetime ended at or before now. */
 void bw_coap__dd_expire(bw_coap_endpoint_t *ep, uint64_t now);

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "bw_mem.h"
+
 #define LINK_SEP  ','
 #define PARAM_SEP ';'
 #define DQUOTE    '"'
@@ -150,7 +152,7 @@ static int scan_param(const unsigned char **pp, const unsigned char *end,
     const unsigned char *p = *pp + 1;
     const unsigned char *name = p;
 
-    memset(attr, 0, sizeof *attr);
+    bw__zero(attr, sizeof *attr);
     if (p == end)
         return BW_ETRUNC;
     while (p < end && is_parmchar(*p))
@@ -264,7 +266,7 @@ static int walk(const unsigned char *p, const unsigned char *end,
         bw_coap_link_t link;
         int err;
 
-        memset(&link, 0, sizeof link);
+        bw__zero(&link, sizeof link);
         if (index >= BW_COAP_LINK_MAX_LINKS)
             return BW_EOVERFLOW;
         err = scan_link(&p, end, &link);
@@ -326,7 +328,7 @@ int bw_coap_link_attr_next(bw_coap_link_attr_iter_t *it,
         return 0;
     p = (const unsigned char *)it->pos;
     if (scan_param(&p, (const unsigned char *)it->end, attr) != 0) {
-        memset(attr, 0, sizeof *attr);
+        bw__zero(attr, sizeof *attr);
         it->pos = it->end;
         return 0;
     }
@@ -362,7 +364,7 @@ int bw_coap_link_find(const bw_coap_link_t *link, const char *name,
     bw_coap_link_attr_t cur;
 
     if (attr != NULL)
-        memset(attr, 0, sizeof *attr);
+        bw__zero(attr, sizeof *attr);
     if (link == NULL || name == NULL || attr == NULL)
         return BW_EINVAL;
     bw_coap_link_attr_iter_init(&it, link);
@@ -429,7 +431,7 @@ static int wroom(bw_coap_link_writer_t *w, size_t n)
 static void wput(bw_coap_link_writer_t *w, const char *s, size_t n)
 {
     if (n > 0)
-        memcpy(w->buf + w->len, s, n);
+        bw__copy(w->buf + w->len, s, n);
     w->len += n;
 }
 
@@ -464,7 +466,7 @@ void bw_coap_link_writer_init(bw_coap_link_writer_t *w, char *buf, size_t cap)
 {
     if (w == NULL)
         return;
-    memset(w, 0, sizeof *w);
+    bw__zero(w, sizeof *w);
     w->buf = buf;
     w->cap = cap;
     if (buf == NULL && cap > 0)

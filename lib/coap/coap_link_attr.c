@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "bw_mem.h"
+
 static int is_digit(unsigned char c)
 {
     return c >= '0' && c <= '9';
@@ -200,7 +202,7 @@ static int lwm2m_read(size_t k, const bw_coap_link_attr_t *attr,
         if (err == 0 && u < lwm2m_attrs[k].min)
             err = BW_ERANGE;
         if (err == 0)
-            memcpy(field, &u, sizeof u);
+            bw__copy(field, &u, sizeof u);
         break;
     case RD_DECIMAL:
         err = bw_coap_link_attr_decimal(attr, &d);
@@ -208,18 +210,18 @@ static int lwm2m_read(size_t k, const bw_coap_link_attr_t *attr,
         if (err == 0 && lwm2m_attrs[k].bit == BW_COAP_LINK_HAS_ST && d < 0)
             err = BW_ERANGE;
         if (err == 0)
-            memcpy(field, &d, sizeof d);
+            bw__copy(field, &d, sizeof d);
         break;
     case RD_VERSION:
         err = bw_coap_link_attr_version(attr, &ver[0], &ver[1]);
         if (err == 0)
-            memcpy(field, ver, sizeof ver);
+            bw__copy(field, ver, sizeof ver);
         break;
     case RD_STRING:
         if (attr->kind == BW_COAP_LINK_BARE)
             err = BW_ETYPE;
         else
-            memcpy(field, attr, sizeof *attr);
+            bw__copy(field, attr, sizeof *attr);
         break;
     default: /* RD_FLAG */
         if (attr->kind != BW_COAP_LINK_BARE)
@@ -235,7 +237,7 @@ int bw_coap_link_lwm2m(const bw_coap_link_t *link, bw_coap_link_lwm2m_t *out)
     bw_coap_link_attr_t attr;
 
     if (out != NULL)
-        memset(out, 0, sizeof *out);
+        bw__zero(out, sizeof *out);
     if (link == NULL || out == NULL)
         return BW_EINVAL;
     bw_coap_link_attr_iter_init(&it, link);
@@ -248,7 +250,7 @@ int bw_coap_link_lwm2m(const bw_coap_link_t *link, bw_coap_link_lwm2m_t *out)
             err = (out->has & lwm2m_attrs[k].bit) ? BW_EDUPKEY
                                                   : lwm2m_read(k, &attr, out);
             if (err != 0) {
-                memset(out, 0, sizeof *out);
+                bw__zero(out, sizeof *out);
                 return err;
             }
             out->has |= lwm2m_attrs[k].bit;

@@ -44,7 +44,7 @@
  */
 #include "bulwark/coap.h"
 
-#include <string.h>
+#include "bw_mem.h"
 
 /* Extended nibble encodings (section 3.1). */
 #define NIBBLE_EXT8       13
@@ -169,7 +169,7 @@ int bw_coap_parse(bw_coap_msg_t *msg, const uint8_t *buf, size_t len)
 
     if (msg == NULL)
         return BW_EINVAL;
-    memset(msg, 0, sizeof *msg);
+    bw__zero(msg, sizeof *msg);
     if (buf == NULL && len > 0)
         return BW_EINVAL;
     if (len < BW_COAP_HEADER_LEN)
@@ -189,11 +189,11 @@ int bw_coap_parse(bw_coap_msg_t *msg, const uint8_t *buf, size_t len)
     msg->code = buf[1];
     msg->mid = (uint16_t)((buf[2] << 8) | buf[3]);
     msg->token_len = (uint8_t)tkl;
-    memcpy(msg->token, buf + BW_COAP_HEADER_LEN, tkl);
+    bw__copy(msg->token, buf + BW_COAP_HEADER_LEN, tkl);
 
     err = parse_options(msg, buf + BW_COAP_HEADER_LEN + tkl, buf + len);
     if (err != 0) {
-        memset(msg, 0, sizeof *msg);
+        bw__zero(msg, sizeof *msg);
         return err;
     }
     return 0;
@@ -203,7 +203,7 @@ void bw_coap_opt_iter_init(bw_coap_opt_iter_t *it, const bw_coap_msg_t *msg)
 {
     if (it == NULL)
         return;
-    memset(it, 0, sizeof *it);
+    bw__zero(it, sizeof *it);
     if (msg == NULL || msg->options == NULL)
         return;
     it->pos = msg->options;
@@ -224,7 +224,7 @@ int bw_coap_opt_next(bw_coap_opt_iter_t *it, bw_coap_opt_t *opt)
     if (decode_opt(&it->pos, it->end, &number, opt) != 0) {
         /* Not reachable on a parsed view; stop rather than misread. */
         it->pos = it->end;
-        memset(opt, 0, sizeof *opt);
+        bw__zero(opt, sizeof *opt);
         return 0;
     }
     it->number = (uint16_t)number;
@@ -238,7 +238,7 @@ int bw_coap_opt_find(const bw_coap_msg_t *msg, uint16_t number,
     bw_coap_opt_t cur;
 
     if (opt != NULL)
-        memset(opt, 0, sizeof *opt);
+        bw__zero(opt, sizeof *opt);
     if (msg == NULL || opt == NULL)
         return BW_EINVAL;
     bw_coap_opt_iter_init(&it, msg);

@@ -11,7 +11,7 @@
  */
 #include "bulwark/coap_observe.h"
 
-#include <string.h>
+#include "bw_mem.h"
 
 static int args_ok(const bw_coap_obs_registry_t *reg, const uint8_t *peer,
                    size_t peer_len, const uint8_t *token, size_t token_len)
@@ -26,14 +26,14 @@ static int same_peer(const bw_coap_observer_t *s, const uint8_t *peer,
                      size_t peer_len)
 {
     return s->used && s->peer_len == peer_len &&
-           memcmp(s->peer, peer, peer_len) == 0;
+           bw__equal(s->peer, peer, peer_len);
 }
 
 static int same_entry(const bw_coap_observer_t *s, const uint8_t *peer,
                       size_t peer_len, const uint8_t *token, size_t token_len)
 {
     return same_peer(s, peer, peer_len) && s->token_len == token_len &&
-           (token_len == 0 || memcmp(s->token, token, token_len) == 0);
+           (token_len == 0 || bw__equal(s->token, token, token_len));
 }
 
 /* A slot in use at index, or NULL with *err set. */
@@ -62,7 +62,7 @@ int bw_coap_obs_init(bw_coap_obs_registry_t *reg, bw_coap_observer_t *slots,
     reg->con_interval_ms =
         con_interval_ms ? con_interval_ms : BW_COAP_OBS_DEFAULT_CON_INTERVAL_MS;
     if (count > 0)
-        memset(slots, 0, count * sizeof *slots);
+        bw__zero(slots, count * sizeof *slots);
     return 0;
 }
 
@@ -99,13 +99,13 @@ int bw_coap_obs_register(bw_coap_obs_registry_t *reg, const uint8_t *peer,
         if (at == reg->count)
             return BW_ENOMEM;
         s = &reg->slots[at];
-        memset(s, 0, sizeof *s);
+        bw__zero(s, sizeof *s);
         s->used = 1;
         s->peer_len = (uint8_t)peer_len;
-        memcpy(s->peer, peer, peer_len);
+        bw__copy(s->peer, peer, peer_len);
         s->token_len = (uint8_t)token_len;
         if (token_len > 0)
-            memcpy(s->token, token, token_len);
+            bw__copy(s->token, token, token_len);
     }
     s->resource = resource;
     s->last_con_ms = now_ms;
@@ -137,7 +137,7 @@ int bw_coap_obs_remove(bw_coap_obs_registry_t *reg, size_t index)
 
     if (s == NULL)
         return err;
-    memset(s, 0, sizeof *s);
+    bw__zero(s, sizeof *s);
     return 0;
 }
 
@@ -150,7 +150,7 @@ size_t bw_coap_obs_remove_peer(bw_coap_obs_registry_t *reg, const uint8_t *peer,
         return 0;
     for (size_t i = 0; i < reg->count; i++) {
         if (same_peer(&reg->slots[i], peer, peer_len)) {
-            memset(&reg->slots[i], 0, sizeof reg->slots[i]);
+            bw__zero(&reg->slots[i], sizeof reg->slots[i]);
             n++;
         }
     }
@@ -197,7 +197,7 @@ int bw_coap_obs_notify(bw_coap_obs_registry_t *reg, size_t index,
     bw_coap_observer_t *s;
 
     if (note != NULL)
-        memset(note, 0, sizeof *note);
+        bw__zero(note, sizeof *note);
     s = slot_at(reg, index, &err);
     if (note == NULL)
         return BW_EINVAL;
@@ -247,7 +247,7 @@ int bw_coap_obs_write(const bw_coap_obs_registry_t *reg, size_t index,
 void bw_coap_obs_fresh_reset(bw_coap_obs_fresh_t *st)
 {
     if (st != NULL)
-        memset(st, 0, sizeof *st);
+        bw__zero(st, sizeof *st);
 }
 
 int bw_coap_obs_is_fresh(uint32_t v1, uint64_t t1_ms, uint32_t v2,

@@ -11,7 +11,7 @@
  */
 #include "bulwark/coap.h"
 
-#include <string.h>
+#include "bw_mem.h"
 
 #define NIBBLE_EXT8    13u
 #define NIBBLE_EXT16   14u
@@ -61,7 +61,7 @@ void bw_coap_writer_init(bw_coap_writer_t *w, uint8_t *buf, size_t cap,
 {
     if (w == NULL)
         return;
-    memset(w, 0, sizeof *w);
+    bw__zero(w, sizeof *w);
     w->buf = buf;
     w->cap = cap;
     if ((buf == NULL && cap > 0) || type > MAX_TYPE ||
@@ -83,7 +83,7 @@ void bw_coap_writer_init(bw_coap_writer_t *w, uint8_t *buf, size_t cap,
     buf[2] = (uint8_t)(mid >> 8);
     buf[3] = (uint8_t)mid;
     if (token_len > 0)
-        memcpy(buf + BW_COAP_HEADER_LEN, token, token_len);
+        bw__copy(buf + BW_COAP_HEADER_LEN, token, token_len);
     w->len = BW_COAP_HEADER_LEN + token_len;
 }
 
@@ -123,9 +123,9 @@ void bw_coap_writer_add_opt(bw_coap_writer_t *w, uint16_t number,
         fail(w, BW_ENOSPC);
         return;
     }
-    memcpy(w->buf + w->len, hdr, n);
+    bw__copy(w->buf + w->len, hdr, n);
     if (len > 0)
-        memcpy(w->buf + w->len + n, value, len);
+        bw__copy(w->buf + w->len + n, value, len);
     w->len += n + len;
     w->last_opt = number;
 }
@@ -162,7 +162,7 @@ void bw_coap_writer_payload(bw_coap_writer_t *w, const void *data, size_t len)
     }
     if (!w->has_payload)
         w->buf[w->len] = PAYLOAD_MARKER;
-    memcpy(w->buf + w->len + need, data, len);
+    bw__copy(w->buf + w->len + need, data, len);
     w->len += need + len;
     w->has_payload = 1;
 }

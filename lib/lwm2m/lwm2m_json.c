@@ -26,6 +26,7 @@
 
 #include <string.h>
 
+#include "bw_mem.h"
 #include "bw_utf8.h"
 #include "lwm2m_int.h"
 
@@ -46,7 +47,7 @@ enum {
 
 void bw_lwm2m__json_init(bw_lwm2m_json_t *js, const uint8_t *buf, size_t len)
 {
-    memset(js, 0, sizeof(*js));
+    bw__zero(js, sizeof(*js));
     js->buf = buf;
     js->len = len;
     js->expect = S_TOP;
@@ -261,7 +262,7 @@ int bw_lwm2m__json_unescape(const bw_lwm2m_json_tok_t *tok, uint8_t *out,
         size_t k = utf8_put(cp, enc);
         if (k > cap - n)
             return BW_ENOSPC;
-        memcpy(out + n, enc, k);
+        bw__copy(out + n, enc, k);
         n += k;
     }
     *out_len = n;
@@ -273,7 +274,7 @@ bool bw_lwm2m__json_str_eq(const bw_lwm2m_json_tok_t *tok, const char *lit)
     size_t pos = 0, i = 0;
     if (!tok->escaped)
         return tok->str_len == strlen(lit) &&
-               memcmp(tok->str, lit, tok->str_len) == 0;
+               bw__equal(tok->str, lit, tok->str_len);
     while (pos < tok->str_len) {
         int32_t cp = bw_lwm2m__json_cp_next(tok->str, tok->str_len, &pos);
         if (cp < 0 || lit[i] == '\0' || cp != (uint8_t)lit[i])
@@ -510,7 +511,7 @@ static int scan_value(bw_lwm2m_json_t *js, bw_lwm2m_json_tok_t *tok)
 
 int bw_lwm2m__json_next(bw_lwm2m_json_t *js, bw_lwm2m_json_tok_t *tok)
 {
-    memset(tok, 0, sizeof(*tok));
+    bw__zero(tok, sizeof(*tok));
     if (js->err)
         return js->err;
     for (;;) {

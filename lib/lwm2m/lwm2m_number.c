@@ -28,9 +28,10 @@
  * scaled by 2^688, for BW_LWM2M__DEC_MAX_DIGITS digits), so a 1280-bit big
  * integer with overflow checks suffices.
  */
-#include <string.h>
 
 #include "lwm2m_int.h"
+
+#include "bw_mem.h"
 
 #define BN_WORDS 40 /* 1280 bits; see "Sizes" above */
 
@@ -42,7 +43,7 @@ typedef struct {
 
 static void bn_set_u64(bn_t *a, uint64_t v)
 {
-    memset(a, 0, sizeof(*a));
+    bw__zero(a, sizeof(*a));
     while (v) {
         a->w[a->n++] = (uint32_t)v;
         v >>= 32;
@@ -108,7 +109,7 @@ static void bn_shl(bn_t *a, uint32_t s)
         return;
     }
     bn_t t;
-    memset(&t, 0, sizeof(t));
+    bw__zero(&t, sizeof(t));
     for (size_t i = 0; i < a->n; i++) {
         uint64_t v = (uint64_t)a->w[i] << bits;
         t.w[i + words] |= (uint32_t)v;
@@ -156,14 +157,14 @@ static void bn_sub(bn_t *a, const bn_t *b)
 static uint64_t dbits(double d)
 {
     uint64_t u;
-    memcpy(&u, &d, sizeof(u));
+    bw__copy(&u, &d, sizeof(u));
     return u;
 }
 
 static double dfrom(uint64_t u)
 {
     double d;
-    memcpy(&d, &u, sizeof(d));
+    bw__copy(&d, &u, sizeof(d));
     return d;
 }
 
@@ -378,7 +379,7 @@ static int gen_digits(double d, uint8_t digits[GEN_DIGITS], int32_t *k,
 static void round_digits(const uint8_t digits[GEN_DIGITS], bool rest, int p,
                          uint8_t *out, int32_t *k)
 {
-    memcpy(out, digits, (size_t)p);
+    bw__copy(out, digits, (size_t)p);
     int cmp; /* tail compared with one half unit of the last kept digit */
     if (digits[p] > '5') {
         cmp = 1;

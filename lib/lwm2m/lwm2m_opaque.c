@@ -9,8 +9,7 @@
  */
 #include "bulwark/lwm2m.h"
 
-#include <string.h>
-
+#include "bw_mem.h"
 #include "lwm2m_int.h"
 
 int bw_lwm2m_opaque_decode(const uint8_t *payload, size_t len,
@@ -27,7 +26,7 @@ int bw_lwm2m_opaque_decode(const uint8_t *payload, size_t len,
     if (t != BW_LWM2M_TYPE_NONE && t != BW_LWM2M_TYPE_OPAQUE)
         return BW_ETYPE;
     bw_lwm2m_record_t rec;
-    memset(&rec, 0, sizeof rec);
+    bw__zero(&rec, sizeof rec);
     rec.path = *base;
     rec.value = bw_lwm2m_value_bytes(BW_LWM2M_TYPE_OPAQUE, payload, len);
     return bw_lwm2m__emit(sink, &rec);
@@ -56,7 +55,7 @@ void bw_lwm2m_opaque_add(bw_lwm2m_opaque_writer_t *w,
         return;
     }
     if (n > 0)
-        memcpy(w->buf, rec->value.v.bytes.ptr, n);
+        bw__copy(w->buf, rec->value.v.bytes.ptr, n);
     w->len = n;
     w->count = 1;
 }

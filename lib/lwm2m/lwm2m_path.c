@@ -9,8 +9,7 @@
  */
 #include "bulwark/lwm2m.h"
 
-#include <string.h>
-
+#include "bw_mem.h"
 #include "lwm2m_int.h"
 
 void bw_lwm2m_path_init(bw_lwm2m_path_t *path)
@@ -127,7 +126,7 @@ int bw_lwm2m_path_format(const bw_lwm2m_path_t *path, char *buf, size_t cap,
     }
     if (n + 1 > cap)
         return BW_ENOSPC;
-    memcpy(buf, tmp, n);
+    bw__copy(buf, tmp, n);
     buf[n] = '\0';
     if (len != NULL)
         *len = n;

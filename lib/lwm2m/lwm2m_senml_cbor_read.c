@@ -16,7 +16,7 @@
  */
 #include "lwm2m_senml_int.h"
 
-#include <string.h>
+#include "bw_mem.h"
 
 static int get_text(bw_cbor_reader_t *r, const uint8_t **s, size_t *len)
 {
@@ -30,7 +30,7 @@ static int get_number(bw_cbor_reader_t *r, bw_lwm2m__senml_num_t *num)
 {
     bw_cbor_kind_t kind;
     int err;
-    memset(num, 0, sizeof(*num));
+    bw__zero(num, sizeof(*num));
     if ((err = bw_cbor_peek(r, &kind)) != 0)
         return err;
     if (kind == BW_CBOR_UINT) {
@@ -143,7 +143,10 @@ static int read_field(bw_cbor_reader_t *r, bw_lwm2m__senml_pack_t *pk,
         bool b;
         if ((err = bw_cbor_read_bool(r, &b)) != 0)
             return err;
-        f->value = bw_lwm2m_value_bool(b);
+        /* Set in place: f->value is zeroed at the start of the record
+         * (the header's constructor would zero a copy again). */
+        f->value.type = BW_LWM2M_TYPE_BOOLEAN;
+        f->value.v.b = b;
         return 0;
     }
     case BW_SENML_F_VD:

@@ -17,12 +17,10 @@
 #include "lwm2m_int.h"
 #include "lwm2m_senml_int.h"
 
-#include <string.h>
-
 void bw_lwm2m_senml_cbor_begin(bw_lwm2m_senml_cbor_writer_t *w, uint8_t *buf,
                                size_t cap, const bw_lwm2m_path_t *base)
 {
-    memset(w, 0, sizeof(*w));
+    bw__zero(w, sizeof(*w));
     w->buf = buf;
     w->cap = cap;
     w->err = bw_lwm2m__senml_begin(buf, cap, base, &w->base);
@@ -95,11 +93,11 @@ void bw_lwm2m_senml_cbor_add(bw_lwm2m_senml_cbor_writer_t *w,
     bw_cbor_write_map(&w->cw, pairs);
     if (nm.emit_bn) {
         bw_cbor_write_int(&w->cw, -2);
-        bw_cbor_write_text(&w->cw, nm.bn, nm.bn_len);
+        bw_cbor_write_text(&w->cw, nm.text, nm.bn_len);
     }
     if (nm.n_len) {
         bw_cbor_write_int(&w->cw, 0);
-        bw_cbor_write_text(&w->cw, nm.n, nm.n_len);
+        bw_cbor_write_text(&w->cw, nm.text + nm.bn_len, nm.n_len);
     }
     put_value(&w->cw, v);
     w->count++;
@@ -122,7 +120,7 @@ int bw_lwm2m_senml_cbor_finish(bw_lwm2m_senml_cbor_writer_t *w, size_t *len)
     }
     if (!err) {
         bw__move_down(w->buf + hlen, w->buf + BW_CBOR_MAX_HEAD_LEN, body);
-        memcpy(w->buf, head, hlen);
+        bw__copy(w->buf, head, hlen);
     }
     if (err) {
         w->err = err;

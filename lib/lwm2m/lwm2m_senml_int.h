@@ -138,7 +138,8 @@ int bw_lwm2m__senml_decode(bw_lwm2m__senml_read_fn read, const uint8_t *payload,
 /* Check bver: an unsigned integer up to the version understood. */
 int bw_lwm2m__senml_check_version(uint64_t v);
 
-/* Parse a vlo text "oid:iid" into value: 0, BW_EMALFORMED or BW_ERANGE. */
+/* Parse a vlo text "oid:iid" into value (zeroed by the caller; only its
+ * type and link are set): 0, BW_EMALFORMED or BW_ERANGE. */
 int bw_lwm2m__senml_objlnk(const char *s, size_t len, bw_lwm2m_value_t *v);
 
 /*
@@ -167,12 +168,15 @@ int bw_lwm2m__senml_to_lwm2m(void *adapter, const bw_lwm2m_senml_rec_t *rec);
 int bw_lwm2m__senml_begin(const uint8_t *buf, size_t cap,
                           const bw_lwm2m_path_t *base, bw_lwm2m_path_t *dst);
 
-/* The names of one record as a writer writes them. */
+/*
+ * The names of one record as a writer writes them: the record's path as
+ * text, cut in two.  bn is text[0 .. bn_len) (with its trailing '/' when
+ * n follows), n is the n_len bytes after it (no n field if n_len is 0).
+ */
 typedef struct {
-    bool emit_bn;                       /* write a bn field first */
-    char bn[BW_LWM2M_PATH_STR_MAX + 1]; /* its text, with the '/' */
+    bool emit_bn; /* write a bn field first */
+    char text[BW_LWM2M_PATH_STR_MAX];
     size_t bn_len;
-    char n[BW_LWM2M_PATH_STR_MAX]; /* the n field; none if n_len 0 */
     size_t n_len;
 } bw_lwm2m__senml_names_t;
 

@@ -6,15 +6,14 @@
  * here.  Reading is in the tokenizer (lwm2m_json.c).
  */
 #include "lwm2m_int.h"
+#include "bw_mem.h"
 #include "lwm2m_json.h"
-
-#include <string.h>
 
 size_t bw_lwm2m__json_fmt_double(double v, char out[BW_LWM2M_JSON_DOUBLE_MAX])
 {
     uint64_t u;
     size_t len = 0;
-    memcpy(&u, &v, sizeof(u));
+    bw__copy(&u, &v, sizeof(u));
     if (((u >> 52) & 0x7ff) == 0x7ff)
         return 0; /* NaN, infinity */
     if (u >> 63) {
@@ -22,7 +21,7 @@ size_t bw_lwm2m__json_fmt_double(double v, char out[BW_LWM2M_JSON_DOUBLE_MAX])
         v = -v;
     }
     if (v == 0) {
-        memcpy(out + len, "0.0", 3);
+        bw__copy(out + len, "0.0", 3);
         return len + 3;
     }
     uint8_t best[BW_LWM2M__DBL_DIGITS];
@@ -39,14 +38,14 @@ size_t bw_lwm2m__json_fmt_double(double v, char out[BW_LWM2M_JSON_DOUBLE_MAX])
             out[len++] = '.';
             for (int32_t i = -1; i > bk; i--)
                 out[len++] = '0';
-            memcpy(out + len, best, (size_t)p);
+            bw__copy(out + len, best, (size_t)p);
             len += (size_t)p;
         } else {
             for (int32_t i = 0; i <= bk; i++)
                 out[len++] = i < p ? (char)best[i] : '0';
             out[len++] = '.';
             if (p > bk + 1) {
-                memcpy(out + len, best + bk + 1, (size_t)(p - bk - 1));
+                bw__copy(out + len, best + bk + 1, (size_t)(p - bk - 1));
                 len += (size_t)(p - bk - 1);
             } else {
                 out[len++] = '0';
@@ -58,7 +57,7 @@ size_t bw_lwm2m__json_fmt_double(double v, char out[BW_LWM2M_JSON_DOUBLE_MAX])
     out[len++] = (char)best[0];
     if (p > 1) {
         out[len++] = '.';
-        memcpy(out + len, best + 1, (size_t)(p - 1));
+        bw__copy(out + len, best + 1, (size_t)(p - 1));
         len += (size_t)(p - 1);
     }
     out[len++] = 'e';

@@ -9,9 +9,8 @@
  *   ^ pack: one array       ^ record: one object, keys in any order
  */
 #include "lwm2m_json.h"
+#include "bw_mem.h"
 #include "lwm2m_senml_int.h"
-
-#include <string.h>
 
 /* The public limits describe the tokenizer's. */
 _Static_assert(BW_LWM2M_JSON_MAX_DEPTH == BW_LWM2M_SENML_MAX_DEPTH,
@@ -52,7 +51,7 @@ static int get_number(const bw_lwm2m_json_tok_t *tok,
 {
     if (tok->type != BW_LWM2M_JSON_NUMBER)
         return BW_ETYPE;
-    memset(num, 0, sizeof(*num));
+    bw__zero(num, sizeof(*num));
     num->d = tok->d;
     if (tok->num_kind == BW_LWM2M_JSON_INT) {
         num->type = BW_LWM2M_TYPE_INTEGER;
@@ -242,7 +241,7 @@ int bw_lwm2m__senml_json_read(const uint8_t *payload, size_t len,
     reader_t rd;
     bw_lwm2m_json_tok_t tok;
     int err;
-    memset(&rd, 0, sizeof(rd));
+    bw__zero(&rd, sizeof(rd));
     err = bw_lwm2m__senml_read_begin(&rd.pack, payload, len, fn, scratch,
                                      scratch_cap, name_err);
     if (err)

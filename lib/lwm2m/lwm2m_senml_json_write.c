@@ -13,6 +13,7 @@
  * chosen in lwm2m_senml_record.c.
  */
 #include "lwm2m_int.h"
+#include "bw_mem.h"
 #include "lwm2m_json.h"
 #include "lwm2m_senml_int.h"
 
@@ -27,7 +28,7 @@ static void put(bw_lwm2m_senml_json_writer_t *w, const void *s, size_t n)
         return;
     }
     if (n)
-        memcpy(w->buf + w->len, s, n);
+        bw__copy(w->buf + w->len, s, n);
     w->len += n;
 }
 
@@ -102,7 +103,7 @@ static void put_quoted(bw_lwm2m_senml_json_writer_t *w, const uint8_t *s,
 void bw_lwm2m_senml_json_begin(bw_lwm2m_senml_json_writer_t *w, uint8_t *buf,
                                size_t cap, const bw_lwm2m_path_t *base)
 {
-    memset(w, 0, sizeof(*w));
+    bw__zero(w, sizeof(*w));
     w->buf = buf;
     w->cap = cap;
     w->err = bw_lwm2m__senml_begin(buf, cap, base, &w->base);
@@ -204,11 +205,11 @@ void bw_lwm2m_senml_json_add(bw_lwm2m_senml_json_writer_t *w,
     put(w, "{", 1);
     if (nm.emit_bn) {
         put_str(w, "\"bn\":");
-        put_quoted(w, (const uint8_t *)nm.bn, nm.bn_len);
+        put_quoted(w, (const uint8_t *)nm.text, nm.bn_len);
     }
     if (nm.n_len) {
         put_str(w, nm.emit_bn ? ",\"n\":" : "\"n\":");
-        put_quoted(w, (const uint8_t *)nm.n, nm.n_len);
+        put_quoted(w, (const uint8_t *)nm.text + nm.bn_len, nm.n_len);
     }
     put_value(w, &rec->value, nm.emit_bn || nm.n_len);
     put(w, "}", 1);

@@ -10,9 +10,8 @@
  */
 #include "lwm2m_senml_int.h"
 
-#include <string.h>
-
 #include "bw_float.h"
+#include "bw_mem.h"
 #include "lwm2m_int.h"
 
 /* Field names and CBOR labels, indexed by BW_SENML_F_*.  The names are
@@ -36,7 +35,7 @@ static const struct {
 int bw_lwm2m__senml_key_text(const char *key, size_t len)
 {
     for (int f = 0; f < BW_SENML_F_COUNT; f++) {
-        if (fields[f].len == len && memcmp(fields[f].name, key, len) == 0)
+        if (fields[f].len == len && bw__equal(fields[f].name, key, len))
             return f;
     }
     if (len > 0 && key[len - 1] == '_')
@@ -64,7 +63,7 @@ static bool is_value_field(int f)
 
 void bw_lwm2m__senml_fields_init(bw_lwm2m__senml_fields_t *f)
 {
-    memset(f, 0, sizeof(*f));
+    bw__zero(f, sizeof(*f));
     f->value_field = -1;
 }
 
@@ -87,7 +86,7 @@ int bw_lwm2m__senml_set_name(const bw_lwm2m__senml_pack_t *pack, char *dst,
     if (len > BW_LWM2M_SENML_NAME_MAX)
         return pack->name_err;
     if (len)
-        memcpy(dst, src, len);
+        bw__copy(dst, src, len);
     *dst_len = len;
     return 0;
 }
@@ -103,7 +102,8 @@ int bw_lwm2m__senml_objlnk(const char *s, size_t len, bw_lwm2m_value_t *v)
     int err = bw_lwm2m_text_parse_objlnk(s, len, &lnk);
     if (err)
         return err;
-    *v = bw_lwm2m_value_objlnk(lnk.oid, lnk.iid);
+    v->type = BW_LWM2M_TYPE_OBJLNK;
+    v->v.lnk = lnk;
     return 0;
 }
 
@@ -114,7 +114,7 @@ int bw_lwm2m__senml_read_begin(bw_lwm2m__senml_pack_t *pack,
 {
     if ((!payload && len) || !fn || (!scratch && scratch_cap))
         return BW_EINVAL;
-    memset(pack, 0, sizeof(*pack));
+    bw__zero(pack, sizeof(*pack));
     pack->name_err = name_err;
     return 0;
 }
@@ -193,11 +193,11 @@ int bw_lwm2m__senml_emit(const bw_lwm2m__senml_pack_t *pack,
 {
     char name[BW_LWM2M_SENML_NAME_MAX];
     bw_lwm2m_senml_rec_t rec;
-    memset(&rec, 0, sizeof(rec));
+    bw__zero(&rec, sizeof(rec));
     if (pack->bn_len + f->n_len > sizeof(name))
         return pack->name_err;
-    memcpy(name, pack->bn, pack->bn_len);
-    memcpy(name + pack->bn_len, f->n, f->n_len);
+    bw__copy(name, pack->bn, pack->bn_len);
+    bw__copy(name + pack->bn_len, f->n, f->n_len);
     rec.name = name;
     rec.name_len = pack->bn_len + f->n_len;
     rec.has_time = pack->has_bt || f->has_t;
@@ -284,7 +284,7 @@ int bw_lwm2m__senml_to_lwm2m(void *adapter, const bw_lwm2m_senml_rec_t *rec)
 {
     bw_lwm2m__senml_adapter_t *ad = adapter;
     bw_lwm2m_record_t out;
-    memset(&out, 0, sizeof(out));
+    bw__zero(&out, sizeof(out));
     if (rec->name_len == 0 ||
         bw_lwm2m_path_parse(&out.path, rec->name, rec->name_len) != 0)
         return BW_EPATH;
@@ -356,9 +356,10 @@ static int check_value(const bw_lwm2m_value_t *v)
 }
 
 /*
- * The names of rec under base (see "Names" in lwm2m_senml.h): the bn its
- * record needs into names->bn (with emit_bn when it differs from the bn in
- * force, cur) and the rest of the path into names->n.
+ * The names of rec under base (see "Names" in lwm2m_senml.h), cut from
+ * one formatting of the record's path: the bn its record needs is the
+ * text of the first `keep` levels and a '/' (emit_bn when it differs from
+ * the bn in force, cur), n the rest of the path.
  */
 static int choose_names(const bw_lwm2m_path_t *base,
                         const bw_lwm2m_record_t *rec, const char *cur,
@@ -366,8 +367,7 @@ static int choose_names(const bw_lwm2m_path_t *base,
                         bw_lwm2m__senml_names_t *nm)
 {
     const bw_lwm2m_path_t *path = &rec->path;
-    char full[BW_LWM2M_PATH_STR_MAX];
-    size_t full_len, plen;
+    size_t full_len, plen = 0;
     nm->emit_bn = false;
     nm->bn_len = 0;
     nm->n_len = 0;
@@ -376,29 +376,28 @@ static int choose_names(const bw_lwm2m_path_t *base,
     if (rec->value.type != BW_LWM2M_TYPE_NONE &&
         path->depth < BW_LWM2M_DEPTH_RESOURCE)
         return BW_EPATH;
-    if (bw_lwm2m_path_format(path, full, sizeof(full), &full_len) != 0)
+    if (bw_lwm2m_path_format(path, nm->text, sizeof(nm->text), &full_len) != 0)
         return BW_EPATH;
     if (base->depth == 0) {
-        memcpy(nm->n, full, full_len);
         nm->n_len = full_len;
         return 0;
     }
-    /* The prefix: the base itself, or the record's object instance. */
-    bw_lwm2m_path_t p = *path;
-    uint8_t keep = base->depth >= BW_LWM2M_DEPTH_RESOURCE
-                       ? base->depth
-                       : (path->depth < 2 ? path->depth : 2);
-    while (p.depth > keep)
-        bw_lwm2m_path_pop(&p);
-    if (bw_lwm2m_path_format(&p, nm->bn, BW_LWM2M_PATH_STR_MAX, &plen) != 0)
-        return BW_EPATH;
-    if (path->depth > p.depth) {
-        nm->bn[plen++] = '/';
+    /* The prefix: the base itself, or the record's object instance.  Its
+     * text ends where the '/' opening level keep + 1 is, if any. */
+    unsigned keep = base->depth >= BW_LWM2M_DEPTH_RESOURCE
+                        ? base->depth
+                        : (path->depth < 2 ? path->depth : 2);
+    for (unsigned level = 0; plen < full_len; plen++) {
+        if (nm->text[plen] == '/' && level++ == keep)
+            break;
+    }
+    if (plen < full_len) {
+        plen++; /* bn keeps the '/' */
         nm->n_len = full_len - plen;
-        memcpy(nm->n, full + plen, nm->n_len);
     }
     nm->bn_len = plen;
-    nm->emit_bn = !has_cur || cur_len != plen || memcmp(cur, nm->bn, plen) != 0;
+    nm->emit_bn =
+        !has_cur || cur_len != plen || !bw__equal(cur, nm->text, plen);
     return 0;
 }
 
@@ -415,7 +414,7 @@ int bw_lwm2m__senml_prepare(const bw_lwm2m_path_t *base,
         err = choose_names(base, rec, cur, *cur_len, *has_cur, names);
     if (err || !names->emit_bn)
         return err;
-    memcpy(cur, names->bn, names->bn_len);
+    bw__copy(cur, names->text, names->bn_len);
     *cur_len = (uint8_t)names->bn_len;
     *has_cur = true;
     return 0;

@@ -9,8 +9,7 @@
  */
 #include "bulwark/lwm2m.h"
 
-#include <string.h>
-
+#include "bw_mem.h"
 #include "lwm2m_int.h"
 
 /* Parse the text as type t into rec->value; bytes point into payload or
@@ -64,7 +63,7 @@ int bw_lwm2m_text_decode(const uint8_t *payload, size_t len,
     if (err != 0)
         return err;
     bw_lwm2m_record_t rec;
-    memset(&rec, 0, sizeof rec);
+    bw__zero(&rec, sizeof rec);
     rec.path = *base;
     err = parse_value(payload, len, bw_lwm2m__type_of(sink, base), sink,
                       &rec.value);
@@ -76,7 +75,7 @@ int bw_lwm2m_text_decode(const uint8_t *payload, size_t len,
 void bw_lwm2m_text_begin(bw_lwm2m_text_writer_t *w, uint8_t *buf, size_t cap,
                          const bw_lwm2m_path_t *base)
 {
-    memset(w, 0, sizeof *w);
+    bw__zero(w, sizeof *w);
     w->buf = buf;
     w->cap = cap;
     bw_lwm2m_path_init(&w->base);

@@ -17,8 +17,8 @@
 #include "bulwark/lwm2m.h"
 
 #include <math.h> /* isfinite (a macro; no libm) */
-#include <string.h>
 
+#include "bw_mem.h"
 #include "lwm2m_int.h"
 
 /*
@@ -218,14 +218,14 @@ static size_t layout_g(const uint8_t *d, size_t n, int32_t k, int32_t prec,
             out[len++] = '.';
             for (int32_t z = -1; z > k; z--)
                 out[len++] = '0';
-            memcpy(out + len, d, n);
+            bw__copy(out + len, d, n);
             return len + n;
         }
         for (int32_t j = 0; j <= k; j++)
             out[len++] = (size_t)j < n ? (char)d[j] : '0';
         if (n > (size_t)k + 1) {
             out[len++] = '.';
-            memcpy(out + len, d + k + 1, n - (size_t)k - 1);
+            bw__copy(out + len, d + k + 1, n - (size_t)k - 1);
             len += n - (size_t)k - 1;
         }
         return len;
@@ -233,7 +233,7 @@ static size_t layout_g(const uint8_t *d, size_t n, int32_t k, int32_t prec,
     out[len++] = (char)d[0];
     if (n > 1) {
         out[len++] = '.';
-        memcpy(out + len, d + 1, n - 1);
+        bw__copy(out + len, d + 1, n - 1);
         len += n - 1;
     }
     out[len++] = 'e';
@@ -262,7 +262,7 @@ static size_t format_float(double v, char *out)
     int32_t k;
     size_t len = 0;
     uint64_t bits;
-    memcpy(&bits, &v, sizeof bits);
+    bw__copy(&bits, &v, sizeof bits);
     if (bits >> 63) {
         out[len++] = '-';
         v = -v;
@@ -291,7 +291,7 @@ static int put(char *buf, size_t cap, size_t *pos, const void *src, size_t n)
     if (n > cap - *pos)
         return BW_ENOSPC;
     if (n > 0)
-        memcpy(buf + *pos, src, n);
+        bw__copy(buf + *pos, src, n);
     *pos += n;
     return 0;
 }

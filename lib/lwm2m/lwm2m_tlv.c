@@ -24,9 +24,8 @@
  */
 #include "bulwark/lwm2m.h"
 
-#include <string.h>
-
 #include "bw_float.h"
+#include "bw_mem.h"
 #include "lwm2m_int.h"
 
 /* One parsed TLV header. */
@@ -164,7 +163,7 @@ static int decode_value(const uint8_t *p, size_t n, bw_lwm2m_type_t t,
 static int emit_empty(const bw_lwm2m_sink_t *sink, const bw_lwm2m_path_t *path)
 {
     bw_lwm2m_record_t rec;
-    memset(&rec, 0, sizeof rec);
+    bw__zero(&rec, sizeof rec);
     rec.path = *path;
     rec.value.type = BW_LWM2M_TYPE_NONE;
     return bw_lwm2m__emit(sink, &rec);
@@ -213,7 +212,7 @@ static int walk(const bw_lwm2m_sink_t *sink, const uint8_t *p, size_t len,
                 err = walk(sink, val, h.len, &path, BW_EOVERFLOW, NULL);
         } else {
             bw_lwm2m_record_t rec;
-            memset(&rec, 0, sizeof rec);
+            bw__zero(&rec, sizeof rec);
             rec.path = path;
             err = decode_value(val, h.len, bw_lwm2m__type_of(sink, &path),
                                &rec.value);

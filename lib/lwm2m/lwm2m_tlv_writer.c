@@ -22,8 +22,6 @@
  */
 #include "bulwark/lwm2m.h"
 
-#include <string.h>
-
 #include "bw_float.h"
 #include "bw_mem.h"
 #include "lwm2m_int.h"
@@ -141,9 +139,9 @@ static int put_tlv(bw_lwm2m_tlv_writer_t *w, uint8_t kind, uint16_t id,
     size_t h = put_hdr(hdr, kind, id, n);
     if (h > w->cap - w->len || n > w->cap - w->len - h)
         return BW_ENOSPC;
-    memcpy(w->buf + w->len, hdr, h);
+    bw__copy(w->buf + w->len, hdr, h);
     if (n > 0)
-        memcpy(w->buf + w->len + h, data, n);
+        bw__copy(w->buf + w->len + h, data, n);
     w->len += h + n;
     return 0;
 }
@@ -171,7 +169,7 @@ static int close_container(bw_lwm2m_tlv_writer_t *w)
     uint8_t hdr[BW_LWM2M_TLV_HDR_MAX];
     size_t h = put_hdr(hdr, o->kind, o->id, n);
     bw__move_down(w->buf + o->start + h, w->buf + body, n); /* h <= HDR_MAX */
-    memcpy(w->buf + o->start, hdr, h);
+    bw__copy(w->buf + o->start, hdr, h);
     w->len = o->start + h + n;
     return 0;
 }
@@ -186,7 +184,7 @@ static uint8_t open_depth(const bw_lwm2m_tlv_open_t *o)
 void bw_lwm2m_tlv_begin(bw_lwm2m_tlv_writer_t *w, uint8_t *buf, size_t cap,
                         const bw_lwm2m_path_t *base)
 {
-    memset(w, 0, sizeof *w);
+    bw__zero(w, sizeof *w);
     w->buf = buf;
     w->cap = cap;
     bw_lwm2m_path_init(&w->base);
