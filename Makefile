@@ -51,6 +51,8 @@ bench: deps all
 size-m4:
 	@scripts/install-deps m4
 	@scripts/size-m4
+	@echo
+	@scripts/size-m4-mbedtls
 
 format:
 	find include lib device server tools tests bench examples -name '*.[ch]' \
