@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Field widths (exponent, mantissa) of the two narrow formats. */
 #define BW__F16_EBITS 5
@@ -38,9 +39,24 @@
 #define BW__F64_SIGN     (UINT64_C(1) << 63)
 #define BW__F64_INFINITY UINT64_C(0x7ff0000000000000)
 
-/* The bits of d, and the double of bits (memcpy: no aliasing issue). */
-uint64_t bw__f64_bits(double d);
-double bw__f64_from_bits(uint64_t bits);
+/*
+ * The bits of d, and the double of bits (memcpy: no aliasing issue).
+ * Inline: with a soft-float ABI both are no-ops, and a call would cost
+ * more than the conversion.
+ */
+static inline uint64_t bw__f64_bits(double d)
+{
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    return bits;
+}
+
+static inline double bw__f64_from_bits(uint64_t bits)
+{
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
 
 /*
  * Widen a narrow float with ebits exponent and mbits mantissa bits (the
@@ -65,5 +81,18 @@ bool bw__f_narrow(uint64_t bits, unsigned ebits, unsigned mbits, uint32_t *out);
  * zeros are whole numbers (magnitude 0).
  */
 bool bw__f64_whole(uint64_t bits, uint64_t *mag, bool *neg);
+
+/*
+ * binary64 arithmetic on bits, rounded to nearest with ties to even (the
+ * default rounding of IEEE 754, what C's + and conversions give under
+ * it), in lib/float_add.c.  bw__f64_add: a + b, with IEEE results for
+ * zeros, subnormals, infinities and overflow; a NaN operand gives a
+ * quiet NaN (one of the operands', quieted), inf - inf the default NaN.
+ * bw__f64_from_u64: the double nearest u (-u when neg).
+ * bw__f64_from_i64: the double nearest i.
+ */
+uint64_t bw__f64_add(uint64_t a, uint64_t b);
+uint64_t bw__f64_from_u64(uint64_t u, bool neg);
+uint64_t bw__f64_from_i64(int64_t i);
 
 #endif /* BW_FLOAT_H */

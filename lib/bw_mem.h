@@ -30,11 +30,12 @@ void bw__move_down(uint8_t *dst, const uint8_t *src, size_t n);
  * large struct assignment or initializer; the core avoids those too.)
  *
  * bw__copy: dst and src MUST NOT overlap (n may be 0, pointers then
- * unused).  bw__zero: n bytes at p to 0.  bw__equal: true when the n
- * bytes are the same (not constant time: never for secrets).
+ * unused).  bw__zero: n bytes at p to 0; bw__fill: to v.  bw__equal: true when
+ * the n bytes are the same (not constant time: never for secrets).
  */
 void bw__copy(void *dst, const void *src, size_t n);
 void bw__zero(void *p, size_t n);
+void bw__fill(void *p, uint8_t v, size_t n);
 bool bw__equal(const void *a, const void *b, size_t n);
 
 #endif /* BW_MEM_H */

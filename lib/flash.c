@@ -6,37 +6,39 @@
  */
 #include "bulwark/flash.h"
 
-/* Does [off, off + len) fit in an area of size bytes, without wrapping? */
-static int fits(const bw_flash_area_t *fa, uint32_t off, size_t len)
+/*
+ * The checks every area function starts with: BW_EINVAL for a missing or
+ * inconsistent area or when the caller's other arguments are not args_ok,
+ * BW_ERANGE when [off, off + len) does not fit in the area without
+ * wrapping, else 0.
+ */
+static int check(const bw_flash_area_t *fa, uint32_t off, size_t len,
+                 int args_ok)
 {
-    return off <= fa->size && len <= (size_t)(fa->size - off);
-}
-
-static int valid(const bw_flash_area_t *fa)
-{
-    return fa != NULL && fa->dev != NULL && fa->dev->ops != NULL &&
-           fa->off <= fa->dev->size && fa->size <= fa->dev->size - fa->off;
+    if (fa == NULL || fa->dev == NULL || fa->dev->ops == NULL ||
+        fa->off > fa->dev->size || fa->size > fa->dev->size - fa->off ||
+        !args_ok)
+        return BW_EINVAL;
+    if (off > fa->size || len > (size_t)(fa->size - off))
+        return BW_ERANGE;
+    return 0;
 }
 
 int bw_flash_read(const bw_flash_area_t *fa, uint32_t off, void *buf,
                   size_t len)
 {
-    if (!valid(fa) || (buf == NULL && len > 0))
-        return BW_EINVAL;
-    if (!fits(fa, off, len))
-        return BW_ERANGE;
-    if (len == 0)
-        return 0;
+    int err = check(fa, off, len, buf != NULL || len == 0);
+    if (err != 0 || len == 0)
+        return err;
     return fa->dev->ops->read(fa->dev->ctx, fa->off + off, buf, len);
 }
 
 int bw_flash_write(const bw_flash_area_t *fa, uint32_t off, const void *buf,
                    size_t len)
 {
-    if (!valid(fa) || (buf == NULL && len > 0))
-        return BW_EINVAL;
-    if (!fits(fa, off, len))
-        return BW_ERANGE;
+    int err = check(fa, off, len, buf != NULL || len == 0);
+    if (err != 0)
+        return err;
     uint32_t align = fa->dev->write_align ? fa->dev->write_align : 1u;
     if (((fa->off + off) & (align - 1u)) != 0 || (len & (align - 1u)) != 0)
         return BW_EALIGN;
@@ -45,15 +47,15 @@ int bw_flash_write(const bw_flash_area_t *fa, uint32_t off, const void *buf,
     return fa->dev->ops->write(fa->dev->ctx, fa->off + off, buf, len);
 }
 
-int bw_flash_sector_at(const bw_flash_area_t *fa, uint32_t off,
-                       uint32_t *start, uint32_t *size)
+int bw_flash_sector_at(const bw_flash_area_t *fa, uint32_t off, uint32_t *start,
+                       uint32_t *size)
 {
     uint32_t s, n;
-    if (!valid(fa) || start == NULL || size == NULL)
-        return BW_EINVAL;
-    if (off >= fa->size)
-        return BW_ERANGE;
-    int err = fa->dev->ops->sector_at(fa->dev->ctx, fa->off + off, &s, &n);
+    /* off must be inside the area: [off, off + 1) fits. */
+    int err = check(fa, off, 1, start != NULL && size != NULL);
+    if (err != 0)
+        return err;
+    err = fa->dev->ops->sector_at(fa->dev->ctx, fa->off + off, &s, &n);
     if (err != 0)
         return err;
     /* A sector straddling the area's edge cannot be erased through it. */
@@ -66,15 +68,14 @@ int bw_flash_sector_at(const bw_flash_area_t *fa, uint32_t off,
 
 int bw_flash_erase(const bw_flash_area_t *fa, uint32_t off, uint32_t len)
 {
-    if (!valid(fa))
-        return BW_EINVAL;
-    if (!fits(fa, off, len))
-        return BW_ERANGE;
+    int err = check(fa, off, len, 1);
+    if (err != 0)
+        return err;
     /* Walk the sectors: the range must start and end on their edges. */
     uint32_t pos = off, end = off + len;
     while (pos < end) {
         uint32_t s, n;
-        int err = bw_flash_sector_at(fa, pos, &s, &n);
+        err = bw_flash_sector_at(fa, pos, &s, &n);
         if (err != 0)
             return err;
         if (s != pos || n == 0 || n > end - pos)
@@ -89,13 +90,12 @@ int bw_flash_erase(const bw_flash_area_t *fa, uint32_t off, uint32_t len)
 int bw_flash_is_erased(const bw_flash_area_t *fa, uint32_t off, size_t len)
 {
     uint8_t buf[64];
-    if (!valid(fa))
-        return BW_EINVAL;
-    if (!fits(fa, off, len))
-        return BW_ERANGE;
+    int err = check(fa, off, len, 1);
+    if (err != 0)
+        return err;
     while (len > 0) {
         size_t n = len < sizeof buf ? len : sizeof buf;
-        int err = bw_flash_read(fa, off, buf, n);
+        err = bw_flash_read(fa, off, buf, n);
         if (err != 0)
             return err;
         for (size_t i = 0; i < n; i++)

@@ -8,22 +8,6 @@
  */
 #include "bw_float.h"
 
-#include <string.h>
-
-uint64_t bw__f64_bits(double d)
-{
-    uint64_t bits;
-    memcpy(&bits, &d, sizeof bits);
-    return bits;
-}
-
-double bw__f64_from_bits(uint64_t bits)
-{
-    double d;
-    memcpy(&d, &bits, sizeof d);
-    return d;
-}
-
 uint64_t bw__f_widen(uint32_t bits, unsigned ebits, unsigned mbits)
 {
     int32_t emax = (int32_t)(1u << ebits) - 1;

@@ -19,12 +19,17 @@ void bw__copy(void *dst, const void *src, size_t n)
         d[i] = s[i];
 }
 
-void bw__zero(void *p, size_t n)
+void bw__fill(void *p, uint8_t v, size_t n)
 {
     /* volatile: a plain loop is turned back into a call to memset. */
     volatile uint8_t *d = p;
     for (size_t i = 0; i < n; i++)
-        d[i] = 0;
+        d[i] = v;
+}
+
+void bw__zero(void *p, size_t n)
+{
+    bw__fill(p, 0, n);
 }
 
 bool bw__equal(const void *a, const void *b, size_t n)

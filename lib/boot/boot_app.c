@@ -5,15 +5,22 @@
  * call writes at most a few trailer entries, in an order that leaves a
  * state the bootloader understands after a cut at any of them.
  */
-#include <string.h>
-
 #include "boot_int.h"
+#include "bw_mem.h"
+
+/* Every call below starts here: a usable context, then both trailers. */
+static int app_view(bw_boot_t *b, boot_view_t *v)
+{
+    if (!bw_boot__invariants(b))
+        return BW_EINVAL;
+    return bw_boot__view(b, v);
+}
 
 int bw_boot_download_area(const bw_boot_t *b, bw_flash_area_t *fa)
 {
     if (fa != NULL)
-        memset(fa, 0, sizeof *fa);
-    if (b == NULL || fa == NULL || !bw_boot__invariants(b))
+        bw__zero(fa, sizeof *fa);
+    if (fa == NULL || !bw_boot__invariants(b))
         return BW_EINVAL;
     fa->dev = b->cfg.secondary.dev;
     fa->off = b->cfg.secondary.off + b->cfg.unit_size;
@@ -25,10 +32,10 @@ int bw_boot_status(bw_boot_t *b, bw_boot_status_t *st)
 {
     boot_view_t v;
     if (st != NULL)
-        memset(st, 0, sizeof *st);
-    if (b == NULL || st == NULL || !bw_boot__invariants(b))
+        bw__zero(st, sizeof *st);
+    if (st == NULL)
         return BW_EINVAL;
-    int err = bw_boot__view(b, &v);
+    int err = app_view(b, &v);
     if (err != 0)
         return err;
     st->primary = v.prim;
@@ -42,9 +49,7 @@ int bw_boot_status(bw_boot_t *b, bw_boot_status_t *st)
 int bw_boot_erase_secondary(bw_boot_t *b)
 {
     boot_view_t v;
-    if (b == NULL || !bw_boot__invariants(b))
-        return BW_EINVAL;
-    int err = bw_boot__view(b, &v);
+    int err = app_view(b, &v);
     if (err != 0)
         return err;
     if (v.prim == BW_BOOT_PRIMARY_TEST)
@@ -61,9 +66,7 @@ int bw_boot_set_pending(bw_boot_t *b, int permanent)
     boot_view_t v;
     bw_flash_area_t dl;
     bw_image_header_t hdr;
-    if (b == NULL || !bw_boot__invariants(b))
-        return BW_EINVAL;
-    int err = bw_boot__view(b, &v);
+    int err = app_view(b, &v);
     if (err != 0)
         return err;
     if (v.prim == BW_BOOT_PRIMARY_TEST || v.sec == BW_BOOT_SECONDARY_SWAPPING)
@@ -95,9 +98,7 @@ int bw_boot_set_pending(bw_boot_t *b, int permanent)
 int bw_boot_confirm(bw_boot_t *b)
 {
     boot_view_t v;
-    if (b == NULL || !bw_boot__invariants(b))
-        return BW_EINVAL;
-    int err = bw_boot__view(b, &v);
+    int err = app_view(b, &v);
     if (err != 0)
         return err;
     if (v.prim != BW_BOOT_PRIMARY_TEST)

@@ -3,9 +3,8 @@
  * Configuration checks, trailer geometry, the one state setter and the
  * invariant checker of the boot context.
  */
-#include <string.h>
-
 #include "boot_int.h"
+#include "bw_mem.h"
 
 void bw_boot__set_state(bw_boot_t *b, uint32_t state, uint32_t line)
 {
@@ -23,6 +22,8 @@ static uint32_t max_u32(uint32_t a, uint32_t b)
 
 int bw_boot__invariants(const bw_boot_t *b)
 {
+    if (b == NULL)
+        return 0;
     const bw_boot_config_t *c = &b->cfg;
     uint32_t align = c->primary.dev ? c->primary.dev->write_align : 0;
     if (c->primary.dev == NULL || c->secondary.dev == NULL || c->units == 0 ||
@@ -35,17 +36,9 @@ int bw_boot__invariants(const bw_boot_t *b)
         b->strail != (c->units + 1u) * c->unit_size ||
         b->ptrail >= c->primary.size || b->strail >= c->secondary.size)
         return 0;
-    switch (b->state) {
-    case BOOT_S_IDLE:
-    case BOOT_S_SWAP:
-    case BOOT_S_REVERT:
-    case BOOT_S_VERIFY:
-    case BOOT_S_BOOTED:
-    case BOOT_S_FAILED:
-        return 1;
-    default:
-        return 0;
-    }
+    /* The states are the multiples of BOOT_S_STEP from IDLE to FAILED. */
+    return b->state >= BOOT_S_IDLE && b->state <= BOOT_S_FAILED &&
+           b->state % BOOT_S_STEP == 0;
 }
 
 /*
@@ -78,7 +71,7 @@ int bw_boot_init(bw_boot_t *b, const bw_boot_config_t *cfg)
 {
     if (b == NULL)
         return BW_EINVAL;
-    memset(b, 0, sizeof *b);
+    bw__zero(b, sizeof *b);
     if (cfg == NULL || cfg->primary.dev == NULL || cfg->secondary.dev == NULL ||
         cfg->keys == NULL || cfg->n_keys == 0 || cfg->counter.read == NULL ||
         cfg->counter.advance == NULL || cfg->units == 0 ||
@@ -106,17 +99,16 @@ int bw_boot_init(bw_boot_t *b, const bw_boot_config_t *cfg)
     int err = check_sectors(&cfg->primary, cfg->unit_size, b->ptrail);
     if (err == 0)
         err = check_sectors(&cfg->secondary, cfg->unit_size, b->strail);
+    /* Both logs, plus MCUboot's tail (magic, image_ok, 3 reserved); no
+     * overflow for any allowed unit count (static assert in boot_int.h). */
+    uint32_t need =
+        BOOT_LOG_ENTRIES(cfg->units) * b->entry + b->magic_len + 4u * b->field;
+    if (err == 0 && (need > cfg->primary.size - b->ptrail ||
+                     need > cfg->secondary.size - b->strail))
+        err = BW_ENOSPC;
     if (err != 0) {
-        memset(b, 0, sizeof *b);
+        bw__zero(b, sizeof *b);
         return err;
-    }
-    /* Both logs, plus MCUboot's tail (magic, image_ok, 3 reserved). */
-    uint64_t need = (uint64_t)BOOT_LOG_ENTRIES(cfg->units) * b->entry +
-                    b->magic_len + 4u * b->field;
-    if (need > cfg->primary.size - b->ptrail ||
-        need > cfg->secondary.size - b->strail) {
-        memset(b, 0, sizeof *b);
-        return BW_ENOSPC;
     }
     b->state = BOOT_S_IDLE;
     b->last_swap = BW_BOOT_SWAP_NONE;

@@ -47,6 +47,8 @@
 #define BOOT_S_VERIFY 0x44u /* checking the image to boot */
 #define BOOT_S_BOOTED 0x55u /* a run ended with GO */
 #define BOOT_S_FAILED 0x66u /* a run ended with NO_GO (sticky) */
+/* Every state is a multiple of this (the invariant checker relies on it). */
+#define BOOT_S_STEP 0x11u
 
 #define BOOT_TAG_START 0xb1u
 #define BOOT_TAG_DONE  0xd2u
@@ -58,6 +60,13 @@
 #define BOOT_IDX_RDONE(n) (BW_BOOT_RECORD_SLOTS + 1u + 2u * (n))
 /* Entries the larger (primary) log needs for n units. */
 #define BOOT_LOG_ENTRIES(n) (BW_BOOT_RECORD_SLOTS + 2u + 2u * (n))
+/* A trailer's size (log entries of at most BW_FLASH_MAX_ALIGN bytes, the
+ * magic and four fields) fits 32 bits for every allowed unit count. */
+_Static_assert((uint64_t)BOOT_LOG_ENTRIES(BW_BOOT_MAX_UNITS) *
+                           BW_FLASH_MAX_ALIGN +
+                       5u * BW_FLASH_MAX_ALIGN <=
+                   UINT32_MAX,
+               "trailer size overflows 32 bits");
 
 typedef struct {
     uint8_t kind; /* BW_BOOT_SWAP_TEST or _PERM */
@@ -87,7 +96,7 @@ typedef struct {
 
 void bw_boot__set_state(bw_boot_t *b, uint32_t state, uint32_t line);
 #define BOOT_SET_STATE(b, s) bw_boot__set_state((b), (s), __LINE__)
-/* The invariant checker: 1 when the context is consistent. */
+/* The invariant checker: 1 when the context is consistent (0 for NULL). */
 int bw_boot__invariants(const bw_boot_t *b);
 
 /* Trailer access (boot_trailer.c). */

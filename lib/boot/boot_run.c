@@ -9,9 +9,8 @@
  * it is bounded anyway.  A flash error ends the run with BW_EIO and leaves
  * a state the next run resumes from.
  */
-#include <string.h>
-
 #include "boot_int.h"
+#include "bw_mem.h"
 
 enum {
     ACT_BOOT = 1, /* verify the primary and report it */
@@ -79,25 +78,27 @@ static uint8_t decide(const boot_view_t *v, uint32_t facts)
     return ACT_BOOT;
 }
 
-/* The image window of a slot starting at unit `first`. */
-static bw_flash_area_t image_area(const bw_boot_t *b, boot_slot_t slot,
-                                  uint32_t first)
+/* The image window *w of a slot starting at unit `first`. */
+static void image_area(const bw_boot_t *b, boot_slot_t slot, uint32_t first,
+                       bw_flash_area_t *w)
 {
     const bw_flash_area_t *fa = bw_boot__area(b, slot);
-    bw_flash_area_t w = {fa->dev, fa->off + first * b->cfg.unit_size,
-                         b->cfg.units * b->cfg.unit_size};
-    return w;
+    w->dev = fa->dev;
+    w->off = fa->off + first * b->cfg.unit_size;
+    w->size = b->cfg.units * b->cfg.unit_size;
 }
 
 /*
- * Verify the image in w and check its counter against the stored one.
+ * Verify the image in the window *w of slot from unit `first` (see
+ * image_area) and check its counter against the stored one.
  * Returns 0, a lib/image code, BW_EROLLBACK, or the counter's error.
  * The success path is checked twice on purpose (fault hardening).
  */
-static int verify(bw_boot_t *b, const bw_flash_area_t *w, bw_image_info_t *info,
-                  uint32_t *stored)
+static int verify(bw_boot_t *b, boot_slot_t slot, uint32_t first,
+                  bw_flash_area_t *w, bw_image_info_t *info, uint32_t *stored)
 {
     volatile uint32_t fih = BW_BOOT_NO_GO;
+    image_area(b, slot, first, w);
     int err = bw_image_verify(w, b->cfg.keys, b->cfg.n_keys, b->buf,
                               sizeof b->buf, info);
     if (err != 0)
@@ -124,8 +125,8 @@ static int start_upgrade(bw_boot_t *b, const boot_view_t *v)
 {
     bw_image_info_t info;
     uint32_t stored;
-    bw_flash_area_t w = image_area(b, BOOT_SLOT_SECONDARY, 1);
-    int err = verify(b, &w, &info, &stored);
+    bw_flash_area_t w;
+    int err = verify(b, BOOT_SLOT_SECONDARY, 1, &w, &info, &stored);
     if (err == BW_EIO)
         return err;
     if (err != 0) /* not installable: forget it */
@@ -133,8 +134,8 @@ static int start_upgrade(bw_boot_t *b, const boot_view_t *v)
     /* Move enough units for the larger of the two images. */
     uint32_t units = b->cfg.units;
     uint32_t old_size;
-    bw_flash_area_t p = image_area(b, BOOT_SLOT_PRIMARY, 0);
-    if (bw_image_total_size(&p, &old_size) == 0) {
+    image_area(b, BOOT_SLOT_PRIMARY, 0, &w);
+    if (bw_image_total_size(&w, &old_size) == 0) {
         uint32_t size = info.layout.total_size > old_size
                             ? info.layout.total_size
                             : old_size;
@@ -149,19 +150,24 @@ static int start_upgrade(bw_boot_t *b, const boot_view_t *v)
 static int boot_primary(bw_boot_t *b, const boot_view_t *v,
                         bw_boot_result_t *res)
 {
-    bw_image_info_t info;
+    bw_image_info_t *info = &res->image;
     uint32_t stored = 0;
     BOOT_SET_STATE(b, BOOT_S_VERIFY);
-    bw_flash_area_t w = image_area(b, BOOT_SLOT_PRIMARY, 0);
-    int err = verify(b, &w, &info, &stored);
+    bw_flash_area_t w;
+    int err = verify(b, BOOT_SLOT_PRIMARY, 0, &w, info, &stored);
     if (err != 0) {
+        /* No image information goes with a refusal. */
+        bw__zero(info, sizeof *info);
         BOOT_SET_STATE(b, BOOT_S_FAILED);
         if (err != BW_EIO && b->cfg.recovery != NULL)
             b->cfg.recovery(b->cfg.recovery_ctx, err);
         return err;
     }
-    uint32_t cnt = info.has_sec_cnt ? info.sec_cnt : 0u;
-    int confirmed = v->prim != BW_BOOT_PRIMARY_TEST;
+    uint32_t cnt = info->has_sec_cnt ? info->sec_cnt : 0u;
+    /* A test image this run swapped in is unconfirmed, whatever a
+     * corrupt primary trailer says (a stray REVERT_DONE flag). */
+    int confirmed = v->prim != BW_BOOT_PRIMARY_TEST &&
+                    !(b->swapped && b->last_swap == BW_BOOT_SWAP_TEST);
     res->confirmed = 0;
     if (confirmed) {
         /* Only a confirmed image moves the stored counter forward. */
@@ -170,7 +176,6 @@ static int boot_primary(bw_boot_t *b, const boot_view_t *v,
         /* A counter that cannot be stored now is stored next boot. */
         res->confirmed = err == 0;
     }
-    res->image = info;
     res->flash_off = w.off;
     res->max_size = w.size;
     res->swap = (bw_boot_swap_t)b->last_swap;
@@ -186,12 +191,12 @@ static int boot_primary(bw_boot_t *b, const boot_view_t *v,
 int bw_boot_run(bw_boot_t *b, bw_boot_result_t *res)
 {
     if (res != NULL) {
-        memset(res, 0, sizeof *res);
+        bw__zero(res, sizeof *res);
         res->go = BW_BOOT_NO_GO;
         res->go_inv = ~BW_BOOT_NO_GO;
         res->swap = BW_BOOT_SWAP_NONE;
     }
-    if (b == NULL || res == NULL || !bw_boot__invariants(b))
+    if (res == NULL || !bw_boot__invariants(b))
         return BW_EINVAL;
     if (b->state != BOOT_S_IDLE)
         return BW_ESTATE;
@@ -226,8 +231,8 @@ int bw_boot_run(bw_boot_t *b, bw_boot_result_t *res)
             if (!v.revert_start) {
                 bw_image_info_t info;
                 uint32_t stored;
-                bw_flash_area_t w = image_area(b, BOOT_SLOT_SECONDARY, 0);
-                err = verify(b, &w, &info, &stored);
+                bw_flash_area_t w;
+                err = verify(b, BOOT_SLOT_SECONDARY, 0, &w, &info, &stored);
                 if (err != 0 && err != BW_EIO) {
                     /* Nothing valid to go back to: keep the test image. */
                     facts |= F_NO_REVERT;

@@ -31,8 +31,6 @@
  * sector of both slots is erased exactly once per upgrade and once per
  * revert.
  */
-#include <string.h>
-
 #include "boot_int.h"
 
 /* Erase unit du of dst, then copy unit su of src into it. */
@@ -61,19 +59,21 @@ static int copy_unit(bw_boot_t *b, boot_slot_t src, uint32_t su,
     return err;
 }
 
-/* Run step k of an upgrade (dir 0) or a revert (dir 1) over m units. */
+/*
+ * Run step k of an upgrade (revert 0) or a revert (revert 1) over m
+ * units, as tabled at the top of this file: an even step copies unit i of
+ * the primary to the secondary, an odd step copies back; the upgrade
+ * reads S[i+1] on its odd steps, the revert writes S[i+1] on its even
+ * steps.
+ */
 static int do_step(bw_boot_t *b, int revert, uint32_t m, uint32_t k)
 {
-    if (!revert) {
-        uint32_t i = k / 2u;
-        if ((k & 1u) == 0)
-            return copy_unit(b, BOOT_SLOT_PRIMARY, i, BOOT_SLOT_SECONDARY, i);
-        return copy_unit(b, BOOT_SLOT_SECONDARY, i + 1u, BOOT_SLOT_PRIMARY, i);
-    }
-    uint32_t i = m - 1u - k / 2u;
-    if ((k & 1u) == 0)
-        return copy_unit(b, BOOT_SLOT_PRIMARY, i, BOOT_SLOT_SECONDARY, i + 1u);
-    return copy_unit(b, BOOT_SLOT_SECONDARY, i, BOOT_SLOT_PRIMARY, i);
+    uint32_t odd = k & 1u;
+    uint32_t i = revert ? m - 1u - k / 2u : k / 2u;
+    uint32_t s_unit = i + (uint32_t)(revert ? !odd : odd);
+    if (!odd)
+        return copy_unit(b, BOOT_SLOT_PRIMARY, i, BOOT_SLOT_SECONDARY, s_unit);
+    return copy_unit(b, BOOT_SLOT_SECONDARY, s_unit, BOOT_SLOT_PRIMARY, i);
 }
 
 /* Every step of 2m whose flag (in log) is not set yet, in order. */

@@ -5,9 +5,8 @@
  * classified into the states the decision table works on.  The layout is
  * drawn in boot_int.h and docs/boot.md.
  */
-#include <string.h>
-
 #include "boot_int.h"
+#include "bw_mem.h"
 
 /* MCUboot's trailer magic (the last 16 bytes of a slot). */
 static const uint8_t boot_magic[16] = {0x77, 0xc2, 0x95, 0xf3, 0x60, 0xd2,
@@ -54,13 +53,19 @@ int bw_boot__flag_get(bw_boot_t *b, boot_slot_t slot, uint32_t idx)
     return !all_erased(b, e, b->entry);
 }
 
+static int entry_write(bw_boot_t *b, boot_slot_t slot, uint32_t idx,
+                       const uint8_t in[BW_FLASH_MAX_ALIGN])
+{
+    return bw_flash_write(bw_boot__area(b, slot),
+                          trail_off(b, slot) + idx * b->entry, in, b->entry);
+}
+
 int bw_boot__flag_set(bw_boot_t *b, boot_slot_t slot, uint32_t idx)
 {
     uint8_t e[BW_FLASH_MAX_ALIGN];
     /* Every byte differs from the erased value: any torn subset shows. */
-    memset(e, (uint8_t)~erased_val(b), sizeof e);
-    return bw_flash_write(bw_boot__area(b, slot),
-                          trail_off(b, slot) + idx * b->entry, e, b->entry);
+    bw__fill(e, (uint8_t)~erased_val(b), sizeof e);
+    return entry_write(b, slot, idx, e);
 }
 
 static void rec_encode(uint8_t tag, const boot_rec_t *rec, uint8_t *out)
@@ -96,17 +101,24 @@ static int rec_decode(const bw_boot_t *b, const uint8_t *in, uint8_t tag,
     return 1;
 }
 
-/* The first valid record among the slots: 1 found, 0 none, or error. */
+/*
+ * The first valid record among the slots: 1 found, 0 none, or error.
+ * With none, *erased is the number of slots still erased (the others are
+ * torn or foreign).
+ */
 static int rec_find(bw_boot_t *b, boot_slot_t slot, uint8_t tag,
-                    boot_rec_t *rec)
+                    boot_rec_t *rec, uint32_t *erased)
 {
     uint8_t e[BW_FLASH_MAX_ALIGN];
+    *erased = 0;
     for (uint32_t i = 0; i < BW_BOOT_RECORD_SLOTS; i++) {
         int err = entry_read(b, slot, i, e);
         if (err != 0)
             return err;
-        if (rec_decode(b, e, tag, rec) == 1)
+        int r = rec_decode(b, e, tag, rec);
+        if (r == 1)
             return 1;
+        *erased += (uint32_t)(r == 0);
     }
     return 0;
 }
@@ -121,10 +133,9 @@ int bw_boot__rec_write(bw_boot_t *b, boot_slot_t slot, uint8_t tag,
             return err;
         if (!all_erased(b, e, b->entry))
             continue; /* torn by an earlier cut: never write over it */
-        memset(e, erased_val(b), sizeof e);
+        bw__fill(e, erased_val(b), sizeof e);
         rec_encode(tag, rec, e);
-        return bw_flash_write(bw_boot__area(b, slot),
-                              trail_off(b, slot) + i * b->entry, e, b->entry);
+        return entry_write(b, slot, i, e);
     }
     return BW_ENOSPC;
 }
@@ -144,7 +155,7 @@ static uint32_t image_ok_off(const bw_boot_t *b, boot_slot_t slot)
 int bw_boot__image_ok_write(bw_boot_t *b, boot_slot_t slot)
 {
     uint8_t f[BW_FLASH_MAX_ALIGN];
-    memset(f, erased_val(b), sizeof f);
+    bw__fill(f, erased_val(b), sizeof f);
     f[0] = BOOT_IMAGE_OK_SET;
     return bw_flash_write(bw_boot__area(b, slot), image_ok_off(b, slot), f,
                           b->field);
@@ -154,8 +165,9 @@ int bw_boot__magic_write(bw_boot_t *b, boot_slot_t slot)
 {
     uint8_t m[BW_FLASH_MAX_ALIGN];
     const bw_flash_area_t *fa = bw_boot__area(b, slot);
-    memset(m, erased_val(b), sizeof m);
-    memcpy(m + b->magic_len - sizeof boot_magic, boot_magic, sizeof boot_magic);
+    bw__fill(m, erased_val(b), sizeof m);
+    bw__copy(m + b->magic_len - sizeof boot_magic, boot_magic,
+             sizeof boot_magic);
     return bw_flash_write(fa, fa->size - b->magic_len, m, b->magic_len);
 }
 
@@ -181,8 +193,8 @@ static int magic_read(bw_boot_t *b, boot_slot_t slot)
     int err = bw_flash_read(fa, fa->size - b->magic_len, m, b->magic_len);
     if (err != 0)
         return err;
-    return memcmp(m + b->magic_len - sizeof boot_magic, boot_magic,
-                  sizeof boot_magic) == 0;
+    return bw__equal(m + b->magic_len - sizeof boot_magic, boot_magic,
+                     sizeof boot_magic);
 }
 
 /* Is [off, off + len) of the slot erased?  1, 0, or error. */
@@ -202,7 +214,9 @@ static int range_erased(bw_boot_t *b, boot_slot_t slot, uint32_t off,
  */
 static int view_secondary(bw_boot_t *b, boot_view_t *v)
 {
-    int r = rec_find(b, BOOT_SLOT_SECONDARY, BOOT_TAG_START, &v->start);
+    uint32_t free_slots;
+    int r = rec_find(b, BOOT_SLOT_SECONDARY, BOOT_TAG_START, &v->start,
+                     &free_slots);
     if (r < 0)
         return r;
     v->has_start = (uint8_t)r;
@@ -234,15 +248,8 @@ static int view_secondary(bw_boot_t *b, boot_view_t *v)
     v->sec = BW_BOOT_SECONDARY_JUNK;
     if (!magic || ok == 2)
         return 0;
-    /* START slots: erased or torn, at least one still erased. */
-    uint32_t free_slots = 0;
-    for (uint32_t i = 0; i < BW_BOOT_RECORD_SLOTS; i++) {
-        uint8_t e[BW_FLASH_MAX_ALIGN];
-        int err = entry_read(b, BOOT_SLOT_SECONDARY, i, e);
-        if (err != 0)
-            return err;
-        free_slots += (uint32_t)all_erased(b, e, b->entry);
-    }
+    /* START slots (rec_find counted them): erased or torn, at least one
+     * still erased. */
     uint32_t rest = b->strail + BW_BOOT_RECORD_SLOTS * b->entry;
     int clean = range_erased(b, BOOT_SLOT_SECONDARY, rest,
                              image_ok_off(b, BOOT_SLOT_SECONDARY) - rest);
@@ -267,7 +274,9 @@ static int view_secondary(bw_boot_t *b, boot_view_t *v)
  */
 static int view_primary(bw_boot_t *b, boot_view_t *v)
 {
-    int r = rec_find(b, BOOT_SLOT_PRIMARY, BOOT_TAG_DONE, &v->done);
+    uint32_t free_slots;
+    int r =
+        rec_find(b, BOOT_SLOT_PRIMARY, BOOT_TAG_DONE, &v->done, &free_slots);
     if (r < 0)
         return r;
     v->has_done = (uint8_t)r;
@@ -301,7 +310,7 @@ static int view_primary(bw_boot_t *b, boot_view_t *v)
 
 int bw_boot__view(bw_boot_t *b, boot_view_t *v)
 {
-    memset(v, 0, sizeof *v);
+    bw__zero(v, sizeof *v);
     int err = view_secondary(b, v);
     if (err == 0)
         err = view_primary(b, v);

@@ -67,8 +67,8 @@
  * source line in trace_line (see EX_SET).
  */
 void bw_coap__ex_set_state(bw_coap_endpoint_t *ep,
-                           bw_coap_endpoint_exchange_t *x, uint8_t state,
-                           uint64_t now BW_COAP__LINE_PARAM)
+                           bw_coap_endpoint_exchange_t *x, uint64_t now,
+                           uint8_t state BW_COAP__LINE_PARAM)
 {
     switch (state) {
     case EX_FREE:

@@ -68,7 +68,7 @@ enum {
 #define BW_COAP__LINE_ARG   , __LINE__
 #endif
 #define EX_SET(ep, x, st, now)                                                 \
-    bw_coap__ex_set_state((ep), (x), (st), (now)BW_COAP__LINE_ARG)
+    bw_coap__ex_set_state((ep), (x), (now), (st)BW_COAP__LINE_ARG)
 #define DD_SET(d, st) bw_coap__dd_set_state((d), (st)BW_COAP__LINE_ARG)
 
 /* ---- coap_endpoint.c ----------------------------------------------------
@@ -119,8 +119,8 @@ int bw_coap__ep_invariants(const bw_coap_endpoint_t *ep);
  */
 
 void bw_coap__ex_set_state(bw_coap_endpoint_t *ep,
-                           bw_coap_endpoint_exchange_t *x, uint8_t state,
-                           uint64_t now BW_COAP__LINE_PARAM);
+                           bw_coap_endpoint_exchange_t *x, uint64_t now,
+                           uint8_t state BW_COAP__LINE_PARAM);
 
 /* The live exchange that sent mid, or NULL. */
 bw_coap_endpoint_exchange_t *bw_coap__ex_by_mid(bw_coap_endpoint_t *ep,

@@ -3,8 +3,7 @@
  * The 32-byte image header: decode, check, encode, and the version order.
  * Rules 1-6 of the check order in include/bulwark/image.h live here.
  */
-#include <string.h>
-
+#include "bw_mem.h"
 #include "image_int.h"
 
 int bw_image_header_decode(const uint8_t in[BW_IMAGE_HEADER_SIZE],
@@ -12,32 +11,31 @@ int bw_image_header_decode(const uint8_t in[BW_IMAGE_HEADER_SIZE],
 {
     if (hdr == NULL)
         return BW_EINVAL;
-    memset(hdr, 0, sizeof *hdr);
-    if (in == NULL)
-        return BW_EINVAL;
-
-    if (bw_image__le32(in) != BW_IMAGE_MAGIC)
-        return BW_EMAGIC;
-    bw_image_header_t h;
-    h.load_addr = bw_image__le32(in + 4);
-    h.hdr_size = bw_image__le16(in + 8);
-    h.protect_tlv_size = bw_image__le16(in + 10);
-    h.img_size = bw_image__le32(in + 12);
-    h.flags = bw_image__le32(in + 16);
-    h.version.major = in[20];
-    h.version.minor = in[21];
-    h.version.revision = bw_image__le16(in + 22);
-    h.version.build_num = bw_image__le32(in + 24);
-    /* in[28..31] is padding: MCUboot ignores it and so do we. */
-
-    if (h.hdr_size < BW_IMAGE_HEADER_SIZE)
-        return BW_ERANGE;
-    if (h.img_size > UINT32_MAX - h.hdr_size)
-        return BW_EOVERFLOW;
-    if ((h.flags & BW_IMAGE_F_UNSUPPORTED) != 0)
-        return BW_EUNSUPPORTED;
-    *hdr = h;
-    return 0;
+    int err = BW_EINVAL;
+    if (in != NULL)
+        err = bw_image__le32(in) != BW_IMAGE_MAGIC ? BW_EMAGIC : 0;
+    if (err == 0) {
+        hdr->load_addr = bw_image__le32(in + 4);
+        hdr->hdr_size = bw_image__le16(in + 8);
+        hdr->protect_tlv_size = bw_image__le16(in + 10);
+        hdr->img_size = bw_image__le32(in + 12);
+        hdr->flags = bw_image__le32(in + 16);
+        hdr->version.major = in[20];
+        hdr->version.minor = in[21];
+        hdr->version.revision = bw_image__le16(in + 22);
+        hdr->version.build_num = bw_image__le32(in + 24);
+        /* in[28..31] is padding: MCUboot ignores it and so do we. */
+        if (hdr->hdr_size < BW_IMAGE_HEADER_SIZE)
+            err = BW_ERANGE;
+        else if (hdr->img_size > UINT32_MAX - hdr->hdr_size)
+            err = BW_EOVERFLOW;
+        else if ((hdr->flags & BW_IMAGE_F_UNSUPPORTED) != 0)
+            err = BW_EUNSUPPORTED;
+    }
+    /* Nothing half-decoded is left behind. */
+    if (err != 0)
+        bw__zero(hdr, sizeof *hdr);
+    return err;
 }
 
 int bw_image_header_read(const bw_flash_area_t *fa, bw_image_header_t *hdr)
@@ -45,28 +43,21 @@ int bw_image_header_read(const bw_flash_area_t *fa, bw_image_header_t *hdr)
     uint8_t raw[BW_IMAGE_HEADER_SIZE];
     if (hdr == NULL)
         return BW_EINVAL;
-    memset(hdr, 0, sizeof *hdr);
-    if (fa == NULL)
-        return BW_EINVAL;
     /* An empty read validates the area (device, ops, bounds) and nothing
      * else. */
-    int err = bw_flash_read(fa, 0, NULL, 0);
-    if (err != 0)
-        return err;
-    if (fa->size < BW_IMAGE_HEADER_SIZE)
-        return BW_ETRUNC;
-    err = bw_flash_read(fa, 0, raw, sizeof raw);
-    if (err != 0)
-        return err;
-    err = bw_image_header_decode(raw, hdr);
-    if (err != 0)
-        return err;
+    int err = fa == NULL ? BW_EINVAL : bw_flash_read(fa, 0, NULL, 0);
+    if (err == 0 && fa->size < BW_IMAGE_HEADER_SIZE)
+        err = BW_ETRUNC;
+    if (err == 0)
+        err = bw_flash_read(fa, 0, raw, sizeof raw);
+    if (err == 0)
+        err = bw_image_header_decode(raw, hdr);
     /* Rule 4 made this sum safe. */
-    if ((uint32_t)hdr->hdr_size + hdr->img_size > fa->size) {
-        memset(hdr, 0, sizeof *hdr);
-        return BW_ETRUNC;
-    }
-    return 0;
+    if (err == 0 && (uint32_t)hdr->hdr_size + hdr->img_size > fa->size)
+        err = BW_ETRUNC;
+    if (err != 0)
+        bw__zero(hdr, sizeof *hdr);
+    return err;
 }
 
 void bw_image_header_encode(const bw_image_header_t *hdr,
@@ -85,20 +76,20 @@ void bw_image_header_encode(const bw_image_header_t *hdr,
     bw_image__put32(out + 28, 0);
 }
 
-static int cmp_u32(uint32_t a, uint32_t b)
+/* major.minor.revision as one number ordered like them (the upper half
+ * of a version; build_num is the lower). */
+static uint32_t version_hi(const bw_image_version_t *v)
 {
-    return (a > b) - (a < b);
+    return (uint32_t)v->major << 24 | (uint32_t)v->minor << 16 | v->revision;
 }
 
 int bw_image_version_cmp(const bw_image_version_t *a,
                          const bw_image_version_t *b)
 {
-    int c = cmp_u32(a->major, b->major);
-    if (c == 0)
-        c = cmp_u32(a->minor, b->minor);
-    if (c == 0)
-        c = cmp_u32(a->revision, b->revision);
-    if (c == 0)
-        c = cmp_u32(a->build_num, b->build_num);
-    return c;
+    uint32_t x = version_hi(a), y = version_hi(b);
+    if (x == y) {
+        x = a->build_num;
+        y = b->build_num;
+    }
+    return (x > y) - (x < y);
 }

@@ -3,8 +3,7 @@
  * Writing images: where the TLV areas go and the encoders for the small
  * fixed structures.  Used by the host tool; the device only reads.
  */
-#include <string.h>
-
+#include "bw_mem.h"
 #include "image_int.h"
 
 /* Largest hdr_size: the field is 16 bits wide. */
@@ -15,7 +14,7 @@ int bw_image_layout(uint32_t hdr_size, uint32_t img_size, uint32_t prot_len,
 {
     if (out == NULL)
         return BW_EINVAL;
-    memset(out, 0, sizeof *out);
+    bw__zero(out, sizeof *out);
     if (hdr_size < BW_IMAGE_HEADER_SIZE || hdr_size > HDR_SIZE_MAX)
         return BW_ERANGE;
     /* Each area's tlv_tot counts its info header and must fit 16 bits. */
@@ -24,17 +23,19 @@ int bw_image_layout(uint32_t hdr_size, uint32_t img_size, uint32_t prot_len,
         return BW_EOVERFLOW;
     uint32_t prot_size = prot_len ? prot_len + BW_IMAGE_TLV_INFO_SIZE : 0;
     uint32_t tlv_size = tlv_len + BW_IMAGE_TLV_INFO_SIZE;
-    uint64_t total =
-        (uint64_t)hdr_size + img_size + (uint64_t)prot_size + tlv_size;
-    if (total > UINT32_MAX)
+    /* hdr_size and both areas are at most 16 bits wide each: their sum
+     * fits, only adding img_size can wrap. */
+    uint32_t fixed = hdr_size + prot_size + tlv_size;
+    if (img_size > UINT32_MAX - fixed)
         return BW_EOVERFLOW;
+    uint32_t total = fixed + img_size;
     if (total > max_size)
         return BW_ENOSPC;
     out->prot_off = hdr_size + img_size;
     out->prot_size = prot_size;
     out->tlv_off = out->prot_off + prot_size;
     out->tlv_size = tlv_size;
-    out->total_size = (uint32_t)total;
+    out->total_size = total;
     return 0;
 }
 

@@ -5,8 +5,7 @@
  * include/bulwark/image.h).  Reads headers and small values only; the
  * payload is never touched here.
  */
-#include <string.h>
-
+#include "bw_mem.h"
 #include "image_int.h"
 
 /* MCUboot's struct image_dependency: image id, padding, a version. */
@@ -17,8 +16,10 @@
 void bw_image__tlv_begin(bw_image__tlv_it_t *it, const bw_flash_area_t *fa,
                          uint32_t area_off, uint32_t area_size)
 {
-    memset(it, 0, sizeof *it);
     it->fa = fa;
+    it->type = 0;
+    it->len = 0;
+    it->val_off = 0;
     it->pos = area_off + BW_IMAGE_TLV_INFO_SIZE;
     it->end = area_off + area_size;
 }
@@ -43,43 +44,48 @@ int bw_image__tlv_next(bw_image__tlv_it_t *it)
     return 1;
 }
 
-/* Rule 18: is this type allowed in this area?  Unknown types are. */
-static int type_allowed(uint16_t type, int prot)
-{
-    switch (type) {
-    case BW_IMAGE_TLV_SEC_CNT:
-    case BW_IMAGE_TLV_DEPENDENCY:
-        return prot;
-    case BW_IMAGE_TLV_SHA256:
-    case BW_IMAGE_TLV_KEYHASH:
-    case BW_IMAGE_TLV_PUBKEY:
-    case BW_IMAGE_TLV_ECDSA_SIG:
-    case BW_IMAGE_TLV_ED25519:
-        return !prot;
-    default:
-        return 1;
-    }
-}
+/*
+ * Rules 18-19 for the types this parser knows: the area each belongs to
+ * and the value lengths allowed.  Unknown types are allowed anywhere and
+ * take any length.
+ */
+typedef struct {
+    uint8_t type;
+    uint8_t prot; /* 1 protected area only, 0 unprotected only */
+    uint8_t min;  /* value length range */
+    uint8_t max;  /* 0: any length */
+} tlv_rule_t;
 
-/* Rule 19: is len right for this type?  Unknown types take any length. */
-static int len_ok(uint16_t type, uint16_t len)
+static const tlv_rule_t tlv_rules[] = {
+    {BW_IMAGE_TLV_SEC_CNT, 1, BW_IMAGE_SEC_CNT_LEN, BW_IMAGE_SEC_CNT_LEN},
+    {BW_IMAGE_TLV_DEPENDENCY, 1, DEPENDENCY_LEN, DEPENDENCY_LEN},
+    {BW_IMAGE_TLV_SHA256, 0, BW_SHA256_LEN, BW_SHA256_LEN},
+    {BW_IMAGE_TLV_KEYHASH, 0, BW_IMAGE_KEYHASH_LEN, BW_IMAGE_KEYHASH_LEN},
+    {BW_IMAGE_TLV_PUBKEY, 0, 0, 0},
+    {BW_IMAGE_TLV_ECDSA_SIG, 0, ECDSA_SIG_MIN, BW_P256_SIG_DER_MAX},
+    {BW_IMAGE_TLV_ED25519, 0, BW_ED25519_SIG_LEN, BW_ED25519_SIG_LEN},
+};
+
+/* The table's types and lengths are stored in bytes. */
+_Static_assert(BW_IMAGE_TLV_SEC_CNT <= 0xffu && BW_P256_SIG_DER_MAX <= 0xffu &&
+                   BW_ED25519_SIG_LEN <= 0xffu && BW_SHA256_LEN <= 0xffu,
+               "TLV rule fields are 8 bits wide");
+
+/* Rules 18-19: BW_ETYPE in the wrong area, BW_EMALFORMED for a bad
+ * length, else 0. */
+static int tlv_check(uint16_t type, uint16_t len, int prot)
 {
-    switch (type) {
-    case BW_IMAGE_TLV_SEC_CNT:
-        return len == BW_IMAGE_SEC_CNT_LEN;
-    case BW_IMAGE_TLV_DEPENDENCY:
-        return len == DEPENDENCY_LEN;
-    case BW_IMAGE_TLV_SHA256:
-        return len == BW_SHA256_LEN;
-    case BW_IMAGE_TLV_KEYHASH:
-        return len == BW_IMAGE_KEYHASH_LEN;
-    case BW_IMAGE_TLV_ECDSA_SIG:
-        return len >= ECDSA_SIG_MIN && len <= BW_P256_SIG_DER_MAX;
-    case BW_IMAGE_TLV_ED25519:
-        return len == BW_ED25519_SIG_LEN;
-    default:
-        return 1;
+    for (size_t i = 0; i < sizeof tlv_rules / sizeof tlv_rules[0]; i++) {
+        const tlv_rule_t *r = &tlv_rules[i];
+        if (r->type != type)
+            continue;
+        if (r->prot != prot)
+            return BW_ETYPE;
+        if (r->max != 0 && (len < r->min || len > r->max))
+            return BW_EMALFORMED;
+        return 0;
     }
+    return 0;
 }
 
 /* Walk one area, checking rules 16-20 and collecting SHA256 / SEC_CNT. */
@@ -90,14 +96,13 @@ static int walk_area(const bw_flash_area_t *fa, uint32_t off, uint32_t size,
     int rc;
     bw_image__tlv_begin(&it, fa, off, size);
     while ((rc = bw_image__tlv_next(&it)) == 1) {
-        if (!type_allowed(it.type, prot))
-            return BW_ETYPE;
-        if (!len_ok(it.type, it.len))
-            return BW_EMALFORMED;
+        int err = tlv_check(it.type, it.len, prot);
+        if (err != 0)
+            return err;
         if (it.type == BW_IMAGE_TLV_SHA256) {
             if (info->has_hash)
                 return BW_EDUPKEY;
-            int err = bw_flash_read(fa, it.val_off, info->hash, it.len);
+            err = bw_flash_read(fa, it.val_off, info->hash, it.len);
             if (err != 0)
                 return err;
             info->has_hash = 1;
@@ -105,7 +110,7 @@ static int walk_area(const bw_flash_area_t *fa, uint32_t off, uint32_t size,
             uint8_t v[BW_IMAGE_SEC_CNT_LEN];
             if (info->has_sec_cnt)
                 return BW_EDUPKEY;
-            int err = bw_flash_read(fa, it.val_off, v, sizeof v);
+            err = bw_flash_read(fa, it.val_off, v, sizeof v);
             if (err != 0)
                 return err;
             info->sec_cnt = bw_image__le32(v);
@@ -115,9 +120,16 @@ static int walk_area(const bw_flash_area_t *fa, uint32_t off, uint32_t size,
     return rc;
 }
 
-/* Read an info header at off if it fits in fa (else BW_ETRUNC). */
-static int read_info(const bw_flash_area_t *fa, uint32_t off, uint16_t *magic,
-                     uint16_t *tot)
+/*
+ * Read and check the info header of the area at off: it must fit in fa
+ * (else BW_ETRUNC), carry the magic want (else BW_EMAGIC, or
+ * BW_EMALFORMED for a protected area's magic where stray_prot says none
+ * can be), count at least itself and be tot_want when that is not 0
+ * (else BW_EMALFORMED), and the area must end inside fa (else
+ * BW_ETRUNC).  *tot is the area's size.
+ */
+static int area_info(const bw_flash_area_t *fa, uint32_t off, uint16_t want,
+                     uint16_t tot_want, int stray_prot, uint16_t *tot)
 {
     uint8_t ih[BW_IMAGE_TLV_INFO_SIZE];
     if (fa->size - off < BW_IMAGE_TLV_INFO_SIZE)
@@ -125,8 +137,16 @@ static int read_info(const bw_flash_area_t *fa, uint32_t off, uint16_t *magic,
     int err = bw_flash_read(fa, off, ih, sizeof ih);
     if (err != 0)
         return err;
-    *magic = bw_image__le16(ih);
+    uint16_t magic = bw_image__le16(ih);
     *tot = bw_image__le16(ih + 2);
+    if (stray_prot && magic == BW_IMAGE_TLV_PROT_INFO_MAGIC)
+        return BW_EMALFORMED;
+    if (magic != want)
+        return BW_EMAGIC;
+    if (*tot < BW_IMAGE_TLV_INFO_SIZE || (tot_want != 0 && *tot != tot_want))
+        return BW_EMALFORMED;
+    if (*tot > fa->size - off)
+        return BW_ETRUNC;
     return 0;
 }
 
@@ -136,34 +156,22 @@ static int locate(const bw_flash_area_t *fa, bw_image_info_t *info)
 {
     const bw_image_header_t *h = &info->hdr;
     bw_image_layout_t *l = &info->layout;
-    uint16_t magic, tot;
+    uint16_t tot;
     int err;
 
     l->prot_off = (uint32_t)h->hdr_size + h->img_size;
     if (h->protect_tlv_size != 0) {
-        err = read_info(fa, l->prot_off, &magic, &tot);
+        err = area_info(fa, l->prot_off, BW_IMAGE_TLV_PROT_INFO_MAGIC,
+                        h->protect_tlv_size, 0, &tot);
         if (err != 0)
             return err;
-        if (magic != BW_IMAGE_TLV_PROT_INFO_MAGIC)
-            return BW_EMAGIC;
-        if (tot < BW_IMAGE_TLV_INFO_SIZE || tot != h->protect_tlv_size)
-            return BW_EMALFORMED;
-        if (tot > fa->size - l->prot_off)
-            return BW_ETRUNC;
         l->prot_size = tot;
     }
     l->tlv_off = l->prot_off + l->prot_size;
-    err = read_info(fa, l->tlv_off, &magic, &tot);
+    err = area_info(fa, l->tlv_off, BW_IMAGE_TLV_INFO_MAGIC, 0,
+                    h->protect_tlv_size == 0, &tot);
     if (err != 0)
         return err;
-    if (magic == BW_IMAGE_TLV_PROT_INFO_MAGIC && h->protect_tlv_size == 0)
-        return BW_EMALFORMED;
-    if (magic != BW_IMAGE_TLV_INFO_MAGIC)
-        return BW_EMAGIC;
-    if (tot < BW_IMAGE_TLV_INFO_SIZE)
-        return BW_EMALFORMED;
-    if (tot > fa->size - l->tlv_off)
-        return BW_ETRUNC;
     l->tlv_size = tot;
     l->total_size = l->tlv_off + l->tlv_size;
     return 0;
@@ -173,7 +181,7 @@ int bw_image_parse(const bw_flash_area_t *fa, bw_image_info_t *info)
 {
     if (info == NULL)
         return BW_EINVAL;
-    memset(info, 0, sizeof *info);
+    bw__zero(info, sizeof *info);
     int err = bw_image_header_read(fa, &info->hdr);
     if (err == 0)
         err = locate(fa, info);
@@ -184,7 +192,7 @@ int bw_image_parse(const bw_flash_area_t *fa, bw_image_info_t *info)
         err =
             walk_area(fa, info->layout.tlv_off, info->layout.tlv_size, 0, info);
     if (err != 0)
-        memset(info, 0, sizeof *info);
+        bw__zero(info, sizeof *info);
     return err;
 }
 

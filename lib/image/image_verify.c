@@ -5,8 +5,7 @@
  * read through the caller's buffer in chunks; nothing else is buffered
  * but one TLV value at a time.
  */
-#include <string.h>
-
+#include "bw_mem.h"
 #include "image_int.h"
 
 /*
@@ -47,14 +46,14 @@ int bw_image_key_raw(const bw_image_key_t *key, uint8_t *raw, size_t raw_cap)
         return BW_EINVAL;
     }
     if (key->der_len != prefix_len + raw_len ||
-        memcmp(key->der, prefix, prefix_len) != 0)
+        !bw__equal(key->der, prefix, prefix_len))
         return BW_EINVAL;
     if (key->type == BW_IMAGE_KEY_ECDSA_P256 &&
         key->der[prefix_len] != P256_POINT_UNCOMPRESSED)
         return BW_EINVAL;
     if (raw_cap < raw_len)
         return BW_ENOSPC;
-    memcpy(raw, key->der + prefix_len, raw_len);
+    bw__copy(raw, key->der + prefix_len, raw_len);
     return 0;
 }
 
@@ -88,7 +87,7 @@ static int find_key(const bw_image_key_t *keys, size_t n_keys,
         int err = bw_sha256(keys[i].der, keys[i].der_len, h);
         if (err != 0)
             return err;
-        if (memcmp(h, keyhash, sizeof h) == 0) {
+        if (bw__equal(h, keyhash, sizeof h)) {
             *index = i;
             return 1;
         }
@@ -209,7 +208,7 @@ int bw_image_verify(const bw_flash_area_t *fa, const bw_image_key_t *keys,
     uint8_t raw[BW_P256_PUBKEY_LEN];
     if (info == NULL)
         return BW_EINVAL;
-    memset(info, 0, sizeof *info);
+    bw__zero(info, sizeof *info);
     if (fa == NULL || (keys == NULL && n_keys > 0) || buf == NULL ||
         buf_len < BW_IMAGE_VERIFY_BUF_MIN)
         return BW_EINVAL;
@@ -219,6 +218,6 @@ int bw_image_verify(const bw_flash_area_t *fa, const bw_image_key_t *keys,
             return BW_EINVAL;
     int err = verify(fa, keys, n_keys, buf, buf_len, info);
     if (err != 0)
-        memset(info, 0, sizeof *info);
+        bw__zero(info, sizeof *info);
     return err;
 }

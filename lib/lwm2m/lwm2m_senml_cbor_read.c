@@ -16,7 +16,12 @@
  */
 #include "lwm2m_senml_int.h"
 
+#include "bw_float.h"
 #include "bw_mem.h"
+
+/* -2^64 as binary64 bits: exponent 64, mantissa 0, sign set. */
+#define F64_MINUS_2_64                                                         \
+    (BW__F64_SIGN | (uint64_t)(BW__F64_BIAS + 64) << BW__F64_MBITS)
 
 static int get_text(bw_cbor_reader_t *r, const uint8_t **s, size_t *len)
 {
@@ -44,7 +49,6 @@ static int get_number(bw_cbor_reader_t *r, bw_lwm2m__senml_num_t *num)
             num->type = BW_LWM2M_TYPE_INTEGER;
             num->i = (int64_t)u;
         }
-        num->d = (double)u;
         return 0;
     }
     if (kind == BW_CBOR_NINT) {
@@ -53,17 +57,18 @@ static int get_number(bw_cbor_reader_t *r, bw_lwm2m__senml_num_t *num)
         if (err == 0) {
             num->type = BW_LWM2M_TYPE_INTEGER;
             num->i = i;
-            num->d = (double)i;
             return 0;
         }
         if (err != BW_ERANGE)
             return err;
-        /* Below INT64_MIN: only a double can hold it. */
+        /* Below INT64_MIN: only a double can hold -1 - n, the double
+         * nearest it (n + 1 = 2^64 for the last one). */
         uint64_t n;
         if ((err = bw_cbor_read_nint(r, &n)) != 0)
             return err;
         num->type = BW_LWM2M_TYPE_FLOAT;
-        num->d = -(double)n - 1.0;
+        num->d = bw__f64_from_bits(
+            n == UINT64_MAX ? F64_MINUS_2_64 : bw__f64_from_u64(n + 1, true));
         return 0;
     }
     if (kind == BW_CBOR_FLOAT) {

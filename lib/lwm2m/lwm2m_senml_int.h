@@ -42,7 +42,8 @@ enum {
 #define BW_SENML_KEY_IGNORE          (-1) /* unknown: skip its value */
 #define BW_SENML_KEY_MUST_UNDERSTAND (-2) /* unknown, ends in '_' */
 
-/* A number as read: type INTEGER (i), UNSIGNED (u) or FLOAT (d). */
+/* A number as read: type INTEGER (i), UNSIGNED (u) or FLOAT (d); d is
+ * set for FLOAT only (bw_lwm2m__senml_num_double() for any type). */
 typedef struct {
     bw_lwm2m_type_t type;
     int64_t i;
@@ -50,6 +51,9 @@ typedef struct {
     double d;
     bool rounded; /* FLOAT: may differ from the number written */
 } bw_lwm2m__senml_num_t;
+
+/* The number as a double (rounded to nearest for a large integer). */
+double bw_lwm2m__senml_num_double(const bw_lwm2m__senml_num_t *num);
 
 /* What stays in force from record to record. */
 typedef struct {

@@ -119,19 +119,34 @@ int bw_lwm2m__senml_read_begin(bw_lwm2m__senml_pack_t *pack,
     return 0;
 }
 
+double bw_lwm2m__senml_num_double(const bw_lwm2m__senml_num_t *num)
+{
+    if (num->type == BW_LWM2M_TYPE_INTEGER)
+        return bw__f64_from_bits(bw__f64_from_i64(num->i));
+    if (num->type == BW_LWM2M_TYPE_UNSIGNED)
+        return bw__f64_from_bits(bw__f64_from_u64(num->u, false));
+    return num->d;
+}
+
+/* a + b, rounded to nearest (bw_float.h: no soft-float library). */
+static double add_f64(double a, double b)
+{
+    return bw__f64_from_bits(bw__f64_add(bw__f64_bits(a), bw__f64_bits(b)));
+}
+
 void bw_lwm2m__senml_set_number(bw_lwm2m__senml_pack_t *pack,
                                 bw_lwm2m__senml_fields_t *f, int field,
                                 const bw_lwm2m__senml_num_t *num)
 {
     if (field == BW_SENML_F_BT) {
         pack->has_bt = true;
-        pack->bt = num->d;
+        pack->bt = bw_lwm2m__senml_num_double(num);
     } else if (field == BW_SENML_F_BV) {
         pack->has_bv = true;
         pack->bv = *num;
     } else if (field == BW_SENML_F_T) {
         f->has_t = true;
-        f->t = num->d;
+        f->t = bw_lwm2m__senml_num_double(num);
     } else if (field == BW_SENML_F_V) {
         f->v = *num;
     }
@@ -146,7 +161,8 @@ static int add_base(const bw_lwm2m__senml_num_t *bv,
 {
     const bw_lwm2m__senml_num_t *a = bv, *b = v;
     if (a->type == BW_LWM2M_TYPE_FLOAT || b->type == BW_LWM2M_TYPE_FLOAT) {
-        *out = bw_lwm2m_value_float(a->d + b->d);
+        *out = bw_lwm2m_value_float(add_f64(bw_lwm2m__senml_num_double(a),
+                                            bw_lwm2m__senml_num_double(b)));
         return 1; /* the sum may have been rounded */
     }
     if (a->type == BW_LWM2M_TYPE_INTEGER && b->type == BW_LWM2M_TYPE_INTEGER) {
@@ -201,7 +217,7 @@ int bw_lwm2m__senml_emit(const bw_lwm2m__senml_pack_t *pack,
     rec.name = name;
     rec.name_len = pack->bn_len + f->n_len;
     rec.has_time = pack->has_bt || f->has_t;
-    rec.time = (pack->has_bt ? pack->bt : 0) + (f->has_t ? f->t : 0);
+    rec.time = add_f64(pack->has_bt ? pack->bt : 0, f->has_t ? f->t : 0);
     if (f->value_field == BW_SENML_F_V) {
         if (pack->has_bv) {
             int err = add_base(&pack->bv, &f->v, &rec.value);
@@ -271,9 +287,11 @@ static int type_number(bw_lwm2m_value_t *v, bw_lwm2m_type_t want, bool rounded)
     }
     case BW_LWM2M_TYPE_FLOAT:
         if (in.type == BW_LWM2M_TYPE_INTEGER)
-            *v = bw_lwm2m_value_float((double)in.v.i);
+            *v = bw_lwm2m_value_float(
+                bw__f64_from_bits(bw__f64_from_i64(in.v.i)));
         else if (in.type == BW_LWM2M_TYPE_UNSIGNED)
-            *v = bw_lwm2m_value_float((double)in.v.u);
+            *v = bw_lwm2m_value_float(
+                bw__f64_from_bits(bw__f64_from_u64(in.v.u, false)));
         return 0;
     default:
         return BW_ETYPE;

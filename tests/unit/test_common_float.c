@@ -328,6 +328,128 @@ static void test_whole_edges(void **state)
     }
 }
 
+/* A small xorshift generator: the sweeps below are reproducible. */
+static uint64_t next_rand(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* A random double's bits, biased towards the hard cases of an add:
+ * subnormals, nearby exponents, huge values, infinities, zeros. */
+static uint64_t rand_f64(uint64_t *x)
+{
+    uint64_t r = next_rand(x), sign = r & BW__F64_SIGN;
+    switch (next_rand(x) % 6) {
+    case 0:
+        return r; /* anything, NaNs included */
+    case 1:
+        return sign | (r & BW__F64_MANT); /* zero or subnormal */
+    case 2: /* exponents near 1.0: long carries and cancellations */
+        return sign | (uint64_t)(1020 + next_rand(x) % 8) << 52 |
+               (r & BW__F64_MANT);
+    case 3: /* near the top: overflow to infinity */
+        return sign | (uint64_t)(2040 + next_rand(x) % 7) << 52 |
+               (r & BW__F64_MANT);
+    case 4: /* few mantissa bits: exact sums and ties */
+        return sign | (uint64_t)(1000 + next_rand(x) % 64) << 52 | (r & 0xf);
+    default:
+        return sign | (next_rand(x) % 3 == 0 ? BW__F64_INFINITY : 0);
+    }
+}
+
+static void check_add(uint64_t a, uint64_t b)
+{
+    double want = bw__f64_from_bits(a) + bw__f64_from_bits(b);
+    uint64_t got = bw__f64_add(a, b);
+    if (want != want) {
+        /* NaN payloads are the platform's choice: any NaN will do. */
+        if (bw__f64_from_bits(got) == bw__f64_from_bits(got))
+            fail_msg("%016llx + %016llx: %016llx, not a NaN",
+                     (unsigned long long)a, (unsigned long long)b,
+                     (unsigned long long)got);
+        return;
+    }
+    if (got != bw__f64_bits(want))
+        fail_msg("%016llx + %016llx: %016llx, compiler %016llx",
+                 (unsigned long long)a, (unsigned long long)b,
+                 (unsigned long long)got,
+                 (unsigned long long)bw__f64_bits(want));
+}
+
+/*
+ * bw__f64_add equals the compiler's + (round to nearest, ties to even)
+ * bit for bit.  Tried: every pair of a set of edge values (zeros of both
+ * signs, smallest and largest subnormals and normals, 1 and its
+ * neighbours, the largest finite, infinities, NaNs), each random value
+ * with its own negation and near-negations (total and partial
+ * cancellation), and 2^21 random pairs biased towards subnormals,
+ * carries, overflow and halfway cases.  A NaN result only has to be a
+ * NaN.
+ */
+static void test_add_against_compiler(void **state)
+{
+    (void)state;
+    static const uint64_t edges[] = {
+        0x0000000000000000, 0x8000000000000000, 0x0000000000000001,
+        0x8000000000000001, 0x000fffffffffffff, 0x0010000000000000,
+        0x8010000000000000, 0x001fffffffffffff, 0x3ff0000000000000,
+        0xbff0000000000000, 0x3ff0000000000001, 0x3fefffffffffffff,
+        0x4340000000000000, 0xc340000000000001, 0x7fefffffffffffff,
+        0xffefffffffffffff, 0x7ff0000000000000, 0xfff0000000000000,
+        0x7ff8000000000000, 0x7ff0000000000001, 0x3ca0000000000000,
+        0x3ca0000000000001, 0xbc90000000000000,
+    };
+    size_t n = sizeof edges / sizeof edges[0];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            check_add(edges[i], edges[j]);
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (unsigned k = 0; k < (1u << 21); k++) {
+        uint64_t a = rand_f64(&x);
+        check_add(a, rand_f64(&x));
+        check_add(a, (a ^ BW__F64_SIGN) + next_rand(&x) % 5 - 2);
+    }
+}
+
+/*
+ * bw__f64_from_u64 / bw__f64_from_i64 equal the compiler's conversions
+ * (round to nearest, ties to even).  Tried: 0, +-1, 2^53 + 1 (the first
+ * integer that rounds), INT64_MIN/MAX, UINT64_MAX, and 2^20 random
+ * values of every magnitude.
+ */
+static void test_from_int_against_compiler(void **state)
+{
+    (void)state;
+    static const int64_t edges[] = {0,
+                                    1,
+                                    -1,
+                                    (INT64_C(1) << 53) + 1,
+                                    -(INT64_C(1) << 53) - 1,
+                                    (INT64_C(1) << 53) + 3,
+                                    INT64_MAX,
+                                    INT64_MIN,
+                                    INT64_MIN + 1};
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
+        assert_true(bw__f64_from_i64(edges[i]) ==
+                    bw__f64_bits((double)edges[i]));
+    assert_true(bw__f64_from_u64(UINT64_MAX, false) ==
+                bw__f64_bits((double)UINT64_MAX));
+    assert_true(bw__f64_from_u64(UINT64_MAX, true) ==
+                bw__f64_bits(-(double)UINT64_MAX));
+    uint64_t x = 0x2545f4914f6cdd1du;
+    for (unsigned k = 0; k < (1u << 20); k++) {
+        uint64_t u = next_rand(&x) >> (next_rand(&x) % 64);
+        int64_t i = (int64_t)next_rand(&x) >> (next_rand(&x) % 64);
+        if (bw__f64_from_u64(u, false) != bw__f64_bits((double)u))
+            fail_msg("u64 %llu", (unsigned long long)u);
+        if (bw__f64_from_i64(i) != bw__f64_bits((double)i))
+            fail_msg("i64 %lld", (long long)i);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +459,8 @@ int main(void)
         cmocka_unit_test(test_single_against_compiler),
         cmocka_unit_test(test_single_narrow_boundaries),
         cmocka_unit_test(test_whole_edges),
+        cmocka_unit_test(test_add_against_compiler),
+        cmocka_unit_test(test_from_int_against_compiler),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
