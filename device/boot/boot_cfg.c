@@ -6,21 +6,13 @@
 #include "boot_cfg.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t cap,
-                                                      const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return -1;
-}
+#include "posix_err.h"
 
 static int copy_str(char *dst, size_t cap, const char *src)
 {
@@ -64,15 +56,16 @@ static int load_file(bw_bootcfg_t *c, const char *path, char *err, size_t cap)
     FILE *f = fopen(path, "re");
     unsigned lineno = 0;
     if (f == NULL)
-        return fail(err, cap, "cannot open config %s: %s", path,
-                    strerror(errno));
+        return bw_posix_errf(err, cap, "cannot open config %s: %s", path,
+                             strerror(errno));
     bw_bootcfg_new_source(c);
     while (fgets(line, sizeof line, f) != NULL) {
         lineno++;
         size_t n = strlen(line);
         if (n == sizeof line - 1 && line[n - 1] != '\n') {
             fclose(f);
-            return fail(err, cap, "%s:%u: line too long", path, lineno);
+            return bw_posix_errf(err, cap, "%s:%u: line too long", path,
+                                 lineno);
         }
         char *hash = strchr(line, '#');
         if (hash != NULL)
@@ -84,18 +77,52 @@ static int load_file(bw_bootcfg_t *c, const char *path, char *err, size_t cap)
         if (value == NULL || strtok(NULL, " \t\r\n") != NULL ||
             strcmp(name, "config") == 0) {
             fclose(f);
-            return fail(err, cap, "%s:%u: expected \"name value\"", path,
-                        lineno);
+            return bw_posix_errf(err, cap, "%s:%u: expected \"name value\"",
+                                 path, lineno);
         }
         char sub[256];
         if (bw_bootcfg_set(c, name, value, sub, sizeof sub) != 0) {
             fclose(f);
-            return fail(err, cap, "%s:%u: %s", path, lineno, sub);
+            return bw_posix_errf(err, cap, "%s:%u: %s", path, lineno, sub);
         }
     }
     fclose(f);
     bw_bootcfg_new_source(c);
     return 0;
+}
+
+/* The settings bw_bootcfg_set() knows, as command-line options. */
+static const char *const setting_names[] = {
+    "flash", "geometry", "align",   "primary",     "secondary",
+    "unit",  "key",      "counter", "reboot-code", "config",
+};
+#define N_SETTINGS (sizeof setting_names / sizeof setting_names[0])
+
+int bw_bootcfg_getopt(bw_bootcfg_t *c, int argc, char **argv,
+                      const char *shortopts, const struct option *own,
+                      char *err, size_t cap)
+{
+    struct option all[N_SETTINGS + BW_BOOTCFG_OWN_OPTS_MAX + 1];
+    size_t n = 0;
+    for (; n < N_SETTINGS; n++)
+        all[n] = (struct option){setting_names[n], required_argument, NULL, 0};
+    for (size_t i = 0; own[i].name != NULL; i++) {
+        if (i == BW_BOOTCFG_OWN_OPTS_MAX) {
+            (void)bw_posix_errf(err, cap, "more than %u program options",
+                                BW_BOOTCFG_OWN_OPTS_MAX);
+            return BW_BOOTCFG_OPT_BAD;
+        }
+        all[n++] = own[i];
+    }
+    all[n] = (struct option){NULL, 0, NULL, 0};
+    for (;;) {
+        int idx = 0;
+        int ch = getopt_long(argc, argv, shortopts, all, &idx);
+        if (ch != 0)
+            return ch;
+        if (bw_bootcfg_set(c, all[idx].name, optarg, err, cap) != 0)
+            return BW_BOOTCFG_OPT_BAD;
+    }
 }
 
 void bw_bootcfg_new_source(bw_bootcfg_t *c)
@@ -109,51 +136,56 @@ int bw_bootcfg_set(bw_bootcfg_t *c, const char *name, const char *value,
     uint32_t v;
     if (strcmp(name, "flash") == 0) {
         if (copy_str(c->flash, sizeof c->flash, value) != 0)
-            return fail(err, cap, "flash path too long");
+            return bw_posix_errf(err, cap, "flash path too long");
     } else if (strcmp(name, "geometry") == 0) {
         bw_posix_geometry_t g;
         if (bw_posix_geometry_parse(value, &g) != 0 ||
             copy_str(c->geometry, sizeof c->geometry, value) != 0)
-            return fail(err, cap, "bad geometry \"%s\" (SIZExCOUNT,...)",
-                        value);
+            return bw_posix_errf(err, cap,
+                                 "bad geometry \"%s\" (SIZExCOUNT,...)", value);
     } else if (strcmp(name, "align") == 0) {
         if (parse_num(value, &v) != 0 || v == 0 || v > BW_FLASH_MAX_ALIGN ||
             (v & (v - 1u)) != 0)
-            return fail(err, cap, "bad align \"%s\" (power of two <= %d)",
-                        value, BW_FLASH_MAX_ALIGN);
+            return bw_posix_errf(err, cap,
+                                 "bad align \"%s\" (power of two <= %d)", value,
+                                 BW_FLASH_MAX_ALIGN);
         c->align = v;
     } else if (strcmp(name, "primary") == 0) {
         if (parse_span(value, &c->prim_off, &c->prim_size) != 0)
-            return fail(err, cap, "bad primary \"%s\" (OFF:SIZE)", value);
+            return bw_posix_errf(err, cap, "bad primary \"%s\" (OFF:SIZE)",
+                                 value);
         c->have_prim = 1;
     } else if (strcmp(name, "secondary") == 0) {
         if (parse_span(value, &c->sec_off, &c->sec_size) != 0)
-            return fail(err, cap, "bad secondary \"%s\" (OFF:SIZE)", value);
+            return bw_posix_errf(err, cap, "bad secondary \"%s\" (OFF:SIZE)",
+                                 value);
         c->have_sec = 1;
     } else if (strcmp(name, "unit") == 0) {
         if (parse_num(value, &c->unit) != 0 || c->unit == 0)
-            return fail(err, cap, "bad unit \"%s\"", value);
+            return bw_posix_errf(err, cap, "bad unit \"%s\"", value);
         c->have_unit = 1;
     } else if (strcmp(name, "key") == 0) {
         if (c->key_fresh)
             c->n_keys = 0;
         c->key_fresh = 0;
         if (c->n_keys == BW_BOOTCFG_MAX_KEYS)
-            return fail(err, cap, "more than %u keys", BW_BOOTCFG_MAX_KEYS);
+            return bw_posix_errf(err, cap, "more than %u keys",
+                                 BW_BOOTCFG_MAX_KEYS);
         if (copy_str(c->key_path[c->n_keys], BW_BOOTCFG_PATH_MAX, value))
-            return fail(err, cap, "key path too long");
+            return bw_posix_errf(err, cap, "key path too long");
         c->n_keys++;
     } else if (strcmp(name, "counter") == 0) {
         if (copy_str(c->counter, sizeof c->counter, value) != 0)
-            return fail(err, cap, "counter path too long");
+            return bw_posix_errf(err, cap, "counter path too long");
     } else if (strcmp(name, "reboot-code") == 0) {
         if (parse_num(value, &v) != 0 || v == 0 || v > 255)
-            return fail(err, cap, "bad reboot code \"%s\" (1..255)", value);
+            return bw_posix_errf(err, cap, "bad reboot code \"%s\" (1..255)",
+                                 value);
         c->reboot_code = (int)v;
     } else if (strcmp(name, "config") == 0) {
         return load_file(c, value, err, cap);
     } else {
-        return fail(err, cap, "unknown setting \"%s\"", name);
+        return bw_posix_errf(err, cap, "unknown setting \"%s\"", name);
     }
     return 0;
 }
@@ -204,8 +236,8 @@ static int load_key(bw_bootcfg_t *c, size_t i, char *err, size_t cap)
     uint8_t raw[BW_P256_PUBKEY_LEN];
     FILE *f = fopen(c->key_path[i], "rbe");
     if (f == NULL)
-        return fail(err, cap, "cannot open key %s: %s", c->key_path[i],
-                    strerror(errno));
+        return bw_posix_errf(err, cap, "cannot open key %s: %s", c->key_path[i],
+                             strerror(errno));
     size_t n = fread(c->key_der[i], 1, BW_BOOTCFG_KEY_MAX, f);
     int more = fgetc(f) != EOF;
     fclose(f);
@@ -215,10 +247,11 @@ static int load_key(bw_bootcfg_t *c, size_t i, char *err, size_t cap)
     k->type = n == BW_IMAGE_ED25519_SPKI_LEN ? BW_IMAGE_KEY_ED25519
                                              : BW_IMAGE_KEY_ECDSA_P256;
     if (more || bw_image_key_raw(k, raw, sizeof raw) != 0)
-        return fail(err, cap,
-                    "%s is not a DER SubjectPublicKeyInfo of a P-256 or "
-                    "Ed25519 key",
-                    c->key_path[i]);
+        return bw_posix_errf(
+            err, cap,
+            "%s is not a DER SubjectPublicKeyInfo of a P-256 or "
+            "Ed25519 key",
+            c->key_path[i]);
     return 0;
 }
 
@@ -227,10 +260,11 @@ static int default_layout(bw_bootcfg_t *c, char *err, size_t cap)
 {
     const bw_posix_geometry_t *g = &c->geom;
     if (g->n_runs != 1 || g->run[0].count < 5)
-        return fail(err, cap,
-                    "no default slot layout for geometry %s: give --primary, "
-                    "--secondary and --unit",
-                    c->geometry);
+        return bw_posix_errf(
+            err, cap,
+            "no default slot layout for geometry %s: give --primary, "
+            "--secondary and --unit",
+            c->geometry);
     uint32_t s = g->run[0].size, u = (g->run[0].count - 3u) / 2u;
     if (!c->have_unit)
         c->unit = s;
@@ -249,15 +283,16 @@ int bw_bootcfg_open(bw_bootcfg_t *c, int create, int counter_ro, char *err,
                     size_t cap)
 {
     if (c->flash[0] == '\0')
-        return fail(err, cap, "no flash image (--flash FILE)");
+        return bw_posix_errf(err, cap, "no flash image (--flash FILE)");
     if (c->geometry[0] == '\0')
-        return fail(err, cap, "no flash geometry (--geometry SIZExCOUNT)");
+        return bw_posix_errf(err, cap,
+                             "no flash geometry (--geometry SIZExCOUNT)");
     if (c->counter[0] == '\0')
-        return fail(err, cap, "no counter file (--counter FILE)");
+        return bw_posix_errf(err, cap, "no counter file (--counter FILE)");
     if (c->n_keys == 0)
-        return fail(err, cap, "no trusted key (--key PUB.der)");
+        return bw_posix_errf(err, cap, "no trusted key (--key PUB.der)");
     if (bw_posix_geometry_parse(c->geometry, &c->geom) != 0)
-        return fail(err, cap, "bad geometry %s", c->geometry);
+        return bw_posix_errf(err, cap, "bad geometry %s", c->geometry);
     if (!(c->have_prim && c->have_sec && c->have_unit) &&
         default_layout(c, err, cap) != 0)
         return -1;
@@ -265,23 +300,24 @@ int bw_bootcfg_open(bw_bootcfg_t *c, int create, int counter_ro, char *err,
         if (load_key(c, i, err, cap) != 0)
             return -1;
     if (bw_posix_counter_init(&c->counter_store, c->counter, counter_ro) != 0)
-        return fail(err, cap, "bad counter path");
+        return bw_posix_errf(err, cap, "bad counter path");
     if (c->unit == 0 || c->prim_size < c->unit || c->sec_size < c->unit ||
         (uint64_t)c->prim_off + c->prim_size > c->geom.total ||
         (uint64_t)c->sec_off + c->sec_size > c->geom.total ||
         (c->prim_off < c->sec_off + c->sec_size &&
          c->sec_off < c->prim_off + c->prim_size))
-        return fail(err, cap,
-                    "slots must lie inside the flash (%" PRIu32
-                    " bytes) and not overlap",
-                    c->geom.total);
+        return bw_posix_errf(err, cap,
+                             "slots must lie inside the flash (%" PRIu32
+                             " bytes) and not overlap",
+                             c->geom.total);
     int rc = bw_posix_flash_open(&c->flash_dev, c->flash, &c->geom,
                                  (uint8_t)c->align, create);
     if (rc != 0)
-        return fail(err, cap, "cannot open flash image %s (%s): %s", c->flash,
-                    c->geometry,
-                    rc == BW_ERANGE ? "its size does not match the geometry"
-                                    : bw_strerror(rc));
+        return bw_posix_errf(err, cap, "cannot open flash image %s (%s): %s",
+                             c->flash, c->geometry,
+                             rc == BW_ERANGE
+                                 ? "its size does not match the geometry"
+                                 : bw_strerror(rc));
     const bw_flash_t *dev = bw_posix_flash_dev(&c->flash_dev);
     bw_boot_config_t *b = &c->boot;
     memset(b, 0, sizeof *b);

@@ -21,6 +21,7 @@
 #ifndef BW_BOOT_CFG_H
 #define BW_BOOT_CFG_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -78,6 +79,29 @@ void bw_bootcfg_init(bw_bootcfg_t *c);
  */
 int bw_bootcfg_set(bw_bootcfg_t *c, const char *name, const char *value,
                    char *err, size_t cap);
+
+/* Options of a program beyond the settings (bw_bootcfg_getopt()). */
+#define BW_BOOTCFG_OWN_OPTS_MAX 8u
+
+/* bw_bootcfg_getopt(): a setting's value was refused (message in err). */
+#define BW_BOOTCFG_OPT_BAD (-2)
+
+/*
+ * getopt_long() over the command line of a program on these settings:
+ * every setting of bw_bootcfg_set() is a long option taking a value
+ * (--flash FILE, ...), and own lists the program's own options (at most
+ * BW_BOOTCFG_OWN_OPTS_MAX, ended by an all-zero entry; each MUST have
+ * flag NULL and a nonzero val).  shortopts is as for getopt_long().
+ * Settings found are applied to c, in order, until the next own option.
+ * Returns that option's val (its argument in optarg), -1 after the last
+ * option (optind at the first operand), '?' or ':' for an unknown option
+ * or a missing argument as getopt_long() reports them, or
+ * BW_BOOTCFG_OPT_BAD with a message in err when a setting was refused or
+ * own is too long.
+ */
+int bw_bootcfg_getopt(bw_bootcfg_t *c, int argc, char **argv,
+                      const char *shortopts, const struct option *own,
+                      char *err, size_t cap);
 
 /* Mark the start of a new source (for the "key" replacement rule). */
 void bw_bootcfg_new_source(bw_bootcfg_t *c);

@@ -236,17 +236,8 @@ static uint64_t env_u64(const char *name)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"flash", required_argument, NULL, 0},
-        {"geometry", required_argument, NULL, 0},
-        {"align", required_argument, NULL, 0},
-        {"primary", required_argument, NULL, 0},
-        {"secondary", required_argument, NULL, 0},
-        {"unit", required_argument, NULL, 0},
-        {"key", required_argument, NULL, 0},
-        {"counter", required_argument, NULL, 0},
-        {"reboot-code", required_argument, NULL, 0},
-        {"config", required_argument, NULL, 0},
+    /* Beyond the settings (boot_cfg.h). */
+    static const struct option own[] = {
         {"app-name", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -256,9 +247,10 @@ int main(int argc, char **argv)
     char *app_argv[BOOT_MAX_ARGS + 2];
     static char default_name[] = "bulwark-app";
     char *app_name = default_name;
-    int idx, ch;
+    int ch;
     bw_bootcfg_init(&cfg);
-    while ((ch = getopt_long(argc, argv, "+h", opts, &idx)) != -1) {
+    while ((ch = bw_bootcfg_getopt(&cfg, argc, argv, "+h", own, err,
+                                   sizeof err)) != -1) {
         if (ch == 'h') {
             fputs(usage, stdout);
             return 0;
@@ -267,14 +259,11 @@ int main(int argc, char **argv)
             app_name = optarg;
             continue;
         }
-        if (ch != 0) {
-            fputs(usage, stderr);
-            return BOOT_EXIT_USAGE;
-        }
-        if (bw_bootcfg_set(&cfg, opts[idx].name, optarg, err, sizeof err)) {
+        if (ch == BW_BOOTCFG_OPT_BAD)
             LOG("%s", err);
-            return BOOT_EXIT_USAGE;
-        }
+        else
+            fputs(usage, stderr);
+        return BOOT_EXIT_USAGE;
     }
     if (argc - optind > BOOT_MAX_ARGS) {
         LOG("too many application arguments (at most %d)", BOOT_MAX_ARGS);

@@ -184,16 +184,8 @@ static int cmd_factory(bw_bootcfg_t *c, const char *image)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"flash", required_argument, NULL, 0},
-        {"geometry", required_argument, NULL, 0},
-        {"align", required_argument, NULL, 0},
-        {"primary", required_argument, NULL, 0},
-        {"secondary", required_argument, NULL, 0},
-        {"unit", required_argument, NULL, 0},
-        {"key", required_argument, NULL, 0},
-        {"counter", required_argument, NULL, 0},
-        {"config", required_argument, NULL, 0},
+    /* Beyond the settings (boot_cfg.h). */
+    static const struct option own[] = {
         {"permanent", no_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -201,9 +193,10 @@ int main(int argc, char **argv)
     static bw_bootcfg_t cfg;
     static bw_boot_t boot;
     char err[512];
-    int idx, ch, permanent = 0;
+    int ch, permanent = 0;
     bw_bootcfg_init(&cfg);
-    while ((ch = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+    while ((ch = bw_bootcfg_getopt(&cfg, argc, argv, "h", own, err,
+                                   sizeof err)) != -1) {
         if (ch == 'h') {
             fputs(usage, stdout);
             return 0;
@@ -212,14 +205,11 @@ int main(int argc, char **argv)
             permanent = 1;
             continue;
         }
-        if (ch != 0) {
-            fputs(usage, stderr);
-            return EXIT_USAGE;
-        }
-        if (bw_bootcfg_set(&cfg, opts[idx].name, optarg, err, sizeof err)) {
+        if (ch == BW_BOOTCFG_OPT_BAD)
             fprintf(stderr, "bulwark-bootctl: %s\n", err);
-            return EXIT_USAGE;
-        }
+        else
+            fputs(usage, stderr);
+        return EXIT_USAGE;
     }
     const char *cmd = optind < argc ? argv[optind] : NULL;
     const char *arg = optind + 1 < argc ? argv[optind + 1] : NULL;

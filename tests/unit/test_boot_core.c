@@ -121,7 +121,7 @@ static void flash_file(rig_t *r, const char *name, uint32_t off)
     free(data);
 }
 
-/* Download through the API: erase, write, (optionally) pending. */
+/* Download through the API: erase the secondary, write name there. */
 static void download(rig_t *r, const char *name)
 {
     bw_flash_area_t dl;
@@ -141,11 +141,25 @@ static void download(rig_t *r, const char *name)
     free(data);
 }
 
+/* Download name and mark it pending, for good or for a test. */
+static void stage(rig_t *r, const char *name, int permanent)
+{
+    download(r, name);
+    assert_int_equal(bw_boot_set_pending(&r->b, permanent), 0);
+}
+
 /* One boot; returns bw_boot_run's code, res filled. */
 static int boot(rig_t *r, bw_boot_result_t *res)
 {
     assert_int_equal(bw_boot_init(&r->b, &r->cfg), 0);
     return bw_boot_run(&r->b, res);
+}
+
+/* Factory state: image name in the primary slot, booted once. */
+static void factory_boot(rig_t *r, const char *name, bw_boot_result_t *res)
+{
+    flash_file(r, name, 0);
+    assert_int_equal(boot(r, res), 0);
 }
 
 static bw_boot_status_t status(rig_t *r)
@@ -216,8 +230,7 @@ static void test_factory_boot(void **state)
 {
     rig_t *r = *state;
     bw_boot_result_t res;
-    flash_file(r, "mcuboot/ec256-v1.2.3-sc7.bin", 0);
-    assert_int_equal(boot(r, &res), 0);
+    factory_boot(r, "mcuboot/ec256-v1.2.3-sc7.bin", &res);
     assert_int_equal(bw_boot_go(&res), BW_BOOT_GO);
     assert_int_equal(res.flash_off, 0);
     assert_int_equal(res.image.hdr.version.major, 1);
@@ -282,10 +295,8 @@ static void test_update_confirm(void **state)
 {
     rig_t *r = *state;
     bw_boot_result_t res;
-    flash_file(r, "mcuboot/ec256-v1.2.3-sc7.bin", 0);
-    assert_int_equal(boot(r, &res), 0);
-    download(r, "mcuboot/ec256-v2.0.0-sc8.bin");
-    assert_int_equal(bw_boot_set_pending(&r->b, 0), 0);
+    factory_boot(r, "mcuboot/ec256-v1.2.3-sc7.bin", &res);
+    stage(r, "mcuboot/ec256-v2.0.0-sc8.bin", 0);
     assert_int_equal(status(r).secondary, BW_BOOT_SECONDARY_PENDING);
     assert_int_equal(boot(r, &res), 0);
     assert_int_equal(res.swap, BW_BOOT_SWAP_TEST);
@@ -324,10 +335,8 @@ static void test_update_revert(void **state)
 {
     rig_t *r = *state;
     bw_boot_result_t res;
-    flash_file(r, "mcuboot/ec256-v1.2.3-sc7.bin", 0);
-    assert_int_equal(boot(r, &res), 0);
-    download(r, "mcuboot/ec256-v2.0.0-sc8.bin");
-    assert_int_equal(bw_boot_set_pending(&r->b, 0), 0);
+    factory_boot(r, "mcuboot/ec256-v1.2.3-sc7.bin", &res);
+    stage(r, "mcuboot/ec256-v2.0.0-sc8.bin", 0);
     assert_int_equal(boot(r, &res), 0);
     assert_int_equal(res.image.sec_cnt, 8);
     assert_int_equal(boot(r, &res), 0);
@@ -365,21 +374,24 @@ static void test_rollback_pending(void **state)
 {
     rig_t *r = *state;
     bw_boot_result_t res;
-    flash_file(r, "mcuboot/ec256-v2.0.0-sc8.bin", 0);
-    assert_int_equal(boot(r, &res), 0);
+    factory_boot(r, "mcuboot/ec256-v2.0.0-sc8.bin", &res);
     assert_int_equal(r->counter, 8);
-    download(r, "mcuboot/ec256-v1.2.3-sc7.bin");
-    assert_int_equal(bw_boot_set_pending(&r->b, 1), 0);
-    assert_int_equal(boot(r, &res), 0);
-    assert_int_equal(res.swap, BW_BOOT_SWAP_NONE);
-    assert_int_equal(res.image.sec_cnt, 8);
-    assert_int_equal(status(r).secondary, BW_BOOT_SECONDARY_NONE);
-    /* A tampered pending image is refused the same way. */
-    download(r, "mcuboot/tampered-seccnt.bin");
-    assert_int_equal(bw_boot_set_pending(&r->b, 0), 0);
-    assert_int_equal(boot(r, &res), 0);
-    assert_int_equal(res.swap, BW_BOOT_SWAP_NONE);
-    assert_int_equal(res.image.sec_cnt, 8);
+    /* An older image pending for good, then a tampered one pending for a
+     * test: both refused the same way. */
+    static const struct {
+        const char *file;
+        int permanent;
+    } refused[] = {
+        {"mcuboot/ec256-v1.2.3-sc7.bin", 1},
+        {"mcuboot/tampered-seccnt.bin", 0},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        stage(r, refused[i].file, refused[i].permanent);
+        assert_int_equal(boot(r, &res), 0);
+        assert_int_equal(res.swap, BW_BOOT_SWAP_NONE);
+        assert_int_equal(res.image.sec_cnt, 8);
+        assert_int_equal(status(r).secondary, BW_BOOT_SECONDARY_NONE);
+    }
     assert_int_equal(r->recoveries, 0);
 }
 
@@ -392,8 +404,7 @@ static void test_imgtool_padded_permanent(void **state)
 {
     rig_t *r = *state;
     bw_boot_result_t res;
-    flash_file(r, "mcuboot/ec256-v1.2.3-sc7.bin", 0);
-    assert_int_equal(boot(r, &res), 0);
+    factory_boot(r, "mcuboot/ec256-v1.2.3-sc7.bin", &res);
     assert_int_equal(bw_boot_erase_secondary(&r->b), 0);
     flash_file(r, "mcuboot/ed25519-v1.2.3-auto-padded-confirmed.bin",
                S_OFF + SEC);
@@ -416,11 +427,9 @@ static void test_set_pending(void **state)
 {
     rig_t *r = *state;
     bw_boot_result_t res;
-    flash_file(r, "mcuboot/ec256-v1.2.3-sc7.bin", 0);
-    assert_int_equal(boot(r, &res), 0);
+    factory_boot(r, "mcuboot/ec256-v1.2.3-sc7.bin", &res);
     bw_assert_err(bw_boot_set_pending(&r->b, 0), BW_EMAGIC);
-    download(r, "mcuboot/ec256-v2.0.0-sc8.bin");
-    assert_int_equal(bw_boot_set_pending(&r->b, 0), 0);
+    stage(r, "mcuboot/ec256-v2.0.0-sc8.bin", 0);
     uint64_t ops = r->sim.ops;
     assert_int_equal(bw_boot_set_pending(&r->b, 0), 0);
     assert_int_equal(r->sim.ops, ops);
@@ -452,8 +461,7 @@ static void test_junk_trailers(void **state)
     rig_t *r = *state;
     bw_boot_result_t res;
     uint8_t junk[64];
-    flash_file(r, "mcuboot/ec256-v1.2.3-sc7.bin", 0);
-    assert_int_equal(boot(r, &res), 0);
+    factory_boot(r, "mcuboot/ec256-v1.2.3-sc7.bin", &res);
     for (size_t i = 0; i < sizeof junk; i++)
         junk[i] = (uint8_t)(i * 37u + 1u);
     bw_flashsim_poke(&r->sim, S_OFF + S_SIZE - SEC + 100, junk, sizeof junk);
@@ -462,16 +470,14 @@ static void test_junk_trailers(void **state)
     assert_int_equal(res.image.sec_cnt, 7);
     assert_int_equal(status(r).secondary, BW_BOOT_SECONDARY_NONE);
     /* Four torn START records (16-byte entries at the trailer start). */
-    download(r, "mcuboot/ec256-v2.0.0-sc8.bin");
-    assert_int_equal(bw_boot_set_pending(&r->b, 0), 0);
+    stage(r, "mcuboot/ec256-v2.0.0-sc8.bin", 0);
     bw_flashsim_poke(&r->sim, S_OFF + S_SIZE - SEC, junk, 64);
     assert_int_equal(status(r).secondary, BW_BOOT_SECONDARY_JUNK);
     assert_int_equal(boot(r, &res), 0);
     assert_int_equal(res.swap, BW_BOOT_SWAP_NONE);
     assert_int_equal(res.image.sec_cnt, 7);
     /* Three torn ones leave a slot: the update goes through. */
-    download(r, "mcuboot/ec256-v2.0.0-sc8.bin");
-    assert_int_equal(bw_boot_set_pending(&r->b, 0), 0);
+    stage(r, "mcuboot/ec256-v2.0.0-sc8.bin", 0);
     bw_flashsim_poke(&r->sim, S_OFF + S_SIZE - SEC, junk, 48);
     assert_int_equal(status(r).secondary, BW_BOOT_SECONDARY_PENDING);
     assert_int_equal(boot(r, &res), 0);
@@ -487,10 +493,8 @@ static void test_revert_target_invalid(void **state)
 {
     rig_t *r = *state;
     bw_boot_result_t res;
-    flash_file(r, "mcuboot/ec256-v1.2.3-sc7.bin", 0);
-    assert_int_equal(boot(r, &res), 0);
-    download(r, "mcuboot/ec256-v2.0.0-sc8.bin");
-    assert_int_equal(bw_boot_set_pending(&r->b, 0), 0);
+    factory_boot(r, "mcuboot/ec256-v1.2.3-sc7.bin", &res);
+    stage(r, "mcuboot/ec256-v2.0.0-sc8.bin", 0);
     assert_int_equal(boot(r, &res), 0);
     uint8_t zero[4] = {0, 0, 0, 0};
     bw_flashsim_poke(&r->sim, S_OFF + 600, zero, sizeof zero);
@@ -511,10 +515,8 @@ static void test_done_slots_all_torn(void **state)
 {
     rig_t *r = *state;
     bw_boot_result_t res;
-    flash_file(r, "mcuboot/ec256-v1.2.3-sc7.bin", 0);
-    assert_int_equal(boot(r, &res), 0);
-    download(r, "mcuboot/ec256-v2.0.0-sc8.bin");
-    assert_int_equal(bw_boot_set_pending(&r->b, 0), 0);
+    factory_boot(r, "mcuboot/ec256-v1.2.3-sc7.bin", &res);
+    stage(r, "mcuboot/ec256-v2.0.0-sc8.bin", 0);
     /* Learn the number of operations of the swapping boot. */
     uint8_t *saved = malloc(r->sim.dev.size);
     assert_non_null(saved);

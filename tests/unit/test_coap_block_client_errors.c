@@ -10,112 +10,22 @@
 #include <string.h>
 
 #include "bulwark/coap_block.h"
-
-#define DGRAM 1200
-
-static uint8_t body_at(uint32_t i)
-{
-    return (uint8_t)(i * 7 + 3);
-}
-
-typedef struct {
-    uint32_t total;
-    int fail;       /* return an error */
-    int short_read; /* break the contract: more=1 but fewer bytes */
-} src_t;
-
-static int src_read(void *arg, uint32_t off, uint8_t *buf, size_t len,
-                    size_t *got, int *more)
-{
-    src_t *s = arg;
-    size_t n = 0;
-
-    if (s->fail)
-        return -1;
-    while (n < len && off + n < s->total) {
-        buf[n] = body_at(off + (uint32_t)n);
-        n++;
-    }
-    *more = off + n < s->total;
-    if (s->short_read && n > 1)
-        n--;
-    *got = n;
-    return 0;
-}
-
-typedef struct {
-    uint32_t bytes;
-    unsigned calls;
-    int fail;
-} sink_t;
-
-static int sink_write(void *arg, uint32_t off, const uint8_t *data, size_t len)
-{
-    sink_t *k = arg;
-
-    (void)data;
-    k->calls++;
-    if (k->fail)
-        return -1;
-    k->bytes = off + (uint32_t)len;
-    return 0;
-}
-
-/* A message with optional Block option (blk < 0: none) and payload. */
-typedef struct {
-    uint8_t type, code;
-    uint16_t blk_opt;
-    int32_t num; /* < 0: no block option */
-    uint8_t more, szx;
-    const char *etag;   /* hex, NULL: none */
-    int64_t size_opt;   /* Size1/Size2 value, < 0: none */
-    uint16_t size_num;  /* its option number */
-    size_t payload_len; /* payload bytes (body from offset) */
-    uint32_t payload_off;
-} spec_t;
-
-static void make(const spec_t *sp, uint8_t *buf, bw_coap_msg_t *m)
-{
-    static uint8_t pay[DGRAM];
-    bw_coap_writer_t w;
-    uint8_t etag[16];
-    size_t len;
-
-    bw_coap_writer_init(&w, buf, DGRAM, sp->type, sp->code, 1, NULL, 0);
-    if (sp->etag != NULL) {
-        size_t n = bw_test_hex(sp->etag, etag, sizeof etag);
-        bw_coap_writer_add_opt(&w, BW_COAP_OPT_ETAG, etag, n);
-    }
-    if (sp->num >= 0) {
-        bw_coap_block_t b = {(uint32_t)sp->num, sp->more, sp->szx};
-        assert_int_equal(bw_coap_block_add(&w, sp->blk_opt, &b), 0);
-    }
-    if (sp->size_opt >= 0)
-        bw_coap_writer_add_uint(&w, sp->size_num, (uint32_t)sp->size_opt);
-    for (size_t i = 0; i < sp->payload_len; i++)
-        pay[i] = body_at(sp->payload_off + (uint32_t)i);
-    bw_coap_writer_payload(&w, pay, sp->payload_len);
-    assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
-    assert_int_equal(bw_coap_parse(m, buf, len), 0);
-}
+#include "coap_block_fixture.h"
 
 /* A Block2 response: block num/more/szx carrying len body bytes. */
 static void b2rsp(uint8_t *buf, bw_coap_msg_t *m, int32_t num, uint8_t more,
                   uint8_t szx, size_t len)
 {
-    uint32_t off = num < 0 ? 0 : (uint32_t)num << (szx + 4);
-    spec_t sp = {BW_COAP_ACK,
-                 BW_COAP_CONTENT,
-                 BW_COAP_OPT_BLOCK2,
-                 num,
-                 more,
-                 szx,
-                 NULL,
-                 -1,
-                 0,
-                 len,
-                 off};
-    make(&sp, buf, m);
+    bw_blkfix_block_msg(buf, m, BW_COAP_ACK, BW_COAP_CONTENT,
+                        BW_COAP_OPT_BLOCK2, num, more, szx, len);
+}
+
+/* Start a download (SZX szx from offset start) into sink k; must succeed. */
+static void b2start(bw_coap_block2_client_t *c, uint8_t szx, uint32_t start,
+                    bw_blkfix_sink_t *k)
+{
+    assert_int_equal(
+        bw_coap_block2_client_init(c, szx, start, bw_blkfix_sink_write, k), 0);
 }
 
 /* ---- Block2 client ---------------------------------------------------- */
@@ -127,15 +37,15 @@ static void b2rsp(uint8_t *buf, bw_coap_msg_t *m, int32_t num, uint8_t more,
  */
 static void test_b2c_out_of_order_sticky(void **state)
 {
-    static uint8_t buf[DGRAM], req[64];
+    static uint8_t buf[BW_BLKFIX_DGRAM], req[64];
     bw_coap_block2_client_t c;
     bw_coap_writer_t w;
     bw_coap_msg_t m;
-    sink_t k = {0};
+    bw_blkfix_sink_t k = {0};
     int done;
     (void)state;
 
-    assert_int_equal(bw_coap_block2_client_init(&c, 2, 0, sink_write, &k), 0);
+    b2start(&c, 2, 0, &k);
     b2rsp(buf, &m, 0, 1, 2, 64);
     assert_int_equal(bw_coap_block2_client_response(&c, &m, &done), 0);
     assert_int_equal(done, 0);
@@ -156,14 +66,14 @@ static void test_b2c_out_of_order_sticky(void **state)
  */
 static void test_b2c_duplicate_block(void **state)
 {
-    static uint8_t buf[DGRAM];
+    static uint8_t buf[BW_BLKFIX_DGRAM];
     bw_coap_block2_client_t c;
     bw_coap_msg_t m;
-    sink_t k = {0};
+    bw_blkfix_sink_t k = {0};
     int done;
     (void)state;
 
-    assert_int_equal(bw_coap_block2_client_init(&c, 0, 0, sink_write, &k), 0);
+    b2start(&c, 0, 0, &k);
     b2rsp(buf, &m, 0, 1, 0, 16);
     assert_int_equal(bw_coap_block2_client_response(&c, &m, &done), 0);
     b2rsp(buf, &m, 1, 1, 0, 16);
@@ -175,7 +85,7 @@ static void test_b2c_duplicate_block(void **state)
     assert_int_equal(done, 1);
     assert_int_equal(k.bytes, 35);
 
-    assert_int_equal(bw_coap_block2_client_init(&c, 0, 0, sink_write, &k), 0);
+    b2start(&c, 0, 0, &k);
     for (int i = 0; i < 3; i++) {
         b2rsp(buf, &m, i, 1, 0, 16);
         assert_int_equal(bw_coap_block2_client_response(&c, &m, &done), 0);
@@ -191,10 +101,10 @@ static void test_b2c_duplicate_block(void **state)
  */
 static void test_b2c_block_sizes(void **state)
 {
-    static uint8_t buf[DGRAM];
+    static uint8_t buf[BW_BLKFIX_DGRAM];
     bw_coap_block2_client_t c;
     bw_coap_msg_t m;
-    sink_t k = {0};
+    bw_blkfix_sink_t k = {0};
     int done;
     (void)state;
 
@@ -209,12 +119,11 @@ static void test_b2c_block_sizes(void **state)
         {0, 1, 2, 0},   /* M set, empty */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_equal(bw_coap_block2_client_init(&c, 2, 0, sink_write, &k),
-                         0);
+        b2start(&c, 2, 0, &k);
         b2rsp(buf, &m, bad[i].num, bad[i].more, bad[i].szx, bad[i].len);
         bw_assert_err(bw_coap_block2_client_response(&c, &m, &done), BW_EBLOCK);
     }
-    assert_int_equal(bw_coap_block2_client_init(&c, 2, 0, sink_write, &k), 0);
+    b2start(&c, 2, 0, &k);
     b2rsp(buf, &m, 0, 1, 1, 32);
     assert_int_equal(bw_coap_block2_client_response(&c, &m, &done), 0);
     assert_int_equal(bw_coap_block2_client_offset(&c), 32);
@@ -227,31 +136,31 @@ static void test_b2c_block_sizes(void **state)
  */
 static void test_b2c_missing_block_and_errors(void **state)
 {
-    static uint8_t buf[DGRAM];
+    static uint8_t buf[BW_BLKFIX_DGRAM];
     bw_coap_block2_client_t c;
     bw_coap_msg_t m;
-    sink_t k = {0};
+    bw_blkfix_sink_t k = {0};
     int done;
     (void)state;
 
-    assert_int_equal(bw_coap_block2_client_init(&c, 6, 10, sink_write, &k), 0);
+    b2start(&c, 6, 10, &k);
     b2rsp(buf, &m, -1, 0, 0, 40);
     assert_int_equal(bw_coap_block2_client_response(&c, &m, &done), 0);
     assert_int_equal(done, 1);
     assert_int_equal(k.calls, 1);
     assert_int_equal(k.bytes, 40);
 
-    assert_int_equal(bw_coap_block2_client_init(&c, 0, 0, sink_write, &k), 0);
+    b2start(&c, 0, 0, &k);
     b2rsp(buf, &m, 0, 1, 0, 16);
     assert_int_equal(bw_coap_block2_client_response(&c, &m, &done), 0);
     b2rsp(buf, &m, -1, 0, 0, 16);
     bw_assert_err(bw_coap_block2_client_response(&c, &m, &done), BW_EBLOCK);
 
     k.calls = 0;
-    assert_int_equal(bw_coap_block2_client_init(&c, 0, 0, sink_write, &k), 0);
-    spec_t nf = {
+    b2start(&c, 0, 0, &k);
+    bw_blkfix_spec_t nf = {
         BW_COAP_ACK, BW_COAP_NOT_FOUND, 0, -1, 0, 0, NULL, -1, 0, 0, 0};
-    make(&nf, buf, &m);
+    bw_blkfix_make(&nf, buf, &m);
     assert_int_equal(bw_coap_block2_client_response(&c, &m, &done), 0);
     assert_int_equal(done, 1);
     assert_int_equal(k.calls, 0);
@@ -267,62 +176,52 @@ static void test_b2c_missing_block_and_errors(void **state)
  */
 static void test_b2c_etag_and_options(void **state)
 {
-    static uint8_t buf[DGRAM];
+    static uint8_t buf[BW_BLKFIX_DGRAM];
     bw_coap_block2_client_t c;
     bw_coap_msg_t m;
-    sink_t k = {0};
+    bw_blkfix_sink_t k = {0};
     int done;
     (void)state;
 
-    spec_t sp = {BW_COAP_ACK,
-                 BW_COAP_CONTENT,
-                 BW_COAP_OPT_BLOCK2,
-                 0,
-                 1,
-                 0,
-                 "a1 a2",
-                 1000,
-                 BW_COAP_OPT_SIZE2,
-                 16,
-                 0};
-    assert_int_equal(bw_coap_block2_client_init(&c, 0, 0, sink_write, &k), 0);
-    make(&sp, buf, &m);
-    assert_int_equal(bw_coap_block2_client_response(&c, &m, &done), 0);
-    assert_int_equal(bw_coap_block2_client_size(&c), 1000);
-    sp.num = 1;
-    sp.payload_off = 16;
-    sp.etag = "a1 a3";
-    make(&sp, buf, &m);
-    bw_assert_err(bw_coap_block2_client_response(&c, &m, &done), BW_EBLOCK);
+    bw_blkfix_spec_t sp = {BW_COAP_ACK,
+                           BW_COAP_CONTENT,
+                           BW_COAP_OPT_BLOCK2,
+                           0,
+                           1,
+                           0,
+                           "a1 a2",
+                           1000,
+                           BW_COAP_OPT_SIZE2,
+                           16,
+                           0};
+    /* The ETag of block 0, then of block 1: each change is refused. */
+    static const struct {
+        const char *first, *second;
+    } etags[] = {
+        {"a1 a2", "a1 a3"}, /* different */
+        {"a1 a2", NULL},    /* disappears */
+        {NULL, "a1 a2"},    /* appears */
+    };
+    for (size_t i = 0; i < sizeof etags / sizeof etags[0]; i++) {
+        b2start(&c, 0, 0, &k);
+        sp.num = 0;
+        sp.payload_off = 0;
+        sp.etag = etags[i].first;
+        bw_blkfix_make(&sp, buf, &m);
+        assert_int_equal(bw_coap_block2_client_response(&c, &m, &done), 0);
+        assert_int_equal(bw_coap_block2_client_size(&c), 1000);
+        sp.num = 1;
+        sp.payload_off = 16;
+        sp.etag = etags[i].second;
+        bw_blkfix_make(&sp, buf, &m);
+        bw_assert_err(bw_coap_block2_client_response(&c, &m, &done), BW_EBLOCK);
+    }
 
-    assert_int_equal(bw_coap_block2_client_init(&c, 0, 0, sink_write, &k), 0);
-    sp.num = 0;
-    sp.payload_off = 0;
-    sp.etag = "a1 a2";
-    make(&sp, buf, &m);
-    assert_int_equal(bw_coap_block2_client_response(&c, &m, &done), 0);
-    sp.num = 1;
-    sp.payload_off = 16;
-    sp.etag = NULL;
-    make(&sp, buf, &m);
-    bw_assert_err(bw_coap_block2_client_response(&c, &m, &done), BW_EBLOCK);
-
-    assert_int_equal(bw_coap_block2_client_init(&c, 0, 0, sink_write, &k), 0);
-    sp.num = 0;
-    sp.payload_off = 0;
-    make(&sp, buf, &m);
-    assert_int_equal(bw_coap_block2_client_response(&c, &m, &done), 0);
-    sp.num = 1;
-    sp.payload_off = 16;
-    sp.etag = "a1 a2";
-    make(&sp, buf, &m);
-    bw_assert_err(bw_coap_block2_client_response(&c, &m, &done), BW_EBLOCK);
-
-    assert_int_equal(bw_coap_block2_client_init(&c, 0, 0, sink_write, &k), 0);
+    b2start(&c, 0, 0, &k);
     sp.num = 0;
     sp.payload_off = 0;
     sp.etag = "01 02 03 04 05 06 07 08 09";
-    make(&sp, buf, &m);
+    bw_blkfix_make(&sp, buf, &m);
     bw_assert_err(bw_coap_block2_client_response(&c, &m, &done), BW_EOPTION);
 
     static const struct {
@@ -334,10 +233,9 @@ static void test_b2c_etag_and_options(void **state)
         {"60 45 00 01 d1 0a 06 55 00 01 02 03 04", BW_EOVERFLOW}, /* Size2 */
     };
     for (size_t i = 0; i < sizeof raw / sizeof raw[0]; i++) {
-        size_t n = bw_test_hex(raw[i].hex, buf, DGRAM);
+        size_t n = bw_test_hex(raw[i].hex, buf, BW_BLKFIX_DGRAM);
         assert_int_equal(bw_coap_parse(&m, buf, n), 0);
-        assert_int_equal(bw_coap_block2_client_init(&c, 6, 0, sink_write, &k),
-                         0);
+        b2start(&c, 6, 0, &k);
         bw_assert_err(bw_coap_block2_client_response(&c, &m, &done),
                       raw[i].err);
     }
@@ -350,34 +248,42 @@ static void test_b2c_etag_and_options(void **state)
  */
 static void test_b2c_sink_failure_and_args(void **state)
 {
-    static uint8_t buf[DGRAM], req[64];
+    static uint8_t buf[BW_BLKFIX_DGRAM], req[64];
     bw_coap_block2_client_t c;
     bw_coap_writer_t w;
     bw_coap_msg_t m;
-    sink_t k = {0};
+    bw_blkfix_sink_t k = {0};
     int done;
     (void)state;
 
     k.fail = 1;
-    assert_int_equal(bw_coap_block2_client_init(&c, 0, 0, sink_write, &k), 0);
+    b2start(&c, 0, 0, &k);
     b2rsp(buf, &m, 0, 1, 0, 16);
     bw_assert_err(bw_coap_block2_client_response(&c, &m, &done), BW_EABORTED);
     bw_assert_err(bw_coap_block2_client_response(&c, &m, &done), BW_EABORTED);
 
     k.fail = 0;
-    assert_int_equal(
-        bw_coap_block2_client_init(&c, 0, 0xfffffff0u, sink_write, &k), 0);
+    b2start(&c, 0, 0xfffffff0u, &k);
     bw_coap_writer_init(&w, req, sizeof req, BW_COAP_CON, BW_COAP_GET, 1, NULL,
                         0);
     bw_assert_err(bw_coap_block2_client_request(&c, &w), BW_ERANGE);
 
-    bw_assert_err(bw_coap_block2_client_init(&c, 7, 0, sink_write, &k),
-                  BW_EINVAL);
+    bw_assert_err(
+        bw_coap_block2_client_init(&c, 7, 0, bw_blkfix_sink_write, &k),
+        BW_EINVAL);
     bw_assert_err(bw_coap_block2_client_init(&c, 0, 0, NULL, &k), BW_EINVAL);
     bw_assert_err(bw_coap_block2_client_response(&c, &m, &done), BW_EINVAL);
-    assert_int_equal(bw_coap_block2_client_init(&c, 0, 0, sink_write, &k), 0);
+    b2start(&c, 0, 0, &k);
     bw_assert_err(bw_coap_block2_client_response(&c, &m, NULL), BW_EINVAL);
     bw_assert_err(bw_coap_block2_client_response(&c, NULL, &done), BW_EINVAL);
+}
+
+/* Start an upload (SZX szx) of the body src; must succeed. */
+static void b1start(bw_coap_block1_client_t *c, uint8_t szx, uint32_t total,
+                    bw_blkfix_src_t *src)
+{
+    assert_int_equal(
+        bw_coap_block1_client_init(c, szx, total, bw_blkfix_src_read, src), 0);
 }
 
 /* ---- Block1 client ---------------------------------------------------- */
@@ -391,7 +297,8 @@ static bw_coap_block_t b1send(bw_coap_block1_client_t *c, uint8_t *buf)
     bw_coap_block_t b;
     size_t len;
 
-    bw_coap_writer_init(&w, buf, DGRAM, BW_COAP_CON, BW_COAP_PUT, 1, NULL, 0);
+    bw_coap_writer_init(&w, buf, BW_BLKFIX_DGRAM, BW_COAP_CON, BW_COAP_PUT, 1,
+                        NULL, 0);
     assert_int_equal(
         bw_coap_block1_client_request(c, &w, scratch, sizeof scratch), 0);
     assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
@@ -404,11 +311,12 @@ static bw_coap_block_t b1send(bw_coap_block1_client_t *c, uint8_t *buf)
 static int b1answer(bw_coap_block1_client_t *c, uint8_t code, int32_t num,
                     uint8_t more, uint8_t szx, int64_t size1, int *done)
 {
-    static uint8_t buf[DGRAM];
+    static uint8_t buf[BW_BLKFIX_DGRAM];
     bw_coap_msg_t m;
-    spec_t sp = {BW_COAP_ACK, code,  BW_COAP_OPT_BLOCK1, num, more, szx,
-                 NULL,        size1, BW_COAP_OPT_SIZE1,  0,   0};
-    make(&sp, buf, &m);
+    bw_blkfix_spec_t sp = {
+        BW_COAP_ACK, code,  BW_COAP_OPT_BLOCK1, num, more, szx,
+        NULL,        size1, BW_COAP_OPT_SIZE1,  0,   0};
+    bw_blkfix_make(&sp, buf, &m);
     return bw_coap_block1_client_response(c, &m, done);
 }
 
@@ -419,8 +327,8 @@ static int b1answer(bw_coap_block1_client_t *c, uint8_t code, int32_t num,
  */
 static void test_b1c_bad_continue(void **state)
 {
-    static uint8_t buf[DGRAM];
-    src_t src = {100, 0, 0};
+    static uint8_t buf[BW_BLKFIX_DGRAM];
+    bw_blkfix_src_t src = {100, 0, 0};
     bw_coap_block1_client_t c;
     int done;
     (void)state;
@@ -435,8 +343,7 @@ static void test_b1c_bad_continue(void **state)
         {-1, 2, BW_COAP_CHANGED}, /* final code but more blocks to go */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_equal(bw_coap_block1_client_init(&c, 2, 100, src_read, &src),
-                         0);
+        b1start(&c, 2, 100, &src);
         bw_assert_err(b1answer(&c, bad[i].code, 0, 1, 2, -1, &done), BW_ESTATE);
         b1send(&c, buf);
         bw_assert_err(
@@ -446,7 +353,7 @@ static void test_b1c_bad_continue(void **state)
                       BW_EBLOCK);
     }
     /* 2.31 for the last block. */
-    assert_int_equal(bw_coap_block1_client_init(&c, 6, 100, src_read, &src), 0);
+    b1start(&c, 6, 100, &src);
     bw_coap_block_t b = b1send(&c, buf);
     assert_int_equal(b.more, 0);
     bw_assert_err(b1answer(&c, BW_COAP_CONTINUE, 0, 1, 6, -1, &done),
@@ -461,15 +368,14 @@ static void test_b1c_bad_continue(void **state)
  */
 static void test_b1c_too_large_and_final(void **state)
 {
-    static uint8_t buf[DGRAM];
-    src_t src = {3000, 0, 0};
+    static uint8_t buf[BW_BLKFIX_DGRAM];
+    bw_blkfix_src_t src = {3000, 0, 0};
     bw_coap_block1_client_t c;
     bw_coap_block_t b;
     int done;
     (void)state;
 
-    assert_int_equal(bw_coap_block1_client_init(&c, 6, 3000, src_read, &src),
-                     0);
+    b1start(&c, 6, 3000, &src);
     b = b1send(&c, buf);
     assert_int_equal(b1answer(&c, BW_COAP_CONTINUE, 0, 1, 6, -1, &done), 0);
     b = b1send(&c, buf);
@@ -482,19 +388,16 @@ static void test_b1c_too_large_and_final(void **state)
     assert_int_equal(b.szx, 4);
     assert_int_equal(bw_coap_block1_client_offset(&c), 0);
 
-    assert_int_equal(bw_coap_block1_client_init(&c, 6, 3000, src_read, &src),
-                     0);
+    b1start(&c, 6, 3000, &src);
     b1send(&c, buf);
     bw_assert_err(b1answer(&c, BW_COAP_REQUEST_TOO_LARGE, 0, 0, 4, 2999, &done),
                   BW_EOVERFLOW);
-    assert_int_equal(bw_coap_block1_client_init(&c, 6, 3000, src_read, &src),
-                     0);
+    b1start(&c, 6, 3000, &src);
     b1send(&c, buf);
     bw_assert_err(b1answer(&c, BW_COAP_REQUEST_TOO_LARGE, -1, 0, 0, -1, &done),
                   BW_EOVERFLOW);
 
-    assert_int_equal(bw_coap_block1_client_init(&c, 6, 3000, src_read, &src),
-                     0);
+    b1start(&c, 6, 3000, &src);
     b1send(&c, buf);
     assert_int_equal(b1answer(&c, BW_COAP_INTERNAL_ERROR, -1, 0, 0, -1, &done),
                      0);
@@ -508,16 +411,15 @@ static void test_b1c_too_large_and_final(void **state)
  */
 static void test_b1c_source_failures(void **state)
 {
-    static uint8_t buf[DGRAM], scratch[64];
-    src_t src = {500, 1, 0};
+    static uint8_t buf[BW_BLKFIX_DGRAM], scratch[64];
+    bw_blkfix_src_t src = {500, 1, 0};
     bw_coap_block1_client_t c;
     bw_coap_writer_t w;
     (void)state;
 
-    assert_int_equal(bw_coap_block1_client_init(
-                         &c, 2, BW_COAP_BLOCK_SIZE_UNKNOWN, src_read, &src),
-                     0);
-    bw_coap_writer_init(&w, buf, DGRAM, BW_COAP_CON, BW_COAP_PUT, 1, NULL, 0);
+    b1start(&c, 2, BW_COAP_BLOCK_SIZE_UNKNOWN, &src);
+    bw_coap_writer_init(&w, buf, BW_BLKFIX_DGRAM, BW_COAP_CON, BW_COAP_PUT, 1,
+                        NULL, 0);
     bw_assert_err(
         bw_coap_block1_client_request(&c, &w, scratch, sizeof scratch),
         BW_EABORTED);
@@ -527,14 +429,13 @@ static void test_b1c_source_failures(void **state)
         BW_EABORTED);
 
     src.short_read = 1;
-    assert_int_equal(bw_coap_block1_client_init(
-                         &c, 2, BW_COAP_BLOCK_SIZE_UNKNOWN, src_read, &src),
-                     0);
+    b1start(&c, 2, BW_COAP_BLOCK_SIZE_UNKNOWN, &src);
     bw_assert_err(
         bw_coap_block1_client_request(&c, &w, scratch, sizeof scratch),
         BW_EABORTED);
-    bw_assert_err(bw_coap_block1_client_init(&c, 7, 1, src_read, &src),
-                  BW_EINVAL);
+    bw_assert_err(
+        bw_coap_block1_client_init(&c, 7, 1, bw_blkfix_src_read, &src),
+        BW_EINVAL);
 }
 
 /*
@@ -546,32 +447,32 @@ static void test_b1c_source_failures(void **state)
  */
 static void test_clients_error_mid_transfer(void **state)
 {
-    static uint8_t buf[DGRAM], req[64];
-    src_t src = {100, 0, 0};
+    static uint8_t buf[BW_BLKFIX_DGRAM], req[64];
+    bw_blkfix_src_t src = {100, 0, 0};
     bw_coap_block2_client_t c2;
     bw_coap_block1_client_t c1;
     bw_coap_writer_t w;
     bw_coap_msg_t m;
-    sink_t k = {0};
+    bw_blkfix_sink_t k = {0};
     int done;
     (void)state;
 
-    assert_int_equal(bw_coap_block2_client_init(&c2, 0, 0, sink_write, &k), 0);
+    b2start(&c2, 0, 0, &k);
     b2rsp(buf, &m, 0, 1, 0, 16);
     assert_int_equal(bw_coap_block2_client_response(&c2, &m, &done), 0);
     assert_int_equal(done, 0);
-    spec_t busy = {BW_COAP_ACK,
-                   BW_COAP_SERVICE_UNAVAILABLE,
-                   BW_COAP_OPT_BLOCK2,
-                   1,
-                   1,
-                   0,
-                   NULL,
-                   -1,
-                   0,
-                   16,
-                   16};
-    make(&busy, buf, &m);
+    bw_blkfix_spec_t busy = {BW_COAP_ACK,
+                             BW_COAP_SERVICE_UNAVAILABLE,
+                             BW_COAP_OPT_BLOCK2,
+                             1,
+                             1,
+                             0,
+                             NULL,
+                             -1,
+                             0,
+                             16,
+                             16};
+    bw_blkfix_make(&busy, buf, &m);
     assert_int_equal(bw_coap_block2_client_response(&c2, &m, &done), 0);
     assert_int_equal(done, 1);
     assert_int_equal(k.calls, 1);
@@ -582,8 +483,7 @@ static void test_clients_error_mid_transfer(void **state)
     b2rsp(buf, &m, 1, 1, 0, 16);
     bw_assert_err(bw_coap_block2_client_response(&c2, &m, &done), BW_ESTATE);
 
-    assert_int_equal(bw_coap_block1_client_init(&c1, 2, 100, src_read, &src),
-                     0);
+    b1start(&c1, 2, 100, &src);
     b1send(&c1, buf);
     assert_int_equal(b1answer(&c1, BW_COAP_CONTINUE, 0, 1, 2, -1, &done), 0);
     assert_int_equal(done, 0);

@@ -11,96 +11,19 @@
 #include <string.h>
 
 #include "bulwark/coap_block.h"
-
-#define DGRAM 1200
-
-static uint8_t body_at(uint32_t i)
-{
-    return (uint8_t)(i * 7 + 3);
-}
-
-typedef struct {
-    uint32_t total;
-    int fail;       /* return an error */
-    int short_read; /* break the contract: more=1 but fewer bytes */
-} src_t;
-
-static int src_read(void *arg, uint32_t off, uint8_t *buf, size_t len,
-                    size_t *got, int *more)
-{
-    src_t *s = arg;
-    size_t n = 0;
-
-    if (s->fail)
-        return -1;
-    while (n < len && off + n < s->total) {
-        buf[n] = body_at(off + (uint32_t)n);
-        n++;
-    }
-    *more = off + n < s->total;
-    if (s->short_read && n > 1)
-        n--;
-    *got = n;
-    return 0;
-}
-
-typedef struct {
-    uint32_t bytes;
-    unsigned calls;
-    int fail;
-} sink_t;
-
-static int sink_write(void *arg, uint32_t off, const uint8_t *data, size_t len)
-{
-    sink_t *k = arg;
-
-    (void)data;
-    k->calls++;
-    if (k->fail)
-        return -1;
-    k->bytes = off + (uint32_t)len;
-    return 0;
-}
-
-/* A message with optional Block option (blk < 0: none) and payload. */
-typedef struct {
-    uint8_t type, code;
-    uint16_t blk_opt;
-    int32_t num; /* < 0: no block option */
-    uint8_t more, szx;
-    const char *etag;   /* hex, NULL: none */
-    int64_t size_opt;   /* Size1/Size2 value, < 0: none */
-    uint16_t size_num;  /* its option number */
-    size_t payload_len; /* payload bytes (body from offset) */
-    uint32_t payload_off;
-} spec_t;
-
-static void make(const spec_t *sp, uint8_t *buf, bw_coap_msg_t *m)
-{
-    static uint8_t pay[DGRAM];
-    bw_coap_writer_t w;
-    uint8_t etag[16];
-    size_t len;
-
-    bw_coap_writer_init(&w, buf, DGRAM, sp->type, sp->code, 1, NULL, 0);
-    if (sp->etag != NULL) {
-        size_t n = bw_test_hex(sp->etag, etag, sizeof etag);
-        bw_coap_writer_add_opt(&w, BW_COAP_OPT_ETAG, etag, n);
-    }
-    if (sp->num >= 0) {
-        bw_coap_block_t b = {(uint32_t)sp->num, sp->more, sp->szx};
-        assert_int_equal(bw_coap_block_add(&w, sp->blk_opt, &b), 0);
-    }
-    if (sp->size_opt >= 0)
-        bw_coap_writer_add_uint(&w, sp->size_num, (uint32_t)sp->size_opt);
-    for (size_t i = 0; i < sp->payload_len; i++)
-        pay[i] = body_at(sp->payload_off + (uint32_t)i);
-    bw_coap_writer_payload(&w, pay, sp->payload_len);
-    assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
-    assert_int_equal(bw_coap_parse(m, buf, len), 0);
-}
+#include "coap_block_fixture.h"
 
 /* ---- Block2 server ---------------------------------------------------- */
+
+/* Serve a body of total bytes from src in blocks of at most SZX max_szx;
+ * must succeed. */
+static void b2sstart(bw_coap_block2_server_t *s, uint8_t max_szx,
+                     uint32_t total, bw_blkfix_src_t *src)
+{
+    assert_int_equal(
+        bw_coap_block2_server_init(s, max_szx, total, bw_blkfix_src_read, src),
+        0);
+}
 
 /* Ask server s for a block given as raw Block2 hex (NULL: none). */
 static int ask(const bw_coap_block2_server_t *s, const char *opts_hex,
@@ -114,9 +37,18 @@ static int ask(const bw_coap_block2_server_t *s, const char *opts_hex,
     snprintf(hex, sizeof hex, "40 01 00 01 %s", opts_hex ? opts_hex : "");
     n = bw_test_hex(hex, q, sizeof q);
     assert_int_equal(bw_coap_parse(&req, q, n), 0);
-    bw_coap_writer_init(w, out, DGRAM, BW_COAP_ACK, BW_COAP_CONTENT, 1, NULL,
-                        0);
+    bw_coap_writer_init(w, out, BW_BLKFIX_DGRAM, BW_COAP_ACK, BW_COAP_CONTENT,
+                        1, NULL, 0);
     return bw_coap_block2_server_respond(s, &req, w, scratch, scratch_len);
+}
+
+/* Finish the answer ask() left in w (over out) and parse it into rsp. */
+static void served(bw_coap_writer_t *w, uint8_t *out, bw_coap_msg_t *rsp)
+{
+    size_t len;
+
+    assert_int_equal(bw_coap_writer_finish(w, &len), 0);
+    assert_int_equal(bw_coap_parse(rsp, out, len), 0);
 }
 
 /*
@@ -127,28 +59,24 @@ static int ask(const bw_coap_block2_server_t *s, const char *opts_hex,
  */
 static void test_b2s_range_and_malformed(void **state)
 {
-    static uint8_t out[DGRAM];
-    src_t src = {200, 0, 0}, empty = {0, 0, 0};
+    static uint8_t out[BW_BLKFIX_DGRAM];
+    bw_blkfix_src_t src = {200, 0, 0}, empty = {0, 0, 0};
     bw_coap_block2_server_t s, u, z;
     bw_coap_writer_t w;
     bw_coap_msg_t rsp;
     bw_coap_block_t b;
-    size_t len;
     (void)state;
 
-    assert_int_equal(bw_coap_block2_server_init(&s, 6, 200, src_read, &src), 0);
-    assert_int_equal(bw_coap_block2_server_init(
-                         &u, 6, BW_COAP_BLOCK_SIZE_UNKNOWN, src_read, &src),
-                     0);
-    assert_int_equal(bw_coap_block2_server_init(&z, 6, 0, src_read, &empty), 0);
+    b2sstart(&s, 6, 200, &src);
+    b2sstart(&u, 6, BW_COAP_BLOCK_SIZE_UNKNOWN, &src);
+    b2sstart(&z, 6, 0, &empty);
     bw_assert_err(ask(&s, "d1 0a 42", 1024, &w, out), BW_ERANGE); /* 4/0/2 */
     assert_int_equal(w.len, 4);
     bw_assert_err(ask(&u, "d1 0a 42", 1024, &w, out), BW_ERANGE);
     assert_int_equal(w.len, 4);
     bw_assert_err(ask(&z, "d1 0a 12", 1024, &w, out), BW_ERANGE); /* 1/0/2 */
     assert_int_equal(ask(&s, "d1 0a 32", 1024, &w, out), 0);      /* 3/0/2 */
-    assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
-    assert_int_equal(bw_coap_parse(&rsp, out, len), 0);
+    served(&w, out, &rsp);
     assert_int_equal(rsp.payload_len, 200 - 192);
     assert_int_equal(bw_coap_block_get(&rsp, BW_COAP_OPT_BLOCK2, &b), 0);
     assert_int_equal(b.more, 0);
@@ -158,10 +86,9 @@ static void test_b2s_range_and_malformed(void **state)
     assert_int_equal(w.len, 4);
     /* M set in the request (1/1/2) is ignored: block 1 is served. */
     assert_int_equal(ask(&s, "d1 0a 1a", 1024, &w, out), 0);
-    assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
-    assert_int_equal(bw_coap_parse(&rsp, out, len), 0);
+    served(&w, out, &rsp);
     assert_int_equal(rsp.payload_len, 64);
-    assert_int_equal(rsp.payload[0], body_at(64));
+    assert_int_equal(rsp.payload[0], bw_blkfix_body_at(64));
 }
 
 /*
@@ -170,41 +97,38 @@ static void test_b2s_range_and_malformed(void **state)
  */
 static void test_b2s_size2(void **state)
 {
-    static uint8_t out[DGRAM];
-    src_t src = {5000, 0, 0};
+    static uint8_t out[BW_BLKFIX_DGRAM];
+    bw_blkfix_src_t src = {5000, 0, 0};
     bw_coap_block2_server_t s, u;
     bw_coap_writer_t w;
     bw_coap_msg_t rsp;
     uint32_t v;
-    size_t len;
     (void)state;
 
-    assert_int_equal(bw_coap_block2_server_init(&s, 6, 5000, src_read, &src),
-                     0);
-    assert_int_equal(bw_coap_block2_server_init(
-                         &u, 6, BW_COAP_BLOCK_SIZE_UNKNOWN, src_read, &src),
-                     0);
-    assert_int_equal(ask(&s, NULL, 1024, &w, out), 0);
-    assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
-    assert_int_equal(bw_coap_parse(&rsp, out, len), 0);
-    assert_int_equal(bw_coap_msg_uint(&rsp, BW_COAP_OPT_SIZE2, &v), 0);
-    assert_int_equal(v, 5000);
-
-    assert_int_equal(ask(&s, "d1 0a 16", 1024, &w, out), 0); /* 1/0/6 */
-    assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
-    assert_int_equal(bw_coap_parse(&rsp, out, len), 0);
-    bw_assert_err(bw_coap_msg_uint(&rsp, BW_COAP_OPT_SIZE2, &v), BW_ENOTFOUND);
-
-    assert_int_equal(ask(&s, "d1 0a 16 50", 1024, &w, out), 0); /* + Size2 */
-    assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
-    assert_int_equal(bw_coap_parse(&rsp, out, len), 0);
-    assert_int_equal(bw_coap_msg_uint(&rsp, BW_COAP_OPT_SIZE2, &v), 0);
-    assert_int_equal(v, 5000);
-
-    assert_int_equal(ask(&u, NULL, 1024, &w, out), 0);
-    assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
-    assert_int_equal(bw_coap_parse(&rsp, out, len), 0);
-    bw_assert_err(bw_coap_msg_uint(&rsp, BW_COAP_OPT_SIZE2, &v), BW_ENOTFOUND);
+    b2sstart(&s, 6, 5000, &src);
+    b2sstart(&u, 6, BW_COAP_BLOCK_SIZE_UNKNOWN, &src);
+    static const struct {
+        int unknown;      /* ask u (total unknown) instead of s */
+        const char *opts; /* the request's options, as for ask() */
+        int size2;        /* Size2 5000 in the answer, else none */
+    } cases[] = {
+        {0, NULL, 1},          /* block 0 */
+        {0, "d1 0a 16", 0},    /* 1/0/6, Size2 not asked for */
+        {0, "d1 0a 16 50", 1}, /* 1/0/6 + Size2 in the request */
+        {1, NULL, 0},          /* total unknown */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(
+            ask(cases[i].unknown ? &u : &s, cases[i].opts, 1024, &w, out), 0);
+        served(&w, out, &rsp);
+        if (cases[i].size2) {
+            assert_int_equal(bw_coap_msg_uint(&rsp, BW_COAP_OPT_SIZE2, &v), 0);
+            assert_int_equal(v, 5000);
+        } else {
+            bw_assert_err(bw_coap_msg_uint(&rsp, BW_COAP_OPT_SIZE2, &v),
+                          BW_ENOTFOUND);
+        }
+    }
 }
 
 /*
@@ -214,42 +138,47 @@ static void test_b2s_size2(void **state)
  */
 static void test_b2s_source_failures(void **state)
 {
-    static uint8_t out[DGRAM];
-    src_t src = {500, 1, 0};
+    static uint8_t out[BW_BLKFIX_DGRAM];
+    bw_blkfix_src_t src = {500, 1, 0};
     bw_coap_block2_server_t s, u;
     bw_coap_writer_t w;
     (void)state;
 
-    assert_int_equal(bw_coap_block2_server_init(&s, 6, 500, src_read, &src), 0);
+    b2sstart(&s, 6, 500, &src);
     bw_assert_err(ask(&s, NULL, 1024, &w, out), BW_EABORTED);
     src.fail = 0;
     src.short_read = 1;
     bw_assert_err(ask(&s, NULL, 1024, &w, out), BW_EABORTED);
-    assert_int_equal(bw_coap_block2_server_init(
-                         &u, 4, BW_COAP_BLOCK_SIZE_UNKNOWN, src_read, &src),
-                     0);
+    b2sstart(&u, 4, BW_COAP_BLOCK_SIZE_UNKNOWN, &src);
     bw_assert_err(ask(&u, NULL, 1024, &w, out), BW_EABORTED);
     assert_int_equal(w.len, 4);
     src.short_read = 0;
     bw_assert_err(ask(&s, NULL, 15, &w, out), BW_EINVAL);
-    bw_assert_err(bw_coap_block2_server_init(&s, 7, 1, src_read, &src),
-                  BW_EINVAL);
+    bw_assert_err(
+        bw_coap_block2_server_init(&s, 7, 1, bw_blkfix_src_read, &src),
+        BW_EINVAL);
     bw_assert_err(bw_coap_block2_server_init(&s, 6, 1, NULL, &src), BW_EINVAL);
 }
 
 /* ---- Block1 server ---------------------------------------------------- */
 
+/* Take uploads of at most max_body bytes in blocks of at most SZX max_szx
+ * into sink k; must succeed. */
+static void b1sstart(bw_coap_block1_server_t *s, uint8_t max_szx,
+                     uint32_t max_body, bw_blkfix_sink_t *k)
+{
+    assert_int_equal(bw_coap_block1_server_init(s, max_szx, max_body,
+                                                bw_blkfix_sink_write, k),
+                     0);
+}
+
 static int b1recv(bw_coap_block1_server_t *s, int32_t num, uint8_t more,
                   uint8_t szx, size_t len, bw_coap_block1_reply_t *r)
 {
-    static uint8_t buf[DGRAM];
+    static uint8_t buf[BW_BLKFIX_DGRAM];
     bw_coap_msg_t m;
-    uint32_t off = num < 0 ? 0 : (uint32_t)num << (szx + 4);
-    spec_t sp = {BW_COAP_CON, BW_COAP_PUT, BW_COAP_OPT_BLOCK1,
-                 num,         more,        szx,
-                 NULL,        -1,          0,
-                 len,         off};
-    make(&sp, buf, &m);
+    bw_blkfix_block_msg(buf, &m, BW_COAP_CON, BW_COAP_PUT, BW_COAP_OPT_BLOCK1,
+                        num, more, szx, len);
     return bw_coap_block1_server_receive(s, &m, r);
 }
 
@@ -263,11 +192,10 @@ static void test_b1s_order(void **state)
 {
     bw_coap_block1_server_t s;
     bw_coap_block1_reply_t r;
-    sink_t k = {0};
+    bw_blkfix_sink_t k = {0};
     (void)state;
 
-    assert_int_equal(bw_coap_block1_server_init(&s, 6, 10000, sink_write, &k),
-                     0);
+    b1sstart(&s, 6, 10000, &k);
     assert_int_equal(b1recv(&s, 0, 1, 2, 64, &r), 0);
     assert_int_equal(r.code, BW_COAP_CONTINUE);
     assert_int_equal(r.has_block1, 1);
@@ -292,8 +220,7 @@ static void test_b1s_order(void **state)
     assert_int_equal(b1recv(&s, 0, 0, 2, 5, &r), 0);
     assert_int_equal(bw_coap_block1_server_received(&s), 5);
 
-    assert_int_equal(bw_coap_block1_server_init(&s, 6, 10000, sink_write, &k),
-                     0);
+    b1sstart(&s, 6, 10000, &k);
     bw_assert_err(b1recv(&s, 3, 1, 2, 64, &r), BW_EBLOCK);
     assert_int_equal(r.code, BW_COAP_REQUEST_INCOMPLETE);
 }
@@ -305,25 +232,25 @@ static void test_b1s_order(void **state)
  */
 static void test_b1s_payload_and_malformed(void **state)
 {
-    static uint8_t buf[DGRAM];
+    static uint8_t buf[BW_BLKFIX_DGRAM];
     bw_coap_block1_server_t s;
     bw_coap_block1_reply_t r;
     bw_coap_msg_t m;
-    sink_t k = {0};
+    bw_blkfix_sink_t k = {0};
     size_t n;
     (void)state;
 
-    assert_int_equal(bw_coap_block1_server_init(&s, 6, 10000, sink_write, &k),
-                     0);
+    b1sstart(&s, 6, 10000, &k);
     bw_assert_err(b1recv(&s, 0, 1, 2, 63, &r), BW_EBLOCK);
     assert_int_equal(r.code, BW_COAP_BAD_REQUEST);
     bw_assert_err(b1recv(&s, 0, 0, 2, 65, &r), BW_EBLOCK);
     assert_int_equal(r.code, BW_COAP_BAD_REQUEST);
-    n = bw_test_hex("40 03 00 01 d1 0e 07 ff 00", buf, DGRAM);
+    n = bw_test_hex("40 03 00 01 d1 0e 07 ff 00", buf, BW_BLKFIX_DGRAM);
     assert_int_equal(bw_coap_parse(&m, buf, n), 0);
     bw_assert_err(bw_coap_block1_server_receive(&s, &m, &r), BW_EBLOCK);
     assert_int_equal(r.code, BW_COAP_BAD_REQUEST);
-    n = bw_test_hex("40 03 00 01 d4 0e 00 00 00 0e ff 00", buf, DGRAM);
+    n = bw_test_hex("40 03 00 01 d4 0e 00 00 00 0e ff 00", buf,
+                    BW_BLKFIX_DGRAM);
     assert_int_equal(bw_coap_parse(&m, buf, n), 0);
     bw_assert_err(bw_coap_block1_server_receive(&s, &m, &r), BW_EOVERFLOW);
     assert_int_equal(r.code, BW_COAP_BAD_REQUEST);
@@ -338,14 +265,14 @@ static void test_b1s_payload_and_malformed(void **state)
  */
 static void test_b1s_too_large(void **state)
 {
-    static uint8_t buf[DGRAM];
+    static uint8_t buf[BW_BLKFIX_DGRAM];
     bw_coap_block1_server_t s;
     bw_coap_block1_reply_t r;
     bw_coap_msg_t m;
-    sink_t k = {0};
+    bw_blkfix_sink_t k = {0};
     (void)state;
 
-    assert_int_equal(bw_coap_block1_server_init(&s, 6, 100, sink_write, &k), 0);
+    b1sstart(&s, 6, 100, &k);
     assert_int_equal(b1recv(&s, 0, 1, 2, 64, &r), 0);
     bw_assert_err(b1recv(&s, 1, 0, 2, 37, &r), BW_EOVERFLOW);
     assert_int_equal(r.code, BW_COAP_REQUEST_TOO_LARGE);
@@ -358,9 +285,10 @@ static void test_b1s_too_large(void **state)
     assert_int_equal(r.code, 0);
 
     k.calls = 0;
-    spec_t sp = {BW_COAP_CON, BW_COAP_PUT, BW_COAP_OPT_BLOCK1, 0,  1, 2,
-                 NULL,        101,         BW_COAP_OPT_SIZE1,  64, 0};
-    make(&sp, buf, &m);
+    bw_blkfix_spec_t sp = {
+        BW_COAP_CON, BW_COAP_PUT, BW_COAP_OPT_BLOCK1, 0,  1, 2,
+        NULL,        101,         BW_COAP_OPT_SIZE1,  64, 0};
+    bw_blkfix_make(&sp, buf, &m);
     bw_assert_err(bw_coap_block1_server_receive(&s, &m, &r), BW_EOVERFLOW);
     assert_int_equal(r.code, BW_COAP_REQUEST_TOO_LARGE);
     assert_int_equal(r.size1, 100);
@@ -383,11 +311,10 @@ static void test_b1s_echo_and_sink_failure(void **state)
 {
     bw_coap_block1_server_t s;
     bw_coap_block1_reply_t r;
-    sink_t k = {0};
+    bw_blkfix_sink_t k = {0};
     (void)state;
 
-    assert_int_equal(bw_coap_block1_server_init(&s, 3, 10000, sink_write, &k),
-                     0);
+    b1sstart(&s, 3, 10000, &k);
     assert_int_equal(b1recv(&s, 0, 1, 6, 1024, &r), 0);
     assert_int_equal(r.block1.num, 0);
     assert_int_equal(r.block1.szx, 3);
@@ -397,14 +324,14 @@ static void test_b1s_echo_and_sink_failure(void **state)
     k.fail = 0;
     bw_assert_err(b1recv(&s, 8, 1, 3, 128, &r), BW_EBLOCK);
 
-    assert_int_equal(bw_coap_block1_server_init(&s, 3, 10000, sink_write, &k),
-                     0);
+    b1sstart(&s, 3, 10000, &k);
     assert_int_equal(b1recv(&s, 0, 1, 6, 1024, &r), 0);
     assert_int_equal(b1recv(&s, 1, 1, 6, 1024, &r), 0);
     assert_int_equal(r.block1.num, 8);
     assert_int_equal(r.block1.szx, 3);
-    bw_assert_err(bw_coap_block1_server_init(&s, 7, 1, sink_write, &k),
-                  BW_EINVAL);
+    bw_assert_err(
+        bw_coap_block1_server_init(&s, 7, 1, bw_blkfix_sink_write, &k),
+        BW_EINVAL);
     bw_assert_err(bw_coap_block1_server_receive(&s, NULL, &r), BW_EINVAL);
 }
 

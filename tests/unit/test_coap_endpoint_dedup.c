@@ -62,6 +62,27 @@ static void expect_request(fix_t *f, uint64_t now, const uint8_t *peer,
     assert_int_equal(ev->tx_len, 0);
 }
 
+/* Send a GET of type (CON or NON) with token TOK to PEER_A at T0, built
+ * in req; returns its length, its MID in *mid. */
+static size_t send_get(fix_t *f, uint8_t type, uint8_t *req, size_t cap,
+                       uint16_t *mid)
+{
+    size_t rn = build(req, cap, type, BW_COAP_GET, 0, TOK, sizeof TOK, 0);
+    assert_int_equal(
+        bw_coap_endpoint_send(&f->ep, T0, PEER_A, sizeof PEER_A, req, rn, mid),
+        0);
+    return rn;
+}
+
+/* PEER_A's Empty message of type (ACK or RST) for mid arrives at now. */
+static void peer_empty(fix_t *f, uint64_t now, uint8_t type, uint16_t mid,
+                       bw_coap_endpoint_event_t *ev)
+{
+    uint8_t buf[8];
+    size_t n = build(buf, sizeof buf, type, BW_COAP_EMPTY, mid, NULL, 0, 0);
+    input(f, now, PEER_A, buf, n, ev);
+}
+
 /*
  * A duplicate CON request is answered with the very bytes of the first
  * (piggybacked) response, which respond() turned into an ACK with the
@@ -200,7 +221,7 @@ static void test_separate_response_server(void **state)
 {
     fix_t f;
     bw_coap_endpoint_event_t ev, req;
-    uint8_t in[64], rsp[64], ack[8];
+    uint8_t in[64], rsp[64];
     const uint8_t *tx;
     size_t n, rn, tx_len;
     uint16_t mid;
@@ -230,8 +251,7 @@ static void test_separate_response_server(void **state)
         bw_coap_endpoint_poll(&f.ep, bw_coap_endpoint_next_timeout(&f.ep), &ev),
         1);
     assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_RETRANSMIT);
-    n = build(ack, sizeof ack, BW_COAP_ACK, BW_COAP_EMPTY, mid, NULL, 0, 0);
-    input(&f, T0 + 4000, PEER_A, ack, n, &ev);
+    peer_empty(&f, T0 + 4000, BW_COAP_ACK, mid, &ev);
     assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_DONE);
     assert_int_equal(ev.mid, mid);
     assert_memory_equal(ev.token, TOK, sizeof TOK);
@@ -262,13 +282,8 @@ static void test_separate_response_client(void **state)
     (void)state;
 
     fix_init(&f, 6);
-    rn =
-        build(req, sizeof req, BW_COAP_CON, BW_COAP_GET, 0, TOK, sizeof TOK, 0);
-    assert_int_equal(
-        bw_coap_endpoint_send(&f.ep, T0, PEER_A, sizeof PEER_A, req, rn, &mid),
-        0);
-    n = build(in, sizeof in, BW_COAP_ACK, BW_COAP_EMPTY, mid, NULL, 0, 0);
-    input(&f, T0 + 50, PEER_A, in, n, &ev);
+    rn = send_get(&f, BW_COAP_CON, req, sizeof req, &mid);
+    peer_empty(&f, T0 + 50, BW_COAP_ACK, mid, &ev);
     assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_NONE);
     assert_int_equal(bw_coap_endpoint_next_timeout(&f.ep), T0 + 50 + 247000);
     assert_int_equal(bw_coap_endpoint_poll(&f.ep, T0 + 100000, &ev), 0);
@@ -303,16 +318,12 @@ static void test_separate_response_implicit_ack(void **state)
     fix_t f;
     bw_coap_endpoint_event_t ev;
     uint8_t req[64], in[64];
-    size_t n, rn;
+    size_t n;
     uint16_t mid;
     (void)state;
 
     fix_init(&f, 7);
-    rn =
-        build(req, sizeof req, BW_COAP_CON, BW_COAP_GET, 0, TOK, sizeof TOK, 0);
-    assert_int_equal(
-        bw_coap_endpoint_send(&f.ep, T0, PEER_A, sizeof PEER_A, req, rn, &mid),
-        0);
+    send_get(&f, BW_COAP_CON, req, sizeof req, &mid);
     n = build(in, sizeof in, BW_COAP_CON, BW_COAP_CONTENT, 0x1111, TOK,
               sizeof TOK, "x");
     input(&f, T0 + 10, PEER_A, in, n, &ev);
@@ -321,13 +332,8 @@ static void test_separate_response_implicit_ack(void **state)
     assert_int_equal(bw_coap_endpoint_next_timeout(&f.ep),
                      BW_COAP_ENDPOINT_NEVER);
 
-    rn =
-        build(req, sizeof req, BW_COAP_CON, BW_COAP_GET, 0, TOK, sizeof TOK, 0);
-    assert_int_equal(
-        bw_coap_endpoint_send(&f.ep, T0, PEER_A, sizeof PEER_A, req, rn, &mid),
-        0);
-    n = build(in, sizeof in, BW_COAP_ACK, BW_COAP_EMPTY, mid, NULL, 0, 0);
-    input(&f, T0 + 20, PEER_A, in, n, &ev);
+    send_get(&f, BW_COAP_CON, req, sizeof req, &mid);
+    peer_empty(&f, T0 + 20, BW_COAP_ACK, mid, &ev);
     n = build(in, sizeof in, BW_COAP_NON, BW_COAP_CONTENT, 0x1112, TOK,
               sizeof TOK, "y");
     input(&f, T0 + 30, PEER_A, in, n, &ev);
@@ -345,29 +351,20 @@ static void test_response_timeout(void **state)
 {
     fix_t f;
     bw_coap_endpoint_event_t ev;
-    uint8_t req[64], in[64];
-    size_t n, rn;
+    uint8_t req[64];
+    size_t rn;
     uint16_t mid;
     (void)state;
 
     fix_init(&f, 8);
-    rn =
-        build(req, sizeof req, BW_COAP_CON, BW_COAP_GET, 0, TOK, sizeof TOK, 0);
-    assert_int_equal(
-        bw_coap_endpoint_send(&f.ep, T0, PEER_A, sizeof PEER_A, req, rn, &mid),
-        0);
-    n = build(in, sizeof in, BW_COAP_ACK, BW_COAP_EMPTY, mid, NULL, 0, 0);
-    input(&f, T0, PEER_A, in, n, &ev);
+    rn = send_get(&f, BW_COAP_CON, req, sizeof req, &mid);
+    peer_empty(&f, T0, BW_COAP_ACK, mid, &ev);
     assert_int_equal(bw_coap_endpoint_poll(&f.ep, T0 + 247000 - 1, &ev), 0);
     assert_int_equal(bw_coap_endpoint_poll(&f.ep, T0 + 247000, &ev), 1);
     assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_FAILED);
     bw_assert_err(ev.err, BW_ETIMEOUT);
 
-    rn =
-        build(req, sizeof req, BW_COAP_NON, BW_COAP_GET, 0, TOK, sizeof TOK, 0);
-    assert_int_equal(
-        bw_coap_endpoint_send(&f.ep, T0, PEER_A, sizeof PEER_A, req, rn, &mid),
-        0);
+    rn = send_get(&f, BW_COAP_NON, req, sizeof req, &mid);
     assert_int_equal(bw_coap_endpoint_next_timeout(&f.ep), T0 + 145000);
     assert_int_equal(bw_coap_endpoint_poll(&f.ep, T0 + 145000, &ev), 1);
     bw_assert_err(ev.err, BW_ETIMEOUT);
@@ -375,8 +372,7 @@ static void test_response_timeout(void **state)
     assert_int_equal(
         bw_coap_endpoint_send(&f.ep, T0, PEER_A, sizeof PEER_A, req, rn, &mid),
         0);
-    n = build(in, sizeof in, BW_COAP_RST, BW_COAP_EMPTY, mid, NULL, 0, 0);
-    input(&f, T0 + 1, PEER_A, in, n, &ev);
+    peer_empty(&f, T0 + 1, BW_COAP_RST, mid, &ev);
     assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_FAILED);
     bw_assert_err(ev.err, BW_ERESET);
 }

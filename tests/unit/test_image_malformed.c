@@ -96,6 +96,24 @@ static void b_sec_cnt(img_t *m, uint32_t v)
     b_tlv(m, BW_IMAGE_TLV_SEC_CNT, 4, c);
 }
 
+/* One TLV for b_signed(); val NULL: filler bytes. */
+typedef struct {
+    uint16_t type, len;
+    const void *val;
+} tlv_t;
+
+/* Header, payload, no protected area; the unprotected area holds a good
+ * SHA256 TLV, then tlvs[0..n) (the signature part under test). */
+static void b_signed(img_t *m, const tlv_t *tlvs, size_t n)
+{
+    b_init(m, HDR, PAYLOAD);
+    b_area(m, BW_IMAGE_TLV_INFO_MAGIC);
+    b_sha(m);
+    for (size_t i = 0; i < n; i++)
+        b_tlv(m, tlvs[i].type, tlvs[i].len, tlvs[i].val);
+    b_end(m);
+}
+
 /* The baseline: header 32, payload 64, SEC_CNT 5 protected, SHA256. */
 static void b_good(img_t *m)
 {
@@ -561,12 +579,9 @@ static void test_verify_rules(void **state)
     bw_assert_err(verify_keys(&m, NULL, 0), BW_EKEY);
 
     /* 23: a trusted key's ECDSA signature that does not verify. */
-    b_init(&m, HDR, PAYLOAD);
-    b_area(&m, BW_IMAGE_TLV_INFO_MAGIC);
-    b_sha(&m);
-    b_tlv(&m, BW_IMAGE_TLV_KEYHASH, 32, ec_hash);
-    b_tlv(&m, BW_IMAGE_TLV_ECDSA_SIG, 70, ecdsa_sig);
-    b_end(&m);
+    const tlv_t ec_signed[] = {{BW_IMAGE_TLV_KEYHASH, 32, ec_hash},
+                               {BW_IMAGE_TLV_ECDSA_SIG, 70, ecdsa_sig}};
+    b_signed(&m, ec_signed, 2);
     bw_assert_err(verify_keys(&m, keys, 2), BW_ESIGNATURE);
     /* ... not trusting that key turns it into "no trusted signature". */
     bw_assert_err(verify_keys(&m, &keys[1], 1), BW_EKEY);
@@ -574,44 +589,42 @@ static void test_verify_rules(void **state)
     memset(m.b + m.len - 70, 0xee, 70);
     bw_assert_err(verify_keys(&m, keys, 2), BW_ESIGNATURE);
 
-    /* 23: a trusted Ed25519 key's signature that does not verify. */
-    b_init(&m, HDR, PAYLOAD);
-    b_area(&m, BW_IMAGE_TLV_INFO_MAGIC);
-    b_sha(&m);
-    b_tlv(&m, BW_IMAGE_TLV_KEYHASH, 32, ed_hash);
-    b_tlv(&m, BW_IMAGE_TLV_ED25519, 64, NULL);
-    b_end(&m);
-    bw_assert_err(verify_keys(&m, keys, 2), BW_ESIGNATURE);
-
-    /* 23: a trusted P-256 key followed by a signature of the other kind. */
-    b_init(&m, HDR, PAYLOAD);
-    b_area(&m, BW_IMAGE_TLV_INFO_MAGIC);
-    b_sha(&m);
-    b_tlv(&m, BW_IMAGE_TLV_KEYHASH, 32, ec_hash);
-    b_tlv(&m, BW_IMAGE_TLV_ED25519, 64, NULL);
-    b_end(&m);
-    bw_assert_err(verify_keys(&m, keys, 2), BW_ESIGNATURE);
-
-    /* 24: the signature does not follow the KEYHASH directly. */
-    b_init(&m, HDR, PAYLOAD);
-    b_area(&m, BW_IMAGE_TLV_INFO_MAGIC);
-    b_sha(&m);
-    b_tlv(&m, BW_IMAGE_TLV_KEYHASH, 32, ec_hash);
-    b_tlv(&m, T_VENDOR, 4, NULL);
-    b_tlv(&m, BW_IMAGE_TLV_ECDSA_SIG, 70, ecdsa_sig);
-    b_end(&m);
-    bw_assert_err(verify_keys(&m, keys, 2), BW_EKEY);
-
-    /* 24: signatures by unknown keys, or with no KEYHASH, are ignored. */
-    b_init(&m, HDR, PAYLOAD);
-    b_area(&m, BW_IMAGE_TLV_INFO_MAGIC);
-    b_sha(&m);
-    b_tlv(&m, BW_IMAGE_TLV_ECDSA_SIG, 70, ecdsa_sig);
-    b_tlv(&m, BW_IMAGE_TLV_KEYHASH, 32, other);
-    b_tlv(&m, BW_IMAGE_TLV_ED25519, 64, NULL);
-    b_tlv(&m, BW_IMAGE_TLV_KEYHASH, 32, ec_hash); /* last: nothing follows */
-    b_end(&m);
-    bw_assert_err(verify_keys(&m, keys, 2), BW_EKEY);
+    /* The signature part after a good SHA256 TLV, and the verdict. */
+    const struct {
+        tlv_t tlv[4];
+        size_t n;
+        int err;
+    } sigs[] = {
+        /* 23: a trusted Ed25519 key's signature that does not verify. */
+        {{{BW_IMAGE_TLV_KEYHASH, 32, ed_hash},
+          {BW_IMAGE_TLV_ED25519, 64, NULL}},
+         2,
+         BW_ESIGNATURE},
+        /* 23: a trusted P-256 key followed by a signature of the other
+         * kind. */
+        {{{BW_IMAGE_TLV_KEYHASH, 32, ec_hash},
+          {BW_IMAGE_TLV_ED25519, 64, NULL}},
+         2,
+         BW_ESIGNATURE},
+        /* 24: the signature does not follow the KEYHASH directly. */
+        {{{BW_IMAGE_TLV_KEYHASH, 32, ec_hash},
+          {T_VENDOR, 4, NULL},
+          {BW_IMAGE_TLV_ECDSA_SIG, 70, ecdsa_sig}},
+         3,
+         BW_EKEY},
+        /* 24: signatures by unknown keys, or with no KEYHASH, are ignored;
+         * the last KEYHASH has nothing after it. */
+        {{{BW_IMAGE_TLV_ECDSA_SIG, 70, ecdsa_sig},
+          {BW_IMAGE_TLV_KEYHASH, 32, other},
+          {BW_IMAGE_TLV_ED25519, 64, NULL},
+          {BW_IMAGE_TLV_KEYHASH, 32, ec_hash}},
+         4,
+         BW_EKEY},
+    };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        b_signed(&m, sigs[i].tlv, sigs[i].n);
+        bw_assert_err(verify_keys(&m, keys, 2), sigs[i].err);
+    }
 }
 
 /* Caller mistakes are BW_EINVAL, never an input code. */

@@ -17,73 +17,19 @@
 #include <string.h>
 
 #include "bulwark/lwm2m_senml.h"
-
-#define MAXREC 32
-
-typedef struct {
-    bw_lwm2m_record_t rec[MAXREC];
-    uint8_t bytes[MAXREC][64];
-    size_t n;
-} got_t;
-
-static int collect(void *ctx, const bw_lwm2m_record_t *r)
-{
-    got_t *g = ctx;
-    assert_true(g->n < MAXREC);
-    g->rec[g->n] = *r;
-    bw_lwm2m_type_t t = r->value.type;
-    if (t == BW_LWM2M_TYPE_STRING || t == BW_LWM2M_TYPE_OPAQUE ||
-        t == BW_LWM2M_TYPE_CORELNK) {
-        assert_true(r->value.v.bytes.len <= sizeof(g->bytes[0]));
-        if (r->value.v.bytes.len)
-            memcpy(g->bytes[g->n], r->value.v.bytes.ptr, r->value.v.bytes.len);
-        g->rec[g->n].value.v.bytes.ptr = g->bytes[g->n];
-    }
-    g->n++;
-    return 0;
-}
-
-/* Device object types (/3): see test_lwm2m_senml_json.c. */
-static bw_lwm2m_type_t device_types(void *ctx, const bw_lwm2m_path_t *p)
-{
-    (void)ctx;
-    if (p->id[0] != 3)
-        return BW_LWM2M_TYPE_NONE;
-    switch (p->id[2]) {
-    case 0:
-    case 1:
-    case 2:
-    case 3:
-    case 14:
-    case 16:
-        return BW_LWM2M_TYPE_STRING;
-    case 13:
-        return BW_LWM2M_TYPE_TIME;
-    case 8:
-        return BW_LWM2M_TYPE_UNSIGNED;
-    case 20:
-        return BW_LWM2M_TYPE_FLOAT;
-    case 21:
-        return BW_LWM2M_TYPE_OPAQUE;
-    case 22:
-        return BW_LWM2M_TYPE_OBJLNK;
-    case 23:
-        return BW_LWM2M_TYPE_BOOLEAN;
-    default:
-        return BW_LWM2M_TYPE_INTEGER;
-    }
-}
+#include "lwm2m_records.h"
 
 static int decode(const uint8_t *b, size_t len, const bw_lwm2m_path_t *base,
-                  bool typed, got_t *g)
+                  bool typed, bw_recs_t *g)
 {
-    bw_lwm2m_sink_t sink = {typed ? device_types : NULL, collect, g, NULL, 0};
+    bw_lwm2m_sink_t sink = {typed ? bw_recs_device_types : NULL,
+                            bw_recs_collect, g, NULL, 0};
     memset(g, 0, sizeof(*g));
     return bw_lwm2m_senml_cbor_decode(b, len, base, &sink);
 }
 
 static int decode_hex(const char *hex, const bw_lwm2m_path_t *base, bool typed,
-                      got_t *g)
+                      bw_recs_t *g)
 {
     uint8_t buf[1024];
     size_t n = bw_test_hex(hex, buf, sizeof(buf));
@@ -102,47 +48,12 @@ static size_t encode(const bw_lwm2m_path_t *base, const bw_lwm2m_record_t *r,
     return len;
 }
 
-static bool value_equal(const bw_lwm2m_value_t *a, const bw_lwm2m_value_t *b)
-{
-    if (a->type != b->type)
-        return false;
-    switch (a->type) {
-    case BW_LWM2M_TYPE_NONE:
-        return true;
-    case BW_LWM2M_TYPE_INTEGER:
-        return a->v.i == b->v.i;
-    case BW_LWM2M_TYPE_TIME:
-        return a->v.t == b->v.t;
-    case BW_LWM2M_TYPE_UNSIGNED:
-        return a->v.u == b->v.u;
-    case BW_LWM2M_TYPE_FLOAT:
-        return memcmp(&a->v.f, &b->v.f, sizeof(double)) == 0;
-    case BW_LWM2M_TYPE_BOOLEAN:
-        return a->v.b == b->v.b;
-    case BW_LWM2M_TYPE_OBJLNK:
-        return a->v.lnk.oid == b->v.lnk.oid && a->v.lnk.iid == b->v.lnk.iid;
-    default:
-        return a->v.bytes.len == b->v.bytes.len &&
-               (a->v.bytes.len == 0 ||
-                memcmp(a->v.bytes.ptr, b->v.bytes.ptr, a->v.bytes.len) == 0);
-    }
-}
-
-static void assert_same(const got_t *a, const got_t *b)
-{
-    assert_int_equal(a->n, b->n);
-    for (size_t i = 0; i < a->n; i++) {
-        assert_true(bw_lwm2m_path_equal(&a->rec[i].path, &b->rec[i].path));
-        assert_true(value_equal(&a->rec[i].value, &b->rec[i].value));
-    }
-}
-
 /* Decode hex, encode the records under base, expect the same bytes. */
 static void exact(const char *hex, const bw_lwm2m_path_t *base, size_t nrec)
 {
     uint8_t want[1024], out[1024];
     size_t n = bw_test_hex(hex, want, sizeof(want));
-    got_t g;
+    bw_recs_t g;
     assert_int_equal(decode(want, n, base, true, &g), 0);
     assert_int_equal(g.n, nrec);
     size_t len = encode(base, g.rec, g.n, out, sizeof(out));
@@ -188,7 +99,7 @@ static void test_lwm2m_examples(void **state)
           "5180",
           &root, 2);
 
-    got_t g;
+    bw_recs_t g;
     assert_int_equal(decode_hex(device_cbor, &inst, true, &g), 0);
     assert_int_equal(g.rec[13].value.type, BW_LWM2M_TYPE_TIME);
     assert_true(g.rec[13].value.v.t == 1367491215);
@@ -220,31 +131,14 @@ static void test_reencode_examples(void **state)
     static const size_t nrec[] = {12, 3};
     bw_lwm2m_path_t root = BW_LWM2M_PATH_ROOT;
     for (size_t i = 0; i < 2; i++) {
-        got_t g, g2;
+        bw_recs_t g, g2;
         uint8_t out[1024];
         assert_int_equal(decode_hex(hex[i], &root, false, &g), 0);
         assert_int_equal(g.n, nrec[i]);
         size_t len = encode(&root, g.rec, g.n, out, sizeof(out));
         assert_int_equal(decode(out, len, &root, false, &g2), 0);
-        assert_same(&g, &g2);
+        bw_recs_assert_same(&g, &g2);
     }
-}
-
-typedef struct {
-    char name[MAXREC][BW_LWM2M_SENML_NAME_MAX];
-    bw_lwm2m_senml_rec_t rec[MAXREC];
-    size_t n;
-} raw_t;
-
-static int collect_raw(void *ctx, const bw_lwm2m_senml_rec_t *r)
-{
-    raw_t *g = ctx;
-    assert_true(g->n < MAXREC);
-    memcpy(g->name[g->n], r->name, r->name_len);
-    g->rec[g->n] = *r;
-    g->rec[g->n].name = g->name[g->n];
-    g->n++;
-    return 0;
 }
 
 /*
@@ -261,7 +155,7 @@ static void test_rfc8428(void **state)
 {
     (void)state;
     uint8_t buf[512];
-    raw_t g;
+    bw_recs_raw_t g;
     size_t n = bw_test_hex("87 a7 21 78 1b 75 72 6e 3a 64 65 76 3a 6f 77 3a"
                            "31 30 65 32 30 37 33 61 30 31 30 38 30 30 36 3a"
                            "22 fb 41 d3 03 a1 5b 00 10 62 23 61 41 20 05 00"
@@ -277,8 +171,8 @@ static void test_rfc8428(void **state)
                            "33 33 33",
                            buf, sizeof(buf));
     memset(&g, 0, sizeof(g));
-    assert_int_equal(bw_lwm2m_senml_cbor_read(buf, n, collect_raw, &g, NULL, 0),
-                     0);
+    assert_int_equal(
+        bw_lwm2m_senml_cbor_read(buf, n, bw_recs_collect_raw, &g, NULL, 0), 0);
     assert_int_equal(n, 0xc3); /* the RFC's dump ends at offset 00c3 */
     assert_int_equal(g.n, 7);
     assert_int_equal(g.rec[0].name_len, strlen("urn:dev:ow:10e2073a0108006:"
@@ -298,8 +192,8 @@ static void test_rfc8428(void **state)
         "657208446869200a",
         buf, sizeof(buf));
     memset(&g, 0, sizeof(g));
-    assert_int_equal(bw_lwm2m_senml_cbor_read(buf, n, collect_raw, &g, NULL, 0),
-                     0);
+    assert_int_equal(
+        bw_lwm2m_senml_cbor_read(buf, n, bw_recs_collect_raw, &g, NULL, 0), 0);
     assert_int_equal(g.n, 4);
     assert_int_equal(g.rec[2].value.type, BW_LWM2M_TYPE_BOOLEAN);
     assert_memory_equal(g.rec[3].name, "urn:dev:ow:10e2073a01080063:nfv-reader",
@@ -336,12 +230,12 @@ static void test_types_both_formats(void **state)
     bw_lwm2m_path_t base = BW_LWM2M_PATH_INST(3, 0);
     uint8_t out[1024];
     size_t len = encode(&base, r, n, out, sizeof(out));
-    got_t g, want;
+    bw_recs_t g, want;
     assert_int_equal(decode(out, len, &base, true, &g), 0);
     memset(&want, 0, sizeof(want));
     for (size_t i = 0; i < n; i++)
         want.rec[want.n++] = r[i];
-    assert_same(&g, &want);
+    bw_recs_assert_same(&g, &want);
 
     /* {0:"20", 2:1.5} with 1.5 as the half float f9 3e00. */
     uint8_t half[16];
@@ -359,11 +253,11 @@ static void test_types_both_formats(void **state)
     for (size_t i = 0; i < n; i++)
         bw_lwm2m_senml_json_add(&jw, &r[i]);
     assert_int_equal(bw_lwm2m_senml_json_finish(&jw, &jlen), 0);
-    bw_lwm2m_sink_t sink = {device_types, collect, &g, scratch,
+    bw_lwm2m_sink_t sink = {bw_recs_device_types, bw_recs_collect, &g, scratch,
                             sizeof(scratch)};
     memset(&g, 0, sizeof(g));
     assert_int_equal(bw_lwm2m_senml_json_decode(js, jlen, &base, &sink), 0);
-    assert_same(&g, &want);
+    bw_recs_assert_same(&g, &want);
 }
 
 /* Each bad pack (hex) fails with its exact code; base "/", typed. */
@@ -436,7 +330,7 @@ static void test_malformed(void **state)
     };
     bw_lwm2m_path_t root = BW_LWM2M_PATH_ROOT;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        got_t g;
+        bw_recs_t g;
         int err = decode_hex(cases[i].hex, &root, true, &g);
         if (err != cases[i].err)
             fail_msg("%s: got %s want %s", cases[i].hex, bw_err_name(err),
@@ -453,7 +347,7 @@ static void test_lenient(void **state)
 {
     (void)state;
     bw_lwm2m_path_t root = BW_LWM2M_PATH_ROOT;
-    got_t g;
+    bw_recs_t g;
     /* {"n":"/3/0/9", 99:{1:[2]}, 1b..:0, "v":4.0 (half)} */
     assert_int_equal(decode_hex("81 a4 61 6e 66 2f332f302f39 18 63 a1 01 81 02"
                                 " 1b ffffffffffffffff 00 61 76 f9 4400",
@@ -472,7 +366,7 @@ static void test_truncated_everywhere(void **state)
     size_t n = bw_test_hex(device_cbor, buf, sizeof(buf));
     bw_lwm2m_path_t base = BW_LWM2M_PATH_INST(3, 0);
     for (size_t i = 0; i < n; i++) {
-        got_t g;
+        bw_recs_t g;
         bw_assert_err(decode(buf, i, &base, true, &g), BW_ETRUNC);
     }
 }

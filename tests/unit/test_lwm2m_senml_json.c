@@ -14,82 +14,21 @@
 #include <string.h>
 
 #include "bulwark/lwm2m_senml.h"
-
-/* ---- collecting decoded records --------------------------------------- */
-
-#define MAXREC 32
-
-typedef struct {
-    bw_lwm2m_record_t rec[MAXREC];
-    uint8_t bytes[MAXREC][64]; /* copies: views die with the callback */
-    size_t n;
-    int answer; /* what the callback returns */
-} got_t;
-
-static int collect(void *ctx, const bw_lwm2m_record_t *r)
-{
-    got_t *g = ctx;
-    assert_true(g->n < MAXREC);
-    g->rec[g->n] = *r;
-    bw_lwm2m_type_t t = r->value.type;
-    if (t == BW_LWM2M_TYPE_STRING || t == BW_LWM2M_TYPE_OPAQUE ||
-        t == BW_LWM2M_TYPE_CORELNK) {
-        assert_true(r->value.v.bytes.len <= sizeof(g->bytes[0]));
-        if (r->value.v.bytes.len)
-            memcpy(g->bytes[g->n], r->value.v.bytes.ptr, r->value.v.bytes.len);
-        g->rec[g->n].value.v.bytes.ptr = g->bytes[g->n];
-    }
-    g->n++;
-    return g->answer;
-}
-
-/* Types of the Device object (/3) and the test object /65 used below. */
-static bw_lwm2m_type_t device_types(void *ctx, const bw_lwm2m_path_t *p)
-{
-    (void)ctx;
-    if (p->id[0] != 3)
-        return BW_LWM2M_TYPE_NONE;
-    switch (p->id[2]) {
-    case 0:
-    case 1:
-    case 2:
-    case 3:
-    case 14:
-    case 15:
-    case 16:
-        return BW_LWM2M_TYPE_STRING;
-    case 13:
-        return BW_LWM2M_TYPE_TIME;
-    case 8:
-        return BW_LWM2M_TYPE_UNSIGNED;
-    case 20:
-        return BW_LWM2M_TYPE_FLOAT;
-    case 21:
-        return BW_LWM2M_TYPE_OPAQUE;
-    case 22:
-        return BW_LWM2M_TYPE_OBJLNK;
-    case 23:
-        return BW_LWM2M_TYPE_BOOLEAN;
-    case 24:
-        return BW_LWM2M_TYPE_CORELNK;
-    default:
-        return BW_LWM2M_TYPE_INTEGER;
-    }
-}
+#include "lwm2m_records.h"
 
 static uint8_t scratch[256];
 
 static int decode(const char *s, size_t len, const bw_lwm2m_path_t *base,
-                  bool typed, got_t *g)
+                  bool typed, bw_recs_t *g)
 {
-    bw_lwm2m_sink_t sink = {typed ? device_types : NULL, collect, g, scratch,
-                            sizeof(scratch)};
+    bw_lwm2m_sink_t sink = {typed ? bw_recs_device_types : NULL,
+                            bw_recs_collect, g, scratch, sizeof(scratch)};
     memset(g, 0, sizeof(*g));
     return bw_lwm2m_senml_json_decode((const uint8_t *)s, len, base, &sink);
 }
 
 static int decodes(const char *s, const bw_lwm2m_path_t *base, bool typed,
-                   got_t *g)
+                   bw_recs_t *g)
 {
     return decode(s, strlen(s), base, typed, g);
 }
@@ -105,41 +44,6 @@ static size_t encode(const bw_lwm2m_path_t *base, const bw_lwm2m_record_t *r,
         bw_lwm2m_senml_json_add(&w, &r[i]);
     assert_int_equal(bw_lwm2m_senml_json_finish(&w, &len), 0);
     return len;
-}
-
-static bool value_equal(const bw_lwm2m_value_t *a, const bw_lwm2m_value_t *b)
-{
-    if (a->type != b->type)
-        return false;
-    switch (a->type) {
-    case BW_LWM2M_TYPE_NONE:
-        return true;
-    case BW_LWM2M_TYPE_INTEGER:
-        return a->v.i == b->v.i;
-    case BW_LWM2M_TYPE_TIME:
-        return a->v.t == b->v.t;
-    case BW_LWM2M_TYPE_UNSIGNED:
-        return a->v.u == b->v.u;
-    case BW_LWM2M_TYPE_FLOAT:
-        return memcmp(&a->v.f, &b->v.f, sizeof(double)) == 0;
-    case BW_LWM2M_TYPE_BOOLEAN:
-        return a->v.b == b->v.b;
-    case BW_LWM2M_TYPE_OBJLNK:
-        return a->v.lnk.oid == b->v.lnk.oid && a->v.lnk.iid == b->v.lnk.iid;
-    default:
-        return a->v.bytes.len == b->v.bytes.len &&
-               (a->v.bytes.len == 0 ||
-                memcmp(a->v.bytes.ptr, b->v.bytes.ptr, a->v.bytes.len) == 0);
-    }
-}
-
-static void assert_same(const got_t *a, const got_t *b)
-{
-    assert_int_equal(a->n, b->n);
-    for (size_t i = 0; i < a->n; i++) {
-        assert_true(bw_lwm2m_path_equal(&a->rec[i].path, &b->rec[i].path));
-        assert_true(value_equal(&a->rec[i].value, &b->rec[i].value));
-    }
 }
 
 static void check_path(const bw_lwm2m_record_t *r, const char *path)
@@ -181,7 +85,7 @@ static void test_device_object(void **state)
 {
     (void)state;
     bw_lwm2m_path_t base = BW_LWM2M_PATH_INST(3, 0);
-    got_t g;
+    bw_recs_t g;
     assert_int_equal(decodes(device_json, &base, true, &g), 0);
     assert_int_equal(g.n, 16);
     check_path(&g.rec[0], "/3/0/0");
@@ -232,7 +136,7 @@ static void test_resource_forms(void **state)
         {BW_LWM2M_PATH_RI(3, 0, 7, 1), "[{\"bn\":\"/3/0/7/1\",\"v\":5000}]", 1},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        got_t g;
+        bw_recs_t g;
         uint8_t out[256];
         assert_int_equal(decodes(cases[i].json, &cases[i].base, true, &g), 0);
         assert_int_equal(g.n, cases[i].n);
@@ -260,7 +164,7 @@ static void test_composite(void **state)
     const char *write_req =
         "[{\"n\":\"/3/0/14\",\"vs\":\"+02:00\"},{\"n\":\"/1/0/1\",\"v\":86400}"
         "]";
-    got_t g;
+    bw_recs_t g;
     uint8_t out[256];
     size_t len;
     assert_int_equal(decodes(read_req, &root, true, &g), 0);
@@ -284,13 +188,13 @@ static void test_composite(void **state)
     const char *resp = "[{\"bn\":\"/3/0/\",\"n\":\"0\",\"vs\":\"Open Mobile "
                        "Alliance\"},{\"n\":\"9\",\"v\":95},{\"bn\":\"/1/0/\","
                        "\"n\":\"1\",\"v\":86400}]";
-    got_t g2;
+    bw_recs_t g2;
     assert_int_equal(decodes(resp, &root, true, &g), 0);
     assert_int_equal(g.n, 3);
     check_path(&g.rec[2], "/1/0/1");
     len = encode(&root, g.rec, g.n, out, sizeof(out));
     assert_int_equal(decode((const char *)out, len, &root, true, &g2), 0);
-    assert_same(&g, &g2);
+    bw_recs_assert_same(&g, &g2);
 }
 
 /*
@@ -317,7 +221,7 @@ static void test_objlnk_example(void **state)
         "\"/67/0/\",\"n\":\"0\",\"vs\":\"85.76.76.84\"},{\"n\":\"1\",\"vs\":"
         "\"85.76.255.255\"}]";
     bw_lwm2m_path_t root = BW_LWM2M_PATH_ROOT;
-    got_t g, g2;
+    bw_recs_t g, g2;
     uint8_t out[1024];
     assert_int_equal(decodes(s, &root, false, &g), 0);
     assert_int_equal(g.n, 12);
@@ -329,33 +233,10 @@ static void test_objlnk_example(void **state)
     assert_int_equal(g.rec[9].value.v.lnk.oid, 65535);
     size_t len = encode(&root, g.rec, g.n, out, sizeof(out));
     assert_int_equal(decode((const char *)out, len, &root, false, &g2), 0);
-    assert_same(&g, &g2);
+    bw_recs_assert_same(&g, &g2);
 }
 
 /* ---- RFC 8428 examples, at the SenML layer ------------------------------ */
-
-typedef struct {
-    char name[MAXREC][BW_LWM2M_SENML_NAME_MAX];
-    bw_lwm2m_senml_rec_t rec[MAXREC];
-    uint8_t bytes[MAXREC][32];
-    size_t n;
-} raw_t;
-
-static int collect_raw(void *ctx, const bw_lwm2m_senml_rec_t *r)
-{
-    raw_t *g = ctx;
-    assert_true(g->n < MAXREC);
-    memcpy(g->name[g->n], r->name, r->name_len);
-    g->rec[g->n] = *r;
-    g->rec[g->n].name = g->name[g->n];
-    if (r->value.type == BW_LWM2M_TYPE_STRING ||
-        r->value.type == BW_LWM2M_TYPE_OPAQUE) {
-        memcpy(g->bytes[g->n], r->value.v.bytes.ptr, r->value.v.bytes.len);
-        g->rec[g->n].value.v.bytes.ptr = g->bytes[g->n];
-    }
-    g->n++;
-    return 0;
-}
 
 static void check_raw(const bw_lwm2m_senml_rec_t *r, const char *name)
 {
@@ -374,13 +255,13 @@ static void check_raw(const bw_lwm2m_senml_rec_t *r, const char *name)
 static void test_rfc8428(void **state)
 {
     (void)state;
-    raw_t g;
+    bw_recs_raw_t g;
     const char *single =
         "[{\"n\":\"urn:dev:ow:10e2073a01080063\",\"u\":\"Cel\",\"v\":23.1}]";
     memset(&g, 0, sizeof(g));
     assert_int_equal(bw_lwm2m_senml_json_read((const uint8_t *)single,
-                                              strlen(single), collect_raw, &g,
-                                              NULL, 0),
+                                              strlen(single),
+                                              bw_recs_collect_raw, &g, NULL, 0),
                      0);
     assert_int_equal(g.n, 1);
     check_raw(&g.rec[0], "urn:dev:ow:10e2073a01080063");
@@ -393,8 +274,8 @@ static void test_rfc8428(void **state)
         "\"V\",\"v\":120.1},{\"n\":\"current\",\"u\":\"A\",\"v\":1.2}]";
     memset(&g, 0, sizeof(g));
     assert_int_equal(bw_lwm2m_senml_json_read((const uint8_t *)multi,
-                                              strlen(multi), collect_raw, &g,
-                                              NULL, 0),
+                                              strlen(multi),
+                                              bw_recs_collect_raw, &g, NULL, 0),
                      0);
     assert_int_equal(g.n, 2);
     check_raw(&g.rec[0], "urn:dev:ow:10e2073a01080063:voltage");
@@ -410,8 +291,8 @@ static void test_rfc8428(void **state)
         "1.6},{\"n\":\"current\",\"v\":1.7}]";
     memset(&g, 0, sizeof(g));
     assert_int_equal(bw_lwm2m_senml_json_read((const uint8_t *)times,
-                                              strlen(times), collect_raw, &g,
-                                              NULL, 0),
+                                              strlen(times),
+                                              bw_recs_collect_raw, &g, NULL, 0),
                      0);
     assert_int_equal(g.n, 7);
     check_raw(&g.rec[1], "urn:dev:ow:10e2073a0108006:current");
@@ -425,9 +306,9 @@ static void test_rfc8428(void **state)
         "\"Cel\",\"v\":23.1},{\"n\":\"label\",\"vs\":\"Machine Room\"},{\"n\":"
         "\"open\",\"vb\":false},{\"n\":\"nfv-reader\",\"vd\":\"aGkgCg\"}]";
     memset(&g, 0, sizeof(g));
-    assert_int_equal(bw_lwm2m_senml_json_read((const uint8_t *)types,
-                                              strlen(types), collect_raw, &g,
-                                              scratch, sizeof(scratch)),
+    assert_int_equal(bw_lwm2m_senml_json_read(
+                         (const uint8_t *)types, strlen(types),
+                         bw_recs_collect_raw, &g, scratch, sizeof(scratch)),
                      0);
     assert_int_equal(g.n, 4);
     assert_int_equal(g.rec[2].value.type, BW_LWM2M_TYPE_BOOLEAN);
@@ -437,7 +318,7 @@ static void test_rfc8428(void **state)
     assert_int_equal(g.rec[3].value.v.bytes.len, 4);
     assert_memory_equal(g.rec[3].value.v.bytes.ptr, "hi \n", 4);
 
-    got_t lg;
+    bw_recs_t lg;
     bw_lwm2m_path_t root = BW_LWM2M_PATH_ROOT;
     bw_assert_err(decodes(types, &root, false, &lg), BW_EPATH);
 }
@@ -480,12 +361,12 @@ static void test_all_types_round_trip(void **state)
     bw_lwm2m_path_t base = BW_LWM2M_PATH_OBJ(3);
     uint8_t out[1024];
     size_t len = encode(&base, r, n, out, sizeof(out));
-    got_t g, want;
+    bw_recs_t g, want;
     assert_int_equal(decode((const char *)out, len, &base, true, &g), 0);
     memset(&want, 0, sizeof(want));
     for (size_t i = 0; i < n; i++)
         want.rec[want.n++] = r[i];
-    assert_same(&g, &want);
+    bw_recs_assert_same(&g, &want);
 
     out[len] = '\0';
     assert_non_null(strstr((char *)out, "{\"bn\":\"/3/0/\",\"n\":\"9\",\"v\":"
@@ -581,7 +462,7 @@ static void test_malformed(void **state)
     };
     bw_lwm2m_path_t root = BW_LWM2M_PATH_ROOT;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        got_t g;
+        bw_recs_t g;
         int err = decodes(cases[i].s, &root, true, &g);
         if (err != cases[i].err)
             fail_msg("%s: got %s want %s", cases[i].s, bw_err_name(err),
@@ -594,7 +475,7 @@ static void test_lenient(void **state)
 {
     (void)state;
     bw_lwm2m_path_t root = BW_LWM2M_PATH_ROOT;
-    got_t g;
+    bw_recs_t g;
     assert_int_equal(
         decodes("[{\"x\":{\"y\":[1,{}]},\"\\u006e\":\"/3/0/9\",\"u\":\"%\","
                 "\"ut\":5,\"s\":1,\"bs\":2,\"bu\":\"A\",\"v\":7}]",
@@ -635,10 +516,10 @@ static void test_caller(void **state)
     (void)state;
     bw_lwm2m_path_t root = BW_LWM2M_PATH_ROOT;
     bw_lwm2m_path_t inst = BW_LWM2M_PATH_INST(3, 0);
-    got_t g;
+    bw_recs_t g;
     memset(&g, 0, sizeof(g));
     const char *s = "[{\"n\":\"/3/0/0\",\"vs\":\"a\\nb\"}]";
-    bw_lwm2m_sink_t sink = {NULL, collect, &g, scratch, 2};
+    bw_lwm2m_sink_t sink = {NULL, bw_recs_collect, &g, scratch, 2};
     bw_assert_err(
         bw_lwm2m_senml_json_decode((const uint8_t *)s, strlen(s), &root, &sink),
         BW_ENOSPC);
@@ -688,7 +569,7 @@ static void test_truncated_everywhere(void **state)
     size_t len = strlen(device_json);
     size_t last = 0;
     for (size_t i = 0; i < len; i++) {
-        got_t g;
+        bw_recs_t g;
         bw_assert_err(decode(device_json, i, &base, true, &g), BW_ETRUNC);
         assert_true(g.n >= last); /* longer prefixes deliver no fewer */
         last = g.n;

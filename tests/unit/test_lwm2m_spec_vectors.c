@@ -28,31 +28,7 @@
 
 #include "bulwark/lwm2m.h"
 #include "bulwark/lwm2m_senml.h"
-
-#define MAXREC 16
-
-typedef struct {
-    bw_lwm2m_record_t rec[MAXREC];
-    uint8_t bytes[MAXREC][32]; /* copies: views die with the callback */
-    size_t n;
-} got_t;
-
-static int collect(void *ctx, const bw_lwm2m_record_t *r)
-{
-    got_t *g = ctx;
-    assert_true(g->n < MAXREC);
-    g->rec[g->n] = *r;
-    bw_lwm2m_type_t t = r->value.type;
-    if (t == BW_LWM2M_TYPE_STRING || t == BW_LWM2M_TYPE_OPAQUE ||
-        t == BW_LWM2M_TYPE_CORELNK) {
-        assert_true(r->value.v.bytes.len <= sizeof(g->bytes[0]));
-        if (r->value.v.bytes.len)
-            memcpy(g->bytes[g->n], r->value.v.bytes.ptr, r->value.v.bytes.len);
-        g->rec[g->n].value.v.bytes.ptr = g->bytes[g->n];
-    }
-    g->n++;
-    return 0;
-}
+#include "lwm2m_records.h"
 
 /*
  * Resource types of the objects the examples use, from the object
@@ -88,42 +64,6 @@ static bw_lwm2m_type_t spec_types(void *ctx, const bw_lwm2m_path_t *p)
     }
 }
 
-static bool value_equal(const bw_lwm2m_value_t *a, const bw_lwm2m_value_t *b)
-{
-    if (a->type != b->type)
-        return false;
-    switch (a->type) {
-    case BW_LWM2M_TYPE_NONE:
-        return true;
-    case BW_LWM2M_TYPE_INTEGER:
-        return a->v.i == b->v.i;
-    case BW_LWM2M_TYPE_FLOAT:
-        return memcmp(&a->v.f, &b->v.f, sizeof(double)) == 0;
-    case BW_LWM2M_TYPE_BOOLEAN:
-        return a->v.b == b->v.b;
-    case BW_LWM2M_TYPE_OBJLNK:
-        return a->v.lnk.oid == b->v.lnk.oid && a->v.lnk.iid == b->v.lnk.iid;
-    case BW_LWM2M_TYPE_STRING:
-        return a->v.bytes.len == b->v.bytes.len &&
-               memcmp(a->v.bytes.ptr, b->v.bytes.ptr, a->v.bytes.len) == 0;
-    default:
-        fail_msg("type %d not used by these examples", (int)a->type);
-        return false;
-    }
-}
-
-/* The decoded records MUST be want[0..n), in order. */
-static void expect_records(const got_t *g, const bw_lwm2m_record_t *want,
-                           size_t n)
-{
-    assert_int_equal(g->n, n);
-    for (size_t i = 0; i < n; i++) {
-        if (!bw_lwm2m_path_equal(&g->rec[i].path, &want[i].path) ||
-            !value_equal(&g->rec[i].value, &want[i].value))
-            fail_msg("record %zu differs from the specification's", i);
-    }
-}
-
 #define STR(s)    bw_lwm2m_value_bytes(BW_LWM2M_TYPE_STRING, s, sizeof s - 1)
 #define INT(i)    bw_lwm2m_value_int(i)
 #define LNK(o, i) bw_lwm2m_value_objlnk(o, i)
@@ -139,12 +79,13 @@ static void expect_records(const got_t *g, const bw_lwm2m_record_t *want,
 /* ---- TLV ------------------------------------------------------------------
  */
 
-static int tlv_decode(const char *hex, const bw_lwm2m_path_t *base, got_t *g)
+static int tlv_decode(const char *hex, const bw_lwm2m_path_t *base,
+                      bw_recs_t *g)
 {
     uint8_t buf[256];
     size_t n = bw_test_hex(hex, buf, sizeof buf);
     memset(g, 0, sizeof *g);
-    bw_lwm2m_sink_t sink = {spec_types, collect, g, NULL, 0};
+    bw_lwm2m_sink_t sink = {spec_types, bw_recs_collect, g, NULL, 0};
     return bw_lwm2m_tlv_decode(buf, n, base, &sink);
 }
 
@@ -152,19 +93,10 @@ static int tlv_decode(const char *hex, const bw_lwm2m_path_t *base, got_t *g)
 static void tlv_exact(const char *hex, const bw_lwm2m_path_t *base,
                       const bw_lwm2m_record_t *want, size_t n)
 {
-    got_t g;
+    bw_recs_t g;
     assert_int_equal(tlv_decode(hex, base, &g), 0);
-    expect_records(&g, want, n);
-
-    uint8_t expect[256], out[256];
-    size_t elen = bw_test_hex(hex, expect, sizeof expect), len = 0;
-    bw_lwm2m_tlv_writer_t w;
-    bw_lwm2m_tlv_begin(&w, out, sizeof out, base);
-    for (size_t i = 0; i < n; i++)
-        bw_lwm2m_tlv_add(&w, &want[i]);
-    assert_int_equal(bw_lwm2m_tlv_finish(&w, &len), 0);
-    assert_int_equal(len, elen);
-    assert_memory_equal(out, expect, len);
+    bw_recs_expect(&g, want, n);
+    bw_recs_tlv_encodes_to(hex, base, want, n);
 }
 
 /*
@@ -180,7 +112,7 @@ static void test_tlv_server_single_instance(void **state)
 {
     (void)state;
     bw_lwm2m_path_t base = BW_LWM2M_PATH_OBJ(1);
-    got_t g;
+    bw_recs_t g;
     bw_assert_err(tlv_decode("08 00 0D C1 00 01 C4 01 00 01 51 80 C1 06 01"
                              "C1 07 55",
                              &base, &g),
@@ -239,7 +171,7 @@ static void test_tlv_objlnk_object(void **state)
         "C4 02 FF FF FF FF";
     char hex[512];
     bw_lwm2m_path_t base = BW_LWM2M_PATH_OBJ(66);
-    got_t g;
+    bw_recs_t g;
     strcpy(hex, "08 00 23 ");
     strcat(hex, body0);
     strcat(hex, "08 01 23 ");
@@ -266,15 +198,16 @@ static void test_tlv_objlnk_object(void **state)
 
 static uint8_t scratch[256];
 
-static int json_decode(const char *s, const bw_lwm2m_path_t *base, got_t *g)
+static int json_decode(const char *s, const bw_lwm2m_path_t *base, bw_recs_t *g)
 {
-    bw_lwm2m_sink_t sink = {spec_types, collect, g, scratch, sizeof scratch};
+    bw_lwm2m_sink_t sink = {spec_types, bw_recs_collect, g, scratch,
+                            sizeof scratch};
     memset(g, 0, sizeof *g);
     return bw_lwm2m_senml_json_decode((const uint8_t *)s, strlen(s), base,
                                       &sink);
 }
 
-static size_t json_encode(const bw_lwm2m_path_t *base, const got_t *g,
+static size_t json_encode(const bw_lwm2m_path_t *base, const bw_recs_t *g,
                           char *out, size_t cap)
 {
     bw_lwm2m_senml_json_writer_t w;
@@ -296,17 +229,17 @@ static void json_check(const char *s, const bw_lwm2m_path_t *base,
                        const bw_lwm2m_record_t *want, size_t n,
                        const char *canon)
 {
-    got_t g, g2;
+    bw_recs_t g, g2;
     char out[1024];
     assert_int_equal(json_decode(s, base, &g), 0);
-    expect_records(&g, want, n);
+    bw_recs_expect(&g, want, n);
     json_encode(base, &g, out, sizeof out);
     if (canon) {
         assert_string_equal(out, canon);
         return;
     }
     assert_int_equal(json_decode(out, base, &g2), 0);
-    expect_records(&g2, want, n);
+    bw_recs_expect(&g2, want, n);
 }
 
 /*
@@ -320,7 +253,7 @@ static void test_json_single_resource(void **state)
 {
     (void)state;
     bw_lwm2m_path_t base = BW_LWM2M_PATH_RES(3, 0, 0);
-    got_t g;
+    bw_recs_t g;
     bw_assert_err(
         json_decode("[{\"bn\":\"/3/0/0\",\"vs\":\"Open Mobile Alliance}]",
                     &base, &g),
@@ -365,7 +298,7 @@ static void test_json_objlnk_hierarchy(void **state)
     char s[1024];
     bw_lwm2m_path_t root = BW_LWM2M_PATH_ROOT;
     bw_lwm2m_path_t inst = BW_LWM2M_PATH_INST(65, 0);
-    got_t g;
+    bw_recs_t g;
     strcpy(s, head);
     strcat(s, "FFFF:FFFF");
     strcat(s, tail);
@@ -422,14 +355,14 @@ static void test_json_history(void **state)
                     "4,\"t\":-5},{\"n\":\"1/2\",\"v\":22.9,\"t\":-30},{\"n\":"
                     "\"1/2\",\"v\":24.1,\"t\":-50}]";
     bw_lwm2m_path_t base = BW_LWM2M_PATH_RES(72, 1, 2);
-    got_t g;
+    bw_recs_t g;
     assert_int_equal(json_decode(s, &base, &g), 0);
     const bw_lwm2m_record_t want[] = {
         {BW_LWM2M_PATH_RES(72, 1, 2), bw_lwm2m_value_float(22.4)},
         {BW_LWM2M_PATH_RES(72, 1, 2), bw_lwm2m_value_float(22.9)},
         {BW_LWM2M_PATH_RES(72, 1, 2), bw_lwm2m_value_float(24.1)},
     };
-    expect_records(&g, want, NELEM(want));
+    bw_recs_expect(&g, want, NELEM(want));
     double t[3] = {0, 0, 0};
     assert_int_equal(bw_lwm2m_senml_json_read((const uint8_t *)s, strlen(s),
                                               collect_time, t, NULL, 0),
@@ -537,48 +470,26 @@ static void test_json_write_composite(void **state)
 /* ---- RFC 8428 section 5.1, at the SenML layer -----------------------------
  */
 
-typedef struct {
-    char name[MAXREC][BW_LWM2M_SENML_NAME_MAX];
-    size_t name_len[MAXREC];
-    bool has_time[MAXREC];
-    double time[MAXREC];
-    bw_lwm2m_value_t value[MAXREC];
-    size_t n;
-} raw_t;
-
-static int collect_raw(void *ctx, const bw_lwm2m_senml_rec_t *r)
-{
-    raw_t *g = ctx;
-    assert_true(g->n < MAXREC);
-    memcpy(g->name[g->n], r->name, r->name_len);
-    g->name_len[g->n] = r->name_len;
-    g->has_time[g->n] = r->has_time;
-    g->time[g->n] = r->time;
-    g->value[g->n] = r->value;
-    g->n++;
-    return 0;
-}
-
-static void read_raw(const char *s, raw_t *g)
+static void read_raw(const char *s, bw_recs_raw_t *g)
 {
     memset(g, 0, sizeof *g);
     assert_int_equal(bw_lwm2m_senml_json_read((const uint8_t *)s, strlen(s),
-                                              collect_raw, g, NULL, 0),
+                                              bw_recs_collect_raw, g, NULL, 0),
                      0);
 }
 
-static void check_name(const raw_t *g, size_t i, const char *name)
+static void check_name(const bw_recs_raw_t *g, size_t i, const char *name)
 {
-    assert_int_equal(g->name_len[i], strlen(name));
+    assert_int_equal(g->rec[i].name_len, strlen(name));
     assert_memory_equal(g->name[i], name, strlen(name));
 }
 
-static double num(const raw_t *g, size_t i)
+static double num(const bw_recs_raw_t *g, size_t i)
 {
-    if (g->value[i].type == BW_LWM2M_TYPE_INTEGER)
-        return (double)g->value[i].v.i;
-    assert_int_equal(g->value[i].type, BW_LWM2M_TYPE_FLOAT);
-    return g->value[i].v.f;
+    if (g->rec[i].value.type == BW_LWM2M_TYPE_INTEGER)
+        return (double)g->rec[i].value.v.i;
+    assert_int_equal(g->rec[i].value.type, BW_LWM2M_TYPE_FLOAT);
+    return g->rec[i].value.v.f;
 }
 
 /*
@@ -631,7 +542,7 @@ static void test_rfc8428_resolved(void **state)
     }
     strcat(resolved, "]");
 
-    raw_t a, b;
+    bw_recs_raw_t a, b;
     read_raw(pack, &a);
     read_raw(resolved, &b);
     assert_int_equal(a.n, 13);
@@ -639,11 +550,11 @@ static void test_rfc8428_resolved(void **state)
     for (size_t i = 0; i < a.n; i++) {
         check_name(&a, i, "urn:dev:ow:10e2073a01080063");
         check_name(&b, i, "urn:dev:ow:10e2073a01080063");
-        assert_true(a.has_time[i] && b.has_time[i]);
-        assert_true(a.time[i] == b.time[i]);
+        assert_true(a.rec[i].has_time && b.rec[i].has_time);
+        assert_true(a.rec[i].time == b.rec[i].time);
         assert_true(num(&a, i) == num(&b, i));
     }
-    assert_true(a.time[9] == 1320067614.0);
+    assert_true(a.rec[9].time == 1320067614.0);
     assert_true(num(&a, 12) == 60.07967);
 }
 
@@ -657,7 +568,7 @@ static void test_rfc8428_resolved(void **state)
 static void test_rfc8428_collection_actuation(void **state)
 {
     (void)state;
-    raw_t g;
+    bw_recs_raw_t g;
     read_raw("[{\"bn\":\"2001:db8::2/\",\"bt\":1.320078429e+09,"
              "\"n\":\"temperature\",\"u\":\"Cel\",\"v\":25.2},"
              "{\"n\":\"humidity\",\"u\":\"%RH\",\"v\":30},"
@@ -670,7 +581,7 @@ static void test_rfc8428_collection_actuation(void **state)
     check_name(&g, 2, "2001:db8::1/temperature");
     check_name(&g, 3, "2001:db8::1/humidity");
     for (size_t i = 0; i < 4; i++)
-        assert_true(g.has_time[i] && g.time[i] == 1320078429.0);
+        assert_true(g.rec[i].has_time && g.rec[i].time == 1320078429.0);
     assert_true(num(&g, 2) == 12.3);
     assert_true(num(&g, 3) == 67);
 
@@ -681,7 +592,7 @@ static void test_rfc8428_collection_actuation(void **state)
              &g);
     assert_int_equal(g.n, 4);
     check_name(&g, 0, "urn:dev:ow:10e2073a01080063:");
-    assert_int_equal(g.value[0].type, BW_LWM2M_TYPE_NONE);
+    assert_int_equal(g.rec[0].value.type, BW_LWM2M_TYPE_NONE);
     check_name(&g, 3, "urn:dev:ow:10e2073a01080063:fan");
     assert_true(num(&g, 1) == 23.1);
     assert_true(num(&g, 3) == 0);
@@ -691,7 +602,7 @@ static void test_rfc8428_collection_actuation(void **state)
              &g);
     assert_int_equal(g.n, 2);
     check_name(&g, 1, "2001:db8::4");
-    assert_true(g.time[1] == 1320078429.0);
+    assert_true(g.rec[1].time == 1320078429.0);
 
     read_raw("[{\"bt\":1.320078429e+09,\"bu\":\"/\",\"n\":\"2001:db8::3\","
              "\"v\":0.5},{\"n\":\"2001:db8::4\",\"v\":0.5},"
@@ -700,8 +611,8 @@ static void test_rfc8428_collection_actuation(void **state)
              &g);
     assert_int_equal(g.n, 4);
     assert_true(num(&g, 1) == 0.5);
-    assert_true(g.time[2] == 1.320078429e+09 + 0.1);
-    assert_true(g.time[3] == g.time[2]);
+    assert_true(g.rec[2].time == 1.320078429e+09 + 0.1);
+    assert_true(g.rec[3].time == g.rec[2].time);
     assert_true(num(&g, 3) == 0);
 }
 

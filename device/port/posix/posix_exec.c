@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -17,20 +16,11 @@
 #include <unistd.h>
 
 #include "bulwark/crypto.h"
+#include "posix_err.h"
 
 extern char **environ;
 
 #define ALL_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
-
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t cap,
-                                                      const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 static int make_memfd(void)
 {
@@ -106,22 +96,23 @@ int bw_posix_exec_load(const bw_flash_t *dev, const bw_boot_result_t *res,
     bw_hash_ctx_t h;
     memset(&h, 0, sizeof h); /* abort below is safe on a zeroed ctx */
     if (bw_boot_go(res) != BW_BOOT_GO || !res->image.has_hash)
-        return fail(err, cap, "no verified image to load");
+        return bw_posix_errf(err, cap, "no verified image to load");
     const bw_image_info_t *info = &res->image;
     const bw_flash_area_t img = {dev, res->flash_off, res->max_size};
     uint32_t hdr = info->hdr.hdr_size, size = info->hdr.img_size;
     int fd = make_memfd();
     if (fd < 0)
-        return fail(err, cap, "memfd_create: %s", strerror(errno));
+        return bw_posix_errf(err, cap, "memfd_create: %s", strerror(errno));
     if (copy_payload(fd, &img, hdr, size, buf) != 0) {
         close(fd);
-        return fail(err, cap, "copying the image out of flash failed");
+        return bw_posix_errf(err, cap, "copying the image out of flash failed");
     }
     /* Seal first, then hash: what is hashed can no longer change. */
     if (fcntl(fd, F_ADD_SEALS, ALL_SEALS) != 0 ||
         (fcntl(fd, F_GET_SEALS) & ALL_SEALS) != ALL_SEALS) {
         close(fd);
-        return fail(err, cap, "sealing the image: %s", strerror(errno));
+        return bw_posix_errf(err, cap, "sealing the image: %s",
+                             strerror(errno));
     }
     struct stat st;
     int bad = fstat(fd, &st) != 0 || (uint64_t)st.st_size != size;
@@ -135,13 +126,14 @@ int bw_posix_exec_load(const bw_flash_t *dev, const bw_boot_result_t *res,
     if (bad) {
         bw_hash_abort(&h);
         close(fd);
-        return fail(err, cap, "re-reading the sealed image failed");
+        return bw_posix_errf(err, cap, "re-reading the sealed image failed");
     }
     if (!bw_ct_equal(digest, info->hash, sizeof digest)) {
         close(fd);
-        return fail(err, cap,
-                    "the image changed after verification (digest of the "
-                    "sealed copy differs)");
+        return bw_posix_errf(
+            err, cap,
+            "the image changed after verification (digest of the "
+            "sealed copy differs)");
     }
     return fd;
 }
@@ -179,7 +171,7 @@ int bw_posix_exec_run(int fd, char *const argv[], char *err, size_t cap)
         int e = errno;
         for (size_t i = 0; i < 3; i++)
             sigaction(sigs[i], &old[i], NULL);
-        return fail(err, cap, "fork: %s", strerror(e));
+        return bw_posix_errf(err, cap, "fork: %s", strerror(e));
     }
     child_pid = pid;
     do {
@@ -189,6 +181,6 @@ int bw_posix_exec_run(int fd, char *const argv[], char *err, size_t cap)
         sigaction(sigs[i], &old[i], NULL);
     child_pid = 0;
     if (w < 0)
-        return fail(err, cap, "waitpid: %s", strerror(errno));
+        return bw_posix_errf(err, cap, "waitpid: %s", strerror(errno));
     return status;
 }
