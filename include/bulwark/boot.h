@@ -140,7 +140,8 @@ typedef struct {
     uint32_t strail;     /* secondary trailer offset in the slot */
     uint32_t swapped;    /* this run finished a swap (TEST/PERM) */
     uint32_t last_swap;  /* bw_boot_swap_t of this run */
-    uint32_t trace_line; /* source line of the last state change */
+    uint32_t trace_line; /* source line of the last state change (debug
+                            builds; 0 under NDEBUG) */
     uint8_t buf[BW_BOOT_BUF_SIZE];
 } bw_boot_t;
 

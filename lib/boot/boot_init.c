@@ -6,13 +6,15 @@
 #include "boot_int.h"
 #include "bw_mem.h"
 
-void bw_boot__set_state(bw_boot_t *b, uint32_t state, uint32_t line)
+void bw_boot__set_state(bw_boot_t *b, uint32_t state BOOT_LINE_PARAM)
 {
     /* Failure is sticky until the context is initialised again. */
     if (b->state == BOOT_S_FAILED)
         return;
     b->state = state;
+#ifndef NDEBUG
     b->trace_line = line;
+#endif
 }
 
 static uint32_t max_u32(uint32_t a, uint32_t b)

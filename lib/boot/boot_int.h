@@ -94,8 +94,19 @@ typedef struct {
     uint8_t revert_done;
 } boot_view_t;
 
-void bw_boot__set_state(bw_boot_t *b, uint32_t state, uint32_t line);
+/*
+ * The one state setter.  Debug builds record the source line of every
+ * change in trace_line; release builds (NDEBUG) leave it 0, so the setter
+ * costs a store, not an extra argument at every call.
+ */
+#ifdef NDEBUG
+#define BOOT_LINE_PARAM
+#define BOOT_SET_STATE(b, s) bw_boot__set_state((b), (s))
+#else
+#define BOOT_LINE_PARAM      , uint32_t line
 #define BOOT_SET_STATE(b, s) bw_boot__set_state((b), (s), __LINE__)
+#endif
+void bw_boot__set_state(bw_boot_t *b, uint32_t state BOOT_LINE_PARAM);
 /* The invariant checker: 1 when the context is consistent (0 for NULL). */
 int bw_boot__invariants(const bw_boot_t *b);
 

@@ -162,7 +162,9 @@ int bw_boot__revert(bw_boot_t *b, const boot_view_t *v)
         err = bw_boot__flag_set(b, BOOT_SLOT_PRIMARY, BOOT_IDX_RSTART);
     if (err == 0)
         err = run_steps(b, 1, v->done.units, BOOT_SLOT_PRIMARY);
-    if (err == 0)
+    /* A lone REVERT_DONE (corruption: the view reads it only together
+     * with REVERT_START) is already as good as written. */
+    if (err == 0 && !v->revert_done)
         err = bw_boot__flag_set(b, BOOT_SLOT_PRIMARY,
                                 BOOT_IDX_RDONE(b->cfg.units));
     if (err == 0)

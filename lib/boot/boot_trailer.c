@@ -264,7 +264,7 @@ static int view_secondary(bw_boot_t *b, boot_view_t *v)
  * The primary trailer, as an ordered table (first match wins):
  *   no valid DONE record           NONE (factory image or settled)
  *   DONE says permanent            PERM
- *   REVERT_DONE flag               REVERTED
+ *   REVERT_START and REVERT_DONE   REVERTED
  *   REVERT_START flag              REVERTING
  *   image_ok set                   NONE (confirmed)
  *   otherwise                      TEST (not confirmed)
@@ -297,7 +297,8 @@ static int view_primary(bw_boot_t *b, boot_view_t *v)
         v->prim = BW_BOOT_PRIMARY_NONE;
     else if (v->done.kind == BW_BOOT_SWAP_PERM)
         v->prim = BW_BOOT_PRIMARY_PERM;
-    else if (rd)
+    else if (rd && rs) /* DONE is written only after START: a lone DONE
+                          is corruption, and must not read as confirmed */
         v->prim = BW_BOOT_PRIMARY_REVERTED;
     else if (rs)
         v->prim = BW_BOOT_PRIMARY_REVERTING;

@@ -14,6 +14,8 @@
 
 #include "bulwark/boot.h"
 #include "flashsim.h"
+/* One test plants a single trailer flag, which only the internals name. */
+#include "../../lib/boot/boot_int.h"
 #include "testutil.h"
 
 /* 63 units of 4 KB + a 4 KB trailer; the secondary has one unit more. */
@@ -548,6 +550,34 @@ static void test_done_slots_all_torn(void **state)
     bw_assert_err(bw_boot_confirm(&r->b), BW_EMALFORMED);
 }
 
+/*
+ * Tried: after a test swap, a lone REVERT_DONE flag in the primary trailer
+ * (corruption: the bootloader writes it only after REVERT_START).  Must
+ * hold: the image still reads as an unconfirmed test image, so the next
+ * boot reverts to the old one and the stored counter never takes the test
+ * image's value.
+ */
+static void test_lone_revert_done(void **state)
+{
+    rig_t *r = *state;
+    bw_boot_result_t res;
+    factory_boot(r, "mcuboot/ec256-v1.2.3-sc7.bin", &res);
+    stage(r, "mcuboot/ec256-v2.0.0-sc8.bin", 0);
+    assert_int_equal(boot(r, &res), 0);
+    assert_int_equal(res.swap, BW_BOOT_SWAP_TEST);
+    assert_false(res.confirmed);
+    assert_int_equal(bw_boot_init(&r->b, &r->cfg), 0);
+    assert_int_equal(bw_boot__flag_set(&r->b, BOOT_SLOT_PRIMARY,
+                                       BOOT_IDX_RDONE(r->cfg.units)),
+                     0);
+    assert_int_equal(status(r).primary, BW_BOOT_PRIMARY_TEST);
+    assert_int_equal(boot(r, &res), 0);
+    assert_int_equal(res.swap, BW_BOOT_SWAP_REVERT);
+    assert_int_equal(res.image.sec_cnt, 7);
+    assert_int_equal(r->counter, 7);
+    assert_int_equal(r->sim.violations, 0);
+}
+
 /* The go check wants both copies to agree; anything else is NO_GO. */
 static void test_go_hardening(void **state)
 {
@@ -585,6 +615,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_done_slots_all_torn, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_lone_revert_done, setup, teardown),
         cmocka_unit_test_setup_teardown(test_go_hardening, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
