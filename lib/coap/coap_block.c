@@ -3,11 +3,14 @@
  * Block1/Block2 option values (RFC 7959 section 2.2): decode, encode, find
  * in a parsed message, add through the writer.  The value layout is drawn
  * in include/bulwark/coap_block.h.  The transfer helpers built on this live
- * in coap_block1.c (uploads) and coap_block2.c (downloads).
+ * in coap_block1.c (uploads) and coap_block2.c (downloads); the one path
+ * both use to send a block read through a callback (Block1 client, Block2
+ * server) is bw_coap__block_put() at the end of this file.
  */
 #include "bulwark/coap_block.h"
 
 #include "bw_mem.h"
+#include "coap_block_int.h"
 
 #define SZX_BITS     0x7u
 #define M_BIT        0x8u
@@ -115,4 +118,47 @@ int bw_coap_block_szx_fit(size_t cap)
     while (BW_COAP_BLOCK_SIZE(szx) > cap)
         szx--;
     return szx;
+}
+
+int bw_coap__block_put(bw_coap__block_put_t *j, bw_coap_writer_t *w,
+                       uint8_t *scratch)
+{
+    bw_coap_block_t b;
+    size_t size = BW_COAP_BLOCK_SIZE(j->szx), got = 0;
+    int m = 0;
+    int known = j->total != BW_COAP_BLOCK_SIZE_UNKNOWN;
+
+    b.num = j->off >> (j->szx + BW_COAP__SZX_SHIFT);
+    b.szx = j->szx;
+    if (b.num > BW_COAP_BLOCK_MAX_NUM)
+        return BW_ERANGE;
+    if (known) {
+        if (j->off > j->total || (j->off == j->total && j->off != 0))
+            return BW_ERANGE;
+        j->len = j->total - j->off < size ? j->total - j->off : size;
+        if (j->len > 0 &&
+            (j->read(j->arg, j->off, scratch, j->len, &got, &m) != 0 ||
+             got != j->len))
+            return BW_EABORTED;
+        m = j->off + j->len < j->total;
+    } else {
+        if (j->read(j->arg, j->off, scratch, size, &got, &m) != 0 ||
+            got > size || (m && got != size))
+            return BW_EABORTED;
+        /* Past the end of a body of unknown size (a Block2 request). */
+        if (got == 0 && !m && j->off > 0 && j->opt == BW_COAP_OPT_BLOCK2)
+            return BW_ERANGE;
+        j->len = got;
+    }
+    j->more = m != 0;
+    b.more = j->more;
+    (void)bw_coap_block_add(w, j->opt, &b);
+    if (known && (j->off == 0 || j->size_opt))
+        bw_coap_writer_add_uint(w,
+                                j->opt == BW_COAP_OPT_BLOCK1
+                                    ? BW_COAP_OPT_SIZE1
+                                    : BW_COAP_OPT_SIZE2,
+                                j->total);
+    bw_coap_writer_payload(w, scratch, j->len);
+    return 0;
 }

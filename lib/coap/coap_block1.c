@@ -41,16 +41,17 @@
 #include "bulwark/coap_block.h"
 
 #include "bw_mem.h"
+#include "coap_block_int.h"
 
 enum { C_READY = 0, C_SENT, C_DONE, C_FAILED };
 enum { S_IDLE = 0, S_RECEIVING, S_DONE };
 
-#define SZX_SHIFT     4 /* block size is 1 << (SZX + 4) */
+#define SZX_SHIFT     BW_COAP__SZX_SHIFT
 #define CLASS_SUCCESS 2
 
 static uint32_t block_offset(uint32_t num, uint8_t szx)
 {
-    return num << (szx + SZX_SHIFT);
+    return BW_COAP__BLOCK_OFF(num, szx);
 }
 
 /* ---- client ----------------------------------------------------------- */
@@ -89,9 +90,8 @@ int bw_coap_block1_client_request(bw_coap_block1_client_t *c,
                                   bw_coap_writer_t *w, uint8_t *scratch,
                                   size_t scratch_len)
 {
-    bw_coap_block_t b;
-    size_t size, len = 0, got = 0;
-    int fit, more = 0;
+    bw_coap__block_put_t j;
+    int fit, rc;
 
     if (c == NULL || c->source == NULL || w == NULL || scratch == NULL)
         return BW_EINVAL;
@@ -105,32 +105,20 @@ int bw_coap_block1_client_request(bw_coap_block1_client_t *c,
     /* offset is a multiple of the old size, so of any smaller one too. */
     if (c->szx > fit)
         c->szx = (uint8_t)fit;
-    size = BW_COAP_BLOCK_SIZE(c->szx);
-    b.num = c->offset >> (c->szx + SZX_SHIFT);
-    b.szx = c->szx;
-    if (b.num > BW_COAP_BLOCK_MAX_NUM)
-        return cli_fail(c, BW_ERANGE);
-    if (c->total != BW_COAP_BLOCK_SIZE_UNKNOWN) {
-        len = c->total - c->offset < size ? c->total - c->offset : size;
-        if (len > 0 &&
-            (c->source(c->arg, c->offset, scratch, len, &got, &more) != 0 ||
-             got != len))
-            return cli_fail(c, BW_EABORTED);
-        more = c->offset + len < c->total;
-    } else {
-        if (c->source(c->arg, c->offset, scratch, size, &got, &more) != 0 ||
-            got > size || (more && got != size))
-            return cli_fail(c, BW_EABORTED);
-        len = got;
-        more = more != 0;
-    }
-    b.more = (uint8_t)more;
-    (void)bw_coap_block_add(w, BW_COAP_OPT_BLOCK1, &b);
-    if (c->offset == 0 && c->total != BW_COAP_BLOCK_SIZE_UNKNOWN)
-        bw_coap_writer_add_uint(w, BW_COAP_OPT_SIZE1, c->total);
-    bw_coap_writer_payload(w, scratch, len);
-    c->cur_len = (uint16_t)len;
-    c->cur_more = (uint8_t)more;
+    j.read = c->source;
+    j.arg = c->arg;
+    j.total = c->total;
+    j.off = c->offset;
+    j.szx = c->szx;
+    j.opt = BW_COAP_OPT_BLOCK1;
+    j.size_opt = 0; /* Size1 with the first block only */
+    /* The offset never passes a known total (cli_advance() moves only
+     * while cur_more), so BW_ERANGE here is the block number alone. */
+    rc = bw_coap__block_put(&j, w, scratch);
+    if (rc != 0)
+        return cli_fail(c, rc);
+    c->cur_len = (uint16_t)j.len;
+    c->cur_more = j.more;
     cli_set_state(c, C_SENT, 0);
     return 0;
 }

@@ -31,15 +31,16 @@
 #include "bulwark/coap_block.h"
 
 #include "bw_mem.h"
+#include "coap_block_int.h"
 
 enum { B2_START = 0, B2_RUNNING, B2_DONE, B2_FAILED };
 
-#define SZX_SHIFT     4 /* block size is 1 << (SZX + 4) */
+#define SZX_SHIFT     BW_COAP__SZX_SHIFT
 #define CLASS_SUCCESS 2
 
 static uint32_t block_offset(uint32_t num, uint8_t szx)
 {
-    return num << (szx + SZX_SHIFT);
+    return BW_COAP__BLOCK_OFF(num, szx);
 }
 
 static uint8_t min_u8(uint8_t a, uint8_t b)
@@ -64,45 +65,14 @@ int bw_coap_block2_server_init(bw_coap_block2_server_t *s, uint8_t max_szx,
     return 0;
 }
 
-/*
- * Read the block at off of at most size bytes into scratch: *len bytes,
- * *more when the body continues.  Known totals never read past the end.
- */
-static int read_block(const bw_coap_block2_server_t *s, uint32_t off,
-                      uint8_t *scratch, size_t size, size_t *len, int *more)
-{
-    size_t got = 0;
-    int m = 0;
-
-    if (s->total != BW_COAP_BLOCK_SIZE_UNKNOWN) {
-        if (off > s->total || (off == s->total && off != 0))
-            return BW_ERANGE;
-        *len = s->total - off < size ? s->total - off : size;
-        *more = off + *len < s->total;
-        if (*len > 0 &&
-            (s->read(s->arg, off, scratch, *len, &got, &m) != 0 || got != *len))
-            return BW_EABORTED;
-        return 0;
-    }
-    if (s->read(s->arg, off, scratch, size, &got, &m) != 0 || got > size ||
-        (m && got != size))
-        return BW_EABORTED;
-    if (got == 0 && !m && off > 0)
-        return BW_ERANGE; /* past the end of a body of unknown size */
-    *len = got;
-    *more = m != 0;
-    return 0;
-}
-
 int bw_coap_block2_server_respond(const bw_coap_block2_server_t *s,
                                   const bw_coap_msg_t *req, bw_coap_writer_t *w,
                                   uint8_t *scratch, size_t scratch_len)
 {
-    bw_coap_block_t asked, out;
+    bw_coap_block_t asked;
     bw_coap_opt_t size2_opt;
-    uint32_t off;
-    size_t len = 0;
-    int fit, rc, more = 0;
+    bw_coap__block_put_t j;
+    int fit, rc;
 
     if (s == NULL || s->read == NULL || req == NULL || w == NULL ||
         scratch == NULL)
@@ -115,24 +85,17 @@ int bw_coap_block2_server_respond(const bw_coap_block2_server_t *s,
         asked.szx = s->max_szx; /* block 0, our size */
     else if (rc != 0)
         return rc;
-    /* Late negotiation: never larger than asked, scaled to the offset. */
-    off = block_offset(asked.num, asked.szx);
-    out.szx = min_u8(min_u8(asked.szx, s->max_szx), (uint8_t)fit);
-    out.num = off >> (out.szx + SZX_SHIFT);
-    if (out.num > BW_COAP_BLOCK_MAX_NUM)
-        return BW_ERANGE;
-    rc = read_block(s, off, scratch, BW_COAP_BLOCK_SIZE(out.szx), &len, &more);
-    if (rc != 0)
-        return rc;
-    out.more = (uint8_t)more;
-    (void)bw_coap_block_add(w, BW_COAP_OPT_BLOCK2, &out);
+    /* Late negotiation: never larger than asked, scaled to the offset
+     * (a multiple of the asked size, so of the smaller one too). */
+    j.read = s->read;
+    j.arg = s->arg;
+    j.total = s->total;
+    j.off = block_offset(asked.num, asked.szx);
+    j.szx = min_u8(min_u8(asked.szx, s->max_szx), (uint8_t)fit);
+    j.opt = BW_COAP_OPT_BLOCK2;
     /* Size2 on the first block, and whenever the client asks (section 4). */
-    if (s->total != BW_COAP_BLOCK_SIZE_UNKNOWN &&
-        (out.num == 0 ||
-         bw_coap_opt_find(req, BW_COAP_OPT_SIZE2, &size2_opt) == 0))
-        bw_coap_writer_add_uint(w, BW_COAP_OPT_SIZE2, s->total);
-    bw_coap_writer_payload(w, scratch, len);
-    return 0;
+    j.size_opt = bw_coap_opt_find(req, BW_COAP_OPT_SIZE2, &size2_opt) == 0;
+    return bw_coap__block_put(&j, w, scratch);
 }
 
 /* ---- client ----------------------------------------------------------- */

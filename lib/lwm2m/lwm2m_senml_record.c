@@ -247,42 +247,35 @@ static int type_number(bw_lwm2m_value_t *v, bw_lwm2m_type_t want, bool rounded)
     bw_lwm2m_value_t in = *v;
     switch (want) {
     case BW_LWM2M_TYPE_INTEGER:
-    case BW_LWM2M_TYPE_TIME: {
-        int64_t i;
+    case BW_LWM2M_TYPE_TIME:
+    case BW_LWM2M_TYPE_UNSIGNED: {
+        /* The number as sign and magnitude, then range-checked once. */
+        uint64_t mag;
+        bool neg = false;
         if (in.type == BW_LWM2M_TYPE_INTEGER) {
-            i = in.v.i;
+            neg = in.v.i < 0;
+            /* |i| without overflowing at INT64_MIN. */
+            mag = neg ? (uint64_t)(-(in.v.i + 1)) + 1u : (uint64_t)in.v.i;
         } else if (in.type == BW_LWM2M_TYPE_UNSIGNED) {
-            return BW_ERANGE; /* only ever above INT64_MAX here */
-        } else {
-            /* A whole double in [-2^63, 2^63), judged on its bits. */
-            uint64_t mag;
-            bool neg;
-            if (!bw__f64_whole(bw__f64_bits(in.v.f), &mag, &neg) ||
-                mag > (uint64_t)INT64_MAX + (neg ? 1u : 0u))
-                return BW_ERANGE;
-            /* -mag as -(mag - 1) - 1: 2^63 itself is no int64_t. */
-            i = neg && mag ? -(int64_t)(mag - 1u) - 1 : (int64_t)mag;
+            if (want != BW_LWM2M_TYPE_UNSIGNED)
+                return BW_ERANGE; /* only ever above INT64_MAX here */
+            mag = in.v.u;
+        } else if (!bw__f64_whole(bw__f64_bits(in.v.f), &mag, &neg)) {
+            return BW_ERANGE; /* not a whole number */
         }
+        if (want == BW_LWM2M_TYPE_UNSIGNED) {
+            if (neg && mag != 0)
+                return BW_ERANGE; /* [0, 2^64); -0 is 0 */
+            *v = bw_lwm2m_value_uint(mag);
+            return 0;
+        }
+        /* [-2^63, 2^63) */
+        if (mag > (uint64_t)INT64_MAX + (neg ? 1u : 0u))
+            return BW_ERANGE;
+        /* -mag as -(mag - 1) - 1: 2^63 itself is no int64_t. */
+        int64_t i = neg && mag ? -(int64_t)(mag - 1u) - 1 : (int64_t)mag;
         *v = want == BW_LWM2M_TYPE_TIME ? bw_lwm2m_value_time(i)
                                         : bw_lwm2m_value_int(i);
-        return 0;
-    }
-    case BW_LWM2M_TYPE_UNSIGNED: {
-        uint64_t u;
-        if (in.type == BW_LWM2M_TYPE_INTEGER) {
-            if (in.v.i < 0)
-                return BW_ERANGE;
-            u = (uint64_t)in.v.i;
-        } else if (in.type == BW_LWM2M_TYPE_UNSIGNED) {
-            u = in.v.u;
-        } else {
-            /* A whole double in [0, 2^64); -0 is 0. */
-            bool neg;
-            if (!bw__f64_whole(bw__f64_bits(in.v.f), &u, &neg) ||
-                (neg && u != 0))
-                return BW_ERANGE;
-        }
-        *v = bw_lwm2m_value_uint(u);
         return 0;
     }
     case BW_LWM2M_TYPE_FLOAT:

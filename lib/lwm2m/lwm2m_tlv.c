@@ -44,6 +44,9 @@ static const uint8_t KIND_DEPTH[4] = {
     [BW_LWM2M_TLV_RES] = BW_LWM2M_DEPTH_RESOURCE,
 };
 
+/* A zeroed record has no value (an empty container's record). */
+_Static_assert(BW_LWM2M_TYPE_NONE == 0, "zeroed value is not NONE");
+
 static bool is_container(uint8_t kind)
 {
     return kind == BW_LWM2M_TLV_OBJ_INST || kind == BW_LWM2M_TLV_MULTI_RES;
@@ -159,16 +162,6 @@ static int decode_value(const uint8_t *p, size_t n, bw_lwm2m_type_t t,
     }
 }
 
-/* Emit a record of type NONE: an empty container. */
-static int emit_empty(const bw_lwm2m_sink_t *sink, const bw_lwm2m_path_t *path)
-{
-    bw_lwm2m_record_t rec;
-    bw__zero(&rec, sizeof rec);
-    rec.path = *path;
-    rec.value.type = BW_LWM2M_TYPE_NONE;
-    return bw_lwm2m__emit(sink, &rec);
-}
-
 /*
  * Walk the scope [p, p + len) whose path is scope.  short_err: see
  * read_hdr().  only_id: when not NULL the scope MUST hold exactly one TLV
@@ -195,26 +188,23 @@ static int walk(const bw_lwm2m_sink_t *sink, const uint8_t *p, size_t len,
         if (only_id != NULL && h.id != *only_id)
             return BW_EPATH;
 
-        bw_lwm2m_path_t path = *scope;
-        err = bw_lwm2m_path_push(&path, h.id);
+        bw_lwm2m_record_t rec;
+        bw__zero(&rec, sizeof rec); /* value type NONE, see below */
+        rec.path = *scope;
+        err = bw_lwm2m_path_push(&rec.path, h.id);
         if (err != 0)
             return err;
         const uint8_t *val = p + pos + h.hdr_len;
-        if (is_container(h.kind)) {
-            /* An empty wrapper under /O/I names nothing the base does not
-             * already: it is the same as an empty payload. */
-            bool wrapper = only_id != NULL && h.kind == BW_LWM2M_TLV_OBJ_INST;
-            if (h.len == 0 && !wrapper)
-                err = emit_empty(sink, &path);
-            else if (h.len == 0)
-                err = 0;
-            else
-                err = walk(sink, val, h.len, &path, BW_EOVERFLOW, NULL);
+        if (is_container(h.kind) && h.len > 0) {
+            err = walk(sink, val, h.len, &rec.path, BW_EOVERFLOW, NULL);
+        } else if (is_container(h.kind)) {
+            /* An empty container is a record of type NONE; but an empty
+             * wrapper under /O/I names nothing the base does not already:
+             * it is the same as an empty payload. */
+            if (only_id == NULL || h.kind != BW_LWM2M_TLV_OBJ_INST)
+                err = bw_lwm2m__emit(sink, &rec);
         } else {
-            bw_lwm2m_record_t rec;
-            bw__zero(&rec, sizeof rec);
-            rec.path = path;
-            err = decode_value(val, h.len, bw_lwm2m__type_of(sink, &path),
+            err = decode_value(val, h.len, bw_lwm2m__type_of(sink, &rec.path),
                                &rec.value);
             if (err == 0)
                 err = bw_lwm2m__emit(sink, &rec);

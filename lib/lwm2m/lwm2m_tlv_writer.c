@@ -55,21 +55,20 @@ static void be_write(uint8_t *out, uint64_t v, size_t n)
         out[k] = (uint8_t)(v >> (8 * (n - 1 - k)));
 }
 
-/* Shortest of 1, 2, 4, 8 bytes holding a two's complement i. */
-static size_t int_size(int64_t i)
+/*
+ * Shortest of 1, 2, 4, 8 bytes holding u: as two's complement when sign
+ * (u is then the bits of an int64_t), else unsigned.  A negative value
+ * needs as many bytes as its complement ~u, which is nonnegative; a signed
+ * n-byte field holds 8n - 1 magnitude bits, an unsigned one 8n.
+ */
+static size_t int_size(uint64_t u, bool sign)
 {
-    if (i >= INT8_MIN && i <= INT8_MAX)
-        return 1;
-    if (i >= INT16_MIN && i <= INT16_MAX)
-        return 2;
-    if (i >= INT32_MIN && i <= INT32_MAX)
-        return 4;
-    return 8;
-}
-
-static size_t uint_size(uint64_t u)
-{
-    return u <= 0xFF ? 1 : u <= 0xFFFF ? 2 : u <= 0xFFFFFFFFu ? 4 : 8;
+    if (sign && (u >> 63) != 0)
+        u = ~u;
+    size_t n = 1;
+    while (n < 8 && (u >> (8 * n - sign)) != 0)
+        n *= 2;
+    return n;
 }
 
 /*
@@ -84,12 +83,12 @@ static int value_bytes(const bw_lwm2m_value_t *v, uint8_t *tmp,
     case BW_LWM2M_TYPE_INTEGER:
     case BW_LWM2M_TYPE_TIME: {
         int64_t i = v->type == BW_LWM2M_TYPE_INTEGER ? v->v.i : v->v.t;
-        *n = int_size(i);
+        *n = int_size((uint64_t)i, true);
         be_write(tmp, (uint64_t)i, *n);
         return 0;
     }
     case BW_LWM2M_TYPE_UNSIGNED:
-        *n = uint_size(v->v.u);
+        *n = int_size(v->v.u, false);
         be_write(tmp, v->v.u, *n);
         return 0;
     case BW_LWM2M_TYPE_FLOAT: {
