@@ -209,14 +209,6 @@ static int read_record(bw_cbor_reader_t *r, bw_lwm2m__senml_pack_t *pk,
     return bw_lwm2m__senml_emit(pk, &f, fn, ctx);
 }
 
-int bw_lwm2m_senml_cbor_read(const uint8_t *payload, size_t len,
-                             bw_lwm2m_senml_fn fn, void *ctx, uint8_t *scratch,
-                             size_t scratch_cap)
-{
-    return bw_lwm2m__senml_cbor_read(payload, len, fn, ctx, scratch,
-                                     scratch_cap, BW_EOVERFLOW);
-}
-
 int bw_lwm2m__senml_cbor_read(const uint8_t *payload, size_t len,
                               bw_lwm2m_senml_fn fn, void *ctx, uint8_t *scratch,
                               size_t scratch_cap, int name_err)

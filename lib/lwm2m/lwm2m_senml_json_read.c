@@ -226,14 +226,6 @@ static int read_record(reader_t *rd, bw_lwm2m_senml_fn fn, void *ctx)
     }
 }
 
-int bw_lwm2m_senml_json_read(const uint8_t *payload, size_t len,
-                             bw_lwm2m_senml_fn fn, void *ctx, uint8_t *scratch,
-                             size_t scratch_cap)
-{
-    return bw_lwm2m__senml_json_read(payload, len, fn, ctx, scratch,
-                                     scratch_cap, BW_EOVERFLOW);
-}
-
 int bw_lwm2m__senml_json_read(const uint8_t *payload, size_t len,
                               bw_lwm2m_senml_fn fn, void *ctx, uint8_t *scratch,
                               size_t scratch_cap, int name_err)

@@ -326,6 +326,27 @@ int bw_lwm2m__senml_to_lwm2m(void *adapter, const bw_lwm2m_senml_rec_t *rec)
     return bw_lwm2m__emit(ad->sink, &out);
 }
 
+/*
+ * The entries of both layers bind a reader to its name error: the SenML
+ * layer's readers say BW_EOVERFLOW for an over-long name, the LwM2M
+ * decoders BW_EPATH.
+ */
+int bw_lwm2m_senml_json_read(const uint8_t *payload, size_t len,
+                             bw_lwm2m_senml_fn fn, void *ctx, uint8_t *scratch,
+                             size_t scratch_cap)
+{
+    return bw_lwm2m__senml_json_read(payload, len, fn, ctx, scratch,
+                                     scratch_cap, BW_EOVERFLOW);
+}
+
+int bw_lwm2m_senml_cbor_read(const uint8_t *payload, size_t len,
+                             bw_lwm2m_senml_fn fn, void *ctx, uint8_t *scratch,
+                             size_t scratch_cap)
+{
+    return bw_lwm2m__senml_cbor_read(payload, len, fn, ctx, scratch,
+                                     scratch_cap, BW_EOVERFLOW);
+}
+
 int bw_lwm2m__senml_decode(bw_lwm2m__senml_read_fn read, const uint8_t *payload,
                            size_t len, const bw_lwm2m_path_t *base,
                            const bw_lwm2m_sink_t *sink)

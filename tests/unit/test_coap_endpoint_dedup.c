@@ -10,46 +10,28 @@
 #include <string.h>
 
 #include "bulwark/coap_endpoint.h"
+#include "coap_endpoint_fixture.h"
 
 #define SLOT 128
 #define T0   5000u
 
-static const uint8_t PEER_A[] = {192, 0, 2, 1, 0x16, 0x33};
-static const uint8_t PEER_B[] = {192, 0, 2, 2, 0x16, 0x33};
+#define PEER_A BW_EPFIX_PEER_A
+#define PEER_B BW_EPFIX_PEER_B
 static const uint8_t TOK[] = {0x71, 0x72};
 
-typedef struct {
-    bw_coap_endpoint_t ep;
-    uint8_t arena[BW_COAP_ENDPOINT_ARENA_LEN(SLOT)];
-} fix_t;
+typedef bw_epfix_t fix_t;
 
 static void fix_init(fix_t *f, uint64_t seed)
 {
-    assert_int_equal(bw_coap_endpoint_init(&f->ep, NULL, seed, f->arena,
-                                           sizeof f->arena, SLOT),
-                     0);
+    bw_epfix_init(f, NULL, seed, SLOT);
 }
 
 static size_t build(uint8_t *buf, size_t cap, uint8_t type, uint8_t code,
                     uint16_t mid, const uint8_t *tok, size_t tkl,
                     const char *payload)
 {
-    bw_coap_writer_t w;
-    size_t len;
-
-    bw_coap_writer_init(&w, buf, cap, type, code, mid, tok, tkl);
-    if (payload != NULL)
-        bw_coap_writer_payload(&w, payload, strlen(payload));
-    assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
-    return len;
-}
-
-static void input(fix_t *f, uint64_t now, const uint8_t *peer,
-                  const uint8_t *buf, size_t len, bw_coap_endpoint_event_t *ev)
-{
-    assert_int_equal(
-        bw_coap_endpoint_input(&f->ep, now, peer, sizeof PEER_A, buf, len, ev),
-        0);
+    return bw_epfix_build(buf, cap, type, code, mid, tok, tkl,
+                          BW_EPFIX_NO_OBSERVE, NULL, payload);
 }
 
 /* Receive a request and check it is reported as new. */
@@ -57,8 +39,7 @@ static void expect_request(fix_t *f, uint64_t now, const uint8_t *peer,
                            const uint8_t *req, size_t n,
                            bw_coap_endpoint_event_t *ev)
 {
-    input(f, now, peer, req, n, ev);
-    assert_int_equal(ev->kind, BW_COAP_ENDPOINT_EV_REQUEST);
+    bw_epfix_expect(f, now, peer, req, n, ev, BW_COAP_ENDPOINT_EV_REQUEST);
     assert_int_equal(ev->tx_len, 0);
 }
 
@@ -80,7 +61,7 @@ static void peer_empty(fix_t *f, uint64_t now, uint8_t type, uint16_t mid,
 {
     uint8_t buf[8];
     size_t n = build(buf, sizeof buf, type, BW_COAP_EMPTY, mid, NULL, 0, 0);
-    input(f, now, PEER_A, buf, n, ev);
+    bw_epfix_input(f, now, PEER_A, buf, n, ev);
 }
 
 /*
@@ -105,7 +86,7 @@ static void test_duplicate_con_replayed(void **state)
     assert_int_equal(req.mid, 0x2001);
     assert_memory_equal(req.token, TOK, sizeof TOK);
 
-    input(&f, T0 + 100, PEER_A, in, n, &ev); /* still pending */
+    bw_epfix_input(&f, T0 + 100, PEER_A, in, n, &ev); /* still pending */
     assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_NONE);
     assert_int_equal(ev.tx_len, 0);
 
@@ -120,8 +101,8 @@ static void test_duplicate_con_replayed(void **state)
     memset(rsp, 0, sizeof rsp); /* the caller's buffer is free again */
 
     for (int i = 0; i < 3; i++) {
-        input(&f, T0 + 1000 + (uint64_t)i, PEER_A, in, n, &ev);
-        assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_NONE);
+        bw_epfix_expect(&f, T0 + 1000 + (uint64_t)i, PEER_A, in, n, &ev,
+                        BW_COAP_ENDPOINT_EV_NONE);
         assert_int_equal(ev.tx_len, rn);
         assert_memory_equal(ev.tx, sent, rn);
     }
@@ -146,17 +127,13 @@ static void test_duplicate_non_dropped(void **state)
               0);
     expect_request(&f, T0, PEER_A, in, n, &req);
     assert_int_equal(req.type, BW_COAP_NON);
-    input(&f, T0 + 1, PEER_A, in, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_NONE);
-    assert_int_equal(ev.tx_len, 0);
+    bw_epfix_expect_dropped(&f, T0 + 1, PEER_A, in, n, &ev);
     /* The answer to a NON goes as NON with a fresh MID of ours. */
     rn = build(rsp, sizeof rsp, BW_COAP_ACK, BW_COAP_CONTENT, 0x3001, TOK,
                sizeof TOK, "v");
     assert_int_equal(bw_coap_endpoint_respond(&f.ep, T0 + 2, &req, rsp, rn), 0);
     assert_int_equal(rsp[0] >> 4 & 3, BW_COAP_NON);
-    input(&f, T0 + 3, PEER_A, in, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_NONE);
-    assert_int_equal(ev.tx_len, 0);
+    bw_epfix_expect_dropped(&f, T0 + 3, PEER_A, in, n, &ev);
 }
 
 /*
@@ -180,16 +157,16 @@ static void test_dedup_expiry(void **state)
     rn = build(rsp, sizeof rsp, BW_COAP_ACK, BW_COAP_CONTENT, 0, TOK,
                sizeof TOK, "a");
     assert_int_equal(bw_coap_endpoint_respond(&f.ep, T0, &req, rsp, rn), 0);
-    input(&f, T0 + el - 1, PEER_A, in, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_NONE);
+    bw_epfix_expect(&f, T0 + el - 1, PEER_A, in, n, &ev,
+                    BW_COAP_ENDPOINT_EV_NONE);
     assert_int_equal(ev.tx_len, rn);
     expect_request(&f, T0 + el, PEER_A, in, n, &ev);
 
     n = build(in, sizeof in, BW_COAP_NON, BW_COAP_GET, 0x4002, TOK, sizeof TOK,
               0);
     expect_request(&f, T0, PEER_A, in, n, &ev);
-    input(&f, T0 + nl - 1, PEER_A, in, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_NONE);
+    bw_epfix_expect(&f, T0 + nl - 1, PEER_A, in, n, &ev,
+                    BW_COAP_ENDPOINT_EV_NONE);
     expect_request(&f, T0 + nl, PEER_A, in, n, &ev);
 }
 
@@ -207,8 +184,7 @@ static void test_dedup_keyed_by_peer(void **state)
               0);
     expect_request(&f, T0, PEER_A, in, n, &ev);
     expect_request(&f, T0, PEER_B, in, n, &ev);
-    input(&f, T0, PEER_A, in, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_NONE);
+    bw_epfix_expect(&f, T0, PEER_A, in, n, &ev, BW_COAP_ENDPOINT_EV_NONE);
 }
 
 /*
@@ -236,7 +212,7 @@ static void test_separate_response_server(void **state)
     assert_memory_equal(tx, "\x60\x00\x60\x01", 4);
     bw_assert_err(bw_coap_endpoint_accept(&f.ep, T0, &req, &tx, &tx_len),
                   BW_ESTATE);
-    input(&f, T0 + 10, PEER_A, in, n, &ev);
+    bw_epfix_input(&f, T0 + 10, PEER_A, in, n, &ev);
     assert_int_equal(ev.tx_len, 4);
     assert_memory_equal(ev.tx, "\x60\x00\x60\x01", 4);
 
@@ -294,14 +270,14 @@ static void test_separate_response_client(void **state)
 
     n = build(in, sizeof in, BW_COAP_CON, BW_COAP_CONTENT, 0x7777, TOK,
               sizeof TOK, "late");
-    input(&f, T0 + 9000, PEER_A, in, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_RESPONSE);
+    bw_epfix_expect(&f, T0 + 9000, PEER_A, in, n, &ev,
+                    BW_COAP_ENDPOINT_EV_RESPONSE);
     assert_int_equal(ev.mid, mid);
     assert_memory_equal(ev.msg.payload, "late", 4);
     assert_int_equal(ev.tx_len, 4);
     assert_memory_equal(ev.tx, "\x60\x00\x77\x77", 4);
-    input(&f, T0 + 9100, PEER_A, in, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_NONE);
+    bw_epfix_expect(&f, T0 + 9100, PEER_A, in, n, &ev,
+                    BW_COAP_ENDPOINT_EV_NONE);
     assert_int_equal(ev.tx_len, 4);
     assert_memory_equal(ev.tx, "\x60\x00\x77\x77", 4);
     assert_int_equal(bw_coap_endpoint_next_timeout(&f.ep),
@@ -326,8 +302,8 @@ static void test_separate_response_implicit_ack(void **state)
     send_get(&f, BW_COAP_CON, req, sizeof req, &mid);
     n = build(in, sizeof in, BW_COAP_CON, BW_COAP_CONTENT, 0x1111, TOK,
               sizeof TOK, "x");
-    input(&f, T0 + 10, PEER_A, in, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_RESPONSE);
+    bw_epfix_expect(&f, T0 + 10, PEER_A, in, n, &ev,
+                    BW_COAP_ENDPOINT_EV_RESPONSE);
     assert_int_equal(ev.tx_len, 4);
     assert_int_equal(bw_coap_endpoint_next_timeout(&f.ep),
                      BW_COAP_ENDPOINT_NEVER);
@@ -336,8 +312,8 @@ static void test_separate_response_implicit_ack(void **state)
     peer_empty(&f, T0 + 20, BW_COAP_ACK, mid, &ev);
     n = build(in, sizeof in, BW_COAP_NON, BW_COAP_CONTENT, 0x1112, TOK,
               sizeof TOK, "y");
-    input(&f, T0 + 30, PEER_A, in, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_RESPONSE);
+    bw_epfix_expect(&f, T0 + 30, PEER_A, in, n, &ev,
+                    BW_COAP_ENDPOINT_EV_RESPONSE);
     assert_int_equal(ev.tx_len, 0);
 }
 
@@ -397,7 +373,7 @@ static void test_reject(void **state)
     assert_int_equal(bw_coap_endpoint_reject(&f.ep, T0, &req, &tx, &tx_len), 0);
     assert_int_equal(tx_len, 4);
     assert_memory_equal(tx, "\x70\x00\x80\x01", 4);
-    input(&f, T0 + 1, PEER_A, in, n, &ev);
+    bw_epfix_input(&f, T0 + 1, PEER_A, in, n, &ev);
     assert_int_equal(ev.tx_len, 4);
     assert_memory_equal(ev.tx, "\x70\x00\x80\x01", 4);
 
@@ -406,7 +382,7 @@ static void test_reject(void **state)
     expect_request(&f, T0, PEER_A, in, n, &req);
     assert_int_equal(bw_coap_endpoint_reject(&f.ep, T0, &req, &tx, &tx_len), 0);
     assert_memory_equal(tx, "\x70\x00\x80\x02", 4);
-    input(&f, T0 + 1, PEER_A, in, n, &ev);
+    bw_epfix_input(&f, T0 + 1, PEER_A, in, n, &ev);
     assert_int_equal(ev.tx_len, 0);
 }
 
@@ -478,8 +454,8 @@ static void test_dedup_table_full(void **state)
     }
     n = build(in, sizeof in, BW_COAP_CON, BW_COAP_GET, 0xa0ff, TOK, sizeof TOK,
               0);
-    input(&f, T0 + 20, PEER_A, in, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_REJECTED);
+    bw_epfix_expect(&f, T0 + 20, PEER_A, in, n, &ev,
+                    BW_COAP_ENDPOINT_EV_REJECTED);
     bw_assert_err(ev.err, BW_ENOMEM);
     assert_int_equal(ev.tx_len, 0);
 
@@ -490,8 +466,8 @@ static void test_dedup_table_full(void **state)
     /* The evicted request's duplicate now counts as new. */
     n = build(in, sizeof in, BW_COAP_CON, BW_COAP_GET, 0xa003, TOK, sizeof TOK,
               0);
-    input(&f, T0 + 22, PEER_A, in, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_REJECTED);
+    bw_epfix_expect(&f, T0 + 22, PEER_A, in, n, &ev,
+                    BW_COAP_ENDPOINT_EV_REJECTED);
     bw_assert_err(ev.err, BW_ENOMEM);
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bulwark/coap_endpoint.h"
+#include "coap_endpoint_fixture.h"
 
 #define SLOT         128
 #define NET_CAP      64   /* datagrams in flight at most */
@@ -41,10 +42,7 @@ typedef struct {
     unsigned dropped, duplicated;
 } net_t;
 
-typedef struct {
-    bw_coap_endpoint_t ep;
-    uint8_t arena[BW_COAP_ENDPOINT_ARENA_LEN(SLOT)];
-} node_t;
+typedef bw_epfix_t node_t;
 
 typedef struct {
     net_t net;
@@ -265,10 +263,7 @@ static void world_init(world_t *w, unsigned drop_every, unsigned dup_every)
     w->net.dup_every = dup_every;
     w->now = 100;
     for (int i = 0; i < 2; i++)
-        assert_int_equal(bw_coap_endpoint_init(
-                             &w->node[i].ep, NULL, 0xc0ffee + (uint64_t)i,
-                             w->node[i].arena, sizeof w->node[i].arena, SLOT),
-                         0);
+        bw_epfix_init(&w->node[i], NULL, 0xc0ffee + (uint64_t)i, SLOT);
 }
 
 static void check_exactly_once(const world_t *w)

@@ -10,55 +10,37 @@
 #include <string.h>
 
 #include "bulwark/coap_endpoint.h"
+#include "coap_endpoint_fixture.h"
 
 #define SLOT 256
 #define T0   1000u /* arbitrary start time: the clock origin is the caller's */
 
-static const uint8_t PEER_A[] = {192, 0, 2, 1, 0x16, 0x33};
-static const uint8_t PEER_B[] = {192, 0, 2, 2, 0x16, 0x33};
+#define PEER_A BW_EPFIX_PEER_A
+#define PEER_B BW_EPFIX_PEER_B
 static const uint8_t TOK[] = {0xa1, 0xb2, 0xc3, 0xd4};
 
-typedef struct {
-    bw_coap_endpoint_t ep;
-    uint8_t arena[BW_COAP_ENDPOINT_ARENA_LEN(SLOT)];
-} fix_t;
+typedef bw_epfix_t fix_t;
 
 static void fix_init(fix_t *f, const bw_coap_endpoint_params_t *p,
                      uint64_t seed)
 {
-    assert_int_equal(
-        bw_coap_endpoint_init(&f->ep, p, seed, f->arena, sizeof f->arena, SLOT),
-        0);
+    bw_epfix_init(f, p, seed, SLOT);
 }
 
-/* Build a datagram with the codec's writer. */
+/* Build a datagram; requests carry Uri-Path "rd". */
 static size_t build(uint8_t *buf, size_t cap, uint8_t type, uint8_t code,
                     uint16_t mid, const uint8_t *tok, size_t tkl,
                     const char *payload)
 {
-    bw_coap_writer_t w;
-    size_t len;
-
-    bw_coap_writer_init(&w, buf, cap, type, code, mid, tok, tkl);
-    if (code != BW_COAP_EMPTY && BW_COAP_CODE_CLASS(code) == 0)
-        bw_coap_writer_add_opt(&w, BW_COAP_OPT_URI_PATH, "rd", 2);
-    if (payload != NULL)
-        bw_coap_writer_payload(&w, payload, strlen(payload));
-    assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
-    return len;
+    const char *path =
+        code != BW_COAP_EMPTY && BW_COAP_CODE_CLASS(code) == 0 ? "rd" : NULL;
+    return bw_epfix_build(buf, cap, type, code, mid, tok, tkl,
+                          BW_EPFIX_NO_OBSERVE, path, payload);
 }
 
 static uint16_t mid_of(const uint8_t *dgram)
 {
     return (uint16_t)(dgram[2] << 8 | dgram[3]);
-}
-
-static void input(fix_t *f, uint64_t now, const uint8_t *peer,
-                  const uint8_t *buf, size_t len, bw_coap_endpoint_event_t *ev)
-{
-    assert_int_equal(
-        bw_coap_endpoint_input(&f->ep, now, peer, sizeof PEER_A, buf, len, ev),
-        0);
 }
 
 /* Send a CON GET with TOK to peer; returns its MID. */
@@ -262,26 +244,26 @@ static void test_ack_stops_retransmission(void **state)
 
     n = build(ack, sizeof ack, BW_COAP_ACK, BW_COAP_CONTENT, mid, TOK,
               sizeof TOK, "hello");
-    input(&f, T0 + 10, PEER_B, ack, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_REJECTED);
+    bw_epfix_expect(&f, T0 + 10, PEER_B, ack, n, &ev,
+                    BW_COAP_ENDPOINT_EV_REJECTED);
     bw_assert_err(ev.err, BW_ESTALE);
 
     n = build(ack, sizeof ack, BW_COAP_ACK, BW_COAP_CONTENT,
               (uint16_t)(mid + 1), TOK, sizeof TOK, "hello");
-    input(&f, T0 + 10, PEER_A, ack, n, &ev);
+    bw_epfix_input(&f, T0 + 10, PEER_A, ack, n, &ev);
     bw_assert_err(ev.err, BW_ESTALE);
 
     n = build(ack, sizeof ack, BW_COAP_ACK, BW_COAP_CONTENT, mid, other_tok,
               sizeof other_tok, "hello");
-    input(&f, T0 + 10, PEER_A, ack, n, &ev);
+    bw_epfix_input(&f, T0 + 10, PEER_A, ack, n, &ev);
     bw_assert_err(ev.err, BW_ESTALE);
     assert_int_not_equal(bw_coap_endpoint_next_timeout(&f.ep),
                          BW_COAP_ENDPOINT_NEVER);
 
     n = build(ack, sizeof ack, BW_COAP_ACK, BW_COAP_CONTENT, mid, TOK,
               sizeof TOK, "hello");
-    input(&f, T0 + 20, PEER_A, ack, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_RESPONSE);
+    bw_epfix_expect(&f, T0 + 20, PEER_A, ack, n, &ev,
+                    BW_COAP_ENDPOINT_EV_RESPONSE);
     assert_int_equal(ev.err, 0);
     assert_int_equal(ev.mid, mid);
     assert_int_equal(ev.msg.code, BW_COAP_CONTENT);
@@ -293,8 +275,8 @@ static void test_ack_stops_retransmission(void **state)
     assert_int_equal(bw_coap_endpoint_poll(&f.ep, T0 + 1000000, &ev), 0);
 
     /* The same ACK again finds nothing: stale, no second response. */
-    input(&f, T0 + 30, PEER_A, ack, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_REJECTED);
+    bw_epfix_expect(&f, T0 + 30, PEER_A, ack, n, &ev,
+                    BW_COAP_ENDPOINT_EV_REJECTED);
     bw_assert_err(ev.err, BW_ESTALE);
 }
 
@@ -310,15 +292,15 @@ static void test_rst_ends_exchange(void **state)
     fix_init(&f, NULL, 12);
     uint16_t mid = send_get(&f, T0, PEER_A, msg, &len);
     n = build(rst, sizeof rst, BW_COAP_RST, BW_COAP_EMPTY, mid, NULL, 0, 0);
-    input(&f, T0 + 5, PEER_A, rst, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_FAILED);
+    bw_epfix_expect(&f, T0 + 5, PEER_A, rst, n, &ev,
+                    BW_COAP_ENDPOINT_EV_FAILED);
     bw_assert_err(ev.err, BW_ERESET);
     assert_int_equal(ev.mid, mid);
     assert_memory_equal(ev.token, TOK, sizeof TOK);
     assert_int_equal(bw_coap_endpoint_next_timeout(&f.ep),
                      BW_COAP_ENDPOINT_NEVER);
     /* A second RST is stale. */
-    input(&f, T0 + 6, PEER_A, rst, n, &ev);
+    bw_epfix_input(&f, T0 + 6, PEER_A, rst, n, &ev);
     bw_assert_err(ev.err, BW_ESTALE);
 }
 
@@ -365,8 +347,8 @@ static void test_nstart(void **state)
                      0);
     /* End the first exchange; A takes a request again. */
     n = build(ack, sizeof ack, BW_COAP_RST, BW_COAP_EMPTY, mid, NULL, 0, 0);
-    input(&f, T0 + 1, PEER_A, ack, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_FAILED);
+    bw_epfix_expect(&f, T0 + 1, PEER_A, ack, n, &ev,
+                    BW_COAP_ENDPOINT_EV_FAILED);
     len2 = build(msg2, sizeof msg2, BW_COAP_CON, BW_COAP_GET, 0, TOK,
                  sizeof TOK, 0);
     assert_int_equal(bw_coap_endpoint_send(&f.ep, T0 + 2, PEER_A, sizeof PEER_A,
@@ -427,8 +409,7 @@ static void test_ping(void **state)
     fix_init(&f, NULL, 15);
     n = build(ping, sizeof ping, BW_COAP_CON, BW_COAP_EMPTY, 0xbeef, NULL, 0,
               0);
-    input(&f, T0, PEER_A, ping, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_NONE);
+    bw_epfix_expect(&f, T0, PEER_A, ping, n, &ev, BW_COAP_ENDPOINT_EV_NONE);
     assert_int_equal(ev.tx_len, 4);
     assert_memory_equal(ev.tx, "\x70\x00\xbe\xef", 4);
 
@@ -437,13 +418,12 @@ static void test_ping(void **state)
         bw_coap_endpoint_send(&f.ep, T0, PEER_B, sizeof PEER_B, ping, n, &mid),
         0);
     n = build(rst, sizeof rst, BW_COAP_RST, BW_COAP_EMPTY, mid, NULL, 0, 0);
-    input(&f, T0 + 3, PEER_B, rst, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_DONE);
+    bw_epfix_expect(&f, T0 + 3, PEER_B, rst, n, &ev, BW_COAP_ENDPOINT_EV_DONE);
     assert_int_equal(ev.err, 0);
     assert_int_equal(ev.mid, mid);
     /* An Empty NON is not a valid message. */
     n = build(ping, sizeof ping, BW_COAP_NON, BW_COAP_EMPTY, 1, NULL, 0, 0);
-    input(&f, T0, PEER_A, ping, n, &ev);
+    bw_epfix_input(&f, T0, PEER_A, ping, n, &ev);
     bw_assert_err(ev.err, BW_EMALFORMED);
     assert_int_equal(ev.tx_len, 0);
 }
@@ -481,8 +461,8 @@ static void test_malformed_input(void **state)
     fix_init(&f, NULL, 16);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t n = bw_test_hex(cases[i].hex, buf, sizeof buf);
-        input(&f, T0, PEER_A, buf, n, &ev);
-        assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_REJECTED);
+        bw_epfix_expect(&f, T0, PEER_A, buf, n, &ev,
+                        BW_COAP_ENDPOINT_EV_REJECTED);
         bw_assert_err(ev.err, cases[i].err);
         if (cases[i].rst) {
             assert_int_equal(ev.tx_len, 4);
@@ -516,41 +496,37 @@ static void test_unexpected_messages(void **state)
     for (size_t i = 0; i < sizeof reserved; i++) {
         n = build(buf, sizeof buf, BW_COAP_CON, reserved[i], 0x0102, TOK,
                   sizeof TOK, 0);
-        input(&f, T0, PEER_A, buf, n, &ev);
+        bw_epfix_input(&f, T0, PEER_A, buf, n, &ev);
         bw_assert_err(ev.err, BW_EUNSUPPORTED);
         assert_int_equal(ev.tx_len, 4);
         assert_memory_equal(ev.tx, "\x70\x00\x01\x02", 4);
     }
     n = build(buf, sizeof buf, BW_COAP_ACK, BW_COAP_GET, 0x0103, TOK,
               sizeof TOK, 0);
-    input(&f, T0, PEER_A, buf, n, &ev);
+    bw_epfix_input(&f, T0, PEER_A, buf, n, &ev);
     bw_assert_err(ev.err, BW_EMALFORMED);
     assert_int_equal(ev.tx_len, 0);
     n = build(buf, sizeof buf, BW_COAP_RST, BW_COAP_CONTENT, 0x0104, NULL, 0,
               0);
-    input(&f, T0, PEER_A, buf, n, &ev);
+    bw_epfix_input(&f, T0, PEER_A, buf, n, &ev);
     bw_assert_err(ev.err, BW_EMALFORMED);
 
     n = build(buf, sizeof buf, BW_COAP_CON, BW_COAP_CONTENT, 0x0105, TOK,
               sizeof TOK, "x");
-    input(&f, T0, PEER_A, buf, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_UNMATCHED);
+    bw_epfix_expect(&f, T0, PEER_A, buf, n, &ev, BW_COAP_ENDPOINT_EV_UNMATCHED);
     assert_int_equal(ev.err, 0);
     assert_int_equal(ev.tx_len, 0);
     n = build(buf, sizeof buf, BW_COAP_NON, BW_COAP_CONTENT, 0x0106, TOK,
               sizeof TOK, "x");
-    input(&f, T0, PEER_A, buf, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_UNMATCHED);
+    bw_epfix_expect(&f, T0, PEER_A, buf, n, &ev, BW_COAP_ENDPOINT_EV_UNMATCHED);
     assert_int_equal(ev.tx_len, 0);
 
     n = build(buf, sizeof buf, BW_COAP_ACK, BW_COAP_EMPTY, 0x0107, NULL, 0, 0);
-    input(&f, T0, PEER_A, buf, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_REJECTED);
+    bw_epfix_expect(&f, T0, PEER_A, buf, n, &ev, BW_COAP_ENDPOINT_EV_REJECTED);
     bw_assert_err(ev.err, BW_ESTALE);
     assert_int_equal(ev.tx_len, 0);
     n = build(buf, sizeof buf, BW_COAP_RST, BW_COAP_EMPTY, 0x0108, NULL, 0, 0);
-    input(&f, T0, PEER_A, buf, n, &ev);
-    assert_int_equal(ev.kind, BW_COAP_ENDPOINT_EV_REJECTED);
+    bw_epfix_expect(&f, T0, PEER_A, buf, n, &ev, BW_COAP_ENDPOINT_EV_REJECTED);
     bw_assert_err(ev.err, BW_ESTALE);
     assert_int_equal(ev.tx_len, 0);
 }
@@ -613,7 +589,8 @@ static void test_send_invalid(void **state)
         BW_EINVAL);
 }
 
-/* input(), poll(), token() refuse NULLs and bad peers with BW_EINVAL. */
+/* bw_epfix_input(), poll(), token() refuse NULLs and bad peers with BW_EINVAL.
+ */
 static void test_api_invalid(void **state)
 {
     fix_t f;
