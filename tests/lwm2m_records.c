@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "lwm2m_records.h"
+#include "lwm2m_value_eq.h"
 
 #include <string.h>
 
@@ -67,28 +68,7 @@ bw_lwm2m_type_t bw_recs_device_types(void *ctx, const bw_lwm2m_path_t *p)
 
 bool bw_recs_value_equal(const bw_lwm2m_value_t *a, const bw_lwm2m_value_t *b)
 {
-    if (a->type != b->type)
-        return false;
-    switch (a->type) {
-    case BW_LWM2M_TYPE_NONE:
-        return true;
-    case BW_LWM2M_TYPE_INTEGER:
-        return a->v.i == b->v.i;
-    case BW_LWM2M_TYPE_TIME:
-        return a->v.t == b->v.t;
-    case BW_LWM2M_TYPE_UNSIGNED:
-        return a->v.u == b->v.u;
-    case BW_LWM2M_TYPE_FLOAT:
-        return memcmp(&a->v.f, &b->v.f, sizeof(double)) == 0;
-    case BW_LWM2M_TYPE_BOOLEAN:
-        return a->v.b == b->v.b;
-    case BW_LWM2M_TYPE_OBJLNK:
-        return a->v.lnk.oid == b->v.lnk.oid && a->v.lnk.iid == b->v.lnk.iid;
-    default:
-        return a->v.bytes.len == b->v.bytes.len &&
-               (a->v.bytes.len == 0 ||
-                memcmp(a->v.bytes.ptr, b->v.bytes.ptr, a->v.bytes.len) == 0);
-    }
+    return bw_test_value_equal(a, b, false);
 }
 
 void bw_recs_assert_same(const bw_recs_t *a, const bw_recs_t *b)

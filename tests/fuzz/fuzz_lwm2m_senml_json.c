@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bulwark/lwm2m_senml.h"
+#include "../lwm2m_value_eq.h"
 
 #define FUZZ_MAXREC 64
 #define FUZZ_ARENA  65536
@@ -70,43 +71,13 @@ static int fuzz_decode(bool cbor, const uint8_t *data, size_t size,
     return cbor ? bw_lwm2m_senml_cbor_decode(data, size, &root, &sink)
                 : bw_lwm2m_senml_json_decode(data, size, &root, &sink);
 }
-
-static bool fuzz_value_equal(const bw_lwm2m_value_t *a,
-                             const bw_lwm2m_value_t *b)
-{
-    if (a->type != b->type)
-        return false;
-    switch (a->type) {
-    case BW_LWM2M_TYPE_NONE:
-        return true;
-    case BW_LWM2M_TYPE_INTEGER:
-        return a->v.i == b->v.i;
-    case BW_LWM2M_TYPE_TIME:
-        return a->v.t == b->v.t;
-    case BW_LWM2M_TYPE_UNSIGNED:
-        return a->v.u == b->v.u;
-    case BW_LWM2M_TYPE_FLOAT:
-        if (a->v.f != a->v.f)
-            return b->v.f != b->v.f; /* NaN payloads are not kept */
-        return memcmp(&a->v.f, &b->v.f, sizeof(double)) == 0;
-    case BW_LWM2M_TYPE_BOOLEAN:
-        return a->v.b == b->v.b;
-    case BW_LWM2M_TYPE_OBJLNK:
-        return a->v.lnk.oid == b->v.lnk.oid && a->v.lnk.iid == b->v.lnk.iid;
-    default:
-        return a->v.bytes.len == b->v.bytes.len &&
-               (a->v.bytes.len == 0 ||
-                memcmp(a->v.bytes.ptr, b->v.bytes.ptr, a->v.bytes.len) == 0);
-    }
-}
-
 static void fuzz_compare(const fuzz_got_t *a, const fuzz_got_t *b)
 {
     if (a->n != b->n)
         abort();
     for (size_t i = 0; i < a->n; i++) {
         if (!bw_lwm2m_path_equal(&a->rec[i].path, &b->rec[i].path) ||
-            !fuzz_value_equal(&a->rec[i].value, &b->rec[i].value))
+            !bw_test_value_equal(&a->rec[i].value, &b->rec[i].value, true))
             abort();
     }
 }

@@ -14,6 +14,7 @@
 
 #include "bulwark/lwm2m.h"
 #include "lwm2m_records.h"
+#include "lwm2m_value_eq.h"
 
 #define MAX_RECS 32
 
@@ -53,35 +54,7 @@ static void assert_value_equal(const bw_lwm2m_value_t *a,
                                const bw_lwm2m_value_t *b)
 {
     assert_int_equal(a->type, b->type);
-    switch (a->type) {
-    case BW_LWM2M_TYPE_STRING:
-    case BW_LWM2M_TYPE_OPAQUE:
-    case BW_LWM2M_TYPE_CORELNK:
-        assert_int_equal(a->v.bytes.len, b->v.bytes.len);
-        assert_memory_equal(a->v.bytes.ptr, b->v.bytes.ptr, a->v.bytes.len);
-        break;
-    case BW_LWM2M_TYPE_INTEGER:
-        assert_true(a->v.i == b->v.i);
-        break;
-    case BW_LWM2M_TYPE_TIME:
-        assert_true(a->v.t == b->v.t);
-        break;
-    case BW_LWM2M_TYPE_UNSIGNED:
-        assert_true(a->v.u == b->v.u);
-        break;
-    case BW_LWM2M_TYPE_FLOAT:
-        assert_memory_equal(&a->v.f, &b->v.f, sizeof a->v.f);
-        break;
-    case BW_LWM2M_TYPE_BOOLEAN:
-        assert_int_equal(a->v.b, b->v.b);
-        break;
-    case BW_LWM2M_TYPE_OBJLNK:
-        assert_int_equal(a->v.lnk.oid, b->v.lnk.oid);
-        assert_int_equal(a->v.lnk.iid, b->v.lnk.iid);
-        break;
-    default:
-        break;
-    }
+    assert_true(bw_test_value_equal(a, b, false));
 }
 
 /* Decode hex under base; the records MUST equal want[0..n). */
