@@ -32,6 +32,8 @@ typedef struct {
 
 typedef struct {
     int fd;
+    void *dtls; /* coaps: the DTLS side (dtls.c), else NULL */
+    const char *ready_path; /* --ready-file */
     int quiet;
     uint64_t t0;
     bw_coap_endpoint_t ep;
@@ -57,6 +59,27 @@ void demo_log(demo_t *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void demo_transmit(demo_t *d, const bw_coap_peer_t *peer, const uint8_t *buf,
                    size_t len);
+
+/* main.c */
+void demo_handle_datagram(demo_t *d, const bw_coap_peer_t *peer,
+                          const uint8_t *buf, size_t len);
+/* Run due timers; returns when they next need to run (ms). */
+uint64_t demo_run_timers(demo_t *d);
+int demo_write_ready(demo_t *d, unsigned port);
+
+/* dtls.c: serve coaps:// until SIGINT or SIGTERM. */
+typedef struct {
+    const char *bind_addr;
+    uint16_t port;
+    const char *psk_file; /* lines "identity hex-key" */
+    const char *cert, *key, *ca, *crl;
+    const char *state_file;
+    unsigned handshakes_per_addr;
+    unsigned handshake_timeout_ms;
+} demo_dtls_opts_t;
+int demo_dtls_serve(demo_t *d, const demo_dtls_opts_t *o);
+void demo_dtls_transmit(demo_t *d, const bw_coap_peer_t *peer,
+                        const uint8_t *buf, size_t len);
 
 /* resources.c */
 int demo_resources_init(demo_t *d, const char *file);

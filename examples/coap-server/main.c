@@ -14,7 +14,9 @@
  *   /counter            GET and Observe (RFC 7641); ticks every --interval-ms
  *
  * One datagram at a time, one thread, poll() for the socket and the next
- * timer.  Diagnostics go to stderr; nothing secret passes through here.
+ * timer.  With credentials (--psk-file, or --cert/--key/--ca) it serves
+ * coaps:// instead, through the DTLS server engine (dtls.c).
+ * Diagnostics go to stderr; nothing secret passes through here.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -64,6 +66,10 @@ void demo_log(demo_t *d, const char *fmt, ...)
 void demo_transmit(demo_t *d, const bw_coap_peer_t *peer, const uint8_t *buf,
                    size_t len)
 {
+    if (d->dtls != NULL) {
+        demo_dtls_transmit(d, peer, buf, len);
+        return;
+    }
     if (sendto(d->fd, buf, len, 0, (const struct sockaddr *)peer->addr,
                (socklen_t)peer->len) < 0)
         demo_log(d, "sendto: %s", strerror(errno));
@@ -106,6 +112,23 @@ static int open_socket(demo_t *d, const char *bind_addr, const char *port)
     return 0;
 }
 
+int demo_write_ready(demo_t *d, unsigned port)
+{
+    if (d->ready_path == NULL)
+        return 0;
+    /* Write then rename, so a reader never sees a half-written port. */
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", d->ready_path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL || fprintf(f, "%u\n", port) < 0 || fclose(f) != 0 ||
+        rename(tmp, d->ready_path) != 0) {
+        fprintf(stderr, "bulwark-coap-demo: %s: %s\n", d->ready_path,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static int bound_port(int fd)
 {
     struct sockaddr_storage ss;
@@ -118,8 +141,8 @@ static int bound_port(int fd)
     return atoi(port);
 }
 
-static void handle_datagram(demo_t *d, const bw_coap_peer_t *peer,
-                            const uint8_t *buf, size_t len)
+void demo_handle_datagram(demo_t *d, const bw_coap_peer_t *peer,
+                          const uint8_t *buf, size_t len)
 {
     bw_coap_endpoint_event_t ev;
     uint64_t now = demo_now_ms();
@@ -146,7 +169,7 @@ static void handle_datagram(demo_t *d, const bw_coap_peer_t *peer,
     }
 }
 
-static void run_timers(demo_t *d)
+uint64_t demo_run_timers(demo_t *d)
 {
     bw_coap_endpoint_event_t ev;
     uint64_t now = demo_now_ms();
@@ -163,6 +186,8 @@ static void run_timers(demo_t *d)
         d->next_tick = now + d->interval_ms;
         demo_observe_notify(d, now);
     }
+    uint64_t due = bw_coap_endpoint_next_timeout(&d->ep);
+    return d->next_tick < due ? d->next_tick : due;
 }
 
 static int serve(demo_t *d)
@@ -192,10 +217,10 @@ static int serve(demo_t *d)
             } else if (got >= 0) {
                 bw_coap_peer_t peer;
                 peer_from(&peer, &ss, slen);
-                handle_datagram(d, &peer, buf, (size_t)got);
+                demo_handle_datagram(d, &peer, buf, (size_t)got);
             }
         }
-        run_timers(d);
+        demo_run_timers(d);
     }
     return 0;
 }
@@ -217,6 +242,16 @@ static void usage(FILE *to)
         "                         (default: keep them in memory)\n"
         "  -i, --interval-ms N    /counter tick period (default 1000)\n"
         "  -r, --ready-file PATH  write the bound port here once listening\n"
+        "\n"
+        "coaps:// (DTLS 1.2; the default port becomes 5684):\n"
+        "      --psk-file PATH    PSKs, one 'identity hex-key' per line\n"
+        "      --cert PATH        server certificate chain (PEM); with --key\n"
+        "      --key PATH         and --ca: certificate mode, client\n"
+        "      --ca PATH          certificates must chain to --ca\n"
+        "      --crl PATH         refuse client certificates revoked here\n"
+        "      --state-file PATH  keep sessions across a restart (SIGTERM)\n"
+        "      --handshakes-per-addr N   new handshakes per IP per second\n"
+        "      --handshake-timeout-ms N  give up on a stalled handshake\n"
         "  -q, --quiet            no log on stderr\n"
         "  -h, --help             this text\n",
         to);
@@ -231,12 +266,21 @@ int main(int argc, char **argv)
         {"upload", required_argument, NULL, 'u'},
         {"interval-ms", required_argument, NULL, 'i'},
         {"ready-file", required_argument, NULL, 'r'},
+        {"psk-file", required_argument, NULL, 1},
+        {"cert", required_argument, NULL, 2},
+        {"key", required_argument, NULL, 3},
+        {"ca", required_argument, NULL, 4},
+        {"crl", required_argument, NULL, 5},
+        {"state-file", required_argument, NULL, 6},
+        {"handshakes-per-addr", required_argument, NULL, 7},
+        {"handshake-timeout-ms", required_argument, NULL, 8},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     static demo_t d;
-    const char *bind_addr = "127.0.0.1", *port = "5683", *file = NULL;
+    const char *bind_addr = "127.0.0.1", *port = NULL, *file = NULL;
+    demo_dtls_opts_t dopt = {0};
     const char *ready = NULL;
     int c;
 
@@ -249,6 +293,27 @@ int main(int argc, char **argv)
         case 'u': d.upload_path = optarg; break;
         case 'r': ready = optarg; break;
         case 'q': d.quiet = 1; break;
+        case 1: dopt.psk_file = optarg; break;
+        case 2: dopt.cert = optarg; break;
+        case 3: dopt.key = optarg; break;
+        case 4: dopt.ca = optarg; break;
+        case 5: dopt.crl = optarg; break;
+        case 6: dopt.state_file = optarg; break;
+        case 7:
+        case 8: {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*end != '\0' || v == 0 || v > 3600000) {
+                fprintf(stderr, "bulwark-coap-demo: %s wants a positive number, got '%s'\n",
+                        c == 7 ? "--handshakes-per-addr" : "--handshake-timeout-ms", optarg);
+                return 2;
+            }
+            if (c == 7)
+                dopt.handshakes_per_addr = (unsigned)v;
+            else
+                dopt.handshake_timeout_ms = (unsigned)v;
+            break;
+        }
         case 'i': {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -269,11 +334,14 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    int secure = dopt.psk_file != NULL || dopt.cert != NULL;
+    if (port == NULL)
+        port = secure ? "5684" : "5683";
     d.t0 = demo_now_ms();
     if (demo_resources_init(&d, file) != 0)
         return 1;
     demo_observe_init(&d);
-    if (open_socket(&d, bind_addr, port) != 0)
+    if (!secure && open_socket(&d, bind_addr, port) != 0)
         return 1;
 
     uint64_t seed = d.t0 ^ ((uint64_t)getpid() << 32);
@@ -290,21 +358,28 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    if (secure) {
+        char *end;
+        unsigned long p = strtoul(port, &end, 10);
+        if (*end != '\0' || p > 65535) {
+            fprintf(stderr, "bulwark-coap-demo: bad port '%s'\n", port);
+            return 2;
+        }
+        dopt.bind_addr = bind_addr;
+        dopt.port = (uint16_t)p;
+        d.ready_path = ready;
+        d.next_tick = demo_now_ms() + d.interval_ms;
+        int rc = demo_dtls_serve(&d, &dopt);
+        demo_resources_free(&d);
+        return rc;
+    }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     int bound = bound_port(d.fd);
     demo_log(&d, "listening on %s:%d", bind_addr, bound);
-    if (ready != NULL) {
-        /* Write then rename, so a reader never sees a half-written port. */
-        char tmp[4096];
-        snprintf(tmp, sizeof tmp, "%s.tmp", ready);
-        FILE *f = fopen(tmp, "w");
-        if (f == NULL || fprintf(f, "%d\n", bound) < 0 || fclose(f) != 0 ||
-            rename(tmp, ready) != 0) {
-            fprintf(stderr, "bulwark-coap-demo: %s: %s\n", ready, strerror(errno));
-            return 1;
-        }
-    }
+    d.ready_path = ready;
+    if (demo_write_ready(&d, (unsigned)bound) != 0)
+        return 1;
     d.next_tick = demo_now_ms() + d.interval_ms;
     int rc = serve(&d);
     demo_log(&d, "stopping");

@@ -68,6 +68,15 @@ extern "C" {
     XX(EIO, -70, "flash or storage I/O failed")                                \
     XX(ECRYPTO, -71, "crypto backend failure")                                 \
     XX(EALIGN, -72, "address or length not aligned")                           \
+    /* secure channel (appended) */                                           \
+    XX(EAUTH, -44, "record or handshake failed authentication")               \
+    XX(EREPLAY, -45, "replayed record")                                        \
+    XX(ECERT, -46, "certificate rejected")                                     \
+    XX(EHANDSHAKE, -55, "handshake failed")                                    \
+    XX(ECLOSED, -56, "connection closed by peer")                              \
+    XX(EAGAIN, -57, "nothing yet: call again later")                           \
+    XX(ELIMIT, -58, "rate or concurrency limit reached")                       \
+    XX(ENET, -73, "network I/O failed")                                        \
     /* new codes go above this line, with new numbers */
 
 typedef enum {
