@@ -76,6 +76,7 @@ typedef struct {
     const char *state_file;
     unsigned handshakes_per_addr;
     unsigned handshake_timeout_ms;
+    int debug; /* log every dropped datagram */
 } demo_dtls_opts_t;
 int demo_dtls_serve(demo_t *d, const demo_dtls_opts_t *o);
 void demo_dtls_transmit(demo_t *d, const bw_coap_peer_t *peer,

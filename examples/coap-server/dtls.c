@@ -177,7 +177,9 @@ int demo_dtls_serve(demo_t *d, const demo_dtls_opts_t *o)
         .on_tick = on_tick,
         .log = log_line,
         .arg = x,
-        .log_level = d->quiet ? BW_DTLS_LOG_ERROR : BW_DTLS_LOG_INFO,
+        .log_level = d->quiet   ? BW_DTLS_LOG_ERROR
+                     : o->debug ? BW_DTLS_LOG_DEBUG
+                                : BW_DTLS_LOG_INFO,
         .state_file = o->state_file,
         .handshakes_per_addr = o->handshakes_per_addr,
         .handshake_timeout_ms = o->handshake_timeout_ms,

@@ -252,6 +252,7 @@ static void usage(FILE *to)
         "      --state-file PATH  keep sessions across a restart (SIGTERM)\n"
         "      --handshakes-per-addr N   new handshakes per IP per second\n"
         "      --handshake-timeout-ms N  give up on a stalled handshake\n"
+        "      --debug            also log every datagram dropped, and why\n"
         "  -q, --quiet            no log on stderr\n"
         "  -h, --help             this text\n",
         to);
@@ -274,6 +275,7 @@ int main(int argc, char **argv)
         {"state-file", required_argument, NULL, 6},
         {"handshakes-per-addr", required_argument, NULL, 7},
         {"handshake-timeout-ms", required_argument, NULL, 8},
+        {"debug", no_argument, NULL, 9},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -299,6 +301,7 @@ int main(int argc, char **argv)
         case 4: dopt.ca = optarg; break;
         case 5: dopt.crl = optarg; break;
         case 6: dopt.state_file = optarg; break;
+        case 9: dopt.debug = 1; break;
         case 7:
         case 8: {
             char *end;

@@ -8,8 +8,12 @@
  * (peer, hello) pairs hash the same bytes:
  *
  *   peer_len (1) | peer | client_version (2) | random (32)
- *   | sid_len (1) | session_id | cs_len (2) | cipher_suites
- *   | comp_len (1) | compression
+ *   | cs_len (2) | cipher_suites | comp_len (1) | compression
+ *
+ * Not the session id: a client resuming with a session ticket may draw a
+ * fresh session id for every hello it writes (RFC 5077 3.4; mbedTLS
+ * does), and a cookie bound to it would never verify: that client would
+ * go round the cookie exchange forever.
  *
  * The cookie of a flood of ClientHellos is computed here for each of them,
  * so HMAC is spelled out over one EVP digest context (RFC 2104: an inner
@@ -43,9 +47,6 @@ static int absorb(EVP_MD_CTX *md, const void *peer, size_t peer_len,
     b[1] = (uint8_t)h->client_version;
     ok &= EVP_DigestUpdate(md, b, 2);
     ok &= EVP_DigestUpdate(md, h->random, 32);
-    b[0] = h->session_id_len;
-    ok &= EVP_DigestUpdate(md, b, 1);
-    ok &= EVP_DigestUpdate(md, h->session_id, h->session_id_len);
     b[0] = (uint8_t)(h->cipher_suites_len >> 8);
     b[1] = (uint8_t)h->cipher_suites_len;
     ok &= EVP_DigestUpdate(md, b, 2);

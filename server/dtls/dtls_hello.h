@@ -11,9 +11,10 @@
  * address it claims) earns a handshake object.
  *
  * The client parameters hashed are those RFC 6347 says the second
- * ClientHello repeats: version, random, session id, cipher suites and
- * compression methods.  Extensions are not hashed (some clients reorder
- * or change them between the two hellos).
+ * ClientHello repeats: version, random, cipher suites and compression
+ * methods.  Extensions are not hashed (some clients reorder or change them
+ * between the two hellos), nor is the session id (a client resuming with a
+ * ticket may draw a new one for each hello).
  *
  * Two secrets are accepted at a time, so the engine can rotate its secret
  * without refusing a client that is between its two hellos.

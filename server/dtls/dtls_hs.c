@@ -44,7 +44,20 @@ struct bw_dtls_hs {
     uint64_t epoch0_out;
     uint64_t epoch1_out;
     uint64_t epoch1_in;
+    uint64_t app_seq0; /* the first number our record layer uses */
+    /* why the handshake was refused, when we refused it (not OpenSSL) */
+    const char *why;
 };
+
+/*
+ * Epoch-1 sequence numbers left to OpenSSL after the handshake: our record
+ * layer starts this far above the last one OpenSSL used.  While the
+ * handshake object is kept, each retransmission of the client's final
+ * flight makes OpenSSL resend its Finished with its next number; it is
+ * never fed more than it can resend below our first number (see
+ * bw_dtls__hs_input), so the two can never seal with the same nonce.
+ */
+#define HS_SEQ_ROOM 32
 
 /* The four suites, by IANA number (RFC 6655, RFC 5487, RFC 7251, RFC 5289). */
 #define SUITE_PSK_CCM8   0xc0a8
@@ -185,6 +198,58 @@ static unsigned psk_cb(SSL *ssl, const char *identity, unsigned char *psk,
     return (unsigned)len;
 }
 
+/*
+ * Session tickets.  A ticket proves an old handshake, not that its
+ * credential is still valid.  The PSK identity travels in the ticket's
+ * application data; when a ticket comes back, the security store is asked
+ * again, and a revoked identity's ticket is ignored: the client falls back
+ * to a full handshake, which the PSK lookup then refuses with an alert.
+ */
+static int ticket_gen(SSL *ssl, void *arg)
+{
+    (void)arg;
+    const char *id = SSL_get_psk_identity(ssl);
+    SSL_SESSION *sess = SSL_get_session(ssl);
+    if (id == NULL || sess == NULL)
+        return 1; /* certificate mode: nothing to add */
+    return SSL_SESSION_set1_ticket_appdata(sess, id, strlen(id));
+}
+
+static SSL_TICKET_RETURN ticket_dec(SSL *ssl, SSL_SESSION *sess,
+                                    const unsigned char *keyname,
+                                    size_t keyname_len,
+                                    SSL_TICKET_STATUS status, void *arg)
+{
+    (void)keyname;
+    (void)keyname_len;
+    (void)arg;
+    if (status != SSL_TICKET_SUCCESS && status != SSL_TICKET_SUCCESS_RENEW)
+        return SSL_TICKET_RETURN_IGNORE_RENEW;
+    void *id = NULL;
+    size_t n = 0;
+    if (SSL_SESSION_get0_ticket_appdata(sess, &id, &n) == 1 && n > 0) {
+        bw_dtls_hs_t *hs = SSL_get_app_data(ssl);
+        const bw_dtls_server_config_t *cfg = &hs->w->srv->cfg;
+        uint8_t key[PSK_MAX_PSK_LEN];
+        size_t klen;
+        int err = n > BW_DTLS_IDENTITY_MAX || cfg->psk_lookup == NULL
+                      ? BW_ENOTFOUND
+                      : cfg->psk_lookup(cfg->arg, id, n, key, sizeof key, &klen);
+        OPENSSL_cleanse(key, sizeof key);
+        if (err != 0) {
+            char who[64];
+            bw_dtls__addr_str(&hs->s->peer, who, sizeof who);
+            bw_dtls__log(hs->w, BW_DTLS_LOG_WARN,
+                         "%s: session ticket of a revoked PSK identity "
+                         "ignored",
+                         who);
+            return SSL_TICKET_RETURN_IGNORE;
+        }
+    }
+    return status == SSL_TICKET_SUCCESS_RENEW ? SSL_TICKET_RETURN_USE_RENEW
+                                              : SSL_TICKET_RETURN_USE;
+}
+
 static int cookie_gen(SSL *ssl, unsigned char *cookie, unsigned *len)
 {
     bw_dtls_hs_t *hs = SSL_get_app_data(ssl);
@@ -203,6 +268,8 @@ static int cookie_verify(SSL *ssl, const unsigned char *cookie, unsigned len)
 }
 
 /* --- the context --------------------------------------------------------- */
+
+static int verify_cb(int ok, X509_STORE_CTX *store);
 
 static const char *ssl_reason(void)
 {
@@ -240,6 +307,7 @@ int bw_dtls__ctx_new(bw_dtls_server_t *srv, const char **err_msg)
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_cookie_generate_cb(ctx, cookie_gen);
     SSL_CTX_set_cookie_verify_cb(ctx, cookie_verify);
+    SSL_CTX_set_session_ticket_cb(ctx, ticket_gen, ticket_dec, NULL);
 
     char ciphers[160] = "";
     if (cfg->psk_lookup != NULL) {
@@ -291,7 +359,7 @@ int bw_dtls__ctx_new(bw_dtls_server_t *srv, const char **err_msg)
     }
     /* Mutual authentication is required in certificate mode. */
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
-                       NULL);
+                       verify_cb);
     SSL_CTX_set_verify_depth(ctx, 4);
     return 0;
 }
@@ -378,16 +446,48 @@ static int suite_alg(uint16_t suite)
     }
 }
 
+/* The subject CN of a certificate: 0 and its length, or BW_ECERT. */
+static int cert_cn(X509 *cert, char cn[BW_DTLS_IDENTITY_MAX + 1])
+{
+    if (cert == NULL)
+        return BW_ECERT;
+    int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert),
+                                      NID_commonName, cn,
+                                      BW_DTLS_IDENTITY_MAX + 1);
+    if (n <= 0 || n > BW_DTLS_IDENTITY_MAX || (int)strlen(cn) != n)
+        return BW_ECERT; /* none, too long, or with a NUL inside */
+    return n;
+}
+
+/*
+ * Chain checks are OpenSSL's; this adds one of ours at the client's own
+ * certificate: it must carry a CN we can use as its identity.  Refusing
+ * here, before our Finished, gives the client a fatal alert; refusing
+ * after the handshake would leave it believing it is connected.
+ */
+static int verify_cb(int ok, X509_STORE_CTX *store)
+{
+    if (!ok || X509_STORE_CTX_get_error_depth(store) != 0)
+        return ok;
+    SSL *ssl = X509_STORE_CTX_get_ex_data(
+        store, SSL_get_ex_data_X509_STORE_CTX_idx());
+    bw_dtls_hs_t *hs = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+    char cn[BW_DTLS_IDENTITY_MAX + 1];
+    if (cert_cn(X509_STORE_CTX_get_current_cert(store), cn) < 0) {
+        if (hs != NULL)
+            hs->why = "client certificate has no CN usable as identity";
+        X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+        return 0;
+    }
+    return 1;
+}
+
 /* The client certificate's subject CN: the identity in certificate mode. */
 static int cert_identity(bw_dtls_session_t *s, SSL *ssl)
 {
-    X509 *peer = SSL_get0_peer_certificate(ssl);
-    if (peer == NULL)
-        return BW_ECERT;
     char cn[BW_DTLS_IDENTITY_MAX + 1];
-    int n = X509_NAME_get_text_by_NID(X509_get_subject_name(peer),
-                                      NID_commonName, cn, sizeof cn);
-    if (n <= 0 || n > BW_DTLS_IDENTITY_MAX)
+    int n = cert_cn(SSL_get0_peer_certificate(ssl), cn);
+    if (n < 0)
         return BW_ECERT;
     memcpy(s->identity, cn, (size_t)n);
     s->identity_len = (uint8_t)n;
@@ -458,7 +558,8 @@ static int complete(bw_dtls_worker_t *w, bw_dtls_session_t *s)
         return err;
     s->alg = (uint8_t)alg;
     s->epoch = 1;
-    s->write_seq = hs->epoch1_out;
+    s->write_seq = hs->epoch1_out + HS_SEQ_ROOM;
+    hs->app_seq0 = s->write_seq;
     s->write_limit = s->write_seq + BW_DTLS_SEQ_GAP;
     /* Everything the client sent in epoch 1 so far was handshake: mark it
      * seen, so none of it can be replayed as application data. */
@@ -493,7 +594,12 @@ static int failure(bw_dtls_worker_t *w, bw_dtls_session_t *s)
                    : "client Finished did not verify (wrong PSK?)";
     } else if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
         err = BW_ECERT;
-        what = X509_verify_cert_error_string(SSL_get_verify_result(s->hs->ssl));
+        what = s->hs->why != NULL ? s->hs->why
+                                  : X509_verify_cert_error_string(
+                                        SSL_get_verify_result(s->hs->ssl));
+    } else if (s->hs->why != NULL) {
+        err = BW_EAUTH;
+        what = s->hs->why;
     } else if (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
         err = BW_ECERT;
         what = "client sent no certificate";
@@ -646,6 +752,10 @@ int bw_dtls__hs_input(bw_dtls_worker_t *w, bw_dtls_session_t *s,
 {
     bw_dtls_hs_t *hs = s->hs;
     uint64_t epoch0_in = 0, epoch1_before = hs->epoch1_in;
+    /* Done, and OpenSSL has used up the numbers left to it: it may not
+     * resend again (its next record would collide with ours). */
+    if (hs->done && hs->epoch1_out + 2 >= hs->app_seq0)
+        return 0;
     track(&epoch0_in, &hs->epoch1_in, dgram, len);
     hs->in = dgram;
     hs->in_len = len;

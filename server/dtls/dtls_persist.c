@@ -306,18 +306,39 @@ int bw_dtls__persist_load(bw_dtls_server_t *srv)
         OPENSSL_cleanse(data, len);
         free(data);
     }
-    /* Used once: gone before the first record is sealed. */
-    if (unlink(srv->state_file) == 0)
-        fsync_dir(srv->state_file);
+    if (err == BW_EIO || err == BW_ENOMEM) {
+        /* Cannot read it (permissions, a directory, out of memory): the
+         * operator must look; the file stays as it is. */
+        bw_dtls__log_srv(srv, BW_DTLS_LOG_ERROR, "%s: %s", srv->state_file,
+                         bw_strerror(err));
+        if (srv->pool.loaded)
+            bw_dtls__table_free(&srv->pool.table);
+        srv->pool.loaded = 0;
+        return err;
+    }
     if (err != 0) {
+        /* Read but damaged: start without sessions (devices handshake
+         * again) and keep the file aside for a post-mortem. */
+        size_t plen = strlen(srv->state_file);
+        char *bad = malloc(plen + 5);
+        if (bad != NULL) {
+            memcpy(bad, srv->state_file, plen);
+            memcpy(bad + plen, ".bad", 5);
+            (void)rename(srv->state_file, bad);
+            free(bad);
+        }
         bw_dtls__log_srv(srv, BW_DTLS_LOG_WARN,
-                         "%s: %s; starting without saved sessions",
+                         "%s: %s; starting without saved sessions (file "
+                         "kept as .bad)",
                          srv->state_file, bw_strerror(err));
         if (srv->pool.loaded)
             bw_dtls__table_free(&srv->pool.table);
         srv->pool.loaded = 0;
-        return err == BW_ENOMEM ? err : 0;
+        return 0;
     }
+    /* Used once: gone before the first record is sealed. */
+    if (unlink(srv->state_file) == 0)
+        fsync_dir(srv->state_file);
     srv->pool.active = loaded > 0;
     bw_dtls__log_srv(srv, BW_DTLS_LOG_INFO, "restored %u sessions from %s",
                      loaded, srv->state_file);

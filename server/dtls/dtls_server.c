@@ -259,7 +259,9 @@ int bw_dtls_server_new(const bw_dtls_server_config_t *cfg,
     *out = srv;
     return 0;
 fail:
-    srv->state_file = NULL; /* keep a state file we did not consume */
+    /* Never save over a state file we did not consume. */
+    free(srv->state_file);
+    srv->state_file = NULL;
     bw_dtls_server_free(srv);
     return err;
 }
