@@ -107,6 +107,13 @@ typedef struct {
         records_out, dropped_auth, dropped_replay, dropped_other, restored;
 } bw_dtls_counters_t;
 
+/* A job handed to a worker by another thread (bw_dtls_server_post). */
+typedef struct bw_dtls_job {
+    struct bw_dtls_job *next;
+    void (*fn)(void *arg, bw_dtls_worker_t *w);
+    void *arg;
+} bw_dtls_job_t;
+
 /* Outgoing datagrams gathered for one sendmmsg(). */
 #define BW_DTLS_BATCH 32
 
@@ -116,6 +123,8 @@ struct bw_dtls_worker {
     int fd;
     int wake_fd;
     pthread_t thread;
+    pthread_mutex_t jobs_lock;
+    bw_dtls_job_t *jobs, **jobs_tail;
     int started;
 
     bw_dtls_aead_ctx_t *aead;
@@ -182,6 +191,8 @@ void bw_dtls__log_srv(const bw_dtls_server_t *srv, bw_dtls_log_level_t level,
 
 /* dtls_worker.c */
 void *bw_dtls__worker_main(void *arg);
+/* Run (w) or drop (w NULL: fn(arg, NULL)) the jobs queued for w. */
+void bw_dtls__run_jobs(bw_dtls_worker_t *w, int run);
 /* Queue one datagram to addr; flushed at the end of the loop turn. */
 void bw_dtls__queue(bw_dtls_worker_t *w, const bw_dtls_addr_t *to,
                     const uint8_t *data, size_t len);

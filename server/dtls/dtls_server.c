@@ -135,6 +135,8 @@ static void worker_free(bw_dtls_worker_t *w)
 {
     if (w == NULL)
         return;
+    bw_dtls__run_jobs(w, 0);
+    pthread_mutex_destroy(&w->jobs_lock);
     while (w->nhs > 0) {
         bw_dtls_session_t *s = bw_dtls__hs_session(w->hs_list[0]);
         bw_dtls__hs_free(w, s);
@@ -161,6 +163,8 @@ static int worker_new(bw_dtls_server_t *srv, unsigned index,
     w->index = index;
     w->fd = -1;
     w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    pthread_mutex_init(&w->jobs_lock, NULL);
+    w->jobs_tail = &w->jobs;
     w->hs_next_ms = UINT64_MAX;
     w->hs_list = calloc(srv->cfg.max_handshakes, sizeof *w->hs_list);
     w->aead = bw_dtls_aead_new();
@@ -269,6 +273,35 @@ fail:
 uint16_t bw_dtls_server_port(const bw_dtls_server_t *srv)
 {
     return srv->port;
+}
+
+unsigned bw_dtls_server_workers(const bw_dtls_server_t *srv)
+{
+    return srv->nworkers;
+}
+
+int bw_dtls_server_post(bw_dtls_server_t *srv, unsigned index,
+                        void (*fn)(void *arg, bw_dtls_worker_t *w), void *arg)
+{
+    if (index >= srv->nworkers || fn == NULL)
+        return BW_EINVAL;
+    if (__atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE))
+        return BW_ESTATE;
+    bw_dtls_job_t *job = malloc(sizeof *job);
+    if (job == NULL)
+        return BW_ENOMEM;
+    job->next = NULL;
+    job->fn = fn;
+    job->arg = arg;
+    bw_dtls_worker_t *w = srv->workers[index];
+    pthread_mutex_lock(&w->jobs_lock);
+    *w->jobs_tail = job;
+    w->jobs_tail = &job->next;
+    pthread_mutex_unlock(&w->jobs_lock);
+    uint64_t one = 1;
+    ssize_t r = write(w->wake_fd, &one, sizeof one);
+    (void)r; /* the counter saturating still leaves it readable */
+    return 0;
 }
 
 int bw_dtls_server_start(bw_dtls_server_t *srv)

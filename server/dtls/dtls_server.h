@@ -181,4 +181,19 @@ int bw_dtls_send(bw_dtls_worker_t *w, const struct sockaddr *addr,
 /* The worker's index, 0 .. workers - 1 (for per-worker application state). */
 unsigned bw_dtls_worker_index(const bw_dtls_worker_t *w);
 
+/* Number of workers (valid after bw_dtls_server_new). */
+unsigned bw_dtls_server_workers(const bw_dtls_server_t *srv);
+
+/*
+ * Run fn(arg, w) on worker `index`'s thread, soon (from any thread).  This
+ * is how other threads (an API request, a timer) reach a peer: sessions
+ * belong to their worker, so work on them is handed over, not locked.
+ * Jobs run in the order posted; jobs still queued when the server stops
+ * run with w == NULL, so they can free what arg holds.
+ * Returns 0, or BW_EINVAL (no such worker), BW_ENOMEM, BW_ESTATE
+ * (stopping: fn will not run).
+ */
+int bw_dtls_server_post(bw_dtls_server_t *srv, unsigned index,
+                        void (*fn)(void *arg, bw_dtls_worker_t *w), void *arg);
+
 #endif /* BW_DTLS_SERVER_H */

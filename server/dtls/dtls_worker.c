@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <openssl/rand.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -351,6 +352,12 @@ void *bw_dtls__worker_main(void *arg)
                          msgs[i].msg_hdr.msg_namelen, bufs[i], len);
             }
         }
+        if (pr > 0 && (pfd[1].revents & POLLIN)) {
+            uint64_t count;
+            ssize_t r = read(w->wake_fd, &count, sizeof count);
+            (void)r;
+            bw_dtls__run_jobs(w, 1);
+        }
         run_timers(w);
         if (srv->cfg.on_tick != NULL && w->now_ms >= app_next)
             app_next = srv->cfg.on_tick(srv->cfg.arg, w, w->now_ms);
@@ -394,6 +401,21 @@ int bw_dtls_send(bw_dtls_worker_t *w, const struct sockaddr *addr,
     w->nout++;
     BW_DTLS_STAT(w, records_out);
     return 0;
+}
+
+void bw_dtls__run_jobs(bw_dtls_worker_t *w, int run)
+{
+    pthread_mutex_lock(&w->jobs_lock);
+    bw_dtls_job_t *job = w->jobs;
+    w->jobs = NULL;
+    w->jobs_tail = &w->jobs;
+    pthread_mutex_unlock(&w->jobs_lock);
+    while (job != NULL) {
+        bw_dtls_job_t *next = job->next;
+        job->fn(job->arg, run ? w : NULL);
+        free(job);
+        job = next;
+    }
 }
 
 unsigned bw_dtls_worker_index(const bw_dtls_worker_t *w)

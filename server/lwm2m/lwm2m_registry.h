@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The registrations the server holds: who is registered, where (which
+ * DTLS worker and peer address) and until when.
+ *
+ * One registry per server, shared by the DTLS workers (a device's requests
+ * arrive on its worker) and the API threads (which look devices up to
+ * send them requests).  Every call takes the registry's lock for a short,
+ * bounded time: lookups are hash probes, nothing is done under the lock
+ * that waits for I/O.  Entries are found by endpoint name and by location.
+ *
+ * Locations are 128-bit random values (getrandom), written as 32 hex
+ * digits: unguessable, so one device cannot Update or De-register
+ * another's registration even on a shared identity.
+ *
+ * The registry also remembers, per registration, the last request it
+ * answered (message ID and the response bytes), so a retransmitted
+ * Register, Update or De-register gets the same answer again instead of
+ * being applied twice (RFC 7252 4.5: the server's share of deduplication,
+ * kept per device rather than in a global table).
+ */
+#ifndef BW_LWSRV_REGISTRY_H
+#define BW_LWSRV_REGISTRY_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "lwm2m_reg.h"
+
+/* Largest response remembered for a retransmitted request. */
+#define BW_LWSRV_DEDUP_MAX 96
+
+/* One registration, as copied out to callers. */
+typedef struct {
+    char ep[BW_LWSRV_EP_MAX + 1];
+    char location[BW_LWSRV_LOC_LEN + 1];
+    uint32_t lifetime;
+    uint8_t queue;
+    uint8_t version_minor;
+    char binding[4];
+    unsigned worker;              /* DTLS worker holding its session */
+    struct sockaddr_storage addr; /* peer address of that session */
+    socklen_t addr_len;
+    uint64_t registered_ms, updated_ms, expires_ms; /* monotonic */
+    char links[1024]; /* object links text (truncated: see
+                         links_truncated) */
+    uint8_t links_truncated;
+} bw_lwsrv_regview_t;
+
+typedef struct bw_lwsrv_registry bw_lwsrv_registry_t;
+
+/* Returns NULL when out of memory. */
+bw_lwsrv_registry_t *bw_lwsrv_registry_new(void);
+void bw_lwsrv_registry_free(bw_lwsrv_registry_t *r);
+
+/*
+ * Register (or re-register: an existing registration of the same
+ * endpoint is replaced, RFC-wise the device starts over).  The new
+ * location is written to location.
+ * Returns 0, or BW_ENOMEM, BW_ECRYPTO (no randomness).
+ */
+int bw_lwsrv_registry_register(bw_lwsrv_registry_t *r,
+                               const bw_lwsrv_reg_t *req, unsigned worker,
+                               const struct sockaddr *addr, socklen_t addr_len,
+                               uint64_t now_ms,
+                               char location[BW_LWSRV_LOC_LEN + 1]);
+
+/*
+ * Update the registration at req->location: lifetime, binding, links when
+ * given; the peer address is refreshed (NAT rebinding).  ep, if not NULL,
+ * receives its endpoint name.
+ * Returns 0, or BW_ENOTFOUND (no such location: the device must register
+ * again, 4.04), BW_ENOMEM.
+ */
+int bw_lwsrv_registry_update(bw_lwsrv_registry_t *r, const bw_lwsrv_reg_t *req,
+                             unsigned worker, const struct sockaddr *addr,
+                             socklen_t addr_len, uint64_t now_ms,
+                             char ep[BW_LWSRV_EP_MAX + 1]);
+
+/* Remove the registration at location.  ep as above.  Returns 0 or
+ * BW_ENOTFOUND. */
+int bw_lwsrv_registry_deregister(bw_lwsrv_registry_t *r, const char *location,
+                                 char ep[BW_LWSRV_EP_MAX + 1]);
+
+/* Copy out the registration of ep.  Returns 0 or BW_ENOTFOUND. */
+int bw_lwsrv_registry_get(bw_lwsrv_registry_t *r, const char *ep,
+                          bw_lwsrv_regview_t *out);
+
+/* The endpoint registered at location ("" and BW_ENOTFOUND if none). */
+int bw_lwsrv_registry_ep_of(bw_lwsrv_registry_t *r, const char *location,
+                            char ep[BW_LWSRV_EP_MAX + 1]);
+
+/*
+ * Remove registrations whose lifetime ran out (plus grace_ms); call
+ * expired(arg, ep) for each, outside the lock.  Returns how many.
+ */
+size_t bw_lwsrv_registry_expire(bw_lwsrv_registry_t *r, uint64_t now_ms,
+                                uint64_t grace_ms,
+                                void (*expired)(void *arg, const char *ep),
+                                void *arg);
+
+size_t bw_lwsrv_registry_count(bw_lwsrv_registry_t *r);
+
+/*
+ * Deduplication of the registration interface, keyed by peer address and
+ * message ID: remember (peer, mid) -> response; find it again.  find
+ * returns 1 and copies the response when (peer, mid) was answered within
+ * the last lifetime_ms, else 0.
+ */
+void bw_lwsrv_registry_remember(bw_lwsrv_registry_t *r,
+                                const struct sockaddr *addr, socklen_t addr_len,
+                                uint16_t mid, const uint8_t *resp, size_t len,
+                                uint64_t now_ms);
+int bw_lwsrv_registry_recall(bw_lwsrv_registry_t *r,
+                             const struct sockaddr *addr, socklen_t addr_len,
+                             uint16_t mid, uint64_t now_ms,
+                             uint64_t lifetime_ms, uint8_t *resp, size_t cap,
+                             size_t *len);
+
+#endif /* BW_LWSRV_REGISTRY_H */

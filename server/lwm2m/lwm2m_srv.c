@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The LwM2M server on the DTLS engine (contract in lwm2m_srv.h).
+ *
+ * Per worker: a list of requests in flight to devices (this worker's
+ * peers only, touched by this worker only), their retransmission timers,
+ * and a message-ID counter.  Shared: the registry (its own lock) and the
+ * configuration (read-only).
+ */
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lwm2m_srv.h"
+
+/* RFC 7252 4.8: EXCHANGE_LIFETIME, how long a separate response may take
+ * and how long an answered request is remembered for deduplication. */
+#define EXCHANGE_LIFETIME_MS 247000u
+/* Largest message the server builds (a request with a payload). */
+#define MSG_MAX (BW_LWSRV_PAYLOAD_MAX + 256)
+
+typedef struct inflight {
+    struct inflight *next;
+    uint8_t token[8];
+    uint16_t mid;
+    uint8_t acked; /* empty ACK seen: a separate response will follow */
+    unsigned attempts;
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    uint64_t next_ms, deadline_ms;
+    uint32_t timeout_ms;
+    size_t len;
+    bw_lwsrv_done_t done;
+    void *arg;
+    uint8_t msg[MSG_MAX];
+} inflight_t;
+
+typedef struct {
+    inflight_t *head;
+    size_t n;
+    uint16_t next_mid;
+} wstate_t;
+
+struct bw_lwsrv {
+    bw_lwsrv_config_t cfg;
+    unsigned nworkers;
+    wstate_t *ws;
+};
+
+typedef struct {
+    bw_lwsrv_t *s;
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    bw_lwsrv_op_t op;
+    bw_lwsrv_done_t done;
+    void *arg;
+} job_t;
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+bw_lwsrv_t *bw_lwsrv_new(const bw_lwsrv_config_t *cfg, unsigned workers)
+{
+    if (cfg == NULL || cfg->registry == NULL || cfg->authorize == NULL ||
+        workers == 0)
+        return NULL;
+    bw_lwsrv_t *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->cfg = *cfg;
+    if (s->cfg.send == NULL)
+        s->cfg.send = bw_dtls_send;
+    if (s->cfg.ack_timeout_ms == 0)
+        s->cfg.ack_timeout_ms = 2000;
+    if (s->cfg.max_retransmit == 0)
+        s->cfg.max_retransmit = 4;
+    s->nworkers = workers;
+    s->ws = calloc(workers, sizeof *s->ws);
+    if (s->ws == NULL) {
+        free(s);
+        return NULL;
+    }
+    for (unsigned i = 0; i < workers; i++) {
+        uint16_t mid;
+        if (RAND_bytes((unsigned char *)&mid, sizeof mid) != 1)
+            mid = (uint16_t)(i * 7919u);
+        s->ws[i].next_mid = mid;
+    }
+    return s;
+}
+
+static void finish(wstate_t *ws, inflight_t **pp, int err, uint8_t code,
+                   uint32_t cf, const uint8_t *payload, size_t len)
+{
+    inflight_t *f = *pp;
+    *pp = f->next;
+    ws->n--;
+    f->done(f->arg, err, code, cf, payload, len);
+    free(f);
+}
+
+void bw_lwsrv_free(bw_lwsrv_t *s)
+{
+    if (s == NULL)
+        return;
+    for (unsigned i = 0; i < s->nworkers; i++)
+        while (s->ws[i].head != NULL)
+            finish(&s->ws[i], &s->ws[i].head, BW_ESTATE, 0, 0, NULL, 0);
+    free(s->ws);
+    free(s);
+}
+
+/* --- building messages ------------------------------------------------- */
+
+static void add_segments(bw_coap_writer_t *w, uint16_t number, const char *s,
+                         char sep)
+{
+    while (*s == sep)
+        s++;
+    while (*s != '\0') {
+        const char *end = strchr(s, sep);
+        size_t n = end != NULL ? (size_t)(end - s) : strlen(s);
+        bw_coap_writer_add_opt(w, number, s, n);
+        s += n;
+        while (*s == sep)
+            s++;
+    }
+}
+
+static int build_request(const bw_lwsrv_op_t *op, uint16_t mid,
+                         const uint8_t token[8], uint8_t *out, size_t cap,
+                         size_t *len)
+{
+    bw_coap_writer_t w;
+    bw_coap_writer_init(&w, out, cap, BW_COAP_CON, op->method, mid, token, 8);
+    if (op->observe != 0)
+        bw_coap_writer_add_uint(&w, 6, op->observe == 1 ? 0 : 1);
+    add_segments(&w, BW_COAP_OPT_URI_PATH, op->path, '/');
+    if (op->content_format >= 0)
+        bw_coap_writer_add_uint(&w, BW_COAP_OPT_CONTENT_FORMAT,
+                                (uint32_t)op->content_format);
+    add_segments(&w, BW_COAP_OPT_URI_QUERY, op->query, '&');
+    if (op->accept >= 0)
+        bw_coap_writer_add_uint(&w, 17, (uint32_t)op->accept);
+    if (op->payload_len > 0)
+        bw_coap_writer_payload(&w, op->payload, op->payload_len);
+    return bw_coap_writer_finish(&w, len);
+}
+
+/* A response to req: piggybacked ACK for a CON, NON otherwise. */
+static size_t build_response(wstate_t *ws, const bw_coap_msg_t *req,
+                             uint8_t code, const char *loc, const char *diag,
+                             uint8_t *out, size_t cap)
+{
+    bw_coap_writer_t w;
+    int con = req->type == BW_COAP_CON;
+    bw_coap_writer_init(&w, out, cap, con ? BW_COAP_ACK : BW_COAP_NON, code,
+                        con ? req->mid : ws->next_mid++, req->token,
+                        req->token_len);
+    if (loc != NULL) {
+        bw_coap_writer_add_opt(&w, 8, "rd", 2); /* Location-Path */
+        bw_coap_writer_add_opt(&w, 8, loc, strlen(loc));
+    }
+    if (diag != NULL) {
+        /* Diagnostic payload (RFC 7252 5.5.2): a reason, never a secret. */
+        bw_coap_writer_add_uint(&w, BW_COAP_OPT_CONTENT_FORMAT, 0);
+        bw_coap_writer_payload(&w, diag, strlen(diag));
+    }
+    size_t len;
+    return bw_coap_writer_finish(&w, &len) == 0 ? len : 0;
+}
+
+static void send_empty(bw_lwsrv_t *s, bw_dtls_worker_t *w,
+                       const bw_dtls_peer_info_t *peer, uint8_t type,
+                       uint16_t mid)
+{
+    uint8_t m[4] = {(uint8_t)(0x40 | (type << 4)), 0, (uint8_t)(mid >> 8),
+                    (uint8_t)mid};
+    (void)s->cfg.send(w, peer->addr, peer->addr_len, m, sizeof m);
+}
+
+/* --- the registration interface ------------------------------------------ */
+
+static void emit(bw_lwsrv_t *s, bw_lwsrv_event_kind_t kind, const char *ep,
+                 const bw_dtls_peer_info_t *peer, unsigned worker,
+                 const bw_lwsrv_reg_t *req, const char *why)
+{
+    if (s->cfg.event == NULL)
+        return;
+    bw_lwsrv_event_t ev = {.kind = kind,
+                           .ep = ep,
+                           .peer = peer,
+                           .worker = worker,
+                           .req = req,
+                           .why = why};
+    s->cfg.event(s->cfg.arg, &ev);
+}
+
+static void registration(bw_lwsrv_t *s, bw_dtls_worker_t *w,
+                         const bw_dtls_peer_info_t *peer,
+                         const bw_coap_msg_t *req, bw_lwsrv_req_t kind,
+                         uint64_t now)
+{
+    unsigned wi = bw_dtls_worker_index(w);
+    wstate_t *ws = &s->ws[wi];
+    uint8_t out[BW_LWSRV_DEDUP_MAX + 64];
+    size_t len;
+
+    if (req->type == BW_COAP_CON &&
+        bw_lwsrv_registry_recall(s->cfg.registry, peer->addr, peer->addr_len,
+                                 req->mid, now, EXCHANGE_LIFETIME_MS, out,
+                                 sizeof out, &len)) {
+        (void)s->cfg.send(w, peer->addr, peer->addr_len, out, len);
+        return;
+    }
+
+    bw_lwsrv_reg_t r;
+    const char *why = NULL;
+    char ep[BW_LWSRV_EP_MAX + 1] = "";
+    char loc[BW_LWSRV_LOC_LEN + 1];
+    const char *locp = NULL;
+    uint8_t code;
+    int err = bw_lwsrv_reg_parse(req, kind, &r, &why);
+    if (err == BW_EVERSION) {
+        code = BW_COAP_CODE(4, 12); /* Precondition Failed (Core 6.2.1) */
+    } else if (err != 0) {
+        code = BW_COAP_CODE(4, 0);
+    } else {
+        int bootstrap = kind == BW_LWSRV_REQ_BOOTSTRAP;
+        if (kind == BW_LWSRV_REQ_REGISTER || bootstrap)
+            memcpy(ep, r.ep, sizeof ep);
+        else if (bw_lwsrv_registry_ep_of(s->cfg.registry, r.location, ep) != 0)
+            err = BW_ENOTFOUND;
+        if (err == 0 &&
+            s->cfg.authorize(s->cfg.arg, peer, ep, bootstrap, &why) != 0)
+            err = BW_EAUTH;
+        if (err == BW_ENOTFOUND) {
+            code = BW_COAP_CODE(4, 4);
+            why = "no such registration";
+        } else if (err == BW_EAUTH) {
+            code = BW_COAP_CODE(4, 3);
+            if (why == NULL)
+                why = "identity does not own this endpoint";
+            emit(s, BW_LWSRV_EV_REFUSED, ep, peer, wi, &r, why);
+        } else if (kind == BW_LWSRV_REQ_REGISTER) {
+            err = bw_lwsrv_registry_register(
+                s->cfg.registry, &r, wi, peer->addr, peer->addr_len, now, loc);
+            code = err == 0 ? BW_COAP_CODE(2, 1) : BW_COAP_CODE(5, 0);
+            locp = err == 0 ? loc : NULL;
+            if (err == 0)
+                emit(s, BW_LWSRV_EV_REGISTERED, ep, peer, wi, &r, NULL);
+        } else if (kind == BW_LWSRV_REQ_UPDATE) {
+            err = bw_lwsrv_registry_update(s->cfg.registry, &r, wi, peer->addr,
+                                           peer->addr_len, now, ep);
+            code = err == 0 ? BW_COAP_CODE(2, 4) : BW_COAP_CODE(4, 4);
+            if (err == 0)
+                emit(s, BW_LWSRV_EV_UPDATED, ep, peer, wi, &r, NULL);
+        } else if (kind == BW_LWSRV_REQ_DEREGISTER) {
+            err = bw_lwsrv_registry_deregister(s->cfg.registry, r.location, ep);
+            code = err == 0 ? BW_COAP_CODE(2, 2) : BW_COAP_CODE(4, 4);
+            if (err == 0)
+                emit(s, BW_LWSRV_EV_DEREGISTERED, ep, peer, wi, &r, NULL);
+        } else {
+            code = BW_COAP_CODE(2, 4);
+        }
+    }
+    len = build_response(ws, req, code, locp,
+                         BW_COAP_CODE_CLASS(code) == 2 ? NULL : why, out,
+                         sizeof out);
+    if (len == 0)
+        return;
+    if (req->type == BW_COAP_CON)
+        bw_lwsrv_registry_remember(s->cfg.registry, peer->addr, peer->addr_len,
+                                   req->mid, out, len, now);
+    (void)s->cfg.send(w, peer->addr, peer->addr_len, out, len);
+    /* The bootstrap logic starts its writes once the 2.04 is on its way. */
+    if (kind == BW_LWSRV_REQ_BOOTSTRAP && code == BW_COAP_CODE(2, 4))
+        emit(s, BW_LWSRV_EV_BOOTSTRAP_REQUEST, ep, peer, wi, &r, NULL);
+}
+
+/* --- answers to our requests ------------------------------------------------
+ */
+
+static int same_peer(const inflight_t *f, const bw_dtls_peer_info_t *peer)
+{
+    return f->addr_len == peer->addr_len &&
+           memcmp(&f->addr, peer->addr, (size_t)peer->addr_len) == 0;
+}
+
+static void answer(bw_lwsrv_t *s, bw_dtls_worker_t *w,
+                   const bw_dtls_peer_info_t *peer, const bw_coap_msg_t *m)
+{
+    wstate_t *ws = &s->ws[bw_dtls_worker_index(w)];
+    for (inflight_t **pp = &ws->head; *pp != NULL; pp = &(*pp)->next) {
+        inflight_t *f = *pp;
+        if (!same_peer(f, peer))
+            continue;
+        int by_mid = (m->type == BW_COAP_ACK || m->type == BW_COAP_RST) &&
+                     m->mid == f->mid;
+        int by_token = m->code != 0 && m->token_len == 8 &&
+                       memcmp(m->token, f->token, 8) == 0;
+        if (m->type == BW_COAP_RST && by_mid) {
+            finish(ws, pp, BW_ERESET, 0, 0, NULL, 0);
+            return;
+        }
+        if (m->code == 0 && by_mid) { /* empty ACK: separate response next */
+            f->acked = 1;
+            f->deadline_ms = mono_ms() + EXCHANGE_LIFETIME_MS;
+            return;
+        }
+        if (by_token && (by_mid || m->type != BW_COAP_ACK)) {
+            if (m->type == BW_COAP_CON)
+                send_empty(s, w, peer, BW_COAP_ACK, m->mid);
+            uint32_t cf = 0;
+            if (bw_coap_msg_uint(m, BW_COAP_OPT_CONTENT_FORMAT, &cf) != 0)
+                cf = UINT32_MAX;
+            finish(ws, pp, 0, m->code, cf, m->payload, m->payload_len);
+            return;
+        }
+    }
+    /* Nobody asked: a CON gets a RST (RFC 7252 4.2), the rest is dropped. */
+    if (m->type == BW_COAP_CON)
+        send_empty(s, w, peer, BW_COAP_RST, m->mid);
+}
+
+void bw_lwsrv_on_data(void *arg, bw_dtls_worker_t *w,
+                      const bw_dtls_peer_info_t *peer, const uint8_t *data,
+                      size_t len)
+{
+    bw_lwsrv_t *s = arg;
+    bw_coap_msg_t m;
+    if (bw_coap_parse(&m, data, len) != 0)
+        return; /* not CoAP: silently dropped (RFC 7252 4.2) */
+    uint8_t cls = BW_COAP_CODE_CLASS(m.code);
+    if (m.code != 0 && cls == 0) {
+        bw_lwsrv_req_t kind = bw_lwsrv_classify(&m);
+        if (kind != BW_LWSRV_REQ_OTHER && kind != BW_LWSRV_REQ_SEND) {
+            registration(s, w, peer, &m, kind, mono_ms());
+            return;
+        }
+        uint8_t out[64];
+        size_t n =
+            build_response(&s->ws[bw_dtls_worker_index(w)], &m,
+                           BW_COAP_CODE(4, 4), NULL, NULL, out, sizeof out);
+        if (n > 0)
+            (void)s->cfg.send(w, peer->addr, peer->addr_len, out, n);
+        return;
+    }
+    answer(s, w, peer, &m);
+}
+
+/* --- our requests ------------------------------------------------------------
+ */
+
+static void transmit(bw_lwsrv_t *s, bw_dtls_worker_t *w, inflight_t *f)
+{
+    (void)s->cfg.send(w, (const struct sockaddr *)&f->addr, f->addr_len, f->msg,
+                      f->len);
+}
+
+static void job_run(void *arg, bw_dtls_worker_t *w)
+{
+    job_t *job = arg;
+    bw_lwsrv_t *s = job->s;
+    if (w == NULL) {
+        job->done(job->arg, BW_ESTATE, 0, 0, NULL, 0);
+        free(job);
+        return;
+    }
+    wstate_t *ws = &s->ws[bw_dtls_worker_index(w)];
+    inflight_t *f = ws->n < BW_LWSRV_MAX_INFLIGHT ? calloc(1, sizeof *f) : NULL;
+    if (f == NULL) {
+        job->done(job->arg, BW_ENOMEM, 0, 0, NULL, 0);
+        free(job);
+        return;
+    }
+    f->mid = ws->next_mid++;
+    if (RAND_bytes(f->token, sizeof f->token) != 1 ||
+        build_request(&job->op, f->mid, f->token, f->msg, sizeof f->msg,
+                      &f->len) != 0) {
+        job->done(job->arg, BW_EINVAL, 0, 0, NULL, 0);
+        free(f);
+        free(job);
+        return;
+    }
+    f->addr = job->addr;
+    f->addr_len = job->addr_len;
+    f->done = job->done;
+    f->arg = job->arg;
+    free(job);
+    /* First timeout: ACK_TIMEOUT scaled by a random 1 .. 1.5. */
+    uint16_t r = 0;
+    (void)RAND_bytes((unsigned char *)&r, sizeof r);
+    f->timeout_ms =
+        s->cfg.ack_timeout_ms +
+        (uint32_t)((uint64_t)s->cfg.ack_timeout_ms * (r % 501) / 1000);
+    uint64_t now = mono_ms();
+    f->next_ms = now + f->timeout_ms;
+    f->deadline_ms = now + EXCHANGE_LIFETIME_MS;
+    f->next = ws->head;
+    ws->head = f;
+    ws->n++;
+    transmit(s, w, f);
+}
+
+static int post(bw_lwsrv_t *s, unsigned worker, const struct sockaddr *addr,
+                socklen_t addr_len, const bw_lwsrv_op_t *op,
+                bw_lwsrv_done_t done, void *arg)
+{
+    if (s->cfg.dtls == NULL)
+        return BW_ESTATE;
+    if (op == NULL || done == NULL || op->path[0] != '/' ||
+        memchr(op->path, '\0', sizeof op->path) == NULL ||
+        op->payload_len > sizeof op->payload ||
+        addr_len > (socklen_t)sizeof(struct sockaddr_storage))
+        return BW_EINVAL;
+    job_t *job = malloc(sizeof *job);
+    if (job == NULL)
+        return BW_ENOMEM;
+    job->s = s;
+    memset(&job->addr, 0, sizeof job->addr);
+    memcpy(&job->addr, addr, (size_t)addr_len);
+    job->addr_len = addr_len;
+    job->op = *op;
+    job->done = done;
+    job->arg = arg;
+    int err = bw_dtls_server_post(s->cfg.dtls, worker, job_run, job);
+    if (err != 0)
+        free(job);
+    return err;
+}
+
+int bw_lwsrv_request(bw_lwsrv_t *s, const char *ep, const bw_lwsrv_op_t *op,
+                     bw_lwsrv_done_t done, void *arg)
+{
+    bw_lwsrv_regview_t *v = malloc(sizeof *v);
+    if (v == NULL)
+        return BW_ENOMEM;
+    int err = bw_lwsrv_registry_get(s->cfg.registry, ep, v);
+    if (err == 0)
+        err = post(s, v->worker, (const struct sockaddr *)&v->addr, v->addr_len,
+                   op, done, arg);
+    free(v);
+    return err;
+}
+
+int bw_lwsrv_request_to(bw_lwsrv_t *s, unsigned worker,
+                        const struct sockaddr *addr, socklen_t addr_len,
+                        const bw_lwsrv_op_t *op, bw_lwsrv_done_t done,
+                        void *arg)
+{
+    if (worker >= s->nworkers)
+        return BW_EINVAL;
+    return post(s, worker, addr, addr_len, op, done, arg);
+}
+
+uint64_t bw_lwsrv_on_tick(void *arg, bw_dtls_worker_t *w, uint64_t now_ms)
+{
+    bw_lwsrv_t *s = arg;
+    wstate_t *ws = &s->ws[bw_dtls_worker_index(w)];
+    uint64_t now = mono_ms(); /* our own clock: inflight times use it */
+    uint64_t next = now + 1000;
+    (void)now_ms;
+    for (inflight_t **pp = &ws->head; *pp != NULL;) {
+        inflight_t *f = *pp;
+        if (now >= f->deadline_ms) {
+            finish(ws, pp, BW_ETIMEOUT, 0, 0, NULL, 0);
+            continue;
+        }
+        if (!f->acked && now >= f->next_ms) {
+            if (f->attempts >= s->cfg.max_retransmit) {
+                finish(ws, pp, BW_ETIMEOUT, 0, 0, NULL, 0);
+                continue;
+            }
+            f->attempts++;
+            f->timeout_ms *= 2;
+            f->next_ms = now + f->timeout_ms;
+            transmit(s, w, f);
+        }
+        uint64_t due = f->acked ? f->deadline_ms : f->next_ms;
+        if (due < next)
+            next = due;
+        pp = &f->next;
+    }
+    /* on_tick's clock is the engine's; ours may differ by an offset. */
+    return now_ms + (next > now ? next - now : 0);
+}
+
+typedef struct {
+    bw_lwsrv_t *s;
+} expire_ctx_t;
+
+static void expired_cb(void *arg, const char *ep)
+{
+    expire_ctx_t *x = arg;
+    emit(x->s, BW_LWSRV_EV_EXPIRED, ep, NULL, 0, NULL, NULL);
+}
+
+size_t bw_lwsrv_expire(bw_lwsrv_t *s, uint64_t now_ms)
+{
+    expire_ctx_t x = {s};
+    (void)now_ms;
+    /* A grace of a few seconds: an Update sent at the last moment may be
+     * on its way (Core 6.2.2). */
+    return bw_lwsrv_registry_expire(s->cfg.registry, mono_ms(), 15000,
+                                    expired_cb, &x);
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The LwM2M server on the DTLS engine: the registration interface from
+ * devices, and requests from the server to devices (bootstrap writes, DM
+ * operations) with CoAP reliability.
+ *
+ * It plugs into server/dtls as its on_data and on_tick callbacks, so all
+ * of a device's traffic is handled on the device's worker thread.  Other
+ * threads (the API, the bootstrap logic) reach a device through
+ * bw_lwsrv_request(), which hands the request to that worker
+ * (bw_dtls_server_post) and reports the answer through a callback, on the
+ * worker thread.
+ *
+ * Registration interface (Core 6.2): Register, Update, De-register are
+ * validated (lwm2m_reg.h), the identity the DTLS handshake proved must own
+ * the endpoint name (the authorize callback: the security store decides;
+ * 4.03 Forbidden and an event otherwise), and the registry is updated.
+ * Retransmitted requests get the same answer again (registry dedup).
+ * Bootstrap-Request (Core 6.1.3) is authorized the same way, answered
+ * 2.04 and reported as an event: the bootstrap logic then sends its
+ * writes with bw_lwsrv_request_to().
+ *
+ * Server to device: CON requests with a fresh token, retransmitted on
+ * RFC 7252 timers (ACK_TIMEOUT 2 s, RANDOM_FACTOR 1.5, MAX_RETRANSMIT 4),
+ * matched by token and peer; piggybacked and separate responses both
+ * complete a request.  At most BW_LWSRV_MAX_INFLIGHT per worker.
+ */
+#ifndef BW_LWSRV_SRV_H
+#define BW_LWSRV_SRV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dtls_server.h"
+#include "lwm2m_reg.h"
+#include "lwm2m_registry.h"
+
+#define BW_LWSRV_MAX_INFLIGHT 4096
+#define BW_LWSRV_PATH_MAX     64
+#define BW_LWSRV_PAYLOAD_MAX  1024
+
+typedef enum {
+    BW_LWSRV_EV_REGISTERED = 1,
+    BW_LWSRV_EV_UPDATED,
+    BW_LWSRV_EV_DEREGISTERED,
+    BW_LWSRV_EV_EXPIRED,
+    BW_LWSRV_EV_REFUSED, /* identity does not own the endpoint */
+    BW_LWSRV_EV_BOOTSTRAP_REQUEST,
+} bw_lwsrv_event_kind_t;
+
+typedef struct {
+    bw_lwsrv_event_kind_t kind;
+    const char *ep;
+    const bw_dtls_peer_info_t *peer; /* NULL for EXPIRED */
+    unsigned worker;
+    const bw_lwsrv_reg_t *req; /* REGISTERED, UPDATED, BOOTSTRAP */
+    const char *why;           /* REFUSED */
+} bw_lwsrv_event_t;
+
+typedef struct bw_lwsrv bw_lwsrv_t;
+
+typedef struct {
+    bw_lwsrv_registry_t *registry;
+    bw_dtls_server_t *dtls; /* for post; NULL in tests that only feed data */
+    /* 0 when the proven identity may act for ep; else BW_EAUTH and *why. */
+    int (*authorize)(void *arg, const bw_dtls_peer_info_t *peer, const char *ep,
+                     int bootstrap, const char **why);
+    void (*event)(void *arg, const bw_lwsrv_event_t *ev);
+    void *arg;
+    /* How datagrams leave: bw_dtls_send unless set (tests). */
+    int (*send)(bw_dtls_worker_t *w, const struct sockaddr *addr,
+                socklen_t addr_len, const uint8_t *data, size_t len);
+    uint32_t ack_timeout_ms; /* [2000] */
+    uint32_t max_retransmit; /* [4] */
+} bw_lwsrv_config_t;
+
+/* Returns NULL when out of memory or the configuration is incomplete. */
+bw_lwsrv_t *bw_lwsrv_new(const bw_lwsrv_config_t *cfg, unsigned workers);
+/* After the DTLS server stopped: fails every request still in flight. */
+void bw_lwsrv_free(bw_lwsrv_t *s);
+
+/* DTLS engine callbacks; arg is the bw_lwsrv_t. */
+void bw_lwsrv_on_data(void *arg, bw_dtls_worker_t *w,
+                      const bw_dtls_peer_info_t *peer, const uint8_t *data,
+                      size_t len);
+uint64_t bw_lwsrv_on_tick(void *arg, bw_dtls_worker_t *w, uint64_t now_ms);
+
+/* The answer to a request: err 0 and the response, or BW_ETIMEOUT (no
+ * answer after the retransmissions), BW_ERESET (RST), BW_ENOTFOUND (not
+ * registered), BW_ENOMEM, BW_ESTATE (server stopping).  Runs on the
+ * worker thread; payload is valid during the call only. */
+typedef void (*bw_lwsrv_done_t)(void *arg, int err, uint8_t code,
+                                uint32_t content_format, const uint8_t *payload,
+                                size_t len);
+
+typedef struct {
+    uint8_t method;               /* BW_COAP_GET, PUT, POST, DELETE */
+    char path[BW_LWSRV_PATH_MAX]; /* "/3/0/1", "/bs" */
+    int32_t content_format;       /* -1: none */
+    int32_t accept;               /* -1: none */
+    uint8_t observe;              /* 0: none, 1: register (0), 2: cancel (1) */
+    char query[64];               /* "pmin=10&pmax=60" (Write-Attributes) */
+    uint8_t payload[BW_LWSRV_PAYLOAD_MAX];
+    size_t payload_len;
+} bw_lwsrv_op_t;
+
+/*
+ * Send op to the registered endpoint ep (any thread).  done runs once.
+ * Returns 0 (done will be called), or BW_ENOTFOUND (not registered),
+ * BW_EINVAL (bad path), BW_ENOMEM, BW_ESTATE (no DTLS server to post to).
+ */
+int bw_lwsrv_request(bw_lwsrv_t *s, const char *ep, const bw_lwsrv_op_t *op,
+                     bw_lwsrv_done_t done, void *arg);
+
+/* The same to a peer that is not registered (bootstrap), on its worker. */
+int bw_lwsrv_request_to(bw_lwsrv_t *s, unsigned worker,
+                        const struct sockaddr *addr, socklen_t addr_len,
+                        const bw_lwsrv_op_t *op, bw_lwsrv_done_t done,
+                        void *arg);
+
+/* Expire registrations past their lifetime (call every second or so). */
+size_t bw_lwsrv_expire(bw_lwsrv_t *s, uint64_t now_ms);
+
+#endif /* BW_LWSRV_SRV_H */

@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The LwM2M server's registration interface and its requests to devices
+ * (server/lwm2m/lwm2m_srv.c), end to end: the real DTLS engine on
+ * loopback, real OpenSSL DTLS clients speaking CoAP built with the
+ * project's writer.  The security store's policy in these tests: a PSK
+ * identity owns the endpoint name equal to it.
+ */
+#define _GNU_SOURCE
+#include "dtls_fixture.h"
+#include "dtls_client_fixture.h"
+
+#include "lwm2m_srv.h"
+
+static bw_lwsrv_t *volatile lw;
+static bw_lwsrv_registry_t *reg;
+static pthread_mutex_t ev_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned ev_count[BW_LWSRV_EV_BOOTSTRAP_REQUEST + 1];
+static char ev_last_ep[BW_LWSRV_EP_MAX + 1];
+
+static void on_data(void *arg, bw_dtls_worker_t *w,
+                    const bw_dtls_peer_info_t *peer, const uint8_t *data,
+                    size_t len)
+{
+    (void)arg;
+    if (lw != NULL) /* the engine starts before the LwM2M layer exists */
+        bw_lwsrv_on_data(lw, w, peer, data, len);
+}
+
+static uint64_t on_tick(void *arg, bw_dtls_worker_t *w, uint64_t now)
+{
+    (void)arg;
+    return lw != NULL ? bw_lwsrv_on_tick(lw, w, now) : now + 10;
+}
+
+static int authorize(void *arg, const bw_dtls_peer_info_t *peer, const char *ep,
+                     int bootstrap, const char **why)
+{
+    (void)arg;
+    (void)bootstrap;
+    if (peer->identity_len == strlen(ep) &&
+        memcmp(peer->identity, ep, peer->identity_len) == 0)
+        return 0;
+    *why = "identity does not own this endpoint";
+    return BW_EAUTH;
+}
+
+static void event(void *arg, const bw_lwsrv_event_t *ev)
+{
+    (void)arg;
+    pthread_mutex_lock(&ev_lock);
+    ev_count[ev->kind]++;
+    snprintf(ev_last_ep, sizeof ev_last_ep, "%s", ev->ep);
+    pthread_mutex_unlock(&ev_lock);
+}
+
+static unsigned events(bw_lwsrv_event_kind_t k)
+{
+    pthread_mutex_lock(&ev_lock);
+    unsigned n = ev_count[k];
+    pthread_mutex_unlock(&ev_lock);
+    return n;
+}
+
+static fix_server_t *h;
+
+static void up(uint32_t ack_timeout_ms, uint32_t max_retransmit)
+{
+    memset(ev_count, 0, sizeof ev_count);
+    h = fix_server_new();
+    h->cfg.on_data = on_data;
+    h->cfg.on_tick = on_tick;
+    reg = bw_lwsrv_registry_new();
+    assert_non_null(reg);
+    fix_server_start(h);
+    bw_lwsrv_config_t cfg = {.registry = reg,
+                             .dtls = h->srv,
+                             .authorize = authorize,
+                             .event = event,
+                             .ack_timeout_ms = ack_timeout_ms,
+                             .max_retransmit = max_retransmit};
+    lw = bw_lwsrv_new(&cfg, 1);
+    assert_non_null(lw);
+}
+
+static void down(void)
+{
+    fix_server_free(h);
+    bw_lwsrv_free(lw);
+    bw_lwsrv_registry_free(reg);
+    lw = NULL;
+}
+
+/* A CoAP message from the device: code, path "rd/..", queries "a&b". */
+static size_t coap(uint8_t *out, size_t cap, uint8_t type, uint8_t code,
+                   uint16_t mid, const char *path, const char *query,
+                   const char *links)
+{
+    bw_coap_writer_t w;
+    bw_coap_writer_init(&w, out, cap, type, code, mid, (const uint8_t *)"tok4",
+                        4);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *save, *p = strtok_r(buf, "/", &save); p != NULL;
+         p = strtok_r(NULL, "/", &save))
+        bw_coap_writer_add_opt(&w, BW_COAP_OPT_URI_PATH, p, strlen(p));
+    if (links != NULL)
+        bw_coap_writer_add_uint(&w, BW_COAP_OPT_CONTENT_FORMAT, 40);
+    if (query != NULL) {
+        snprintf(buf, sizeof buf, "%s", query);
+        for (char *save, *q = strtok_r(buf, "&", &save); q != NULL;
+             q = strtok_r(NULL, "&", &save))
+            bw_coap_writer_add_opt(&w, BW_COAP_OPT_URI_QUERY, q, strlen(q));
+    }
+    if (links != NULL)
+        bw_coap_writer_payload(&w, links, strlen(links));
+    size_t len;
+    assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
+    return len;
+}
+
+/* Send a CON request and read the piggybacked answer into *m (buf). */
+static void exchange(fix_client_t *c, uint16_t mid, uint8_t code,
+                     const char *path, const char *query, const char *links,
+                     uint8_t *buf, size_t cap, bw_coap_msg_t *m)
+{
+    uint8_t req[512];
+    size_t n =
+        coap(req, sizeof req, BW_COAP_CON, code, mid, path, query, links);
+    fix_client_write(c, req, n);
+    int got = fix_client_read(c, buf, cap, FIX_WAIT_MS);
+    assert_true(got > 0);
+    assert_int_equal(bw_coap_parse(m, buf, (size_t)got), 0);
+    assert_int_equal(m->type, BW_COAP_ACK);
+    assert_int_equal(m->mid, mid);
+    assert_int_equal(m->token_len, 4);
+    assert_memory_equal(m->token, "tok4", 4);
+}
+
+/* Location-Path of a 2.01: "rd" then 32 hex digits, copied to loc. */
+static void location_of(const bw_coap_msg_t *m, char loc[33])
+{
+    bw_coap_opt_iter_t it;
+    bw_coap_opt_t o;
+    int n = 0;
+    bw_coap_opt_iter_init(&it, m);
+    while (bw_coap_opt_next(&it, &o) == 1) {
+        if (o.number != 8)
+            continue;
+        if (n == 0)
+            assert_true(o.len == 2 && memcmp(o.value, "rd", 2) == 0);
+        else {
+            assert_int_equal(o.len, 32);
+            memcpy(loc, o.value, 32);
+            loc[32] = '\0';
+        }
+        n++;
+    }
+    assert_int_equal(n, 2);
+}
+
+#define LINKS "</>;rt=\"oma.lwm2m\";ct=11543,</1/0>,</3/0>"
+
+/*
+ * Tried: Register, the same Register retransmitted (same message ID),
+ * Update with a new lifetime, an Update to an unknown location,
+ * De-register.  Must hold: 2.01 with an unguessable location, the
+ * retransmission answered with the same bytes and applied once; 2.04 and
+ * the new lifetime stored; 4.04; 2.02 and the registration gone.
+ */
+static void test_register_lifecycle(void **state)
+{
+    (void)state;
+    up(0, 0);
+    fix_client_t *c = fix_client_psk(fix_port(h), "PSK-AES128-CCM8", "device-a",
+                                     fix_key_a, sizeof fix_key_a);
+    assert_int_equal(fix_client_handshake(c, FIX_WAIT_MS), FIX_OK);
+    uint8_t b1[512], b2[512];
+    bw_coap_msg_t m;
+    char loc[33];
+    exchange(c, 0x100, BW_COAP_POST, "rd", "ep=device-a&lt=60&lwm2m=1.1&b=U",
+             LINKS, b1, sizeof b1, &m);
+    assert_int_equal(m.code, BW_COAP_CODE(2, 1));
+    location_of(&m, loc);
+    bw_coap_msg_t m2;
+    exchange(c, 0x100, BW_COAP_POST, "rd", "ep=device-a&lt=60&lwm2m=1.1&b=U",
+             LINKS, b2, sizeof b2, &m2);
+    assert_int_equal(m2.code, BW_COAP_CODE(2, 1));
+    char loc2[33];
+    location_of(&m2, loc2);
+    assert_string_equal(loc, loc2); /* the same answer, not a new location */
+    assert_int_equal(events(BW_LWSRV_EV_REGISTERED), 1);
+    assert_int_equal(bw_lwsrv_registry_count(reg), 1);
+
+    bw_lwsrv_regview_t v;
+    bw_assert_err(bw_lwsrv_registry_get(reg, "device-a", &v), 0);
+    assert_int_equal(v.lifetime, 60);
+    assert_string_equal(v.links, LINKS);
+
+    char path[64];
+    snprintf(path, sizeof path, "rd/%s", loc);
+    exchange(c, 0x101, BW_COAP_POST, path, "lt=120", NULL, b1, sizeof b1, &m);
+    assert_int_equal(m.code, BW_COAP_CODE(2, 4));
+    bw_assert_err(bw_lwsrv_registry_get(reg, "device-a", &v), 0);
+    assert_int_equal(v.lifetime, 120);
+    assert_int_equal(events(BW_LWSRV_EV_UPDATED), 1);
+
+    exchange(c, 0x102, BW_COAP_POST, "rd/0123456789abcdef0123456789abcdef",
+             NULL, NULL, b1, sizeof b1, &m);
+    assert_int_equal(m.code, BW_COAP_CODE(4, 4));
+
+    exchange(c, 0x103, BW_COAP_DELETE, path, NULL, NULL, b1, sizeof b1, &m);
+    assert_int_equal(m.code, BW_COAP_CODE(2, 2));
+    assert_int_equal(bw_lwsrv_registry_count(reg), 0);
+    assert_int_equal(events(BW_LWSRV_EV_DEREGISTERED), 1);
+    fix_client_free(c);
+    down();
+}
+
+/*
+ * Tried: device-a (proven by its PSK) registers as "device-b"; a Register
+ * with a bad endpoint name; an unsupported LwM2M version; a GET to an
+ * unknown path.  Must hold: 4.03 with a reason and a REFUSED event, no
+ * registration; 4.00 with a diagnostic; 4.12; 4.04.
+ */
+static void test_refusals(void **state)
+{
+    (void)state;
+    up(0, 0);
+    fix_client_t *c = fix_client_psk(fix_port(h), "PSK-AES128-CCM8", "device-a",
+                                     fix_key_a, sizeof fix_key_a);
+    assert_int_equal(fix_client_handshake(c, FIX_WAIT_MS), FIX_OK);
+    uint8_t b[512];
+    bw_coap_msg_t m;
+    exchange(c, 1, BW_COAP_POST, "rd", "ep=device-b&lt=60", LINKS, b, sizeof b,
+             &m);
+    assert_int_equal(m.code, BW_COAP_CODE(4, 3));
+    assert_true(m.payload_len > 0);
+    assert_int_equal(events(BW_LWSRV_EV_REFUSED), 1);
+    assert_string_equal(ev_last_ep, "device-b");
+    assert_int_equal(bw_lwsrv_registry_count(reg), 0);
+
+    exchange(c, 2, BW_COAP_POST, "rd", "ep=bad name", LINKS, b, sizeof b, &m);
+    assert_int_equal(m.code, BW_COAP_CODE(4, 0));
+    assert_true(m.payload_len > 0 &&
+                memmem(m.payload, m.payload_len, "endpoint", 8) != NULL);
+    exchange(c, 3, BW_COAP_POST, "rd", "ep=device-a&lwm2m=2.0", LINKS, b,
+             sizeof b, &m);
+    assert_int_equal(m.code, BW_COAP_CODE(4, 12));
+    exchange(c, 4, BW_COAP_GET, "rd", NULL, NULL, b, sizeof b, &m);
+    assert_int_equal(m.code, BW_COAP_CODE(4, 4));
+    assert_int_equal(bw_lwsrv_registry_count(reg), 0);
+    fix_client_free(c);
+    down();
+}
+
+/* ---- requests from the server ---------------------------------------- */
+
+typedef struct {
+    pthread_mutex_t lock;
+    int done, err;
+    uint8_t code;
+    uint32_t cf;
+    char payload[64];
+} result_t;
+
+static void done_cb(void *arg, int err, uint8_t code, uint32_t cf,
+                    const uint8_t *payload, size_t len)
+{
+    result_t *r = arg;
+    pthread_mutex_lock(&r->lock);
+    r->err = err;
+    r->code = code;
+    r->cf = cf;
+    snprintf(r->payload, sizeof r->payload, "%.*s", (int)len,
+             payload != NULL ? (const char *)payload : "");
+    r->done = 1;
+    pthread_mutex_unlock(&r->lock);
+}
+
+static int result_done(result_t *r, unsigned timeout_ms)
+{
+    uint64_t end = fix_now_ms() + timeout_ms;
+    for (;;) {
+        pthread_mutex_lock(&r->lock);
+        int d = r->done;
+        pthread_mutex_unlock(&r->lock);
+        if (d || fix_now_ms() >= end)
+            return d;
+        fix_sleep_ms(5);
+    }
+}
+
+static fix_client_t *registered(void)
+{
+    fix_client_t *c = fix_client_psk(fix_port(h), "PSK-AES128-CCM8", "device-a",
+                                     fix_key_a, sizeof fix_key_a);
+    assert_int_equal(fix_client_handshake(c, FIX_WAIT_MS), FIX_OK);
+    uint8_t b[512];
+    bw_coap_msg_t m;
+    exchange(c, 9, BW_COAP_POST, "rd", "ep=device-a&lt=60", LINKS, b, sizeof b,
+             &m);
+    assert_int_equal(m.code, BW_COAP_CODE(2, 1));
+    return c;
+}
+
+/*
+ * Tried: Read /3/0 (Accept TLV) from the test thread; the device answers
+ * with a piggybacked 2.05; then a second Read answered by an empty ACK and
+ * later a separate CON 2.05.  Must hold: the device sees a CON GET with
+ * Uri-Path 3, 0 and Accept 11542; the callback gets 2.05, the content
+ * format and payload; the separate response is acknowledged by the server.
+ */
+static void test_server_request(void **state)
+{
+    (void)state;
+    up(0, 0);
+    fix_client_t *c = registered();
+    bw_lwsrv_op_t op = {.method = BW_COAP_GET,
+                        .path = "/3/0",
+                        .content_format = -1,
+                        .accept = 11542};
+    result_t r = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    bw_assert_err(bw_lwsrv_request(lw, "device-a", &op, done_cb, &r), 0);
+
+    uint8_t b[512];
+    int n = fix_client_read(c, b, sizeof b, FIX_WAIT_MS);
+    assert_true(n > 0);
+    bw_coap_msg_t m;
+    assert_int_equal(bw_coap_parse(&m, b, (size_t)n), 0);
+    assert_int_equal(m.type, BW_COAP_CON);
+    assert_int_equal(m.code, BW_COAP_GET);
+    uint32_t accept;
+    bw_assert_err(bw_coap_msg_uint(&m, 17, &accept), 0);
+    assert_int_equal(accept, 11542);
+    char segs[16] = "";
+    bw_coap_opt_iter_t it;
+    bw_coap_opt_t o;
+    bw_coap_opt_iter_init(&it, &m);
+    while (bw_coap_opt_next(&it, &o) == 1)
+        if (o.number == BW_COAP_OPT_URI_PATH)
+            strncat(segs, (const char *)o.value, o.len);
+    assert_string_equal(segs, "30");
+
+    uint8_t resp[128];
+    bw_coap_writer_t w;
+    bw_coap_writer_init(&w, resp, sizeof resp, BW_COAP_ACK, BW_COAP_CODE(2, 5),
+                        m.mid, m.token, m.token_len);
+    bw_coap_writer_add_uint(&w, BW_COAP_OPT_CONTENT_FORMAT, 11542);
+    bw_coap_writer_payload(&w, "hello", 5);
+    size_t len;
+    assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
+    fix_client_write(c, resp, len);
+    assert_true(result_done(&r, FIX_WAIT_MS));
+    assert_int_equal(r.err, 0);
+    assert_int_equal(r.code, BW_COAP_CODE(2, 5));
+    assert_int_equal(r.cf, 11542);
+    assert_string_equal(r.payload, "hello");
+
+    /* Separate response. */
+    result_t r2 = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    bw_assert_err(bw_lwsrv_request(lw, "device-a", &op, done_cb, &r2), 0);
+    n = fix_client_read(c, b, sizeof b, FIX_WAIT_MS);
+    assert_true(n > 0);
+    assert_int_equal(bw_coap_parse(&m, b, (size_t)n), 0);
+    uint8_t ack[4] = {0x60, 0, (uint8_t)(m.mid >> 8), (uint8_t)m.mid};
+    fix_client_write(c, ack, 4);
+    fix_sleep_ms(50);
+    bw_coap_writer_init(&w, resp, sizeof resp, BW_COAP_CON, BW_COAP_CODE(2, 5),
+                        0x7777, m.token, m.token_len);
+    bw_coap_writer_payload(&w, "later", 5);
+    assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
+    fix_client_write(c, resp, len);
+    assert_true(result_done(&r2, FIX_WAIT_MS));
+    assert_int_equal(r2.err, 0);
+    assert_string_equal(r2.payload, "later");
+    n = fix_client_read(c, b, sizeof b, FIX_WAIT_MS);
+    assert_int_equal(n, 4); /* the server's empty ACK of our CON */
+    assert_int_equal(b[0], 0x60);
+    assert_int_equal(b[2] << 8 | b[3], 0x7777);
+
+    /* Not registered: refused at once. */
+    bw_assert_err(bw_lwsrv_request(lw, "nobody", &op, done_cb, &r2),
+                  BW_ENOTFOUND);
+    fix_client_free(c);
+    down();
+}
+
+/*
+ * Tried: a Read the device never answers, with ACK_TIMEOUT 100 ms and
+ * MAX_RETRANSMIT 2.  Must hold: the device receives the request three
+ * times with the same message ID, then the callback gets BW_ETIMEOUT.
+ */
+static void test_server_request_timeout(void **state)
+{
+    (void)state;
+    up(100, 2);
+    fix_client_t *c = registered();
+    bw_lwsrv_op_t op = {.method = BW_COAP_GET,
+                        .path = "/3303/0/5700",
+                        .content_format = -1,
+                        .accept = -1};
+    result_t r = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    bw_assert_err(bw_lwsrv_request(lw, "device-a", &op, done_cb, &r), 0);
+    int copies = 0;
+    uint16_t mid = 0;
+    uint8_t b[512];
+    for (;;) {
+        int n = fix_client_read(c, b, sizeof b, 1500);
+        if (n <= 0)
+            break;
+        bw_coap_msg_t m;
+        assert_int_equal(bw_coap_parse(&m, b, (size_t)n), 0);
+        if (copies == 0)
+            mid = m.mid;
+        assert_int_equal(m.mid, mid);
+        copies++;
+    }
+    assert_int_equal(copies, 3);
+    assert_true(result_done(&r, FIX_WAIT_MS));
+    bw_assert_err(r.err, BW_ETIMEOUT);
+    fix_client_free(c);
+    down();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_register_lifecycle),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_server_request),
+        cmocka_unit_test(test_server_request_timeout),
+    };
+    return cmocka_run_group_tests(tests, fix_group_setup, fix_group_teardown);
+}
