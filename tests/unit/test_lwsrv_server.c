@@ -10,6 +10,8 @@
 #include "dtls_fixture.h"
 #include "dtls_client_fixture.h"
 
+#include "bulwark/lwm2m.h"
+#include "lwm2m_bootstrap.h"
 #include "lwm2m_srv.h"
 
 static bw_lwsrv_t *volatile lw;
@@ -45,9 +47,14 @@ static int authorize(void *arg, const bw_dtls_peer_info_t *peer, const char *ep,
     return BW_EAUTH;
 }
 
+static bw_lwsrv_bs_provider_t *bs_provider; /* set by the bootstrap tests */
+static int bs_start_err = 1;
+
 static void event(void *arg, const bw_lwsrv_event_t *ev)
 {
     (void)arg;
+    if (ev->kind == BW_LWSRV_EV_BOOTSTRAP_REQUEST && bs_provider != NULL)
+        bs_start_err = bw_lwsrv_bootstrap_start(lw, bs_provider, ev);
     pthread_mutex_lock(&ev_lock);
     ev_count[ev->kind]++;
     snprintf(ev_last_ep, sizeof ev_last_ep, "%s", ev->ep);
@@ -423,6 +430,194 @@ static void test_server_request_timeout(void **state)
     down();
 }
 
+/* ---- the bootstrap sequence ------------------------------------------- */
+
+static const uint8_t new_key[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                    12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                    23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+
+static int provide(void *arg, const char *ep, bw_lwsrv_bs_config_t *out)
+{
+    (void)arg;
+    assert_string_equal(ep, "device-a");
+    memset(out, 0, sizeof *out);
+    snprintf(out->dm_uri, sizeof out->dm_uri, "coaps://127.0.0.1:5684");
+    memcpy(out->identity, "dm-7f3a9c", 9);
+    out->identity_len = 9;
+    memcpy(out->key, new_key, sizeof new_key);
+    out->key_len = sizeof new_key;
+    out->ssid = 101;
+    out->lifetime_s = 300;
+    strcpy(out->binding, "U");
+    return 0;
+}
+
+static result_t bs_result;
+static char bs_step[32];
+
+static void finished(void *arg, const char *ep, int err, const char *step)
+{
+    (void)arg;
+    (void)ep;
+    snprintf(bs_step, sizeof bs_step, "%s", step);
+    done_cb(&bs_result, err, 0, 0, NULL, 0);
+}
+
+typedef struct {
+    unsigned n;
+    char uri[64];
+    uint8_t id[16];
+    size_t id_len;
+    uint8_t key[32];
+    size_t key_len;
+    int64_t ssid, lifetime, mode;
+    char binding[4];
+} seen_t;
+
+static int seen_rec(void *ctx, const bw_lwm2m_record_t *r)
+{
+    seen_t *x = ctx;
+    uint16_t res = r->path.id[2];
+    const bw_lwm2m_value_t *v = &r->value;
+    x->n++;
+    if (r->path.id[0] == 0 && res == 0)
+        snprintf(x->uri, sizeof x->uri, "%.*s", (int)v->v.bytes.len,
+                 (const char *)v->v.bytes.ptr);
+    if (r->path.id[0] == 0 && res == 3 && v->v.bytes.len <= sizeof x->id)
+        memcpy(x->id, v->v.bytes.ptr, x->id_len = v->v.bytes.len);
+    if (r->path.id[0] == 0 && res == 5 && v->v.bytes.len <= sizeof x->key)
+        memcpy(x->key, v->v.bytes.ptr, x->key_len = v->v.bytes.len);
+    if (r->path.id[0] == 0 && res == 2)
+        x->mode = v->v.i;
+    if ((r->path.id[0] == 0 && res == 10) || (r->path.id[0] == 1 && res == 0))
+        x->ssid = v->v.i;
+    if (r->path.id[0] == 1 && res == 1)
+        x->lifetime = v->v.i;
+    if (r->path.id[0] == 1 && res == 7)
+        snprintf(x->binding, sizeof x->binding, "%.*s", (int)v->v.bytes.len,
+                 (const char *)v->v.bytes.ptr);
+    return 0;
+}
+
+static bw_lwm2m_type_t seen_type(void *ctx, const bw_lwm2m_path_t *p)
+{
+    (void)ctx;
+    uint16_t o = p->id[0], r = p->id[2];
+    if ((o == 0 && r == 0) || (o == 1 && r == 7))
+        return BW_LWM2M_TYPE_STRING;
+    if (o == 0 && (r == 3 || r == 5))
+        return BW_LWM2M_TYPE_OPAQUE;
+    if (r == 1 || r == 6)
+        return o == 0
+                   ? BW_LWM2M_TYPE_BOOLEAN
+                   : (r == 1 ? BW_LWM2M_TYPE_INTEGER : BW_LWM2M_TYPE_BOOLEAN);
+    return BW_LWM2M_TYPE_INTEGER;
+}
+
+/* Read the next request; check method and path; return its message. */
+static void expect_req(fix_client_t *c, uint8_t *b, size_t cap,
+                       bw_coap_msg_t *m, uint8_t method, const char *path)
+{
+    int n = fix_client_read(c, b, cap, FIX_WAIT_MS);
+    assert_true(n > 0);
+    assert_int_equal(bw_coap_parse(m, b, (size_t)n), 0);
+    assert_int_equal(m->type, BW_COAP_CON);
+    assert_int_equal(m->code, method);
+    char got[32] = "";
+    bw_coap_opt_iter_t it;
+    bw_coap_opt_t o;
+    bw_coap_opt_iter_init(&it, m);
+    while (bw_coap_opt_next(&it, &o) == 1)
+        if (o.number == BW_COAP_OPT_URI_PATH)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "/%.*s",
+                     (int)o.len, (const char *)o.value);
+    assert_string_equal(got[0] ? got : "/", path);
+}
+
+static void reply(fix_client_t *c, const bw_coap_msg_t *m, uint8_t code)
+{
+    uint8_t r[64];
+    bw_coap_writer_t w;
+    size_t len;
+    bw_coap_writer_init(&w, r, sizeof r, BW_COAP_ACK, code, m->mid, m->token,
+                        m->token_len);
+    assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
+    fix_client_write(c, r, len);
+}
+
+/*
+ * Tried: device-a sends Bootstrap-Request; the server runs the sequence;
+ * the device answers every step 2.xx.  Must hold: 2.04 to the request,
+ * then Delete "/", Write /0/1 (TLV: the DM URI, PSK mode, the provider's
+ * identity and key, SSID 101), Write /1/1 (SSID 101, lifetime 300, "U"),
+ * Finish; finished() reports success.  Then a second device answers the
+ * first Write with 4.00: finished() reports the failing step.
+ */
+static void test_bootstrap_sequence(void **state)
+{
+    (void)state;
+    bw_lwsrv_bs_provider_t p = {.provide = provide, .finished = finished};
+    bs_provider = &p;
+    for (int refuse = 0; refuse <= 1; refuse++) {
+        up(0, 0);
+        memset(&bs_result, 0, sizeof bs_result);
+        pthread_mutex_init(&bs_result.lock, NULL);
+        fix_client_t *c =
+            fix_client_psk(fix_port(h), "PSK-AES128-CCM8", "device-a",
+                           fix_key_a, sizeof fix_key_a);
+        assert_int_equal(fix_client_handshake(c, FIX_WAIT_MS), FIX_OK);
+        uint8_t b[1024];
+        bw_coap_msg_t m;
+        exchange(c, 1, BW_COAP_POST, "bs", "ep=device-a", NULL, b, sizeof b,
+                 &m);
+        assert_int_equal(m.code, BW_COAP_CODE(2, 4));
+        expect_req(c, b, sizeof b, &m, BW_COAP_DELETE, "/");
+        reply(c, &m, BW_COAP_CODE(2, 2));
+        expect_req(c, b, sizeof b, &m, BW_COAP_PUT, "/0/1");
+        seen_t x = {0};
+        bw_lwm2m_sink_t sink = {
+            .type_of = seen_type, .record = seen_rec, .ctx = &x};
+        bw_lwm2m_path_t base = BW_LWM2M_PATH_INST(0, 1);
+        bw_assert_err(
+            bw_lwm2m_tlv_decode(m.payload, m.payload_len, &base, &sink), 0);
+        assert_string_equal(x.uri, "coaps://127.0.0.1:5684");
+        assert_int_equal(x.id_len, 9);
+        assert_memory_equal(x.id, "dm-7f3a9c", 9);
+        assert_int_equal(x.key_len, 32);
+        assert_memory_equal(x.key, new_key, 32);
+        assert_int_equal(x.mode, 0);
+        assert_int_equal(x.ssid, 101);
+        if (refuse) {
+            reply(c, &m, BW_COAP_CODE(4, 0));
+            assert_true(result_done(&bs_result, FIX_WAIT_MS));
+            assert_int_not_equal(bs_result.err, 0);
+            assert_string_equal(bs_step, "Bootstrap-Write /0/1");
+            fix_client_free(c);
+            down();
+            continue;
+        }
+        reply(c, &m, BW_COAP_CODE(2, 4));
+        expect_req(c, b, sizeof b, &m, BW_COAP_PUT, "/1/1");
+        memset(&x, 0, sizeof x);
+        base = (bw_lwm2m_path_t)BW_LWM2M_PATH_INST(1, 1);
+        bw_assert_err(
+            bw_lwm2m_tlv_decode(m.payload, m.payload_len, &base, &sink), 0);
+        assert_int_equal(x.ssid, 101);
+        assert_int_equal(x.lifetime, 300);
+        assert_string_equal(x.binding, "U");
+        reply(c, &m, BW_COAP_CODE(2, 4));
+        expect_req(c, b, sizeof b, &m, BW_COAP_POST, "/bs");
+        reply(c, &m, BW_COAP_CODE(2, 4));
+        assert_true(result_done(&bs_result, FIX_WAIT_MS));
+        bw_assert_err(bs_result.err, 0);
+        assert_int_equal(bs_start_err, 0);
+        assert_int_equal(events(BW_LWSRV_EV_BOOTSTRAP_REQUEST), 1);
+        fix_client_free(c);
+        down();
+    }
+    bs_provider = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -430,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_server_request),
         cmocka_unit_test(test_server_request_timeout),
+        cmocka_unit_test(test_bootstrap_sequence),
     };
     return cmocka_run_group_tests(tests, fix_group_setup, fix_group_teardown);
 }
