@@ -77,6 +77,10 @@ extern "C" {
     XX(EAGAIN, -57, "nothing yet: call again later")                           \
     XX(ELIMIT, -58, "rate or concurrency limit reached")                       \
     XX(ENET, -73, "network I/O failed")                                        \
+    /* storage and security store (appended) */                                \
+    XX(EWEAK, -47, "credential too weak")                                      \
+    XX(EEXIST, -48, "already exists")                                          \
+    XX(EPERM, -74, "file mode too open or wrong owner")                        \
     /* new codes go above this line, with new numbers */
 
 typedef enum {

@@ -98,4 +98,125 @@ int bw_lwm2m__dec_to_double(const uint8_t *digits, size_t nd, int32_t e10,
 size_t bw_lwm2m__dbl_digits(double v, int prec,
                             uint8_t out[BW_LWM2M__DBL_DIGITS], int32_t *k);
 
+/* ---- the request handler (lwm2m_dm*.c) ----------------------------------
+ *
+ * A response payload is never built whole: a producer emits it piece by
+ * piece (one TLV, one SenML record, one link, each encoded by its own
+ * writer into the dm's chunk buffer) through bw_lwm2m__gen_put(), which
+ * keeps only the bytes inside a window (the message's payload, or one
+ * Block2 block) and counts and hashes them all.  Running the producer
+ * again gives the same bytes while the data is unchanged, so any block
+ * can be served by re-running it.
+ */
+#include "bulwark/coap.h"
+#include "bulwark/lwm2m_dm.h"
+
+typedef struct bw_lwm2m__gen bw_lwm2m__gen_t;
+typedef int (*bw_lwm2m__produce_fn)(bw_lwm2m__gen_t *g);
+
+struct bw_lwm2m__gen {
+    bw_lwm2m__produce_fn produce;
+    bw_lwm2m_dm_t *dm;
+    bw_lwm2m_object_t *obj; /* NULL for the root */
+    bw_lwm2m_path_t path;
+    uint16_t format;
+    uint16_t server;
+    uint8_t iface;
+    /* window: bytes [off, off + len) of the payload go to dst */
+    uint8_t *dst;
+    size_t off, len;
+    size_t pos;    /* bytes produced so far */
+    uint32_t hash; /* FNV-1a of them, for the ETag */
+    uint32_t count; /* records produced (the SenML CBOR array head) */
+    int err;       /* the producer's error, kept across the Block2 helper */
+};
+
+/* Append n bytes to the payload being produced. */
+void bw_lwm2m__gen_put(bw_lwm2m__gen_t *g, const void *p, size_t n);
+
+/* How the response carrying a payload starts. */
+typedef struct {
+    uint8_t type;
+    uint16_t mid;
+    const uint8_t *token;
+    uint8_t token_len;
+    uint8_t has_observe;
+    uint32_t observe;
+    const bw_coap_msg_t *req; /* its Block2 option, if any, picks the block */
+} bw_lwm2m__rsp_t;
+
+/*
+ * Build a 2.05 Content response (or notification) whose payload g
+ * produces: whole when it fits, else the Block2 block req asks for
+ * (block 0 without one), with an ETag over the whole payload.
+ * Returns 0, the producer's error, BW_EBLOCK / BW_EOVERFLOW / BW_ERANGE
+ * (req's Block2 is bad: 4.02), or BW_ENOSPC (cap too small).
+ */
+int bw_lwm2m__content(bw_lwm2m__gen_t *g, const bw_lwm2m__rsp_t *h,
+                      uint8_t *out, size_t cap, size_t *out_len);
+
+/* Producers: values under g->path in g->format (lwm2m_dm_read.c); the
+ * Discover and Bootstrap-Discover links (lwm2m_dm_discover.c). */
+int bw_lwm2m__produce_read(bw_lwm2m__gen_t *g);
+int bw_lwm2m__produce_discover(bw_lwm2m__gen_t *g);
+
+/* The response code for an error of a handler or a decoder (see the
+ * table in lwm2m_object.h). */
+uint8_t bw_lwm2m__dm_code(int err);
+
+/* Whether instance inst of o exists: 0, BW_ENOTFOUND, or the list
+ * handler's error (BW_ENOSPC past BW_LWM2M_DM_MAX_LIST). */
+int bw_lwm2m__dm_has_inst(bw_lwm2m_object_t *o, uint16_t inst);
+
+/* List o's instances into ids (BW_LWM2M_DM_MAX_LIST). */
+int bw_lwm2m__dm_list(bw_lwm2m_object_t *o, uint16_t *ids, size_t *n);
+
+/* The effective attributes of path for server: the path's own, then
+ * its ancestors' (resource > instance > object); with_defaults adds the
+ * dm's default pmin / pmax where none is set. */
+void bw_lwm2m__dm_attr_get(const bw_lwm2m_dm_t *dm, uint16_t server,
+                           const bw_lwm2m_path_t *path, int with_defaults,
+                           bw_lwm2m_attr_t *out);
+
+/* The attributes stored for exactly this path and server, or NULL. */
+const bw_lwm2m_attr_t *bw_lwm2m__dm_attr_at(const bw_lwm2m_dm_t *dm,
+                                            uint16_t server,
+                                            const bw_lwm2m_path_t *path);
+
+/* Forget the attributes at or under path (its instance was deleted; its
+ * observations end with their next notification). */
+void bw_lwm2m__dm_forget(bw_lwm2m_dm_t *dm, const bw_lwm2m_path_t *path);
+
+/* One request being answered. */
+typedef struct {
+    bw_lwm2m_dm_t *dm;
+    const bw_coap_msg_t *req;
+    bw_lwm2m_iface_t iface;
+    uint16_t server;
+    uint64_t now;
+    bw_lwm2m_path_t path;
+    bw_lwm2m_object_t *obj; /* NULL for the root or an unknown object */
+    uint8_t *out;
+    size_t cap;
+    size_t *out_len;
+} bw_lwm2m__req_t;
+
+/* A response with only a code (and Location-Path for 2.01 when loc is
+ * not NULL: /loc[0]/loc[1]).  Returns 0 or BW_ENOSPC. */
+int bw_lwm2m__dm_reply(const bw_lwm2m__req_t *r, uint8_t code,
+                       const bw_lwm2m_path_t *loc);
+
+/* The operations, each building the whole response (0 or BW_ENOSPC). */
+int bw_lwm2m__dm_write(const bw_lwm2m__req_t *r);     /* PUT, POST /O/I */
+int bw_lwm2m__dm_create(const bw_lwm2m__req_t *r);    /* POST /O */
+int bw_lwm2m__dm_write_attr(const bw_lwm2m__req_t *r); /* PUT ?pmin.. */
+int bw_lwm2m__dm_delete(const bw_lwm2m__req_t *r);    /* both interfaces */
+int bw_lwm2m__dm_execute(const bw_lwm2m__req_t *r);
+/* GET: Read, Bootstrap-Read, Discover, Bootstrap-Discover, Observe. */
+int bw_lwm2m__dm_get(const bw_lwm2m__req_t *r);
+/* Register or cancel the observation of a successful Read; returns
+ * whether one is now registered and its Observe value in *seq. */
+int bw_lwm2m__dm_observe(const bw_lwm2m__req_t *r, uint16_t format,
+                         uint32_t *seq);
+
 #endif /* BW_LWM2M_INT_H */

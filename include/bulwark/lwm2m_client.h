@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The LwM2M 1.1 client core: bootstrap, registration and the servers'
+ * requests, for a microcontroller as much as for a Linux gateway.
+ *
+ * Contract (Wakaama's lesson): the core never blocks, never owns a socket
+ * and never reads a clock.  The application
+ *   - hands every datagram received from the current server to
+ *     bw_lwm2m_client_input(),
+ *   - calls bw_lwm2m_client_step() with the current time whenever the
+ *     previous call's *next_ms is reached (or after input),
+ *   - and provides callbacks to open and close a channel to a server and
+ *     to send a datagram on it (its transport: DTLS or plain UDP, see
+ *     bulwark/transport.h), and to persist the server set.
+ * All state lives in one bw_lwm2m_client_t the caller allocates; several
+ * can live in one process (bulwark-device --fleet N).
+ *
+ * The client owns the Security (/0) and Server (/1) objects: the server
+ * set.  It comes from persistent storage (the save/load callbacks) or,
+ * the first time, from the configuration's factory bootstrap server.
+ * Bootstrap-Write and Bootstrap-Delete change a staged copy; at
+ * Bootstrap-Finish the staged set is validated (at least one DM server
+ * with a Security and a Server instance that match by Short Server ID, a
+ * PSK identity and key in PSK mode) and saved with ONE save() call, which
+ * the port makes atomic: after a power cut the device holds the old set
+ * or the new one, never a mix.  Only then does the client use it.
+ *
+ * States:
+ *
+ *   start()      +--> BOOTSTRAPPING --Finish, saved--+
+ *   (no DM       |        ^   |  failure: back off,   |
+ *    server)  ---+        |   +--retry --------------+|
+ *                         |                           v
+ *   (a DM server) ----> REGISTERING --2.01--> REGISTERED --lifetime--> Update
+ *                         |   ^  4.xx/timeout: back off, retry       |
+ *                         |   +---------------------------------------+
+ *                         +--failures >= bootstrap_after--> BOOTSTRAPPING
+ *
+ * Register and Update failures are retried on a schedule (1 s doubling to
+ * 1 h, with jitter); one lost Update never sends the client back to
+ * bootstrap: only bootstrap_after consecutive failures, or the DM server
+ * refusing our credentials (the application reports BW_EAUTH or BW_ECERT
+ * from its transport through bw_lwm2m_client_channel_failed()), do.
+ *
+ * Queue mode (binding "UQ"): after each exchange the client waits
+ * queue_idle_ms for more requests, then closes the channel and reports
+ * BW_LWM2M_EV_SLEEP with the time of its next Update; it reopens the
+ * channel itself when that comes (or when the application has something
+ * to Send).
+ */
+#ifndef BULWARK_LWM2M_CLIENT_H
+#define BULWARK_LWM2M_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bulwark/coap_endpoint.h"
+#include "bulwark/error.h"
+#include "bulwark/lwm2m.h"
+#include "bulwark/lwm2m_dm.h"
+#include "bulwark/lwm2m_object.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One bootstrap server and up to this many DM servers. */
+#define BW_LWM2M_MAX_SERVERS 2
+/* Security + Server instances: one per DM server, one for bootstrap. */
+#define BW_LWM2M_MAX_SECURITY (BW_LWM2M_MAX_SERVERS + 1)
+#define BW_LWM2M_URI_MAX      128
+#define BW_LWM2M_ENDPOINT_MAX 64
+/* PSK identity and key (RFC 4279 allows more; LwM2M uses names and
+ * 128..256-bit keys).  Certificate material arrives with the identity
+ * work: these bound the Security object's resources 3 and 5 until then. */
+#define BW_LWM2M_PSK_ID_MAX 64
+#define BW_LWM2M_PSK_MAX    64
+/* Largest datagram sent or received by the client core. */
+#define BW_LWM2M_DATAGRAM_MAX 1152
+/*
+ * Largest server-set blob save() is handed (layout in lwm2m_servers.c):
+ * a 14-byte header, every Security record at its longest (13 fixed
+ * bytes, the URI without its NUL, identity, key), every Server record at
+ * its longest (18 fixed bytes and a 3-letter binding), a 4-byte CRC.
+ */
+#define BW_LWM2M_SERVERS_BLOB_MAX                                              \
+    (14 +                                                                      \
+     BW_LWM2M_MAX_SECURITY * (13 + (BW_LWM2M_URI_MAX - 1) +                    \
+                              BW_LWM2M_PSK_ID_MAX + BW_LWM2M_PSK_MAX) +        \
+     BW_LWM2M_MAX_SERVERS * (18 + 3) + 4)
+/* Longest registration location kept ("/rd/5a3f"): the server picks it;
+ * longer ones are refused as a failed Register. */
+#define BW_LWM2M_LOCATION_MAX 64
+/* NON notifications remembered so that an RST to one (which carries only
+ * its message ID) can cancel the observation: a few in flight at once. */
+#define BW_LWM2M_NON_NOTIFY_MEMORY 4
+/* The retry schedule: 1 s doubling to 1 h, each delay jittered +-25%. */
+#define BW_LWM2M_RETRY_MIN_MS 1000u
+#define BW_LWM2M_RETRY_MAX_MS 3600000u
+
+/* Security mode, resource /0/x/2. */
+typedef enum {
+    BW_LWM2M_SEC_PSK = 0,
+    BW_LWM2M_SEC_RPK = 1,
+    BW_LWM2M_SEC_CERT = 2,
+    BW_LWM2M_SEC_NOSEC = 3,
+} bw_lwm2m_secmode_t;
+
+/* One Security instance (/0/inst).  Secrets: wiped when dropped. */
+typedef struct {
+    uint16_t inst;
+    uint16_t ssid; /* /0/x/10, 0 for the bootstrap server */
+    uint8_t in_use;
+    uint8_t bootstrap; /* /0/x/1 */
+    uint8_t mode;      /* /0/x/2, bw_lwm2m_secmode_t */
+    uint8_t psk_id_len;
+    uint8_t psk_len;
+    char uri[BW_LWM2M_URI_MAX];          /* /0/x/0 */
+    uint8_t psk_id[BW_LWM2M_PSK_ID_MAX]; /* /0/x/3 */
+    uint8_t psk[BW_LWM2M_PSK_MAX];       /* /0/x/5 */
+    uint32_t holdoff_s;                  /* /0/x/11 */
+} bw_lwm2m_security_t;
+
+/* One Server instance (/1/inst). */
+typedef struct {
+    uint16_t inst;
+    uint16_t ssid; /* /1/x/0 */
+    uint8_t in_use;
+    uint8_t notif_storing;   /* /1/x/6 */
+    char binding[4];         /* /1/x/7: "U" or "UQ" */
+    uint32_t lifetime_s;     /* /1/x/1 */
+    uint32_t pmin_s, pmax_s; /* /1/x/2, /1/x/3 */
+} bw_lwm2m_server_t;
+
+/* The whole server set: what save() writes and load() reads back. */
+typedef struct {
+    bw_lwm2m_security_t sec[BW_LWM2M_MAX_SECURITY];
+    bw_lwm2m_server_t srv[BW_LWM2M_MAX_SERVERS];
+} bw_lwm2m_servers_t;
+
+typedef enum {
+    BW_LWM2M_STATE_IDLE = 0,
+    BW_LWM2M_STATE_BOOTSTRAPPING,
+    BW_LWM2M_STATE_REGISTERING,
+    BW_LWM2M_STATE_REGISTERED,
+    BW_LWM2M_STATE_DEREGISTERING,
+    BW_LWM2M_STATE_STOPPED,
+} bw_lwm2m_state_t;
+
+typedef enum {
+    BW_LWM2M_EV_BOOTSTRAPPED = 1, /* a new server set is saved and in use */
+    BW_LWM2M_EV_REGISTERED,       /* 2.01 from the DM server */
+    BW_LWM2M_EV_UPDATED,          /* 2.04 to an Update */
+    BW_LWM2M_EV_DEREGISTERED,
+    BW_LWM2M_EV_RETRY,         /* a failure; retrying at *next_ms */
+    BW_LWM2M_EV_SLEEP,         /* queue mode: channel closed */
+    BW_LWM2M_EV_REBOOT,        /* /3/0/4 executed */
+    BW_LWM2M_EV_FACTORY_RESET, /* /3/0/5 executed */
+} bw_lwm2m_event_t;
+
+typedef struct bw_lwm2m_client bw_lwm2m_client_t;
+
+typedef struct {
+    const char *endpoint; /* "ep", copied; 1..BW_LWM2M_ENDPOINT_MAX */
+    /* The factory bootstrap server, used when load() finds no set: its
+     * URI ("coaps://bs.example.net:5784").  Its credentials are not here:
+     * connect() is asked for the bootstrap Security instance and takes
+     * them from the device's key store. */
+    const char *bootstrap_uri;
+    uint32_t bootstrap_after; /* consecutive failures [5] */
+    uint32_t queue_idle_ms;   /* queue mode: wait after an exchange [10000] */
+    uint32_t bootstrap_timeout_ms; /* Request to Finish at most [120000] */
+
+    /* Open a channel to the server described by sec (its URI, mode and,
+     * for DM servers, the PSK the bootstrap server gave).  Return 0 when
+     * open (datagrams may flow), BW_EAGAIN when opening goes on in the
+     * background (report the outcome with bw_lwm2m_client_channel_up()
+     * or _channel_failed()), or an error. */
+    int (*connect)(void *arg, const bw_lwm2m_security_t *sec, uint64_t now);
+    /* Send one datagram on the open channel. */
+    int (*send)(void *arg, const uint8_t *buf, size_t len);
+    void (*close)(void *arg);
+    /* Persist the server set atomically / read it back (BW_ENOTFOUND
+     * when there is none yet).  The blob is opaque to the port. */
+    int (*save)(void *arg, const uint8_t *blob, size_t len);
+    int (*load)(void *arg, uint8_t *blob, size_t cap, size_t *len);
+    void (*event)(void *arg, bw_lwm2m_event_t ev);
+    void *arg;
+} bw_lwm2m_client_config_t;
+
+/* A NON notification sent recently (fields private). */
+typedef struct {
+    uint16_t mid;
+    uint16_t server;
+    uint8_t token_len; /* 0: slot unused */
+    uint8_t token[8];
+} bw_lwm2m_sent_note_t;
+
+/* The open write transaction of one of the client's objects (private). */
+typedef struct {
+    uint16_t inst;
+    uint8_t state; /* 0 none, 1 on an existing instance, 2 on a new one */
+    union {
+        bw_lwm2m_security_t sec;
+        bw_lwm2m_server_t srv;
+    } before; /* what rollback() restores; wiped at the end */
+} bw_lwm2m_client_txn_t;
+
+/*
+ * The client (fields private; public so that sizeof works).  Unlike most
+ * contexts it MUST NOT be copied or moved after init(): the endpoint
+ * refers to arena and the two objects' ctx to the client itself.
+ */
+struct bw_lwm2m_client {
+    bw_lwm2m_client_config_t cfg;
+    char endpoint[BW_LWM2M_ENDPOINT_MAX + 1];
+    char bootstrap_uri[BW_LWM2M_URI_MAX];
+    bw_lwm2m_state_t state;
+    bw_lwm2m_servers_t set;    /* in use */
+    bw_lwm2m_servers_t staged; /* being written by the bootstrap server */
+    bw_lwm2m_dm_t dm;
+    bw_lwm2m_object_t sec_obj, srv_obj; /* /0 and /1 over set or staged */
+    bw_coap_endpoint_t ep;
+    uint8_t arena[BW_COAP_ENDPOINT_ARENA_LEN(BW_LWM2M_DATAGRAM_MAX)];
+    uint8_t buf[BW_LWM2M_DATAGRAM_MAX];   /* message or blob being built */
+    char location[BW_LWM2M_LOCATION_MAX]; /* "/rd/xyz", "" when none */
+    uint16_t current;                     /* index into set.sec of the server */
+    uint8_t channel_open;
+    uint8_t channel_opening; /* connect() answered BW_EAGAIN */
+    uint8_t objects_changed; /* the next Update carries the links */
+    uint8_t update_now;      /* send an Update at the next step */
+    uint8_t bootstrap_now;   /* go to bootstrap at the next step */
+    uint8_t pending;         /* request in flight (lwm2m_client_int.h) */
+    uint8_t queue_mode;      /* current server's binding has Q */
+    uint8_t set_dirty;       /* a DM server changed /1: save again */
+    uint8_t events;          /* posted events not yet reported, bits */
+    uint16_t pending_mid;
+    uint16_t trace_line;   /* line of the last state change */
+    char reg_binding[4];   /* b= as last sent */
+    uint32_t reg_lifetime; /* lt= as last sent */
+    uint32_t generation;   /* of the stored set */
+    uint32_t failures;
+    uint32_t dropped;          /* datagrams refused */
+    uint64_t next_ms;          /* retry or first attempt not before */
+    uint64_t deadline_ms;      /* bootstrap abandoned at */
+    uint64_t last_exchange_ms; /* queue mode: last traffic */
+    uint64_t update_ms;        /* next Update due */
+    uint64_t notify_ms;        /* a notification may be due */
+    uint64_t rng;
+    bw_lwm2m_client_txn_t sec_txn, srv_txn;
+    bw_lwm2m_sent_note_t notes[BW_LWM2M_NON_NOTIFY_MEMORY];
+    uint8_t note_next;
+};
+
+/*
+ * Set up a client (nothing is sent yet).  seed feeds the jitter of the
+ * retry schedule and the CoAP message IDs and tokens.
+ * Returns 0, or BW_EINVAL (missing callback, endpoint name empty or too
+ * long, bootstrap_uri too long).
+ */
+int bw_lwm2m_client_init(bw_lwm2m_client_t *c,
+                         const bw_lwm2m_client_config_t *cfg, uint64_t seed);
+
+/* Add an application object (3, 4, 5, 3303, ...).  As bw_lwm2m_dm_add. */
+int bw_lwm2m_client_add_object(bw_lwm2m_client_t *c, bw_lwm2m_object_t *o);
+
+/*
+ * Load the server set (or take the factory bootstrap server) and start:
+ * register when a DM server is known, else bootstrap.
+ * Returns 0, or BW_ESTATE (already started), BW_EMALFORMED (the stored
+ * set does not parse: the client starts from the factory bootstrap
+ * server, and says so through the return value), or the error load()
+ * returned other than BW_ENOTFOUND (BW_EIO ...: likewise started from the
+ * factory bootstrap server), BW_EINVAL (NULL).
+ */
+int bw_lwm2m_client_start(bw_lwm2m_client_t *c, uint64_t now);
+
+/* A datagram from the current server.  Returns 0; bad datagrams are
+ * dropped (and counted), never an error. */
+int bw_lwm2m_client_input(bw_lwm2m_client_t *c, uint64_t now,
+                          const uint8_t *data, size_t len);
+
+/*
+ * Run everything due at now; *next_ms is when to call again at the
+ * latest.  Returns 0, or BW_ESTATE before start().
+ */
+int bw_lwm2m_client_step(bw_lwm2m_client_t *c, uint64_t now, uint64_t *next_ms);
+
+/* The channel connect() left opening is up / failed (BW_EAUTH, BW_ECERT:
+ * the server refused our credentials; anything else: a network error). */
+void bw_lwm2m_client_channel_up(bw_lwm2m_client_t *c, uint64_t now);
+void bw_lwm2m_client_channel_failed(bw_lwm2m_client_t *c, uint64_t now,
+                                    int err);
+
+/* Objects were added or removed: the next step sends an Update. */
+void bw_lwm2m_client_objects_changed(bw_lwm2m_client_t *c);
+
+/* A resource changed (see bw_lwm2m_dm_changed). */
+void bw_lwm2m_client_changed(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *path,
+                             uint64_t now);
+
+/* Send a De-register and stop (state STOPPED once answered or failed;
+ * at once when not registered).  Returns 0, or BW_ESTATE (not started,
+ * already stopping or stopped), BW_EINVAL. */
+int bw_lwm2m_client_stop(bw_lwm2m_client_t *c, uint64_t now);
+
+bw_lwm2m_state_t bw_lwm2m_client_state(const bw_lwm2m_client_t *c);
+
+/* The server set in use (read-only view, e.g. for the port's connect()). */
+const bw_lwm2m_servers_t *bw_lwm2m_client_servers(const bw_lwm2m_client_t *c);
+
+/*
+ * Report ev (BW_LWM2M_EV_REBOOT, BW_LWM2M_EV_FACTORY_RESET) through the
+ * event callback once the request being handled has been answered: the
+ * Device object calls this from its Execute handler, so the server gets
+ * its 2.04 before the application reboots.  Other events are ignored.
+ */
+void bw_lwm2m_client_post_event(bw_lwm2m_client_t *c, bw_lwm2m_event_t ev);
+
+/* Datagrams refused so far (malformed, unexpected, or no room). */
+uint32_t bw_lwm2m_client_dropped(const bw_lwm2m_client_t *c);
+
+/* ------------------------------------------------------------------------
+ * The server set as stored (lib/lwm2m/lwm2m_servers.c draws the layout)
+ * ------------------------------------------------------------------------
+ *
+ * The blob is what save() writes and load() returns: a versioned binary
+ * record with a generation number and a CRC-32 over all of it, so a torn
+ * or corrupted copy never decodes.  A port that cannot replace a file
+ * atomically keeps two copies and writes the older one: at load it keeps
+ * the copy that decodes with the newer generation (serial number
+ * arithmetic, (int32_t)(a - b) > 0), so a power cut at any point leaves
+ * the old set or the new one.  The blob holds PSKs: wipe it after use.
+ */
+
+/*
+ * Serialize the in-use entries of s with generation into out (cap bytes;
+ * BW_LWM2M_SERVERS_BLOB_MAX always suffices).  Returns 0 and *len, or
+ * BW_ENOSPC, BW_ERANGE (a length field beyond its limit: the set was not
+ * built by the client), BW_EINVAL (NULL).  out is wiped on failure.
+ */
+int bw_lwm2m_servers_encode(const bw_lwm2m_servers_t *s, uint32_t generation,
+                            uint8_t *out, size_t cap, size_t *len);
+
+/*
+ * Parse a blob.  Returns 0 with *s and *generation filled, or
+ *   BW_ETRUNC      shorter than its header, or than the length it declares
+ *   BW_ETRAILING   longer than the length it declares
+ *   BW_EMAGIC      not a server-set blob
+ *   BW_EVERSION    a layout version this code does not know
+ *   BW_EHASH       CRC mismatch (a torn or corrupted copy)
+ *   BW_EMALFORMED  records that do not fill the body exactly, a NUL in a
+ *                  URI, a flag other than 0 or 1, a binding other than
+ *                  letters U, Q, S, N, T
+ *   BW_EOVERFLOW   a URI, identity, key or binding longer than its limit
+ *   BW_ERANGE      more instances than the set holds, a security mode
+ *                  above 3, an instance id or SSID of 65535
+ *   BW_EDUPKEY     two Security or two Server instances with one id
+ *   BW_EINVAL      NULL pointers
+ * On failure *s is wiped and *generation is 0.
+ */
+int bw_lwm2m_servers_decode(const uint8_t *blob, size_t len,
+                            bw_lwm2m_servers_t *s, uint32_t *generation);
+
+/*
+ * Whether s can be used (Bootstrap-Finish): at least one DM server, i.e.
+ * a non-bootstrap Security instance with a URI and an SSID, a Server
+ * instance with the same SSID, lifetime > 0 and a binding of U or UQ;
+ * PSK mode with an identity and a key; no two DM servers with one SSID.
+ * Returns 0, or BW_ENOTFOUND (no DM server, or a Security instance
+ * without its Server instance), BW_EMALFORMED (PSK credentials missing,
+ * no URI, lifetime 0, bad binding), BW_EUNSUPPORTED (RPK or certificate
+ * mode: no room for that material yet), BW_EDUPKEY (SSID used twice).
+ * *why (may be NULL) names the problem in a short sentence for the
+ * diagnostic payload; it is static text, never a secret.
+ */
+int bw_lwm2m_servers_check(const bw_lwm2m_servers_t *s, const char **why);
+
+/* Index in s->sec of the first usable DM server (see _check), or -1. */
+int bw_lwm2m_servers_dm(const bw_lwm2m_servers_t *s);
+
+/* Wipe the whole set (secrets included) to zeros. */
+void bw_lwm2m_servers_wipe(bw_lwm2m_servers_t *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BULWARK_LWM2M_CLIENT_H */

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The device's request handler: what a LwM2M client does with a request
+ * from a server (OMA LwM2M 1.1 Core, sections 6.1 Bootstrap, 6.3 Device
+ * Management and Service Enablement, 6.4 Information Reporting; transport
+ * binding section 8 of the Transport document).
+ *
+ * bw_lwm2m_dm_t holds the object registry (application objects plus the
+ * client's own), the Write-Attributes store and the observations.  Given
+ * one parsed CoAP request it calls the objects' handlers and builds the
+ * complete response message; given the time it says which observations
+ * must be notified and builds those notifications.  It owns no socket and
+ * no message layer: the client core (lwm2m_client.h) feeds it requests
+ * and sends what it builds through the CoAP endpoint.
+ *
+ * Operations, by interface:
+ *   DM        GET (Read; with Accept; Observe 0/1), GET with
+ *             Accept: application/link-format (Discover), PUT (Write
+ *             replace, or Write-Attributes when the request has only
+ *             Uri-Query and no payload), POST to a resource (Execute),
+ *             POST to an object or instance (Create / partial update),
+ *             DELETE (Delete).
+ *   BOOTSTRAP PUT (Bootstrap-Write: may create instances, may write
+ *             read-only resources), GET (Bootstrap-Read, only the Server
+ *             object /1 and the Access Control object /2, Core
+ *             "Bootstrap-Read"),
+ *             GET link-format (Bootstrap-Discover), DELETE (Bootstrap-
+ *             Delete, "/" allowed; never deletes the bootstrap server's
+ *             Security instance nor the Device instance /3/0, Core
+ *             "Bootstrap-Delete").
+ * The Security object (/0) is the bootstrap interface's alone: any DM
+ * request naming it is answered 4.01 Unauthorized.
+ * Content formats written: TLV (11542) and SenML CBOR (112) for anything
+ * larger than one resource; text/plain (0) or opaque (42) for a single
+ * resource when asked or by default; SenML JSON (110) when asked.  Read:
+ * all of those.  Unknown Accept: 4.06; unknown Content-Format: 4.15.
+ *
+ * Large responses: a payload that does not fit one message is sent in
+ * Block2 blocks; the handler re-reads the target for each block (reads
+ * are expected to be stable for a few seconds) and serves the slice, so
+ * no response is ever kept whole in RAM.
+ *
+ * Notifications honour pmin, pmax, gt, lt, st (Core "Attributes"): a change
+ * reported by bw_lwm2m_dm_changed() is notified no sooner than pmin after
+ * the previous notification and only if it crosses gt/lt or moves by at
+ * least st (numeric resources); pmax forces a notification even without a
+ * change.  Attributes are inherited: resource, then instance, then object,
+ * then the server's default pmin/pmax (Server object resources 2 and 3).
+ *
+ * What it never does: allocate, read a clock, send anything itself.
+ */
+#ifndef BULWARK_LWM2M_DM_H
+#define BULWARK_LWM2M_DM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bulwark/coap.h"
+#include "bulwark/coap_observe.h"
+#include "bulwark/error.h"
+#include "bulwark/lwm2m.h"
+#include "bulwark/lwm2m_object.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Objects one client holds, its own included (0, 1, 3, 4, 5, app). */
+#define BW_LWM2M_DM_MAX_OBJECTS 16
+/* Paths with Write-Attributes set at once. */
+#define BW_LWM2M_DM_MAX_ATTRS 16
+/* Observations at once (all servers). */
+#define BW_LWM2M_DM_MAX_OBS 8
+/*
+ * Instances of one object, and resource instances of one resource, that
+ * one request walks: the ids are listed into a stack array of this many
+ * (64 bytes).  An object that lists more answers 5.00.
+ */
+#define BW_LWM2M_DM_MAX_LIST 32
+/*
+ * Object instances one write request (Bootstrap-Write of a whole object)
+ * may touch, and multiple resources it may replace: each needs a slot in
+ * the transaction on the stack.  More is 4.13 Request Entity Too Large.
+ */
+#define BW_LWM2M_DM_MAX_TXN 8
+/*
+ * The handler's working buffer, inside bw_lwm2m_dm_t so that nothing of
+ * this size sits on the stack:
+ *   VALUE_MAX  a string or opaque value a read handler copies out, and
+ *              the decoded strings of a write (base64, JSON escapes);
+ *   CHUNK_MAX  the largest piece a response is built from before it is
+ *              sliced into the message: one link, one SenML record, one
+ *              top-level TLV (a whole object instance when an object is
+ *              read in TLV).  A larger piece answers 5.00.
+ */
+#define BW_LWM2M_DM_VALUE_MAX 256
+#define BW_LWM2M_DM_CHUNK_MAX 512
+
+/* Which interface a request arrived on. */
+typedef enum {
+    BW_LWM2M_IFACE_DM = 1,
+    BW_LWM2M_IFACE_BOOTSTRAP = 2,
+} bw_lwm2m_iface_t;
+
+/* Attribute flags: which of the fields below are set. */
+enum {
+    BW_LWM2M_ATTR_PMIN = 1u << 0,
+    BW_LWM2M_ATTR_PMAX = 1u << 1,
+    BW_LWM2M_ATTR_GT = 1u << 2,
+    BW_LWM2M_ATTR_LT = 1u << 3,
+    BW_LWM2M_ATTR_ST = 1u << 4,
+};
+
+/* <NOTIFICATION> attributes attached to one path (fields private). */
+typedef struct {
+    bw_lwm2m_path_t path;
+    uint16_t server; /* Short Server ID the attributes belong to */
+    uint8_t flags;
+    uint32_t pmin, pmax; /* seconds */
+    double gt, lt, st;
+} bw_lwm2m_attr_t;
+
+/* One observation (fields private). */
+typedef struct {
+    bw_lwm2m_path_t path;
+    uint16_t server;
+    uint16_t format;     /* content format of the notifications */
+    uint8_t token[8];
+    uint8_t token_len;
+    uint8_t changed;     /* a change is waiting for pmin */
+    uint8_t has_last;    /* last_num holds the last notified number */
+    double last_num;
+    uint32_t seq;        /* Observe option value, 24 bits */
+    uint64_t last_ms;    /* when the last notification went out */
+    uint64_t last_con_ms; /* when the last CON went out (or registration) */
+} bw_lwm2m_obs_t;
+
+typedef struct {
+    bw_lwm2m_object_t *objects[BW_LWM2M_DM_MAX_OBJECTS]; /* by id, ascending */
+    size_t nobjects;
+    bw_lwm2m_attr_t attrs[BW_LWM2M_DM_MAX_ATTRS];
+    size_t nattrs;
+    bw_lwm2m_obs_t obs[BW_LWM2M_DM_MAX_OBS];
+    size_t nobs;
+    /* Server defaults when no attribute says otherwise (seconds; pmax 0:
+     * none). */
+    uint32_t default_pmin, default_pmax;
+    /* Working buffer (see BW_LWM2M_DM_VALUE_MAX); nothing survives a call. */
+    uint8_t buf[BW_LWM2M_DM_VALUE_MAX + BW_LWM2M_DM_CHUNK_MAX];
+} bw_lwm2m_dm_t;
+
+void bw_lwm2m_dm_init(bw_lwm2m_dm_t *dm);
+
+/*
+ * Add an object.  Returns 0, or BW_EDUPKEY (an object with this id is
+ * registered), BW_ENOMEM (table full), BW_EINVAL (NULL, or its resource
+ * table not sorted).
+ */
+int bw_lwm2m_dm_add(bw_lwm2m_dm_t *dm, bw_lwm2m_object_t *obj);
+
+/* The registered object with this id, or NULL. */
+bw_lwm2m_object_t *bw_lwm2m_dm_object(bw_lwm2m_dm_t *dm, uint16_t id);
+
+/*
+ * Handle one request from server (its Short Server ID; 0 for the
+ * bootstrap server) arriving on iface.  Builds the whole response in
+ * out (cap bytes): ACK/NON type and message ID are the message layer's
+ * business (bw_coap_endpoint_respond rewrites them), the token is the
+ * request's, the code and options and payload are the answer.
+ * *out_len is its length.  An Observe GET registers (or cancels) an
+ * observation as a side effect.
+ *
+ * Returns 0 (a response was built, whatever its code), or BW_ENOSPC (cap
+ * too small even for an error response), BW_EINVAL (NULL pointers).
+ * Errors of the request become response codes, never return values.
+ */
+int bw_lwm2m_dm_handle(bw_lwm2m_dm_t *dm, uint64_t now,
+                       bw_lwm2m_iface_t iface, uint16_t server,
+                       const bw_coap_msg_t *req, uint8_t *out, size_t cap,
+                       size_t *out_len);
+
+/*
+ * Report that a value changed (the application calls this after it
+ * changes a resource; the core calls it after a Write).  path may be an
+ * instance or an object when many changed.
+ */
+void bw_lwm2m_dm_changed(bw_lwm2m_dm_t *dm, const bw_lwm2m_path_t *path,
+                         uint64_t now);
+
+/*
+ * Build the next notification that is due at now, if any: a NON or CON
+ * 2.05 Content message (CON at least every 24 hours, RFC 7641 4.5) with
+ * the observation's token, Observe sequence and payload.  The message ID
+ * is the endpoint's to assign (bw_coap_endpoint_send).
+ * Returns 1 and *out_len, *server (whom it is for); 0 when nothing is due;
+ * or BW_ENOSPC.  *next_ms (may be NULL) is when the next one may be due.
+ */
+int bw_lwm2m_dm_notify(bw_lwm2m_dm_t *dm, uint64_t now, uint8_t *out,
+                       size_t cap, size_t *out_len, uint16_t *server,
+                       uint64_t *next_ms);
+
+/* Drop every observation of server (it deregistered, or a RST came). */
+void bw_lwm2m_dm_cancel_server(bw_lwm2m_dm_t *dm, uint16_t server);
+
+/* Drop the observation with this token (a RST or a failed CON). */
+void bw_lwm2m_dm_cancel_token(bw_lwm2m_dm_t *dm, uint16_t server,
+                              const uint8_t *token, size_t token_len);
+
+/*
+ * The object links of a Register or Update payload (Core 6.2.1, e.g.
+ * "</>;rt=\"oma.lwm2m\";ct=11542,</1/0>,</3>;ver=1.1,</3/0>,</5>"): every
+ * object and instance except the Security object (and OSCORE, 21), an
+ * object with no instance as "</5>", ver= on the object link where an
+ * object has a version.  ct names TLV, the format this client answers in
+ * by default.  Returns 0, or BW_ENOSPC, BW_EINVAL (NULL), or a list
+ * handler's error (*out_len is then 0).
+ */
+int bw_lwm2m_dm_links(bw_lwm2m_dm_t *dm, char *out, size_t cap,
+                      size_t *out_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BULWARK_LWM2M_DM_H */

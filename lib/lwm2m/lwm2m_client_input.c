@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What comes in from the server, sorted: the CoAP endpoint classifies the
+ * datagram (lib/coap/coap_endpoint_input.c), then
+ *
+ *   a request     BOOTSTRAPPING: Bootstrap-Finish (POST /bs) is ours
+ *                 (lwm2m_client_bs.c); anything else goes to
+ *                 bw_lwm2m_dm_handle on the bootstrap interface.
+ *                 REGISTERED / DEREGISTERING: bw_lwm2m_dm_handle on the
+ *                 DM interface, as the current server's SSID.
+ *                 Otherwise there is no server to act for: 5.03.
+ *   a response    to the request in flight: lwm2m_client_reg.c.
+ *   a failure     (RST to our CON): the request failed, or an
+ *                 observation ends.
+ *   an RST the endpoint cannot place (it answers a NON notification,
+ *                 which opened no exchange): looked up among the NON
+ *                 notifications sent recently, and that observation ends.
+ *   anything else is dropped and counted.
+ *
+ * Every answer goes out through bw_coap_endpoint_respond, which turns it
+ * into the piggybacked ACK (and keeps it for duplicates).  Events posted
+ * by handlers (Reboot, Factory Reset) are reported only after that.
+ */
+#include "bw_mem.h"
+#include "lwm2m_client_int.h"
+
+void bw_lwm2m__client_remember_note(bw_lwm2m_client_t *c, uint16_t mid,
+                                    uint16_t server, const uint8_t *msg,
+                                    size_t len)
+{
+    bw_coap_msg_t m;
+    if (bw_coap_parse(&m, msg, len) != 0 || m.type != BW_COAP_NON ||
+        m.token_len == 0)
+        return;
+    bw_lwm2m_sent_note_t *n = &c->notes[c->note_next];
+    c->note_next = (uint8_t)((c->note_next + 1) % BW_LWM2M_NON_NOTIFY_MEMORY);
+    n->mid = mid;
+    n->server = server;
+    n->token_len = m.token_len;
+    bw__copy(n->token, m.token, m.token_len);
+}
+
+/* An RST nothing else claimed: does it answer a NON notification? */
+static void rst_to_note(bw_lwm2m_client_t *c, const uint8_t *data, size_t len)
+{
+    bw_coap_msg_t m;
+    if (bw_coap_parse(&m, data, len) != 0 || m.type != BW_COAP_RST ||
+        m.code != BW_COAP_EMPTY)
+        return;
+    for (size_t i = 0; i < BW_LWM2M_NON_NOTIFY_MEMORY; i++) {
+        bw_lwm2m_sent_note_t *n = &c->notes[i];
+        if (n->token_len != 0 && n->mid == m.mid) {
+            bw_lwm2m_dm_cancel_token(&c->dm, n->server, n->token, n->token_len);
+            bw__zero(n, sizeof *n);
+        }
+    }
+}
+
+static int is_finish(const bw_coap_msg_t *msg)
+{
+    bw_coap_opt_iter_t it;
+    bw_coap_opt_t opt;
+    int segs = 0, bs = 0;
+    if (msg->code != BW_COAP_POST)
+        return 0;
+    bw_coap_opt_iter_init(&it, msg);
+    while (bw_coap_opt_next(&it, &opt))
+        if (opt.number == BW_COAP_OPT_URI_PATH) {
+            segs++;
+            bs = opt.len == 2 && opt.value[0] == 'b' && opt.value[1] == 's';
+        }
+    return segs == 1 && bs;
+}
+
+/* A bare response of code to the request in ev, into c->buf. */
+static size_t bare_answer(bw_lwm2m_client_t *c,
+                          const bw_coap_endpoint_event_t *ev, uint8_t code)
+{
+    bw_coap_writer_t w;
+    size_t len = 0;
+    bw_coap_writer_init(&w, c->buf, sizeof c->buf, BW_COAP_ACK, code, 0,
+                        ev->token, ev->token_len);
+    (void)bw_coap_writer_finish(&w, &len);
+    return len;
+}
+
+static void respond(bw_lwm2m_client_t *c, uint64_t now,
+                    const bw_coap_endpoint_event_t *ev, size_t len)
+{
+    if (len > 0 && bw_coap_endpoint_respond(&c->ep, now, ev, c->buf, len) == 0)
+        bw_lwm2m__client_tx(c, now, c->buf, len);
+}
+
+static void handle_request(bw_lwm2m_client_t *c, uint64_t now,
+                           const bw_coap_endpoint_event_t *ev)
+{
+    size_t len = 0;
+    int r;
+    switch (c->state) {
+    case BW_LWM2M_STATE_BOOTSTRAPPING:
+        if (is_finish(&ev->msg)) {
+            r = bw_lwm2m__client_bs_finish(c, &ev->msg, &len);
+            respond(c, now, ev, len);
+            if (r == 1)
+                bw_lwm2m__client_bs_done(c, now);
+            else if (r < 0)
+                bw_lwm2m__client_fail(c, now, r);
+            return;
+        }
+        r = bw_lwm2m_dm_handle(&c->dm, now, BW_LWM2M_IFACE_BOOTSTRAP, 0,
+                               &ev->msg, c->buf, sizeof c->buf, &len);
+        break;
+    case BW_LWM2M_STATE_REGISTERED:
+    case BW_LWM2M_STATE_DEREGISTERING:
+        r = bw_lwm2m_dm_handle(&c->dm, now, BW_LWM2M_IFACE_DM,
+                               c->set.sec[c->current].ssid, &ev->msg, c->buf,
+                               sizeof c->buf, &len);
+        break;
+    default:
+        respond(c, now, ev, bare_answer(c, ev, BW_COAP_SERVICE_UNAVAILABLE));
+        return;
+    }
+    if (r != 0)
+        len = bare_answer(c, ev, BW_COAP_INTERNAL_ERROR);
+    respond(c, now, ev, len);
+}
+
+int bw_lwm2m_client_input(bw_lwm2m_client_t *c, uint64_t now,
+                          const uint8_t *data, size_t len)
+{
+    bw_coap_endpoint_event_t ev;
+    const uint8_t *tx;
+    size_t plen, tx_len;
+    const uint8_t *peer = bw_lwm2m__client_peer(&plen);
+
+    if (c == NULL || (data == NULL && len > 0))
+        return BW_EINVAL;
+    if (c->state == BW_LWM2M_STATE_IDLE || c->state == BW_LWM2M_STATE_STOPPED ||
+        !c->channel_open ||
+        bw_coap_endpoint_input(&c->ep, now, peer, plen, data, len, &ev) != 0) {
+        c->dropped++;
+        return 0;
+    }
+    c->last_exchange_ms = now;
+    if (ev.tx_len > 0)
+        bw_lwm2m__client_tx(c, now, ev.tx, ev.tx_len);
+    switch (ev.kind) {
+    case BW_COAP_ENDPOINT_EV_REQUEST:
+        handle_request(c, now, &ev);
+        break;
+    case BW_COAP_ENDPOINT_EV_RESPONSE:
+        if (c->pending != BW_LWM2M__REQ_NONE && ev.mid == c->pending_mid)
+            bw_lwm2m__client_on_response(c, now, &ev.msg);
+        else
+            c->dropped++;
+        break;
+    case BW_COAP_ENDPOINT_EV_FAILED:
+        bw_lwm2m__client_endpoint_event(c, now, &ev);
+        break;
+    case BW_COAP_ENDPOINT_EV_UNMATCHED:
+        /* We observe nothing: a response to no request is refused. */
+        c->dropped++;
+        if (bw_coap_endpoint_reject(&c->ep, now, &ev, &tx, &tx_len) == 0 &&
+            tx_len > 0)
+            bw_lwm2m__client_tx(c, now, tx, tx_len);
+        break;
+    case BW_COAP_ENDPOINT_EV_REJECTED:
+        c->dropped++;
+        if (ev.err == BW_ESTALE)
+            rst_to_note(c, data, len);
+        break;
+    default:
+        break;
+    }
+    bw_lwm2m__client_flush_events(c);
+    return 0;
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Declarations shared by the client core's files (lwm2m_client*.c,
+ * lwm2m_security.c, lwm2m_server.c); never included from outside the
+ * module.  The state machine is drawn in lwm2m_client.c.
+ */
+#ifndef BW_LWM2M_CLIENT_INT_H
+#define BW_LWM2M_CLIENT_INT_H
+
+#include "bulwark/lwm2m_client.h"
+
+/* The request in flight (c->pending); at most one at a time. */
+enum {
+    BW_LWM2M__REQ_NONE = 0,
+    BW_LWM2M__REQ_BOOTSTRAP, /* POST /bs?ep= */
+    BW_LWM2M__REQ_REGISTER,  /* POST /rd?ep=&lt=&lwm2m=&b= */
+    BW_LWM2M__REQ_UPDATE,    /* POST <location> */
+    BW_LWM2M__REQ_DEREGISTER /* DELETE <location> */
+};
+
+/* c->events: bits of posted events (1u << ev). */
+#define BW_LWM2M__EV_BIT(ev) ((uint8_t)(1u << (ev)))
+
+/* Change state; traces the line in c->trace_line. */
+void bw_lwm2m__client_set_state(bw_lwm2m_client_t *c, bw_lwm2m_state_t st,
+                                unsigned line);
+#define BW_LWM2M__SET_STATE(c, st)                                             \
+    bw_lwm2m__client_set_state((c), (st), __LINE__)
+
+/* Report an event to the application (no-op without a callback). */
+void bw_lwm2m__client_emit(bw_lwm2m_client_t *c, bw_lwm2m_event_t ev);
+
+/* A draw from the client's PRNG (splitmix64). */
+uint64_t bw_lwm2m__client_rand(bw_lwm2m_client_t *c);
+
+/* ---- channel (lwm2m_client.c) ---- */
+
+/* Close the channel if open or opening (the endpoint forgets it too). */
+void bw_lwm2m__client_close(bw_lwm2m_client_t *c);
+
+/* Transmit one datagram on the open channel; counts as traffic. */
+void bw_lwm2m__client_tx(bw_lwm2m_client_t *c, uint64_t now, const uint8_t *buf,
+                         size_t len);
+
+/*
+ * Hand a request built in c->buf (len bytes, any MID) to the endpoint and
+ * transmit it; it becomes the request in flight of this kind.  Returns
+ * 0 or the endpoint's error.
+ */
+int bw_lwm2m__client_request(bw_lwm2m_client_t *c, uint64_t now, size_t len,
+                             uint8_t kind);
+
+/* The peer identity every endpoint call uses; *len its length. */
+const uint8_t *bw_lwm2m__client_peer(size_t *len);
+
+/* An endpoint event (from input or poll) that concerns our own messages:
+ * EV_FAILED ends the request in flight or an observation. */
+void bw_lwm2m__client_endpoint_event(bw_lwm2m_client_t *c, uint64_t now,
+                                     const bw_coap_endpoint_event_t *ev);
+
+/* Report the posted events (Reboot, Factory Reset) now. */
+void bw_lwm2m__client_flush_events(bw_lwm2m_client_t *c);
+
+/* ---- input (lwm2m_client_input.c) ---- */
+
+/* Remember a notification just sent (msg, len) with MID mid, if NON, so
+ * that an RST answering it cancels the observation. */
+void bw_lwm2m__client_remember_note(bw_lwm2m_client_t *c, uint16_t mid,
+                                    uint16_t server, const uint8_t *msg,
+                                    size_t len);
+
+/* ---- schedule (lwm2m_client_retry.c) ---- */
+
+/*
+ * The request in flight failed (err: BW_ETIMEOUT, BW_ERESET, a 4.xx or
+ * 5.xx mapped by the caller, a channel error): count it, close the
+ * channel and schedule the retry, or go to bootstrap when the count
+ * reaches bootstrap_after (or err is BW_EAUTH / BW_ECERT).
+ */
+void bw_lwm2m__client_fail(bw_lwm2m_client_t *c, uint64_t now, int err);
+
+/* Delay before attempt number failures + 1 (failures >= 1), jittered. */
+uint64_t bw_lwm2m__client_backoff(bw_lwm2m_client_t *c, uint32_t failures);
+
+/* Enter BOOTSTRAPPING now (staged = copy of the set in use). */
+void bw_lwm2m__client_go_bootstrap(bw_lwm2m_client_t *c, uint64_t now);
+
+/* Enter REGISTERING with the first usable DM server, or bootstrap. */
+void bw_lwm2m__client_go_register(bw_lwm2m_client_t *c, uint64_t now);
+
+/* ---- requests (lwm2m_client_reg.c, lwm2m_client_bs.c) ---- */
+
+/* Build and send the request the state asks for; 0 or an error (which
+ * the caller treats as a failure). */
+int bw_lwm2m__client_send_bootstrap(bw_lwm2m_client_t *c, uint64_t now);
+int bw_lwm2m__client_send_register(bw_lwm2m_client_t *c, uint64_t now);
+int bw_lwm2m__client_send_update(bw_lwm2m_client_t *c, uint64_t now);
+int bw_lwm2m__client_send_deregister(bw_lwm2m_client_t *c, uint64_t now);
+
+/* The response to the request in flight. */
+void bw_lwm2m__client_on_response(bw_lwm2m_client_t *c, uint64_t now,
+                                  const bw_coap_msg_t *msg);
+
+/*
+ * Bootstrap-Finish (POST /bs) from the bootstrap server: builds the
+ * answer into c->buf (*len its length) and returns 1 when the staged set
+ * was saved and is now in use (2.04), 0 when it was refused (4.06 with
+ * the reason), or save()'s error (5.00; the old set stays).
+ */
+int bw_lwm2m__client_bs_finish(bw_lwm2m_client_t *c, const bw_coap_msg_t *req,
+                               size_t *len);
+
+/* After the answer to a successful Finish went out: close, register. */
+void bw_lwm2m__client_bs_done(bw_lwm2m_client_t *c, uint64_t now);
+
+/* Save c->set with the next generation; 0 or save()'s error. */
+int bw_lwm2m__client_save(bw_lwm2m_client_t *c, const bw_lwm2m_servers_t *s);
+
+/* ---- objects (lwm2m_security.c, lwm2m_server.c) ---- */
+
+/* Fill c->sec_obj / c->srv_obj (ctx = c). */
+void bw_lwm2m__security_object(bw_lwm2m_client_t *c);
+void bw_lwm2m__server_object(bw_lwm2m_client_t *c);
+
+/* The set the objects act on: staged while bootstrapping, else in use. */
+bw_lwm2m_servers_t *bw_lwm2m__client_target(bw_lwm2m_client_t *c);
+
+/* Defaults for a new instance. */
+void bw_lwm2m__security_defaults(bw_lwm2m_security_t *e, uint16_t inst);
+void bw_lwm2m__server_defaults(bw_lwm2m_server_t *e, uint16_t inst);
+
+#endif /* BW_LWM2M_CLIENT_INT_H */

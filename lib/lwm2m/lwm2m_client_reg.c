@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Registration interface, client side (OMA LwM2M 1.1 Core 6.2, Transport
+ * binding 6.2): the Register, Update and De-register requests and what
+ * their answers do to the state machine (drawn in lwm2m_client.c).
+ *
+ *   Register    CON POST /rd?ep={name}&lt={s}&lwm2m=1.1&b={U|UQ}
+ *               Content-Format 40, the object links as payload.
+ *               2.01 Created + Location-Path ("/rd/5a3f") -> REGISTERED.
+ *   Update      CON POST {location}[?lt=..][&b=..], lt and b only when
+ *               they differ from what the server last heard, the links
+ *               only when objects were added or removed.  2.04 -> stay;
+ *               4.04 -> the server forgot us: Register again at once.
+ *   De-register CON DELETE {location}.  Any answer -> STOPPED.
+ *
+ * Updates fall due at 90% of the lifetime after the last success, so one
+ * retransmission cycle (about 93 s with the default CoAP parameters)
+ * still lands before a lifetime of 15 minutes or more runs out.
+ */
+#include "bw_mem.h"
+#include "lwm2m_client_int.h"
+#include "lwm2m_int.h"
+
+/* Longest Uri-Query built here: "ep=" and the endpoint name. */
+#define QUERY_MAX (3 + BW_LWM2M_ENDPOINT_MAX)
+
+/* Per mille of the lifetime after which the Update is sent. */
+#define UPDATE_AT_PERMILLE 900u
+
+static void add_query(bw_coap_writer_t *w, const char *key, const char *val,
+                      size_t n)
+{
+    char q[QUERY_MAX];
+    size_t k = 0;
+    while (key[k] != '\0')
+        k++;
+    if (k + n > sizeof q) {
+        w->err = w->err != 0 ? w->err : BW_ENOSPC;
+        return;
+    }
+    bw__copy(q, key, k);
+    bw__copy(q + k, val, n);
+    bw_coap_writer_add_opt(w, BW_COAP_OPT_URI_QUERY, q, k + n);
+}
+
+static void add_query_u32(bw_coap_writer_t *w, const char *key, uint32_t v)
+{
+    char num[BW_LWM2M__U64_DIGITS];
+    add_query(w, key, num, bw_lwm2m__fmt_u64(v, num));
+}
+
+static size_t cstr_len(const char *s, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap && s[n] != '\0')
+        n++;
+    return n;
+}
+
+/* The Server instance of the current DM server (never NULL once a
+ * server was chosen by go_register; a blank one otherwise). */
+static const bw_lwm2m_server_t *current_srv(const bw_lwm2m_client_t *c)
+{
+    static const bw_lwm2m_server_t none = {0, 0, 0, 0, "U", 1, 0, 0};
+    for (size_t i = 0; i < BW_LWM2M_MAX_SERVERS; i++)
+        if (c->set.srv[i].in_use &&
+            c->set.srv[i].ssid == c->set.sec[c->current].ssid)
+            return &c->set.srv[i];
+    return &none;
+}
+
+static void begin(bw_lwm2m_client_t *c, bw_coap_writer_t *w, uint8_t code)
+{
+    uint8_t tok[4];
+    (void)bw_coap_endpoint_token(&c->ep, tok, sizeof tok);
+    bw_coap_writer_init(w, c->buf, sizeof c->buf, BW_COAP_CON, code, 0, tok,
+                        sizeof tok);
+}
+
+static void add_location(bw_coap_writer_t *w, const char *loc)
+{
+    size_t i = 0;
+    while (loc[i] == '/') {
+        size_t s = ++i;
+        while (loc[i] != '\0' && loc[i] != '/')
+            i++;
+        bw_coap_writer_add_opt(w, BW_COAP_OPT_URI_PATH, loc + s, i - s);
+    }
+}
+
+/*
+ * Finish the message with the object links as payload (written straight
+ * into the buffer after the payload marker, no copy).  *len: total.
+ */
+static int finish_with_links(bw_lwm2m_client_t *c, bw_coap_writer_t *w,
+                             size_t *len)
+{
+    size_t n = 0, head;
+    int err = bw_coap_writer_finish(w, &head);
+    if (err != 0)
+        return err;
+    if (head + 1 >= sizeof c->buf)
+        return BW_ENOSPC;
+    err = bw_lwm2m_dm_links(&c->dm, (char *)c->buf + head + 1,
+                            sizeof c->buf - head - 1, &n);
+    if (err != 0)
+        return err;
+    if (n > 0) {
+        c->buf[head] = 0xFF;
+        head += 1 + n;
+    }
+    *len = head;
+    return 0;
+}
+
+int bw_lwm2m__client_send_register(bw_lwm2m_client_t *c, uint64_t now)
+{
+    const bw_lwm2m_server_t *srv = current_srv(c);
+    bw_coap_writer_t w;
+    size_t len;
+    begin(c, &w, BW_COAP_POST);
+    bw_coap_writer_add_opt(&w, BW_COAP_OPT_URI_PATH, "rd", 2);
+    bw_coap_writer_add_uint(&w, BW_COAP_OPT_CONTENT_FORMAT, BW_COAP_FMT_LINK);
+    add_query(&w, "ep=", c->endpoint,
+              cstr_len(c->endpoint, sizeof c->endpoint));
+    add_query_u32(&w, "lt=", srv->lifetime_s);
+    add_query(&w, "lwm2m=", "1.1", 3);
+    add_query(&w, "b=", srv->binding, cstr_len(srv->binding, 4));
+    int err = finish_with_links(c, &w, &len);
+    if (err == 0)
+        err = bw_lwm2m__client_request(c, now, len, BW_LWM2M__REQ_REGISTER);
+    if (err != 0)
+        return err;
+    c->reg_lifetime = srv->lifetime_s;
+    bw__copy(c->reg_binding, srv->binding, sizeof c->reg_binding);
+    c->objects_changed = 0;
+    c->update_now = 0;
+    return 0;
+}
+
+int bw_lwm2m__client_send_update(bw_lwm2m_client_t *c, uint64_t now)
+{
+    const bw_lwm2m_server_t *srv = current_srv(c);
+    int lt = srv->lifetime_s != c->reg_lifetime;
+    int b = !bw__equal(srv->binding, c->reg_binding, sizeof c->reg_binding);
+    int links = c->objects_changed;
+    bw_coap_writer_t w;
+    size_t len;
+    int err;
+    begin(c, &w, BW_COAP_POST);
+    add_location(&w, c->location);
+    if (links)
+        bw_coap_writer_add_uint(&w, BW_COAP_OPT_CONTENT_FORMAT,
+                                BW_COAP_FMT_LINK);
+    if (lt)
+        add_query_u32(&w, "lt=", srv->lifetime_s);
+    if (b)
+        add_query(&w, "b=", srv->binding, cstr_len(srv->binding, 4));
+    if (links)
+        err = finish_with_links(c, &w, &len);
+    else
+        err = bw_coap_writer_finish(&w, &len);
+    if (err == 0)
+        err = bw_lwm2m__client_request(c, now, len, BW_LWM2M__REQ_UPDATE);
+    if (err != 0)
+        return err;
+    c->reg_lifetime = srv->lifetime_s;
+    bw__copy(c->reg_binding, srv->binding, sizeof c->reg_binding);
+    c->objects_changed = 0;
+    c->update_now = 0;
+    /* Not due again before the answer says how it went. */
+    c->update_ms = UINT64_MAX;
+    return 0;
+}
+
+int bw_lwm2m__client_send_deregister(bw_lwm2m_client_t *c, uint64_t now)
+{
+    bw_coap_writer_t w;
+    size_t len;
+    begin(c, &w, BW_COAP_DELETE);
+    add_location(&w, c->location);
+    int err = bw_coap_writer_finish(&w, &len);
+    if (err == 0)
+        err = bw_lwm2m__client_request(c, now, len, BW_LWM2M__REQ_DEREGISTER);
+    return err;
+}
+
+/*
+ * Location-Path options of a 2.01 as "/seg/seg" into c->location.
+ * Segments must be non-empty and free of '/' and NUL (we split on '/'
+ * to send them back).  Returns 0, BW_EMALFORMED or BW_EOVERFLOW.
+ */
+static int take_location(bw_lwm2m_client_t *c, const bw_coap_msg_t *msg)
+{
+    bw_coap_opt_iter_t it;
+    bw_coap_opt_t opt;
+    size_t n = 0;
+    bw_coap_opt_iter_init(&it, msg);
+    while (bw_coap_opt_next(&it, &opt)) {
+        if (opt.number != BW_COAP_OPT_LOCATION_PATH)
+            continue;
+        if (opt.len == 0)
+            return BW_EMALFORMED;
+        if (n + 1 + opt.len >= sizeof c->location)
+            return BW_EOVERFLOW;
+        for (size_t i = 0; i < opt.len; i++)
+            if (opt.value[i] == '/' || opt.value[i] == '\0')
+                return BW_EMALFORMED;
+        c->location[n++] = '/';
+        bw__copy(c->location + n, opt.value, opt.len);
+        n += opt.len;
+    }
+    c->location[n] = '\0';
+    return n > 0 ? 0 : BW_EMALFORMED;
+}
+
+static void registered(bw_lwm2m_client_t *c, uint64_t now, bw_lwm2m_event_t ev)
+{
+    c->failures = 0;
+    c->update_ms = now + (uint64_t)c->reg_lifetime * UPDATE_AT_PERMILLE;
+    c->notify_ms = now;
+    c->last_exchange_ms = now;
+    BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_REGISTERED);
+    bw_lwm2m__client_emit(c, ev);
+}
+
+/* The CoAP answer as a failure reason (only EAUTH/ECERT matter to the
+ * schedule; the rest is for whoever traces it). */
+static int code_err(uint8_t code)
+{
+    if (code == BW_COAP_UNAUTHORIZED || code == BW_COAP_FORBIDDEN)
+        return BW_EKEY;
+    return BW_COAP_CODE_CLASS(code) == 5 ? BW_EBUSY : BW_EUNSUPPORTED;
+}
+
+void bw_lwm2m__client_on_response(bw_lwm2m_client_t *c, uint64_t now,
+                                  const bw_coap_msg_t *msg)
+{
+    uint8_t kind = c->pending;
+    int ok = BW_COAP_CODE_CLASS(msg->code) == 2;
+    c->pending = BW_LWM2M__REQ_NONE;
+    switch (kind) {
+    case BW_LWM2M__REQ_BOOTSTRAP:
+        /* 2.04: the server's writes follow, Finish ends it (or the
+         * deadline set when the request went out). */
+        if (!ok)
+            bw_lwm2m__client_fail(c, now, code_err(msg->code));
+        return;
+    case BW_LWM2M__REQ_REGISTER: {
+        int err = msg->code == BW_COAP_CREATED ? take_location(c, msg)
+                                               : code_err(msg->code);
+        if (err != 0) {
+            c->location[0] = '\0';
+            bw_lwm2m__client_fail(c, now, err);
+            return;
+        }
+        registered(c, now, BW_LWM2M_EV_REGISTERED);
+        return;
+    }
+    case BW_LWM2M__REQ_UPDATE:
+        if (ok) {
+            registered(c, now, BW_LWM2M_EV_UPDATED);
+        } else if (msg->code == BW_COAP_NOT_FOUND) {
+            bw_lwm2m_dm_cancel_server(&c->dm, c->set.sec[c->current].ssid);
+            bw_lwm2m__client_go_register(c, now);
+        } else {
+            bw_lwm2m__client_fail(c, now, code_err(msg->code));
+        }
+        return;
+    case BW_LWM2M__REQ_DEREGISTER:
+        bw_lwm2m__client_close(c);
+        c->location[0] = '\0';
+        BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_STOPPED);
+        if (ok)
+            bw_lwm2m__client_emit(c, BW_LWM2M_EV_DEREGISTERED);
+        return;
+    default:
+        return;
+    }
+}

@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The storage layer of bulwark-server, and the security store on top of it.
+ *
+ * This header owns everything the server keeps across restarts: devices,
+ * their credentials, bootstrap configurations, live registrations, the
+ * audit log, requests queued for sleeping devices and time series.  One
+ * opaque handle (bw_db_t) reaches it; today the backend is SQLite in WAL
+ * mode (db_sqlite.c), a PostgreSQL backend comes later behind the same
+ * functions.  docs/storage.md has the schema, the migrations, the
+ * durability choices and the thread model.
+ *
+ * Secrets at rest.  PSKs are sealed with libsodium's crypto_secretbox
+ * (XSalsa20-Poly1305) under a key derived from a 32-byte master key that
+ * is read from a file of mode 0600 (db_secret.c).  A PSK is opened only
+ * in the lookup path (bw_db_psk_lookup), into the caller's buffer.
+ *
+ * What this module must never do: log, return or store a PSK or the
+ * master key in the clear; compare secrets with memcmp; tell a caller a
+ * write succeeded before it is committed to disk.
+ *
+ * Threads.  Every function may be called from any thread.  Writes are
+ * serialised on one connection; PSK lookups run on a small pool of read
+ * connections and never wait for a writer (WAL readers see the last
+ * committed state).  Set bw_db_config_t.readers to at least the number
+ * of DTLS workers so lookups never queue behind each other.  Callbacks
+ * (the *_read, *_list and *_get walks) run with the write lock held and
+ * MUST NOT call back into the same bw_db_t.
+ *
+ * Times are Unix times in milliseconds given by the caller, so tests and
+ * retention jobs control the clock.  Text parameters are NUL-terminated
+ * UTF-8 and MUST NOT be NULL unless stated.
+ */
+#ifndef BW_DB_H
+#define BW_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bulwark/error.h"
+
+/* Schema version this code writes; see db_schema.c for the list. */
+#define BW_DB_SCHEMA_VERSION 3
+
+/* Endpoint names: the LwM2M server's rule (server/lwm2m/lwm2m_reg.h),
+ * 1..64 bytes of [A-Za-z0-9] and "-._:@~+", so a name never needs quoting
+ * in a log line, SQL or a URL. */
+#define BW_DB_ENDPOINT_MAX 64
+/* PSK identities travel in the DTLS handshake; same bound as the engine's
+ * BW_DTLS_IDENTITY_MAX. */
+#define BW_DB_IDENTITY_MAX 128
+/* PSKs: 128 bits at least (the issue's floor for a fleet key); 64 bytes
+ * at most (LwM2M Security /0/x/5 keys are 16..32 bytes in practice). */
+#define BW_DB_PSK_MIN 16
+#define BW_DB_PSK_MAX 64
+/* Model and tags are free text from the operator. */
+#define BW_DB_MODEL_MAX 64
+#define BW_DB_TAGS_MAX  255
+/* Certificate subjects (RFC 5280 ub-common-name is 64; room for more). */
+#define BW_DB_SUBJECT_MAX 128
+/* A certificate in DER: a P-256 device certificate is well under 1 KB. */
+#define BW_DB_CERT_MAX 4096
+/* Bootstrap: DM server URI (coaps://host:port) and binding ("U", "UQ"). */
+#define BW_DB_URI_MAX     255
+#define BW_DB_BINDING_MAX 3
+#define BW_DB_VERSION_MAX 7
+/* Registration location: a 128-bit random id in lowercase hex, the
+ * LwM2M server's BW_LWSRV_LOC_LEN. */
+#define BW_DB_LOCATION_LEN 32
+/* Object links as registered (512 links of about 10 bytes fit). */
+#define BW_DB_LINKS_MAX 8192
+/* Audit fields: actor and action are short names, detail a sentence. */
+#define BW_DB_AUDIT_FIELD_MAX  255
+#define BW_DB_AUDIT_DETAIL_MAX 2048
+/* LwM2M paths /o/i/r/ri are at most 24 bytes; room for attributes. */
+#define BW_DB_PATH_MAX 64
+/* Payloads of queued requests and time-series values: one CoAP message
+ * with block-wise above it is the LwM2M layer's business. */
+#define BW_DB_PAYLOAD_MAX 65536
+/* Largest registration batch: bounds one transaction's lock time. */
+#define BW_DB_BATCH_MAX 100000
+/* Read connections for lookups (default 4). */
+#define BW_DB_READERS_MAX 64
+
+typedef struct bw_db bw_db_t;
+
+typedef struct {
+    const char *path;            /* the database file; created if absent */
+    const char *master_key_file; /* NULL: no secrets (PSK calls: ESTATE) */
+    unsigned readers;            /* read connections for lookups [4] */
+    unsigned busy_timeout_ms;    /* wait on another writer [5000] */
+    /* 0: migrate to BW_DB_SCHEMA_VERSION.  Lower: stop there (tests of
+     * the migration path and staged upgrades only). */
+    unsigned schema_target;
+} bw_db_config_t;
+
+/*
+ * Open (create) the database, refuse it if its schema is newer than this
+ * code, apply the missing migrations (each in its own transaction), load
+ * the master key and check it against the one the database was first
+ * opened with.  why (may be NULL) gets one line saying what was wrong,
+ * fit for an operator; it never holds key material.
+ * Returns 0 and *out, or
+ *   BW_EVERSION    the database schema is newer than this program;
+ *   BW_EPERM       the master key file is readable or writable by group
+ *                  or others, not owned by this user, or not a file;
+ *   BW_EMALFORMED  the master key file is not 32 bytes (or 64 hex
+ *                  digits), or the database file is not a database;
+ *   BW_EAUTH       the master key is not the one this database uses;
+ *   BW_ETIMEOUT    another process held the write lock past the timeout;
+ *   BW_EIO         a file could not be opened, read or written;
+ *   BW_ENOMEM      out of memory;
+ *   BW_ECRYPTO     libsodium could not be initialised;
+ *   BW_EINVAL      NULL cfg, path or out, readers above the maximum.
+ * On failure *out is NULL.
+ */
+int bw_db_open(const bw_db_config_t *cfg, bw_db_t **out, char *why,
+               size_t why_cap);
+
+/* Close and free; wipes the keys.  NULL is a no-op.  No call may be in
+ * progress on another thread. */
+void bw_db_close(bw_db_t *db);
+
+/* The schema version stored in the database.  Returns 0, BW_EIO. */
+int bw_db_schema_version(bw_db_t *db, unsigned *version);
+
+/*
+ * Create a new random master key file at path, mode 0600, refusing to
+ * overwrite one.  Returns 0, or BW_EEXIST (a file is there), BW_EIO,
+ * BW_ECRYPTO, BW_EINVAL.
+ */
+int bw_db_master_key_create(const char *path);
+
+/* ---- devices ---------------------------------------------------------- */
+
+typedef struct {
+    int64_t id;
+    char endpoint[BW_DB_ENDPOINT_MAX + 1];
+    char model[BW_DB_MODEL_MAX + 1];
+    char tags[BW_DB_TAGS_MAX + 1];
+    int64_t created_ms;
+} bw_db_device_t;
+
+/*
+ * Add a device.  model and tags may be NULL (empty).
+ * Returns 0 and *id (may be NULL), or
+ *   BW_EMALFORMED  endpoint breaks the endpoint rule, model or tags hold
+ *                  control characters;
+ *   BW_EOVERFLOW   model or tags longer than their maximum;
+ *   BW_EEXIST      a device with this endpoint name exists;
+ *   BW_ETIMEOUT, BW_EIO, BW_EINVAL.
+ */
+int bw_db_device_add(bw_db_t *db, const char *endpoint, const char *model,
+                     const char *tags, int64_t now_ms, int64_t *id);
+
+/* Returns 0 and *out, BW_ENOTFOUND, BW_EMALFORMED (endpoint), BW_EIO,
+ * BW_EINVAL.  On failure *out is zeroed. */
+int bw_db_device_get(bw_db_t *db, const char *endpoint, bw_db_device_t *out);
+
+/*
+ * Delete a device with its credentials, bootstrap configuration, queued
+ * requests, time series and registration.  The audit log keeps its
+ * entries.  Returns 0, BW_ENOTFOUND, BW_EMALFORMED, BW_ETIMEOUT, BW_EIO,
+ * BW_EINVAL.
+ */
+int bw_db_device_delete(bw_db_t *db, const char *endpoint);
+
+/* ---- credentials and the security store ------------------------------- */
+
+typedef enum {
+    BW_DB_CRED_ACTIVE = 0,  /* in use */
+    BW_DB_CRED_PENDING = 1, /* issued, not yet confirmed by the device */
+    BW_DB_CRED_REVOKED = 2, /* refused forever; never reused */
+} bw_db_cred_state_t;
+
+/*
+ * Import a PSK credential for a device, sealed at rest.  Refused as weak:
+ *   - a PSK shorter than BW_DB_PSK_MIN bytes, or one byte repeated;
+ *   - a PSK any credential of the fleet has (or had) already: compared by
+ *     keyed BLAKE2b digests under a key derived from the master key, so
+ *     the database never holds anything a guess can be checked against
+ *     without that key;
+ *   - an identity derived from the endpoint name: comparing ASCII case-
+ *     insensitively, the identity contains the whole endpoint name (equal,
+ *     prefixed, suffixed), or contains a "serial" of the name: a maximal
+ *     run of letters and digits of 6 or more characters holding a digit
+ *     (the IMEI of urn:imei:..., a MAC, a serial number).
+ * state is ACTIVE or PENDING.
+ * Returns 0 and *cred_id (may be NULL), or
+ *   BW_EWEAK       one of the rules above;
+ *   BW_EDUPKEY     the PSK is already used (this rule's own code, so an
+ *                  operator can tell "reused" from "short");
+ *   BW_EEXIST      the identity is already used (the fleet's identities
+ *                  are unique, revoked ones included);
+ *   BW_ENOTFOUND   no such device;
+ *   BW_EMALFORMED  endpoint or identity (empty, control characters);
+ *   BW_EOVERFLOW   identity or PSK longer than its maximum;
+ *   BW_ESTATE      the database was opened without a master key;
+ *   BW_ETIMEOUT, BW_EIO, BW_ECRYPTO;
+ *   BW_EINVAL      NULL pointers, state REVOKED or out of range.
+ */
+int bw_db_psk_import(bw_db_t *db, const char *endpoint, const uint8_t *identity,
+                     size_t identity_len, const uint8_t *psk, size_t psk_len,
+                     bw_db_cred_state_t state, int64_t now_ms,
+                     int64_t *cred_id);
+
+/*
+ * Import a certificate credential: the identity is the certificate's
+ * subject CN (what the DTLS engine reports), der the certificate (public;
+ * may be NULL with der_len 0).  Same identity rules and codes as
+ * bw_db_psk_import, without the PSK ones; BW_EOVERFLOW for der_len above
+ * BW_DB_CERT_MAX.
+ */
+int bw_db_cert_import(bw_db_t *db, const char *endpoint, const char *subject,
+                      const uint8_t *der, size_t der_len,
+                      bw_db_cred_state_t state, int64_t now_ms,
+                      int64_t *cred_id);
+
+/*
+ * Move a credential between states: PENDING -> ACTIVE, ACTIVE or PENDING
+ * -> REVOKED (revoked_at is set).  Takes effect for the next lookup.
+ * Returns 0, or BW_ENOTFOUND (unknown identity), BW_ESTATE (any other
+ * move, e.g. out of REVOKED), BW_ETIMEOUT, BW_EIO, BW_EINVAL.
+ */
+int bw_db_credential_set_state(bw_db_t *db, const uint8_t *identity,
+                               size_t identity_len, bw_db_cred_state_t to,
+                               int64_t now_ms);
+
+/*
+ * The DTLS engine's psk_lookup callback (server/dtls/dtls_server.h) with
+ * arg = the bw_db_t.  Thread-safe; does not wait for writers.  Accepts
+ * ACTIVE and PENDING PSK credentials.
+ * Returns 0, the key in psk[0..*psk_len), or
+ *   BW_ENOTFOUND   unknown identity, a revoked credential, a certificate
+ *                  credential;
+ *   BW_EAUTH       the sealed key does not open: the row was tampered
+ *                  with or moved to another identity (never garbage);
+ *   BW_ENOSPC      cap is smaller than the key;
+ *   BW_ESTATE      opened without a master key;
+ *   BW_ETIMEOUT, BW_EIO, BW_EINVAL.
+ * On failure psk is wiped and *psk_len is 0.
+ */
+int bw_db_psk_lookup(void *db, const uint8_t *identity, size_t identity_len,
+                     uint8_t *psk, size_t cap, size_t *psk_len);
+
+/*
+ * The endpoint name a usable (ACTIVE or PENDING) credential belongs to,
+ * to bind a DTLS identity to the endpoint a device claims.  Thread-safe.
+ * Returns 0, BW_ENOTFOUND, BW_ENOSPC (cap), BW_EIO, BW_EINVAL.
+ */
+int bw_db_identity_endpoint(bw_db_t *db, const uint8_t *identity,
+                            size_t identity_len, char *endpoint, size_t cap);
+
+/* ---- bootstrap configuration ------------------------------------------ */
+
+typedef struct {
+    char server_uri[BW_DB_URI_MAX + 1];
+    uint32_t lifetime_s;
+    char binding[BW_DB_BINDING_MAX + 1];
+} bw_db_bootstrap_t;
+
+/*
+ * Set (insert or replace) the DM server a device is bootstrapped to.
+ * Returns 0, or BW_ENOTFOUND (device), BW_EMALFORMED (empty or control
+ * characters, a binding other than U, UQ, T, TQ, N, NQ), BW_EOVERFLOW,
+ * BW_ERANGE (lifetime 0), BW_ETIMEOUT, BW_EIO, BW_EINVAL.
+ */
+int bw_db_bootstrap_set(bw_db_t *db, const char *endpoint,
+                        const bw_db_bootstrap_t *cfg, int64_t now_ms);
+
+/* Returns 0, BW_ENOTFOUND (device or configuration), BW_EMALFORMED,
+ * BW_EIO, BW_EINVAL.  On failure *out is zeroed. */
+int bw_db_bootstrap_get(bw_db_t *db, const char *endpoint,
+                        bw_db_bootstrap_t *out);
+
+/* ---- registrations ---------------------------------------------------- */
+
+typedef enum {
+    BW_DB_REG_REGISTER = 0, /* insert, or replace the endpoint's old one */
+    BW_DB_REG_UPDATE = 1,
+    BW_DB_REG_DEREGISTER = 2,
+} bw_db_reg_op_t;
+
+/*
+ * One registration event.  REGISTER uses endpoint, lifetime_s, binding,
+ * version, object_links and location: an empty location asks the store to
+ * draw one (128 random bits) and writes it back.  UPDATE uses location,
+ * lifetime_s (0 keeps), binding and object_links (NULL keeps).
+ * DEREGISTER uses location.  expires_at is now_ms + lifetime.
+ */
+typedef struct {
+    bw_db_reg_op_t op;
+    char location[BW_DB_LOCATION_LEN + 1];
+    const char *endpoint;
+    uint32_t lifetime_s;
+    const char *binding;
+    const char *version;
+    const char *object_links;
+    int64_t now_ms;
+    int result; /* out: this event's outcome, see below */
+} bw_db_reg_event_t;
+
+/*
+ * Apply n events in one transaction (group commit: one fsync for all).
+ * An event that is wrong on its own gets its code in ->result and is
+ * skipped; the others are applied.  Per event:
+ *   0              applied;
+ *   BW_ENOTFOUND   UPDATE or DEREGISTER of an unknown location;
+ *   BW_EMALFORMED  endpoint, location, binding or version malformed;
+ *   BW_EOVERFLOW   object links above BW_DB_LINKS_MAX;
+ *   BW_ERANGE      lifetime 0 on REGISTER;
+ *   BW_EEXIST      REGISTER with a given location already in use;
+ *   BW_EINVAL      op out of range, NULL text.
+ * Returns 0 once the transaction is committed (durable), or BW_ETIMEOUT,
+ * BW_EIO, BW_ENOMEM, BW_ECRYPTO: nothing was applied and every ->result
+ * holds that code; BW_EOVERFLOW for n above BW_DB_BATCH_MAX; BW_EINVAL.
+ */
+int bw_db_registration_batch(bw_db_t *db, bw_db_reg_event_t *events, size_t n);
+
+typedef struct {
+    char location[BW_DB_LOCATION_LEN + 1];
+    char endpoint[BW_DB_ENDPOINT_MAX + 1];
+    uint32_t lifetime_s;
+    char binding[BW_DB_BINDING_MAX + 1];
+    char version[BW_DB_VERSION_MAX + 1];
+    char object_links[BW_DB_LINKS_MAX + 1];
+    int64_t registered_ms, updated_ms, expires_ms;
+} bw_db_registration_t;
+
+/* By location.  Returns 0, BW_ENOTFOUND, BW_EMALFORMED, BW_EIO,
+ * BW_EINVAL.  On failure *out is zeroed. */
+int bw_db_registration_get(bw_db_t *db, const char *location,
+                           bw_db_registration_t *out);
+
+/* Delete registrations with expires_at <= now_ms; *count (may be NULL)
+ * gets how many.  Returns 0, BW_ETIMEOUT, BW_EIO, BW_EINVAL. */
+int bw_db_registration_expire(bw_db_t *db, int64_t now_ms, uint64_t *count);
+
+/* ---- audit log (append-only) ------------------------------------------ */
+
+typedef struct {
+    int64_t id; /* increasing: the order entries were appended in */
+    int64_t at_ms;
+    const char *actor, *action, *subject, *detail; /* valid during cb */
+} bw_db_audit_entry_t;
+
+/*
+ * Append an entry; committed before it returns.  detail may be NULL.
+ * The log is append-only: the schema refuses updates and deletes.  The
+ * caller MUST NOT put secrets in any field.
+ * Returns 0 and *id (may be NULL), or BW_EMALFORMED (control characters
+ * other than tab), BW_EOVERFLOW, BW_ETIMEOUT, BW_EIO, BW_EINVAL (NULL,
+ * empty actor or action).
+ */
+int bw_db_audit_append(bw_db_t *db, int64_t at_ms, const char *actor,
+                       const char *action, const char *subject,
+                       const char *detail, int64_t *id);
+
+/*
+ * Call cb for up to max entries with id > after_id, oldest first.  A
+ * non-zero return from cb stops the walk and is returned.
+ * Returns 0, cb's code, BW_EIO, BW_EINVAL.
+ */
+int bw_db_audit_read(bw_db_t *db, int64_t after_id, size_t max,
+                     int (*cb)(void *arg, const bw_db_audit_entry_t *e),
+                     void *arg);
+
+/* ---- requests queued for a device ------------------------------------- */
+
+typedef enum {
+    BW_DB_OP_READ = 0,
+    BW_DB_OP_WRITE,
+    BW_DB_OP_EXECUTE,
+    BW_DB_OP_CREATE,
+    BW_DB_OP_DELETE,
+    BW_DB_OP_DISCOVER,
+    BW_DB_OP_WRITE_ATTR,
+    BW_DB_OP_OBSERVE,
+    BW_DB_OP_CANCEL_OBSERVE,
+    BW_DB_OP_COUNT_
+} bw_db_req_op_t;
+
+/*
+ * Request states.
+ *
+ *      enqueue          mark_sent           answer
+ *   ---------> QUEUED ------------> SENT -----------> ANSWERED
+ *                 ^ |                 |
+ *                 | +-----------------+--- expire (expires_at <= now)
+ *                 |    requeue        |          |
+ *                 +-------------------+          v
+ *                                             EXPIRED
+ *
+ * ANSWERED and EXPIRED are final.  Every move is one UPDATE guarded by
+ * the state it leaves, so two threads cannot both send a request.
+ */
+typedef enum {
+    BW_DB_REQ_QUEUED = 0,
+    BW_DB_REQ_SENT = 1,
+    BW_DB_REQ_ANSWERED = 2,
+    BW_DB_REQ_EXPIRED = 3,
+} bw_db_req_state_t;
+
+typedef struct {
+    int64_t id;
+    const char *endpoint, *path; /* valid during cb */
+    bw_db_req_op_t op;
+    bw_db_req_state_t state;
+    const uint8_t *payload; /* valid during cb; NULL when empty */
+    size_t payload_len;
+    int result_code;       /* CoAP code of the answer, 0 before */
+    const uint8_t *result; /* the answer's payload; NULL when empty */
+    size_t result_len;
+    int64_t created_ms, updated_ms, expires_ms;
+} bw_db_request_t;
+
+typedef int (*bw_db_request_cb)(void *arg, const bw_db_request_t *r);
+
+/*
+ * Queue a request (state QUEUED).  payload may be NULL with len 0.
+ * Returns 0 and *id (may be NULL), or BW_ENOTFOUND (device),
+ * BW_EMALFORMED (endpoint, path not starting with '/' or holding control
+ * characters), BW_EOVERFLOW (path, payload), BW_ERANGE (expires_ms not
+ * after now_ms), BW_ETIMEOUT, BW_EIO, BW_EINVAL (op out of range).
+ */
+int bw_db_request_enqueue(bw_db_t *db, const char *endpoint, bw_db_req_op_t op,
+                          const char *path, const uint8_t *payload,
+                          size_t payload_len, int64_t now_ms,
+                          int64_t expires_ms, int64_t *id);
+
+/* QUEUED -> SENT.  Returns 0, BW_ENOTFOUND, BW_ESTATE (not QUEUED),
+ * BW_ETIMEOUT, BW_EIO, BW_EINVAL. */
+int bw_db_request_mark_sent(bw_db_t *db, int64_t id, int64_t now_ms);
+
+/* SENT -> QUEUED (the device went to sleep before answering).  Same
+ * codes; BW_ESTATE when not SENT. */
+int bw_db_request_requeue(bw_db_t *db, int64_t id, int64_t now_ms);
+
+/* SENT -> ANSWERED with the CoAP code (1..255) and payload of the
+ * answer.  Same codes; BW_ESTATE when not SENT, BW_ERANGE for the code,
+ * BW_EOVERFLOW for the payload. */
+int bw_db_request_answer(bw_db_t *db, int64_t id, int code,
+                         const uint8_t *result, size_t result_len,
+                         int64_t now_ms);
+
+/* QUEUED or SENT with expires_at <= now_ms -> EXPIRED; *count (may be
+ * NULL) gets how many.  Returns 0, BW_ETIMEOUT, BW_EIO, BW_EINVAL. */
+int bw_db_request_expire(bw_db_t *db, int64_t now_ms, uint64_t *count);
+
+/* One request by id.  Returns 0 (after cb), cb's non-zero code,
+ * BW_ENOTFOUND, BW_EIO, BW_EINVAL. */
+int bw_db_request_get(bw_db_t *db, int64_t id, bw_db_request_cb cb, void *arg);
+
+/* Up to max requests of a device in a state, oldest first.  Returns 0,
+ * cb's non-zero code, BW_ENOTFOUND (device), BW_EMALFORMED, BW_EIO,
+ * BW_EINVAL. */
+int bw_db_request_list(bw_db_t *db, const char *endpoint,
+                       bw_db_req_state_t state, size_t max, bw_db_request_cb cb,
+                       void *arg);
+
+/* ---- time series ------------------------------------------------------ */
+
+typedef struct {
+    int64_t at_ms;
+    const char *text;    /* text value, or NULL */
+    const uint8_t *blob; /* opaque value, or NULL (valid during cb) */
+    size_t blob_len;
+} bw_db_sample_t;
+
+/*
+ * Append one value of a resource: exactly one of text (NUL-terminated)
+ * and blob (blob_len bytes, may be 0) is non-NULL.
+ * Returns 0, or BW_ENOTFOUND (device), BW_EMALFORMED (endpoint, path),
+ * BW_EOVERFLOW (value above BW_DB_PAYLOAD_MAX, path), BW_ETIMEOUT, BW_EIO,
+ * BW_EINVAL (both or neither value).
+ */
+int bw_db_ts_append(bw_db_t *db, const char *endpoint, const char *path,
+                    int64_t at_ms, const char *text, const uint8_t *blob,
+                    size_t blob_len);
+
+/* Up to max samples of endpoint/path with from_ms <= at < to_ms, oldest
+ * first.  Returns 0, cb's non-zero code, BW_ENOTFOUND (device),
+ * BW_EMALFORMED, BW_EIO, BW_EINVAL. */
+int bw_db_ts_read(bw_db_t *db, const char *endpoint, const char *path,
+                  int64_t from_ms, int64_t to_ms, size_t max,
+                  int (*cb)(void *arg, const bw_db_sample_t *s), void *arg);
+
+/*
+ * Retention: delete every sample with at < before_ms, in transactions of
+ * at most BW_DB_TS_DELETE_CHUNK rows so writers are never held up long.
+ * *deleted (may be NULL) gets how many.  Returns 0, BW_ETIMEOUT, BW_EIO,
+ * BW_EINVAL.
+ */
+#define BW_DB_TS_DELETE_CHUNK 10000
+int bw_db_ts_delete_older(bw_db_t *db, int64_t before_ms, uint64_t *deleted);
+
+#endif /* BW_DB_H */

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Credentials: importing PSKs (sealed, checked for weakness) and
+ * certificates, and moving a credential between its states.  The lookups
+ * the DTLS engine makes are in db_sqlite.c, on the read connections.
+ *
+ * Weak credentials are refused at import, before anything is written:
+ * short or constant PSKs, a PSK already in the fleet (by keyed digest),
+ * and identities derived from the endpoint name (the rule is in db.h at
+ * bw_db_psk_import).  A device's identity is sent in the clear in every
+ * DTLS handshake; an identity anyone can compute from the endpoint name
+ * tells an attacker which device a key belongs to and lets a scanner
+ * enumerate the fleet.
+ */
+#include <sodium.h>
+#include <string.h>
+
+#include "db_int.h"
+
+static const char *const state_names[] = {"active", "pending", "revoked"};
+
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static int is_alnum(int c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           (c >= '0' && c <= '9');
+}
+
+/* Whether needle[0..n) occurs in hay[0..hn), ASCII case-insensitively. */
+static int contains_ci(const uint8_t *hay, size_t hn, const char *needle,
+                       size_t n)
+{
+    if (n == 0 || n > hn)
+        return 0;
+    for (size_t i = 0; i + n <= hn; i++) {
+        size_t j = 0;
+        while (j < n && lower(hay[i + j]) == lower((unsigned char)needle[j]))
+            j++;
+        if (j == n)
+            return 1;
+    }
+    return 0;
+}
+
+/* Serial-like runs shorter than this are too common to mean a device
+ * ("sensor", "2024") and are allowed in identities. */
+#define SERIAL_MIN 6
+
+/* The rule of bw_db_psk_import: identity contains the endpoint name or
+ * one of its serial-like runs. */
+static int identity_derived(const char *ep, const uint8_t *id, size_t n)
+{
+    size_t en = strlen(ep);
+    if (contains_ci(id, n, ep, en))
+        return 1;
+    for (size_t i = 0; i < en;) {
+        if (!is_alnum((unsigned char)ep[i])) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        int digit = 0;
+        for (; j < en && is_alnum((unsigned char)ep[j]); j++)
+            digit |= ep[j] >= '0' && ep[j] <= '9';
+        if (j - i >= SERIAL_MIN && digit && contains_ci(id, n, ep + i, j - i))
+            return 1;
+        i = j;
+    }
+    return 0;
+}
+
+static int identity_check(const uint8_t *id, size_t n)
+{
+    if (id == NULL)
+        return BW_EINVAL;
+    if (n > BW_DB_IDENTITY_MAX)
+        return BW_EOVERFLOW;
+    if (n == 0)
+        return BW_EMALFORMED;
+    for (size_t i = 0; i < n; i++)
+        if (id[i] < 0x20 || id[i] == 0x7f)
+            return BW_EMALFORMED;
+    return 0;
+}
+
+static int psk_weak(const uint8_t *psk, size_t n)
+{
+    if (n < BW_DB_PSK_MIN)
+        return 1;
+    size_t same = 1;
+    for (size_t i = 1; i < n; i++)
+        same += psk[i] == psk[0];
+    return same == n;
+}
+
+/* Whether a row matches col = blob (lock held).  0 / 1 or an error. */
+static int exists(bw_db_t *db, const char *sql, const void *blob, size_t n)
+{
+    sqlite3_stmt *st;
+    int err = bw_db__prepare(db->w, sql, &st);
+    if (err != 0)
+        return err;
+    sqlite3_bind_blob(st, 1, blob, (int)n, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : bw_db__err(rc);
+}
+
+typedef struct {
+    const char *kind;
+    const uint8_t *identity;
+    size_t identity_len;
+    const uint8_t *nonce, *box, *digest, *der;
+    size_t box_len, der_len;
+    bw_db_cred_state_t state;
+    int64_t now_ms;
+} cred_row_t;
+
+/* The common part of both imports, from the lock on. */
+static int insert_cred(bw_db_t *db, const char *endpoint, const cred_row_t *c,
+                       int64_t *cred_id)
+{
+    int err = bw_db__begin(db);
+    if (err != 0)
+        return err;
+    int64_t dev;
+    err = bw_db__device_id(db, endpoint, &dev);
+    if (err == 0) {
+        err = exists(db, "SELECT 1 FROM credentials WHERE identity = ?",
+                     c->identity, c->identity_len);
+        if (err == 1)
+            err = BW_EEXIST;
+    }
+    if (err == 0 && c->digest != NULL) {
+        err = exists(db, "SELECT 1 FROM credentials WHERE psk_digest = ?",
+                     c->digest, BW_DB_DIGEST_LEN);
+        if (err == 1)
+            err = BW_EDUPKEY;
+    }
+    sqlite3_stmt *st = NULL;
+    if (err == 0)
+        err = bw_db__prepare(
+            db->w,
+            "INSERT INTO credentials (device_id, kind, identity, psk_nonce, "
+            "psk_box, psk_digest, cert_der, state, created_at) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_int64(st, 1, dev);
+    sqlite3_bind_text(st, 2, c->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, c->identity, (int)c->identity_len, SQLITE_STATIC);
+    if (c->nonce != NULL) {
+        sqlite3_bind_blob(st, 4, c->nonce, BW_DB_NONCE_LEN, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 5, c->box, (int)c->box_len, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 6, c->digest, BW_DB_DIGEST_LEN, SQLITE_STATIC);
+    }
+    if (c->der != NULL && c->der_len > 0)
+        sqlite3_bind_blob(st, 7, c->der, (int)c->der_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, state_names[c->state], -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, c->now_ms);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return bw_db__rollback(db, bw_db__err(rc));
+    int64_t id = sqlite3_last_insert_rowid(db->w);
+    err = bw_db__commit(db);
+    if (err == 0 && cred_id != NULL)
+        *cred_id = id;
+    return err;
+}
+
+int bw_db_psk_import(bw_db_t *db, const char *endpoint, const uint8_t *identity,
+                     size_t identity_len, const uint8_t *psk, size_t psk_len,
+                     bw_db_cred_state_t state, int64_t now_ms, int64_t *cred_id)
+{
+    if (cred_id != NULL)
+        *cred_id = 0;
+    if (db == NULL || psk == NULL ||
+        (state != BW_DB_CRED_ACTIVE && state != BW_DB_CRED_PENDING))
+        return BW_EINVAL;
+    int err = bw_db__endpoint_check(endpoint);
+    if (err == 0)
+        err = identity_check(identity, identity_len);
+    if (err == 0 && psk_len > BW_DB_PSK_MAX)
+        err = BW_EOVERFLOW;
+    if (err == 0 && (psk_weak(psk, psk_len) ||
+                     identity_derived(endpoint, identity, identity_len)))
+        err = BW_EWEAK;
+    if (err != 0)
+        return err;
+    if (!db->have_keys)
+        return BW_ESTATE;
+
+    uint8_t nonce[BW_DB_NONCE_LEN], box[BW_DB_PSK_MAX + BW_DB_MAC_LEN];
+    uint8_t digest[BW_DB_DIGEST_LEN];
+    bw_db__psk_digest(&db->keys, psk, psk_len, digest);
+    err = bw_db__psk_seal(&db->keys, identity, identity_len, psk, psk_len,
+                          nonce, box);
+    if (err == 0) {
+        cred_row_t c = {
+            .kind = "psk",
+            .identity = identity,
+            .identity_len = identity_len,
+            .nonce = nonce,
+            .box = box,
+            .box_len = psk_len + BW_DB_MAC_LEN,
+            .digest = digest,
+            .state = state,
+            .now_ms = now_ms,
+        };
+        err = insert_cred(db, endpoint, &c, cred_id);
+    }
+    sodium_memzero(digest, sizeof digest);
+    return err;
+}
+
+int bw_db_cert_import(bw_db_t *db, const char *endpoint, const char *subject,
+                      const uint8_t *der, size_t der_len,
+                      bw_db_cred_state_t state, int64_t now_ms,
+                      int64_t *cred_id)
+{
+    if (cred_id != NULL)
+        *cred_id = 0;
+    if (db == NULL || subject == NULL || (der == NULL && der_len != 0) ||
+        (state != BW_DB_CRED_ACTIVE && state != BW_DB_CRED_PENDING))
+        return BW_EINVAL;
+    size_t n = strnlen(subject, BW_DB_SUBJECT_MAX + 1);
+    int err = bw_db__endpoint_check(endpoint);
+    if (err == 0)
+        err = n > BW_DB_SUBJECT_MAX
+                  ? BW_EOVERFLOW
+                  : identity_check((const uint8_t *)subject, n);
+    if (err == 0 && der_len > BW_DB_CERT_MAX)
+        err = BW_EOVERFLOW;
+    if (err != 0)
+        return err;
+    /* A certificate's subject is public and proven by the CA's signature,
+     * so the identity rule does not apply: a CN equal to the endpoint name
+     * is the usual practice for device certificates. */
+    cred_row_t c = {
+        .kind = "cert",
+        .identity = (const uint8_t *)subject,
+        .identity_len = n,
+        .der = der,
+        .der_len = der_len,
+        .state = state,
+        .now_ms = now_ms,
+    };
+    return insert_cred(db, endpoint, &c, cred_id);
+}
+
+/* Allowed moves: [from][to]. */
+static const unsigned char moves[3][3] = {
+    /* to:        active pending revoked */
+    /* active  */ {0, 0, 1},
+    /* pending */ {1, 0, 1},
+    /* revoked */ {0, 0, 0},
+};
+
+int bw_db_credential_set_state(bw_db_t *db, const uint8_t *identity,
+                               size_t identity_len, bw_db_cred_state_t to,
+                               int64_t now_ms)
+{
+    if (db == NULL || identity == NULL || (unsigned)to > BW_DB_CRED_REVOKED)
+        return BW_EINVAL;
+    if (identity_len == 0 || identity_len > BW_DB_IDENTITY_MAX)
+        return BW_ENOTFOUND;
+    int err = bw_db__begin(db);
+    if (err != 0)
+        return err;
+    sqlite3_stmt *st;
+    err = bw_db__prepare(
+        db->w, "SELECT id, state FROM credentials WHERE identity = ?", &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_blob(st, 1, identity, (int)identity_len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int64_t id = 0;
+    int from = -1;
+    if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+        const unsigned char *s = sqlite3_column_text(st, 1);
+        for (int i = 0; i < 3 && s != NULL; i++)
+            if (strcmp((const char *)s, state_names[i]) == 0)
+                from = i;
+        err = from < 0 ? BW_EMALFORMED : 0;
+    } else {
+        err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
+    }
+    sqlite3_finalize(st);
+    if (err == 0 && !moves[from][to])
+        err = BW_ESTATE;
+    if (err == 0)
+        err = bw_db__prepare(db->w,
+                             "UPDATE credentials SET state = ?, revoked_at = "
+                             "? WHERE id = ?",
+                             &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_text(st, 1, state_names[to], -1, SQLITE_STATIC);
+    if (to == BW_DB_CRED_REVOKED)
+        sqlite3_bind_int64(st, 2, now_ms);
+    sqlite3_bind_int64(st, 3, id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return bw_db__rollback(db, bw_db__err(rc));
+    return bw_db__commit(db);
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Requests queued for devices (LwM2M queue mode: a sleeping device is
+ * sent what waits for it when it next registers or updates), and their
+ * state machine (drawn in db.h at bw_db_req_state_t).
+ *
+ * Every move is a single UPDATE guarded by the states it may leave
+ * ("... WHERE id = ? AND state IN (...)"), so two server threads racing
+ * to send the same request cannot both succeed: the loser sees no row
+ * changed and is told BW_ESTATE.
+ */
+#include <string.h>
+
+#include "db_int.h"
+
+static const char *const op_names[BW_DB_OP_COUNT_] = {
+    "read",           "write",    "execute",          "create",
+    "delete",         "discover", "write-attributes", "observe",
+    "cancel-observe",
+};
+
+static const char *const state_names[] = {"queued", "sent", "answered",
+                                          "expired"};
+
+static int name_index(const unsigned char *s, const char *const *names, int n)
+{
+    for (int i = 0; i < n && s != NULL; i++)
+        if (strcmp((const char *)s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static int path_check(const char *path)
+{
+    int err = bw_db__text_check(path, BW_DB_PATH_MAX, 0, 0);
+    if (err == 0 && path[0] != '/')
+        err = BW_EMALFORMED;
+    return err;
+}
+
+/* sqlite3_bind_blob with a NULL pointer binds SQL NULL; an empty payload
+ * is stored as NULL on purpose and read back as (NULL, 0). */
+static void bind_payload(sqlite3_stmt *st, int i, const uint8_t *p, size_t n)
+{
+    if (p != NULL && n > 0)
+        sqlite3_bind_blob(st, i, p, (int)n, SQLITE_STATIC);
+}
+
+int bw_db_request_enqueue(bw_db_t *db, const char *endpoint, bw_db_req_op_t op,
+                          const char *path, const uint8_t *payload,
+                          size_t payload_len, int64_t now_ms,
+                          int64_t expires_ms, int64_t *id)
+{
+    if (id != NULL)
+        *id = 0;
+    if (db == NULL || (unsigned)op >= BW_DB_OP_COUNT_ ||
+        (payload == NULL && payload_len != 0))
+        return BW_EINVAL;
+    int err = bw_db__endpoint_check(endpoint);
+    if (err == 0)
+        err = path_check(path);
+    if (err == 0 && payload_len > BW_DB_PAYLOAD_MAX)
+        err = BW_EOVERFLOW;
+    if (err == 0 && expires_ms <= now_ms)
+        err = BW_ERANGE;
+    if (err != 0)
+        return err;
+    err = bw_db__begin(db);
+    if (err != 0)
+        return err;
+    int64_t dev;
+    err = bw_db__device_id(db, endpoint, &dev);
+    sqlite3_stmt *st = NULL;
+    if (err == 0)
+        err = bw_db__prepare(
+            db->w,
+            "INSERT INTO queued_requests (device_id, operation, path, "
+            "payload, state, result_code, created_at, updated_at, "
+            "expires_at) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
+            &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_int64(st, 1, dev);
+    sqlite3_bind_text(st, 2, op_names[op], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
+    bind_payload(st, 4, payload, payload_len);
+    sqlite3_bind_int64(st, 5, now_ms);
+    sqlite3_bind_int64(st, 6, now_ms);
+    sqlite3_bind_int64(st, 7, expires_ms);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return bw_db__rollback(db, bw_db__err(rc));
+    int64_t new_id = sqlite3_last_insert_rowid(db->w);
+    err = bw_db__commit(db);
+    if (err == 0 && id != NULL)
+        *id = new_id;
+    return err;
+}
+
+/*
+ * One guarded move: from the state named `from` to `to`.  No row changed
+ * means the request is unknown (BW_ENOTFOUND) or in another state
+ * (BW_ESTATE); which one is read in the same transaction.
+ */
+static int move(bw_db_t *db, int64_t id, bw_db_req_state_t from,
+                bw_db_req_state_t to, int code, const uint8_t *result,
+                size_t result_len, int64_t now_ms)
+{
+    if (db == NULL)
+        return BW_EINVAL;
+    int err = bw_db__begin(db);
+    if (err != 0)
+        return err;
+    sqlite3_stmt *st;
+    err = bw_db__prepare(db->w,
+                         "UPDATE queued_requests SET state = ?1, updated_at "
+                         "= ?2, result_code = CASE WHEN ?3 > 0 THEN ?3 ELSE "
+                         "result_code END, result = CASE WHEN ?3 > 0 THEN ?4 "
+                         "ELSE result END WHERE id = ?5 AND state = ?6",
+                         &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_text(st, 1, state_names[to], -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now_ms);
+    sqlite3_bind_int(st, 3, code);
+    bind_payload(st, 4, result, result_len);
+    sqlite3_bind_int64(st, 5, id);
+    sqlite3_bind_text(st, 6, state_names[from], -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return bw_db__rollback(db, bw_db__err(rc));
+    if (sqlite3_changes(db->w) == 0) {
+        err = bw_db__prepare(db->w,
+                             "SELECT 1 FROM queued_requests WHERE id = ?", &st);
+        if (err == 0) {
+            sqlite3_bind_int64(st, 1, id);
+            rc = sqlite3_step(st);
+            err = rc == SQLITE_ROW    ? BW_ESTATE
+                  : rc == SQLITE_DONE ? BW_ENOTFOUND
+                                      : bw_db__err(rc);
+            sqlite3_finalize(st);
+        }
+        return bw_db__rollback(db, err);
+    }
+    return bw_db__commit(db);
+}
+
+int bw_db_request_mark_sent(bw_db_t *db, int64_t id, int64_t now_ms)
+{
+    return move(db, id, BW_DB_REQ_QUEUED, BW_DB_REQ_SENT, 0, NULL, 0, now_ms);
+}
+
+int bw_db_request_requeue(bw_db_t *db, int64_t id, int64_t now_ms)
+{
+    return move(db, id, BW_DB_REQ_SENT, BW_DB_REQ_QUEUED, 0, NULL, 0, now_ms);
+}
+
+int bw_db_request_answer(bw_db_t *db, int64_t id, int code,
+                         const uint8_t *result, size_t result_len,
+                         int64_t now_ms)
+{
+    if (result == NULL && result_len != 0)
+        return BW_EINVAL;
+    if (code < 1 || code > 255)
+        return BW_ERANGE;
+    if (result_len > BW_DB_PAYLOAD_MAX)
+        return BW_EOVERFLOW;
+    return move(db, id, BW_DB_REQ_SENT, BW_DB_REQ_ANSWERED, code, result,
+                result_len, now_ms);
+}
+
+int bw_db_request_expire(bw_db_t *db, int64_t now_ms, uint64_t *count)
+{
+    if (count != NULL)
+        *count = 0;
+    if (db == NULL)
+        return BW_EINVAL;
+    int err = bw_db__begin(db);
+    if (err != 0)
+        return err;
+    sqlite3_stmt *st;
+    err = bw_db__prepare(db->w,
+                         "UPDATE queued_requests SET state = 'expired', "
+                         "updated_at = ?1 WHERE state IN ('queued', 'sent') "
+                         "AND expires_at <= ?1",
+                         &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_int64(st, 1, now_ms);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return bw_db__rollback(db, bw_db__err(rc));
+    uint64_t n = (uint64_t)sqlite3_changes(db->w);
+    err = bw_db__commit(db);
+    if (err == 0 && count != NULL)
+        *count = n;
+    return err;
+}
+
+#define REQ_COLUMNS                                                            \
+    "SELECT r.id, d.endpoint, r.operation, r.path, r.payload, r.state, "       \
+    "r.result_code, r.result, r.created_at, r.updated_at, r.expires_at "       \
+    "FROM queued_requests r JOIN devices d ON d.id = r.device_id "
+
+/* Walk the rows of st (bound by the caller), lock held.  *rows counts
+ * them. */
+static int walk(sqlite3_stmt *st, bw_db_request_cb cb, void *arg, size_t *rows)
+{
+    int rc = SQLITE_DONE, err = 0;
+    *rows = 0;
+    while (err == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int op =
+            name_index(sqlite3_column_text(st, 2), op_names, BW_DB_OP_COUNT_);
+        int state = name_index(sqlite3_column_text(st, 5), state_names, 4);
+        if (op < 0 || state < 0)
+            return BW_EMALFORMED; /* the CHECK constraints forbid this */
+        bw_db_request_t r = {
+            .id = sqlite3_column_int64(st, 0),
+            .endpoint = (const char *)sqlite3_column_text(st, 1),
+            .op = (bw_db_req_op_t)op,
+            .path = (const char *)sqlite3_column_text(st, 3),
+            .payload = sqlite3_column_blob(st, 4),
+            .payload_len = (size_t)sqlite3_column_bytes(st, 4),
+            .state = (bw_db_req_state_t)state,
+            .result_code = sqlite3_column_int(st, 6),
+            .result = sqlite3_column_blob(st, 7),
+            .result_len = (size_t)sqlite3_column_bytes(st, 7),
+            .created_ms = sqlite3_column_int64(st, 8),
+            .updated_ms = sqlite3_column_int64(st, 9),
+            .expires_ms = sqlite3_column_int64(st, 10),
+        };
+        (*rows)++;
+        err = cb(arg, &r);
+    }
+    if (err == 0 && rc != SQLITE_DONE)
+        err = bw_db__err(rc);
+    return err;
+}
+
+int bw_db_request_get(bw_db_t *db, int64_t id, bw_db_request_cb cb, void *arg)
+{
+    if (db == NULL || cb == NULL)
+        return BW_EINVAL;
+    pthread_mutex_lock(&db->wlock);
+    sqlite3_stmt *st;
+    size_t rows = 0;
+    int err = bw_db__prepare(db->w, REQ_COLUMNS "WHERE r.id = ?", &st);
+    if (err == 0) {
+        sqlite3_bind_int64(st, 1, id);
+        err = walk(st, cb, arg, &rows);
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&db->wlock);
+    return err == 0 && rows == 0 ? BW_ENOTFOUND : err;
+}
+
+int bw_db_request_list(bw_db_t *db, const char *endpoint,
+                       bw_db_req_state_t state, size_t max, bw_db_request_cb cb,
+                       void *arg)
+{
+    if (db == NULL || cb == NULL || (unsigned)state > BW_DB_REQ_EXPIRED)
+        return BW_EINVAL;
+    int err = bw_db__endpoint_check(endpoint);
+    if (err != 0)
+        return err;
+    pthread_mutex_lock(&db->wlock);
+    int64_t dev;
+    sqlite3_stmt *st = NULL;
+    size_t rows;
+    err = bw_db__device_id(db, endpoint, &dev);
+    if (err == 0)
+        err = bw_db__prepare(db->w,
+                             REQ_COLUMNS "WHERE r.device_id = ? AND r.state "
+                                         "= ? ORDER BY r.id LIMIT ?",
+                             &st);
+    if (err == 0) {
+        sqlite3_bind_int64(st, 1, dev);
+        sqlite3_bind_text(st, 2, state_names[state], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+        err = walk(st, cb, arg, &rows);
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&db->wlock);
+    return err;
+}

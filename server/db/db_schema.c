@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The schema, as an ordered list of migrations, and the code that applies
+ * them.
+ *
+ * Rules.  A migration is never edited once released: a change is a new
+ * entry at the end.  Migration N is applied in one transaction together
+ * with the row (N, time) in schema_version, so a crash leaves the
+ * database at N-1 or N, never between.  A database whose highest version
+ * is above the last entry here was written by a newer program and is
+ * refused (BW_EVERSION): this code cannot know what the newer columns
+ * mean, and writing to them could lose data.
+ *
+ * Portability.  The SQL is meant to run on PostgreSQL too (the next
+ * backend), with three exceptions a PostgreSQL migration list spells its
+ * own way (docs/storage.md):
+ *   - "INTEGER PRIMARY KEY" ids: SQLite's rowid; PostgreSQL uses
+ *     "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY".
+ *   - BLOB columns: BYTEA in PostgreSQL.
+ *   - The audit log's two triggers use SQLite's RAISE(ABORT); PostgreSQL
+ *     gets a trigger function or REVOKE UPDATE, DELETE.
+ * Times are BIGINT milliseconds since the Unix epoch; enumerations are
+ * TEXT with a CHECK list (readable in a dump, portable).
+ */
+#include <stdio.h>
+#include <time.h>
+
+#include "db_int.h"
+
+static const char *const migrations[] = {
+    /* 1: devices, their credentials and bootstrap configurations; meta
+     * holds the master key check value. */
+    "CREATE TABLE meta ("
+    "  name TEXT PRIMARY KEY,"
+    "  value BLOB NOT NULL);"
+    "CREATE TABLE devices ("
+    "  id INTEGER PRIMARY KEY,"
+    "  endpoint TEXT NOT NULL UNIQUE,"
+    "  model TEXT NOT NULL,"
+    "  tags TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL);"
+    "CREATE TABLE credentials ("
+    "  id INTEGER PRIMARY KEY,"
+    "  device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('psk', 'cert')),"
+    "  identity BLOB NOT NULL UNIQUE,"
+    "  psk_nonce BLOB,"
+    "  psk_box BLOB,"
+    "  psk_digest BLOB UNIQUE,"
+    "  cert_der BLOB,"
+    "  state TEXT NOT NULL CHECK (state IN ('active', 'pending', 'revoked')),"
+    "  created_at BIGINT NOT NULL,"
+    "  revoked_at BIGINT,"
+    "  CHECK (kind <> 'psk' OR (psk_nonce IS NOT NULL AND psk_box IS NOT NULL"
+    "         AND psk_digest IS NOT NULL)));"
+    "CREATE INDEX credentials_device ON credentials(device_id);"
+    "CREATE TABLE bootstrap_configs ("
+    "  device_id INTEGER PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,"
+    "  server_uri TEXT NOT NULL,"
+    "  lifetime_s BIGINT NOT NULL,"
+    "  binding TEXT NOT NULL,"
+    "  updated_at BIGINT NOT NULL);",
+
+    /* 2: live registrations and the audit log. */
+    "CREATE TABLE registrations ("
+    "  location TEXT PRIMARY KEY,"
+    "  endpoint TEXT NOT NULL UNIQUE,"
+    "  lifetime_s BIGINT NOT NULL,"
+    "  binding TEXT NOT NULL,"
+    "  lwm2m_version TEXT NOT NULL,"
+    "  object_links TEXT NOT NULL,"
+    "  registered_at BIGINT NOT NULL,"
+    "  updated_at BIGINT NOT NULL,"
+    "  expires_at BIGINT NOT NULL);"
+    "CREATE INDEX registrations_expires ON registrations(expires_at);"
+    "CREATE TABLE audit_log ("
+    "  id INTEGER PRIMARY KEY,"
+    "  logged_at BIGINT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  detail TEXT NOT NULL);"
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
+
+    /* 3: requests queued for devices, and time series. */
+    "CREATE TABLE queued_requests ("
+    "  id INTEGER PRIMARY KEY,"
+    "  device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+    "  operation TEXT NOT NULL CHECK (operation IN ('read', 'write',"
+    "    'execute', 'create', 'delete', 'discover', 'write-attributes',"
+    "    'observe', 'cancel-observe')),"
+    "  path TEXT NOT NULL,"
+    "  payload BLOB,"
+    "  state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'answered',"
+    "    'expired')),"
+    "  result_code INTEGER NOT NULL,"
+    "  result BLOB,"
+    "  created_at BIGINT NOT NULL,"
+    "  updated_at BIGINT NOT NULL,"
+    "  expires_at BIGINT NOT NULL);"
+    "CREATE INDEX queued_requests_device ON queued_requests(device_id, state,"
+    "  id);"
+    "CREATE INDEX queued_requests_expiry ON queued_requests(state,"
+    "  expires_at);"
+    "CREATE TABLE timeseries ("
+    "  id INTEGER PRIMARY KEY,"
+    "  device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+    "  path TEXT NOT NULL,"
+    "  sampled_at BIGINT NOT NULL,"
+    "  value_text TEXT,"
+    "  value_blob BLOB,"
+    "  CHECK ((value_text IS NULL) <> (value_blob IS NULL)));"
+    "CREATE INDEX timeseries_series ON timeseries(device_id, path,"
+    "  sampled_at);"
+    "CREATE INDEX timeseries_age ON timeseries(sampled_at);",
+};
+
+_Static_assert(sizeof migrations / sizeof migrations[0] == BW_DB_SCHEMA_VERSION,
+               "BW_DB_SCHEMA_VERSION is the number of migrations");
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Highest applied version, inside the caller's transaction. */
+static int current_version(sqlite3 *c, unsigned *v)
+{
+    sqlite3_stmt *st;
+    int err = bw_db__prepare(
+        c, "SELECT COALESCE(MAX(version), 0) FROM schema_version", &st);
+    if (err != 0)
+        return err;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        sqlite3_int64 x = sqlite3_column_int64(st, 0);
+        *v = x < 0 || x > 1000000 ? 1000000u : (unsigned)x;
+        err = 0;
+    } else {
+        err = bw_db__err(rc);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+static int record_version(sqlite3 *c, unsigned v)
+{
+    sqlite3_stmt *st;
+    int err = bw_db__prepare(
+        c, "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+        &st);
+    if (err != 0)
+        return err;
+    sqlite3_bind_int64(st, 1, v);
+    sqlite3_bind_int64(st, 2, wall_ms());
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : bw_db__err(rc);
+}
+
+/*
+ * One step: in a write transaction (BEGIN IMMEDIATE, so two processes
+ * opening the same file at once migrate one after the other), read the
+ * version again and apply the next migration if it is still missing.
+ * *done is set when nothing is left to do.
+ */
+static int step(sqlite3 *c, unsigned target, int *done, char *why, size_t cap)
+{
+    int err = bw_db__exec(c, "BEGIN IMMEDIATE");
+    if (err != 0) {
+        bw_db__why(why, cap, "cannot lock the database: %s", sqlite3_errmsg(c));
+        return err;
+    }
+    err = bw_db__exec(c, "CREATE TABLE IF NOT EXISTS schema_version ("
+                         "  version INTEGER PRIMARY KEY,"
+                         "  applied_at BIGINT NOT NULL)");
+    unsigned v = 0;
+    if (err == 0)
+        err = current_version(c, &v);
+    if (err == 0 && v > BW_DB_SCHEMA_VERSION) {
+        bw_db__why(why, cap,
+                   "database schema version %u is newer than this program "
+                   "(it knows up to %u): upgrade bulwark-server, or restore "
+                   "a backup made before the upgrade",
+                   v, (unsigned)BW_DB_SCHEMA_VERSION);
+        err = BW_EVERSION;
+    }
+    if (err == 0 && v >= target) {
+        *done = 1;
+    } else if (err == 0) {
+        err = bw_db__exec(c, migrations[v]);
+        if (err != 0)
+            bw_db__why(why, cap, "migration %u failed: %s", v + 1,
+                       sqlite3_errmsg(c));
+        else
+            err = record_version(c, v + 1);
+    }
+    if (err == 0)
+        err = bw_db__exec(c, "COMMIT");
+    if (err != 0)
+        (void)bw_db__exec(c, "ROLLBACK");
+    return err;
+}
+
+int bw_db__migrate(sqlite3 *c, unsigned target, char *why, size_t cap)
+{
+    if (target == 0 || target > BW_DB_SCHEMA_VERSION)
+        target = BW_DB_SCHEMA_VERSION;
+    int done = 0;
+    for (unsigned i = 0; i <= BW_DB_SCHEMA_VERSION && !done; i++) {
+        int err = step(c, target, &done, why, cap);
+        if (err != 0)
+            return err;
+    }
+    return 0;
+}

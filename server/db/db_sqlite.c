@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The SQLite backend: opening the database, its connections and their
+ * settings, the transaction helpers the other files use, and the
+ * security store's lookups on the read connections.
+ *
+ * Settings, and why (docs/storage.md has the long form):
+ *   journal_mode=WAL     readers never block the writer nor it them, so
+ *                        a PSK lookup during a registration batch does
+ *                        not wait.
+ *   synchronous=FULL     the WAL is fsync'ed at every commit: a write the
+ *                        API or a device is told succeeded survives a
+ *                        power cut, not only a crash.  Registrations pay
+ *                        one fsync per batch (bw_db_registration_batch).
+ *   foreign_keys=ON      checked after it is set: SQLite ignores the
+ *                        pragma inside a transaction or when built
+ *                        without foreign keys, and the schema relies on
+ *                        cascades.
+ *   busy_timeout         another process holding the write lock (an
+ *                        operator's sqlite3 shell, a backup) is waited
+ *                        for, then reported as BW_ETIMEOUT.
+ *
+ * Threads.  SQLite connections are opened with SQLITE_OPEN_NOMUTEX: each
+ * is only ever used under one of our own locks, so SQLite's per-call
+ * mutex would be paid for nothing.
+ */
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_int.h"
+
+#define DEFAULT_READERS 4
+#define DEFAULT_BUSY_MS 5000
+
+void bw_db__why(char *why, size_t cap, const char *fmt, ...)
+{
+    if (why == NULL || cap == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, cap, fmt, ap);
+    va_end(ap);
+}
+
+int bw_db__err(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return 0;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return BW_ETIMEOUT;
+    case SQLITE_NOMEM:
+        return BW_ENOMEM;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return BW_EMALFORMED;
+    case SQLITE_CONSTRAINT:
+        return BW_EEXIST;
+    case SQLITE_TOOBIG:
+        return BW_EOVERFLOW;
+    case SQLITE_MISUSE:
+    case SQLITE_RANGE:
+        return BW_EINVAL;
+    default:
+        return BW_EIO;
+    }
+}
+
+int bw_db__exec(sqlite3 *c, const char *sql)
+{
+    return bw_db__err(sqlite3_exec(c, sql, NULL, NULL, NULL));
+}
+
+int bw_db__prepare(sqlite3 *c, const char *sql, sqlite3_stmt **st)
+{
+    int rc = sqlite3_prepare_v2(c, sql, -1, st, NULL);
+    if (rc != SQLITE_OK) {
+        *st = NULL;
+        return bw_db__err(rc);
+    }
+    return 0;
+}
+
+int bw_db__begin(bw_db_t *db)
+{
+    pthread_mutex_lock(&db->wlock);
+    int err = bw_db__exec(db->w, "BEGIN IMMEDIATE");
+    if (err != 0)
+        pthread_mutex_unlock(&db->wlock);
+    return err;
+}
+
+int bw_db__commit(bw_db_t *db)
+{
+    int err = bw_db__exec(db->w, "COMMIT");
+    if (err != 0)
+        (void)bw_db__exec(db->w, "ROLLBACK");
+    pthread_mutex_unlock(&db->wlock);
+    return err;
+}
+
+int bw_db__rollback(bw_db_t *db, int err)
+{
+    (void)bw_db__exec(db->w, "ROLLBACK");
+    pthread_mutex_unlock(&db->wlock);
+    return err;
+}
+
+int bw_db__device_id(bw_db_t *db, const char *endpoint, int64_t *id)
+{
+    sqlite3_stmt *st;
+    int err =
+        bw_db__prepare(db->w, "SELECT id FROM devices WHERE endpoint = ?", &st);
+    if (err != 0)
+        return err;
+    sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        err = 0;
+    } else {
+        err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+int bw_db__column_text(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    size_t n = (size_t)sqlite3_column_bytes(st, i);
+    if (s == NULL)
+        n = 0;
+    if (n >= cap) {
+        out[0] = '\0';
+        return BW_EOVERFLOW;
+    }
+    if (n > 0)
+        memcpy(out, s, n);
+    out[n] = '\0';
+    return 0;
+}
+
+/* An integer pragma's value, to check that a setting took. */
+static int pragma_int(sqlite3 *c, const char *sql, sqlite3_int64 *v)
+{
+    sqlite3_stmt *st;
+    int err = bw_db__prepare(c, sql, &st);
+    if (err != 0)
+        return err;
+    int rc = sqlite3_step(st);
+    err = rc == SQLITE_ROW ? 0 : bw_db__err(rc);
+    if (rc == SQLITE_ROW)
+        *v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return err == 0 && rc != SQLITE_ROW ? BW_EIO : err;
+}
+
+static int configure_writer(sqlite3 *c, char *why, size_t cap)
+{
+    sqlite3_stmt *st;
+    int err = bw_db__prepare(c, "PRAGMA journal_mode=WAL", &st);
+    if (err == 0) {
+        int rc = sqlite3_step(st);
+        const unsigned char *mode =
+            rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+        if (mode == NULL || strcmp((const char *)mode, "wal") != 0)
+            err = rc == SQLITE_ROW ? BW_EIO : bw_db__err(rc);
+        sqlite3_finalize(st);
+    }
+    if (err != 0) {
+        bw_db__why(why, cap, "cannot switch the database to WAL mode: %s",
+                   err == BW_EMALFORMED ? "not a database file"
+                                        : sqlite3_errmsg(c));
+        return err != 0 ? err : BW_EIO;
+    }
+    sqlite3_int64 fk = 0;
+    err = bw_db__exec(c, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON");
+    if (err == 0)
+        err = pragma_int(c, "PRAGMA foreign_keys", &fk);
+    if (err == 0 && fk != 1)
+        err = BW_EIO;
+    if (err != 0)
+        bw_db__why(why, cap, "cannot enable foreign keys: %s",
+                   sqlite3_errmsg(c));
+    return err;
+}
+
+static int open_conn(const char *path, int flags, unsigned busy_ms,
+                     sqlite3 **out, char *why, size_t cap)
+{
+    int rc = sqlite3_open_v2(path, out, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        bw_db__why(why, cap, "cannot open database %s: %s", path,
+                   *out != NULL ? sqlite3_errmsg(*out) : "out of memory");
+        sqlite3_close(*out);
+        *out = NULL;
+        return bw_db__err(rc);
+    }
+    sqlite3_extended_result_codes(*out, 1);
+    sqlite3_busy_timeout(*out, (int)busy_ms);
+    return 0;
+}
+
+/* Store the key-check value on first use; compare it afterwards. */
+static int check_master_key(bw_db_t *db, char *why, size_t cap)
+{
+    uint8_t want[BW_DB_DIGEST_LEN];
+    bw_db__key_check(&db->keys, want);
+    int err = bw_db__exec(db->w, "BEGIN IMMEDIATE");
+    sqlite3_stmt *st = NULL;
+    if (err == 0)
+        err = bw_db__prepare(
+            db->w, "SELECT value FROM meta WHERE name = 'key_check'", &st);
+    if (err == 0) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            const void *have = sqlite3_column_blob(st, 0);
+            if (sqlite3_column_bytes(st, 0) != BW_DB_DIGEST_LEN ||
+                have == NULL || sodium_memcmp(have, want, sizeof want) != 0) {
+                bw_db__why(why, cap,
+                           "the master key is not the one this database was "
+                           "created with: check the master key file");
+                err = BW_EAUTH;
+            }
+            sqlite3_finalize(st);
+            st = NULL;
+        } else if (rc == SQLITE_DONE) {
+            sqlite3_finalize(st);
+            st = NULL;
+            err = bw_db__prepare(db->w,
+                                 "INSERT INTO meta (name, value) "
+                                 "VALUES ('key_check', ?)",
+                                 &st);
+            if (err == 0) {
+                sqlite3_bind_blob(st, 1, want, sizeof want, SQLITE_STATIC);
+                rc = sqlite3_step(st);
+                err = rc == SQLITE_DONE ? 0 : bw_db__err(rc);
+            }
+        } else {
+            err = bw_db__err(rc);
+        }
+    }
+    sqlite3_finalize(st);
+    if (err == 0)
+        err = bw_db__exec(db->w, "COMMIT");
+    if (err != 0) {
+        (void)bw_db__exec(db->w, "ROLLBACK");
+        if (why != NULL && cap > 0 && why[0] == '\0')
+            bw_db__why(why, cap, "cannot check the master key: %s",
+                       sqlite3_errmsg(db->w));
+    }
+    sodium_memzero(want, sizeof want);
+    return err;
+}
+
+static int open_readers(bw_db_t *db, const char *path, unsigned busy_ms,
+                        char *why, size_t cap)
+{
+    for (unsigned i = 0; i < db->n_readers; i++) {
+        bw_db_reader_t *r = &db->readers[i];
+        pthread_mutex_init(&r->lock, NULL);
+        /* Read-write, then query_only: a read-only connection to a WAL
+         * database needs special care when the -shm file is missing;
+         * query_only refuses writes all the same. */
+        int err =
+            open_conn(path, SQLITE_OPEN_READWRITE, busy_ms, &r->c, why, cap);
+        if (err == 0)
+            err = bw_db__exec(r->c, "PRAGMA query_only=1");
+        if (err == 0)
+            err = bw_db__prepare(r->c,
+                                 "SELECT kind, state, psk_nonce, psk_box "
+                                 "FROM credentials WHERE identity = ?",
+                                 &r->psk);
+        if (err == 0)
+            err =
+                bw_db__prepare(r->c,
+                               "SELECT d.endpoint FROM credentials c "
+                               "JOIN devices d ON d.id = c.device_id "
+                               "WHERE c.identity = ? AND c.state <> 'revoked'",
+                               &r->endpoint);
+        if (err != 0) {
+            bw_db__why(why, cap, "cannot open a read connection: %s",
+                       r->c != NULL ? sqlite3_errmsg(r->c) : "no memory");
+            return err;
+        }
+    }
+    return 0;
+}
+
+int bw_db_open(const bw_db_config_t *cfg, bw_db_t **out, char *why,
+               size_t why_cap)
+{
+    if (why != NULL && why_cap > 0)
+        why[0] = '\0';
+    if (out == NULL)
+        return BW_EINVAL;
+    *out = NULL;
+    if (cfg == NULL || cfg->path == NULL || cfg->readers > BW_DB_READERS_MAX)
+        return BW_EINVAL;
+    if (sodium_init() < 0)
+        return BW_ECRYPTO;
+    bw_db_t *db = calloc(1, sizeof *db);
+    unsigned n = cfg->readers != 0 ? cfg->readers : DEFAULT_READERS;
+    bw_db_reader_t *readers = calloc(n, sizeof *readers);
+    if (db == NULL || readers == NULL) {
+        free(db);
+        free(readers);
+        return BW_ENOMEM;
+    }
+    pthread_mutex_init(&db->wlock, NULL);
+    db->readers = readers;
+    db->n_readers = 0;
+    unsigned busy =
+        cfg->busy_timeout_ms != 0 ? cfg->busy_timeout_ms : DEFAULT_BUSY_MS;
+    int err = 0;
+    if (cfg->master_key_file != NULL) {
+        err = bw_db__keys_load(cfg->master_key_file, &db->keys, why, why_cap);
+        db->have_keys = err == 0;
+        /* Kept out of swap where the system allows it; best effort. */
+        if (err == 0)
+            (void)sodium_mlock(&db->keys, sizeof db->keys);
+    }
+    if (err == 0)
+        err = open_conn(cfg->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        busy, &db->w, why, why_cap);
+    if (err == 0)
+        err = configure_writer(db->w, why, why_cap);
+    if (err == 0)
+        err = bw_db__migrate(db->w, cfg->schema_target, why, why_cap);
+    if (err == 0 && db->have_keys)
+        err = check_master_key(db, why, why_cap);
+    if (err == 0) {
+        db->n_readers = n;
+        err = open_readers(db, cfg->path, busy, why, why_cap);
+    }
+    if (err != 0) {
+        bw_db_close(db);
+        return err;
+    }
+    *out = db;
+    return 0;
+}
+
+void bw_db_close(bw_db_t *db)
+{
+    if (db == NULL)
+        return;
+    for (unsigned i = 0; i < db->n_readers; i++) {
+        bw_db_reader_t *r = &db->readers[i];
+        sqlite3_finalize(r->psk);
+        sqlite3_finalize(r->endpoint);
+        sqlite3_close(r->c);
+        pthread_mutex_destroy(&r->lock);
+    }
+    free(db->readers);
+    /* The writer closes last: the last connection to a WAL database
+     * checkpoints it and removes the -wal file. */
+    sqlite3_close(db->w);
+    pthread_mutex_destroy(&db->wlock);
+    if (db->have_keys)
+        (void)sodium_munlock(&db->keys, sizeof db->keys); /* also wipes */
+    bw_db__keys_wipe(&db->keys);
+    free(db);
+}
+
+int bw_db_schema_version(bw_db_t *db, unsigned *version)
+{
+    if (db == NULL || version == NULL)
+        return BW_EINVAL;
+    sqlite3_int64 v = 0;
+    pthread_mutex_lock(&db->wlock);
+    int err = pragma_int(db->w, "SELECT MAX(version) FROM schema_version", &v);
+    pthread_mutex_unlock(&db->wlock);
+    *version = err == 0 ? (unsigned)v : 0;
+    return err;
+}
+
+/* ---- the security store's lookups (read connections) ----------------- */
+
+static bw_db_reader_t *reader_get(bw_db_t *db)
+{
+    unsigned start = atomic_fetch_add(&db->next_reader, 1) % db->n_readers;
+    for (unsigned i = 0; i < db->n_readers; i++) {
+        bw_db_reader_t *r = &db->readers[(start + i) % db->n_readers];
+        if (pthread_mutex_trylock(&r->lock) == 0)
+            return r;
+    }
+    bw_db_reader_t *r = &db->readers[start];
+    pthread_mutex_lock(&r->lock);
+    return r;
+}
+
+static void reader_put(bw_db_reader_t *r, sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    pthread_mutex_unlock(&r->lock);
+}
+
+int bw_db_psk_lookup(void *arg, const uint8_t *identity, size_t identity_len,
+                     uint8_t *psk, size_t cap, size_t *psk_len)
+{
+    bw_db_t *db = arg;
+    if (psk_len != NULL)
+        *psk_len = 0;
+    if (db == NULL || identity == NULL || psk == NULL || psk_len == NULL)
+        return BW_EINVAL;
+    if (!db->have_keys)
+        return BW_ESTATE;
+    if (identity_len == 0 || identity_len > BW_DB_IDENTITY_MAX)
+        return BW_ENOTFOUND;
+    bw_db_reader_t *r = reader_get(db);
+    sqlite3_stmt *st = r->psk;
+    sqlite3_bind_blob(st, 1, identity, (int)identity_len, SQLITE_STATIC);
+    int rc = sqlite3_step(st), err;
+    if (rc == SQLITE_ROW) {
+        const unsigned char *kind = sqlite3_column_text(st, 0);
+        const unsigned char *state = sqlite3_column_text(st, 1);
+        if (kind == NULL || state == NULL ||
+            strcmp((const char *)kind, "psk") != 0 ||
+            strcmp((const char *)state, "revoked") == 0) {
+            err = BW_ENOTFOUND;
+        } else {
+            const uint8_t *nonce = sqlite3_column_blob(st, 2);
+            size_t nonce_len = (size_t)sqlite3_column_bytes(st, 2);
+            const uint8_t *box = sqlite3_column_blob(st, 3);
+            size_t box_len = (size_t)sqlite3_column_bytes(st, 3);
+            err = nonce == NULL || box == NULL
+                      ? BW_EAUTH
+                      : bw_db__psk_open(&db->keys, identity, identity_len,
+                                        nonce, nonce_len, box, box_len, psk,
+                                        cap, psk_len);
+            /* A box of the wrong shape is a tampered row, like one that
+             * fails authentication. */
+            if (err == BW_EMALFORMED)
+                err = BW_EAUTH;
+        }
+    } else {
+        err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
+    }
+    reader_put(r, st);
+    if (err != 0) {
+        sodium_memzero(psk, cap);
+        *psk_len = 0;
+    }
+    return err;
+}
+
+int bw_db_identity_endpoint(bw_db_t *db, const uint8_t *identity,
+                            size_t identity_len, char *endpoint, size_t cap)
+{
+    if (db == NULL || identity == NULL || endpoint == NULL || cap == 0)
+        return BW_EINVAL;
+    endpoint[0] = '\0';
+    if (identity_len == 0 || identity_len > BW_DB_IDENTITY_MAX)
+        return BW_ENOTFOUND;
+    bw_db_reader_t *r = reader_get(db);
+    sqlite3_stmt *st = r->endpoint;
+    sqlite3_bind_blob(st, 1, identity, (int)identity_len, SQLITE_STATIC);
+    int rc = sqlite3_step(st), err;
+    if (rc == SQLITE_ROW)
+        err = bw_db__column_text(st, 0, endpoint, cap) == 0 ? 0 : BW_ENOSPC;
+    else
+        err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
+    reader_put(r, st);
+    return err;
+}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Requests queued for devices in server/db: the state machine
+ * (queued -> sent -> answered, requeue, expiry), the guards on every
+ * move, and listing.
+ */
+#define _GNU_SOURCE
+#include "test_db_fixture.h"
+
+static dbfx_t f;
+static const char ep[] = "urn:dev:sleepy";
+
+static int setup(void **state)
+{
+    (void)state;
+    dbfx_init(&f);
+    dbfx_open(&f);
+    return bw_db_device_add(f.db, ep, NULL, NULL, 1, NULL) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    dbfx_done(&f);
+    return 0;
+}
+
+typedef struct {
+    int n;
+    bw_db_req_state_t state;
+    bw_db_req_op_t op;
+    char path[BW_DB_PATH_MAX + 1];
+    uint8_t payload[16], result[16];
+    size_t payload_len, result_len;
+    int code;
+    int64_t ids[8], updated;
+} got_t;
+
+static int grab(void *arg, const bw_db_request_t *r)
+{
+    got_t *g = arg;
+    if (g->n < 8)
+        g->ids[g->n] = r->id;
+    g->n++;
+    g->state = r->state;
+    g->op = r->op;
+    g->code = r->result_code;
+    g->updated = r->updated_ms;
+    snprintf(g->path, sizeof g->path, "%s", r->path);
+    g->payload_len = r->payload_len;
+    g->result_len = r->result_len;
+    if (r->payload_len <= sizeof g->payload && r->payload != NULL)
+        memcpy(g->payload, r->payload, r->payload_len);
+    if (r->result_len <= sizeof g->result && r->result != NULL)
+        memcpy(g->result, r->result, r->result_len);
+    return 0;
+}
+
+static got_t get(int64_t id)
+{
+    got_t g = {0};
+    bw_assert_err(bw_db_request_get(f.db, id, grab, &g), 0);
+    assert_int_equal(g.n, 1);
+    return g;
+}
+
+/* Tried: enqueue a write with a payload, mark it sent, answer it with
+ * 2.04 and a payload; then try every move again from ANSWERED.
+ * Must hold: each state is read back with its fields; from ANSWERED
+ * every move is BW_ESTATE and changes nothing. */
+static void test_happy_path(void **state)
+{
+    (void)state;
+    static const uint8_t body[] = {0xc8, 0x00, 0x01};
+    int64_t id = 0;
+    bw_assert_err(bw_db_request_enqueue(f.db, ep, BW_DB_OP_WRITE, "/1/0/1",
+                                        body, sizeof body, 100, 10000, &id),
+                  0);
+    got_t g = get(id);
+    assert_int_equal(g.state, BW_DB_REQ_QUEUED);
+    assert_int_equal(g.op, BW_DB_OP_WRITE);
+    assert_string_equal(g.path, "/1/0/1");
+    assert_int_equal(g.payload_len, sizeof body);
+    assert_memory_equal(g.payload, body, sizeof body);
+    assert_int_equal(g.code, 0);
+    bw_assert_err(bw_db_request_mark_sent(f.db, id, 200), 0);
+    g = get(id);
+    assert_int_equal(g.state, BW_DB_REQ_SENT);
+    assert_int_equal(g.updated, 200);
+    bw_assert_err(bw_db_request_mark_sent(f.db, id, 201), BW_ESTATE);
+    bw_assert_err(
+        bw_db_request_answer(f.db, id, 0x44, (const uint8_t *)"ok", 2, 300), 0);
+    g = get(id);
+    assert_int_equal(g.state, BW_DB_REQ_ANSWERED);
+    assert_int_equal(g.code, 0x44);
+    assert_int_equal(g.result_len, 2);
+    assert_memory_equal(g.result, "ok", 2);
+    bw_assert_err(bw_db_request_answer(f.db, id, 0x44, NULL, 0, 400),
+                  BW_ESTATE);
+    bw_assert_err(bw_db_request_requeue(f.db, id, 400), BW_ESTATE);
+    bw_assert_err(bw_db_request_mark_sent(f.db, id, 400), BW_ESTATE);
+    uint64_t n = 9;
+    bw_assert_err(bw_db_request_expire(f.db, 1000000, &n), 0);
+    g = get(id);
+    assert_int_equal(g.state, BW_DB_REQ_ANSWERED);
+    assert_int_equal(g.updated, 300);
+}
+
+/* Tried: answer a request still QUEUED; requeue a SENT one; let two
+ * requests (one QUEUED, one SENT) pass their expiry, and one not.
+ * Must hold: answering from QUEUED is BW_ESTATE; requeue goes back to
+ * QUEUED; expire moves exactly the two past their time to EXPIRED and
+ * reports 2; an EXPIRED request cannot be sent. */
+static void test_requeue_and_expire(void **state)
+{
+    (void)state;
+    int64_t a, b, c;
+    bw_assert_err(bw_db_request_enqueue(f.db, ep, BW_DB_OP_READ, "/3/0", NULL,
+                                        0, 100, 5000, &a),
+                  0);
+    bw_assert_err(bw_db_request_enqueue(f.db, ep, BW_DB_OP_EXECUTE, "/3/0/4",
+                                        NULL, 0, 100, 5000, &b),
+                  0);
+    bw_assert_err(bw_db_request_enqueue(f.db, ep, BW_DB_OP_OBSERVE, "/3/0/9",
+                                        NULL, 0, 100, 9000, &c),
+                  0);
+    bw_assert_err(bw_db_request_answer(f.db, a, 0x45, NULL, 0, 110), BW_ESTATE);
+    bw_assert_err(bw_db_request_mark_sent(f.db, b, 120), 0);
+    bw_assert_err(bw_db_request_requeue(f.db, b, 130), 0);
+    assert_int_equal(get(b).state, BW_DB_REQ_QUEUED);
+    bw_assert_err(bw_db_request_mark_sent(f.db, b, 140), 0);
+    uint64_t n = 0;
+    bw_assert_err(bw_db_request_expire(f.db, 5000, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(get(a).state, BW_DB_REQ_EXPIRED);
+    assert_int_equal(get(b).state, BW_DB_REQ_EXPIRED);
+    assert_int_equal(get(c).state, BW_DB_REQ_QUEUED);
+    bw_assert_err(bw_db_request_mark_sent(f.db, a, 6000), BW_ESTATE);
+}
+
+/* Tried: list the QUEUED requests of the device after queueing three
+ * more; list for an unknown device; list with max 2.
+ * Must hold: oldest first, only QUEUED ones; BW_ENOTFOUND for the
+ * unknown device; max is honoured. */
+static void test_list(void **state)
+{
+    (void)state;
+    dbfx_t g2;
+    dbfx_init(&g2);
+    dbfx_open(&g2);
+    bw_assert_err(bw_db_device_add(g2.db, ep, NULL, NULL, 1, NULL), 0);
+    int64_t ids[3];
+    for (int i = 0; i < 3; i++)
+        bw_assert_err(bw_db_request_enqueue(g2.db, ep, BW_DB_OP_READ, "/3/0",
+                                            NULL, 0, 10 + i, 1000, &ids[i]),
+                      0);
+    bw_assert_err(bw_db_request_mark_sent(g2.db, ids[1], 20), 0);
+    got_t g = {0};
+    bw_assert_err(bw_db_request_list(g2.db, ep, BW_DB_REQ_QUEUED, 10, grab, &g),
+                  0);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.ids[0], ids[0]);
+    assert_int_equal(g.ids[1], ids[2]);
+    memset(&g, 0, sizeof g);
+    bw_assert_err(bw_db_request_list(g2.db, "urn:dev:nobody", BW_DB_REQ_QUEUED,
+                                     10, grab, &g),
+                  BW_ENOTFOUND);
+    bw_assert_err(bw_db_request_list(g2.db, ep, BW_DB_REQ_QUEUED, 1, grab, &g),
+                  0);
+    assert_int_equal(g.n, 1);
+    dbfx_done(&g2);
+}
+
+/* Tried: malformed enqueues and moves: unknown device, path without a
+ * leading '/', a newline in the path, expiry not after now, op out of
+ * range, payload over the maximum, unknown id, a CoAP code of 0 and 256.
+ * Must hold: the exact code for each. */
+static void test_input(void **state)
+{
+    (void)state;
+    uint8_t b[1];
+    bw_assert_err(bw_db_request_enqueue(f.db, "urn:dev:x", BW_DB_OP_READ, "/3",
+                                        NULL, 0, 1, 2, NULL),
+                  BW_ENOTFOUND);
+    bw_assert_err(bw_db_request_enqueue(f.db, ep, BW_DB_OP_READ, "3/0", NULL, 0,
+                                        1, 2, NULL),
+                  BW_EMALFORMED);
+    bw_assert_err(bw_db_request_enqueue(f.db, ep, BW_DB_OP_READ, "/3\n", NULL,
+                                        0, 1, 2, NULL),
+                  BW_EMALFORMED);
+    bw_assert_err(bw_db_request_enqueue(f.db, ep, BW_DB_OP_READ, "/3", NULL, 0,
+                                        5, 5, NULL),
+                  BW_ERANGE);
+    bw_assert_err(bw_db_request_enqueue(f.db, ep, BW_DB_OP_COUNT_, "/3", NULL,
+                                        0, 1, 2, NULL),
+                  BW_EINVAL);
+    bw_assert_err(bw_db_request_enqueue(f.db, ep, BW_DB_OP_WRITE, "/3", b,
+                                        BW_DB_PAYLOAD_MAX + 1, 1, 2, NULL),
+                  BW_EOVERFLOW);
+    bw_assert_err(bw_db_request_mark_sent(f.db, 987654, 1), BW_ENOTFOUND);
+    bw_assert_err(bw_db_request_answer(f.db, 987654, 0, NULL, 0, 1), BW_ERANGE);
+    bw_assert_err(bw_db_request_answer(f.db, 987654, 256, NULL, 0, 1),
+                  BW_ERANGE);
+    bw_assert_err(bw_db_request_answer(f.db, 987654, 0x44, NULL, 0, 1),
+                  BW_ENOTFOUND);
+    got_t g = {0};
+    bw_assert_err(bw_db_request_get(f.db, 987654, grab, &g), BW_ENOTFOUND);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_happy_path),
+        cmocka_unit_test(test_requeue_and_expire),
+        cmocka_unit_test(test_list),
+        cmocka_unit_test(test_input),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
