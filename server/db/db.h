@@ -40,7 +40,7 @@
 #include "bulwark/error.h"
 
 /* Schema version this code writes; see db_schema.c for the list. */
-#define BW_DB_SCHEMA_VERSION 3
+#define BW_DB_SCHEMA_VERSION 4
 
 /* Endpoint names: the LwM2M server's rule (server/lwm2m/lwm2m_reg.h),
  * 1..64 bytes of [A-Za-z0-9] and "-._:@~+", so a name never needs quoting
@@ -203,6 +203,55 @@ int bw_db_psk_import(bw_db_t *db, const char *endpoint, const uint8_t *identity,
                      size_t identity_len, const uint8_t *psk, size_t psk_len,
                      bw_db_cred_state_t state, int64_t now_ms,
                      int64_t *cred_id);
+
+/* What a credential is for (schema 4).  bw_db_psk_import() and
+ * bw_db_cert_import() make DM credentials. */
+typedef enum {
+    BW_DB_PURPOSE_DM = 0,        /* the device-management server */
+    BW_DB_PURPOSE_BOOTSTRAP = 1, /* the bootstrap server (factory keys) */
+} bw_db_purpose_t;
+
+/* bw_db_psk_import() for a given purpose; same rules and codes
+ * (BW_EINVAL for a purpose out of range). */
+int bw_db_psk_import_for(bw_db_t *db, const char *endpoint,
+                         bw_db_purpose_t purpose, const uint8_t *identity,
+                         size_t identity_len, const uint8_t *psk,
+                         size_t psk_len, bw_db_cred_state_t state,
+                         int64_t now_ms, int64_t *cred_id);
+
+/*
+ * The DTLS engine's psk_lookup for one server role (arg = the bw_db_t):
+ * as bw_db_psk_lookup, and BW_ENOTFOUND for a credential of the other
+ * purpose.
+ */
+int bw_db_psk_lookup_dm(void *db, const uint8_t *identity, size_t identity_len,
+                        uint8_t *psk, size_t cap, size_t *psk_len);
+int bw_db_psk_lookup_bootstrap(void *db, const uint8_t *identity,
+                               size_t identity_len, uint8_t *psk, size_t cap,
+                               size_t *psk_len);
+
+/*
+ * The endpoint a usable credential of this purpose belongs to, and its
+ * state (ACTIVE or PENDING).  Returns 0, BW_ENOTFOUND (unknown, revoked,
+ * or of the other purpose), BW_ENOSPC, BW_EIO, BW_EINVAL.
+ */
+int bw_db_identity_lookup(bw_db_t *db, const uint8_t *identity,
+                          size_t identity_len, bw_db_purpose_t purpose,
+                          char *endpoint, size_t cap,
+                          bw_db_cred_state_t *state);
+
+/*
+ * Credential rotation, last step: the device proved it holds identity
+ * (it registered with it).  In one transaction: that DM credential
+ * becomes ACTIVE, and every other DM credential of the same device is
+ * REVOKED (bootstrap credentials are kept).  *revoked (may be NULL) gets
+ * how many were revoked.
+ * Returns 0, BW_ENOTFOUND (no usable DM credential with this identity),
+ * BW_ETIMEOUT, BW_EIO, BW_EINVAL.
+ */
+int bw_db_credential_confirm(bw_db_t *db, const uint8_t *identity,
+                             size_t identity_len, int64_t now_ms,
+                             uint64_t *revoked);
 
 /*
  * Import a certificate credential: the identity is the certificate's

@@ -114,6 +114,7 @@ static int exists(bw_db_t *db, const char *sql, const void *blob, size_t n)
 
 typedef struct {
     const char *kind;
+    const char *purpose;
     const uint8_t *identity;
     size_t identity_len;
     const uint8_t *nonce, *box, *digest, *der;
@@ -148,8 +149,8 @@ static int insert_cred(bw_db_t *db, const char *endpoint, const cred_row_t *c,
         err = bw_db__prepare(
             db->w,
             "INSERT INTO credentials (device_id, kind, identity, psk_nonce, "
-            "psk_box, psk_digest, cert_der, state, created_at) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "psk_box, psk_digest, cert_der, state, created_at, purpose) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             &st);
     if (err != 0)
         return bw_db__rollback(db, err);
@@ -165,6 +166,8 @@ static int insert_cred(bw_db_t *db, const char *endpoint, const cred_row_t *c,
         sqlite3_bind_blob(st, 7, c->der, (int)c->der_len, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, state_names[c->state], -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 9, c->now_ms);
+    sqlite3_bind_text(st, 10, c->purpose != NULL ? c->purpose : "dm", -1,
+                      SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -180,10 +183,22 @@ int bw_db_psk_import(bw_db_t *db, const char *endpoint, const uint8_t *identity,
                      size_t identity_len, const uint8_t *psk, size_t psk_len,
                      bw_db_cred_state_t state, int64_t now_ms, int64_t *cred_id)
 {
+    return bw_db_psk_import_for(db, endpoint, BW_DB_PURPOSE_DM, identity,
+                                identity_len, psk, psk_len, state, now_ms,
+                                cred_id);
+}
+
+int bw_db_psk_import_for(bw_db_t *db, const char *endpoint,
+                         bw_db_purpose_t purpose, const uint8_t *identity,
+                         size_t identity_len, const uint8_t *psk,
+                         size_t psk_len, bw_db_cred_state_t state,
+                         int64_t now_ms, int64_t *cred_id)
+{
     if (cred_id != NULL)
         *cred_id = 0;
     if (db == NULL || psk == NULL ||
-        (state != BW_DB_CRED_ACTIVE && state != BW_DB_CRED_PENDING))
+        (state != BW_DB_CRED_ACTIVE && state != BW_DB_CRED_PENDING) ||
+        (purpose != BW_DB_PURPOSE_DM && purpose != BW_DB_PURPOSE_BOOTSTRAP))
         return BW_EINVAL;
     int err = bw_db__endpoint_check(endpoint);
     if (err == 0)
@@ -206,6 +221,7 @@ int bw_db_psk_import(bw_db_t *db, const char *endpoint, const uint8_t *identity,
     if (err == 0) {
         cred_row_t c = {
             .kind = "psk",
+            .purpose = purpose == BW_DB_PURPOSE_DM ? "dm" : "bootstrap",
             .identity = identity,
             .identity_len = identity_len,
             .nonce = nonce,
@@ -313,4 +329,66 @@ int bw_db_credential_set_state(bw_db_t *db, const uint8_t *identity,
     if (rc != SQLITE_DONE)
         return bw_db__rollback(db, bw_db__err(rc));
     return bw_db__commit(db);
+}
+
+int bw_db_credential_confirm(bw_db_t *db, const uint8_t *identity,
+                             size_t identity_len, int64_t now_ms,
+                             uint64_t *revoked)
+{
+    if (revoked != NULL)
+        *revoked = 0;
+    if (db == NULL || identity == NULL)
+        return BW_EINVAL;
+    if (identity_len == 0 || identity_len > BW_DB_IDENTITY_MAX)
+        return BW_ENOTFOUND;
+    int err = bw_db__begin(db);
+    if (err != 0)
+        return err;
+    sqlite3_stmt *st;
+    err = bw_db__prepare(db->w,
+                         "SELECT id, device_id FROM credentials WHERE "
+                         "identity = ? AND purpose = 'dm' AND state <> "
+                         "'revoked'",
+                         &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_blob(st, 1, identity, (int)identity_len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int64_t id = 0, dev = 0;
+    if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+        dev = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return bw_db__rollback(db, rc == SQLITE_DONE ? BW_ENOTFOUND
+                                                     : bw_db__err(rc));
+    err = bw_db__prepare(
+        db->w, "UPDATE credentials SET state = 'active' WHERE id = ?", &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return bw_db__rollback(db, bw_db__err(rc));
+    err = bw_db__prepare(db->w,
+                         "UPDATE credentials SET state = 'revoked', "
+                         "revoked_at = ? WHERE device_id = ? AND id <> ? AND "
+                         "purpose = 'dm' AND state <> 'revoked'",
+                         &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_int64(st, 2, dev);
+    sqlite3_bind_int64(st, 3, id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return bw_db__rollback(db, bw_db__err(rc));
+    uint64_t n = (uint64_t)sqlite3_changes(db->w);
+    err = bw_db__commit(db);
+    if (err == 0 && revoked != NULL)
+        *revoked = n;
+    return err;
 }

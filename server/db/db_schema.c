@@ -116,6 +116,13 @@ static const char *const migrations[] = {
     "CREATE INDEX timeseries_series ON timeseries(device_id, path,"
     "  sampled_at);"
     "CREATE INDEX timeseries_age ON timeseries(sampled_at);",
+
+    /* 4: what a credential is for: the bootstrap server accepts only
+     * 'bootstrap' credentials, the DM server only 'dm' ones, so a
+     * factory bootstrap key never opens a DM session and a DM key never
+     * re-bootstraps a device. */
+    ("ALTER TABLE credentials ADD COLUMN purpose TEXT NOT NULL DEFAULT 'dm'"
+     "  CHECK (purpose IN ('bootstrap', 'dm'));"),
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == BW_DB_SCHEMA_VERSION,

@@ -261,8 +261,22 @@ static int check_master_key(bw_db_t *db, char *why, size_t cap)
 }
 
 static int open_readers(bw_db_t *db, const char *path, unsigned busy_ms,
-                        char *why, size_t cap)
+                        unsigned schema, char *why, size_t cap)
 {
+    /* Before schema 4 there is no purpose column: every credential is a
+     * DM one (staged upgrades only; a normal open is at the latest). */
+    const char *psk_sql =
+        schema >= 4 ? "SELECT kind, state, psk_nonce, psk_box, purpose FROM "
+                      "credentials WHERE identity = ?"
+                    : "SELECT kind, state, psk_nonce, psk_box, 'dm' FROM "
+                      "credentials WHERE identity = ?";
+    const char *ep_sql =
+        schema >= 4 ? "SELECT d.endpoint, c.purpose, c.state FROM credentials "
+                      "c JOIN devices d ON d.id = c.device_id WHERE "
+                      "c.identity = ? AND c.state <> 'revoked'"
+                    : "SELECT d.endpoint, 'dm', c.state FROM credentials c "
+                      "JOIN devices d ON d.id = c.device_id WHERE c.identity "
+                      "= ? AND c.state <> 'revoked'";
     for (unsigned i = 0; i < db->n_readers; i++) {
         bw_db_reader_t *r = &db->readers[i];
         pthread_mutex_init(&r->lock, NULL);
@@ -274,17 +288,9 @@ static int open_readers(bw_db_t *db, const char *path, unsigned busy_ms,
         if (err == 0)
             err = bw_db__exec(r->c, "PRAGMA query_only=1");
         if (err == 0)
-            err = bw_db__prepare(r->c,
-                                 "SELECT kind, state, psk_nonce, psk_box "
-                                 "FROM credentials WHERE identity = ?",
-                                 &r->psk);
+            err = bw_db__prepare(r->c, psk_sql, &r->psk);
         if (err == 0)
-            err =
-                bw_db__prepare(r->c,
-                               "SELECT d.endpoint FROM credentials c "
-                               "JOIN devices d ON d.id = c.device_id "
-                               "WHERE c.identity = ? AND c.state <> 'revoked'",
-                               &r->endpoint);
+            err = bw_db__prepare(r->c, ep_sql, &r->endpoint);
         if (err != 0) {
             bw_db__why(why, cap, "cannot open a read connection: %s",
                        r->c != NULL ? sqlite3_errmsg(r->c) : "no memory");
@@ -338,7 +344,10 @@ int bw_db_open(const bw_db_config_t *cfg, bw_db_t **out, char *why,
         err = check_master_key(db, why, why_cap);
     if (err == 0) {
         db->n_readers = n;
-        err = open_readers(db, cfg->path, busy, why, why_cap);
+        err = open_readers(db, cfg->path, busy,
+                           cfg->schema_target != 0 ? cfg->schema_target
+                                                   : BW_DB_SCHEMA_VERSION,
+                           why, why_cap);
     }
     if (err != 0) {
         bw_db_close(db);
@@ -404,8 +413,10 @@ static void reader_put(bw_db_reader_t *r, sqlite3_stmt *st)
     pthread_mutex_unlock(&r->lock);
 }
 
-int bw_db_psk_lookup(void *arg, const uint8_t *identity, size_t identity_len,
-                     uint8_t *psk, size_t cap, size_t *psk_len)
+/* purpose: NULL for any, else "dm" or "bootstrap". */
+static int psk_lookup(void *arg, const char *purpose, const uint8_t *identity,
+                      size_t identity_len, uint8_t *psk, size_t cap,
+                      size_t *psk_len)
 {
     bw_db_t *db = arg;
     if (psk_len != NULL)
@@ -423,9 +434,12 @@ int bw_db_psk_lookup(void *arg, const uint8_t *identity, size_t identity_len,
     if (rc == SQLITE_ROW) {
         const unsigned char *kind = sqlite3_column_text(st, 0);
         const unsigned char *state = sqlite3_column_text(st, 1);
+        const unsigned char *what = sqlite3_column_text(st, 4);
         if (kind == NULL || state == NULL ||
             strcmp((const char *)kind, "psk") != 0 ||
-            strcmp((const char *)state, "revoked") == 0) {
+            strcmp((const char *)state, "revoked") == 0 ||
+            (purpose != NULL &&
+             (what == NULL || strcmp((const char *)what, purpose) != 0))) {
             err = BW_ENOTFOUND;
         } else {
             const uint8_t *nonce = sqlite3_column_blob(st, 2);
@@ -450,6 +464,62 @@ int bw_db_psk_lookup(void *arg, const uint8_t *identity, size_t identity_len,
         sodium_memzero(psk, cap);
         *psk_len = 0;
     }
+    return err;
+}
+
+int bw_db_psk_lookup(void *arg, const uint8_t *identity, size_t identity_len,
+                     uint8_t *psk, size_t cap, size_t *psk_len)
+{
+    return psk_lookup(arg, NULL, identity, identity_len, psk, cap, psk_len);
+}
+
+int bw_db_psk_lookup_dm(void *arg, const uint8_t *identity, size_t identity_len,
+                        uint8_t *psk, size_t cap, size_t *psk_len)
+{
+    return psk_lookup(arg, "dm", identity, identity_len, psk, cap, psk_len);
+}
+
+int bw_db_psk_lookup_bootstrap(void *arg, const uint8_t *identity,
+                               size_t identity_len, uint8_t *psk, size_t cap,
+                               size_t *psk_len)
+{
+    return psk_lookup(arg, "bootstrap", identity, identity_len, psk, cap,
+                      psk_len);
+}
+
+int bw_db_identity_lookup(bw_db_t *db, const uint8_t *identity,
+                          size_t identity_len, bw_db_purpose_t purpose,
+                          char *endpoint, size_t cap, bw_db_cred_state_t *state)
+{
+    if (db == NULL || identity == NULL || endpoint == NULL || cap == 0 ||
+        state == NULL)
+        return BW_EINVAL;
+    endpoint[0] = '\0';
+    *state = BW_DB_CRED_REVOKED;
+    if (identity_len == 0 || identity_len > BW_DB_IDENTITY_MAX)
+        return BW_ENOTFOUND;
+    bw_db_reader_t *r = reader_get(db);
+    sqlite3_stmt *st = r->endpoint;
+    sqlite3_bind_blob(st, 1, identity, (int)identity_len, SQLITE_STATIC);
+    int rc = sqlite3_step(st), err;
+    if (rc == SQLITE_ROW) {
+        const unsigned char *what = sqlite3_column_text(st, 1);
+        const unsigned char *s = sqlite3_column_text(st, 2);
+        const char *want = purpose == BW_DB_PURPOSE_DM ? "dm" : "bootstrap";
+        if (what == NULL || strcmp((const char *)what, want) != 0) {
+            err = BW_ENOTFOUND;
+        } else {
+            err = bw_db__column_text(st, 0, endpoint, cap) == 0 ? 0 : BW_ENOSPC;
+            *state = s != NULL && strcmp((const char *)s, "pending") == 0
+                         ? BW_DB_CRED_PENDING
+                         : BW_DB_CRED_ACTIVE;
+        }
+    } else {
+        err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
+    }
+    reader_put(r, st);
+    if (err != 0)
+        endpoint[0] = '\0';
     return err;
 }
 
