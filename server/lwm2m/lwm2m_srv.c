@@ -357,10 +357,13 @@ void bw_lwsrv_on_data(void *arg, bw_dtls_worker_t *w,
 /* --- our requests ------------------------------------------------------------
  */
 
-static void transmit(bw_lwsrv_t *s, bw_dtls_worker_t *w, inflight_t *f)
+/* 0, or BW_ENOTFOUND when the peer has no session any more. */
+static int transmit(bw_lwsrv_t *s, bw_dtls_worker_t *w, inflight_t *f)
 {
-    (void)s->cfg.send(w, (const struct sockaddr *)&f->addr, f->addr_len, f->msg,
-                      f->len);
+    return s->cfg.send(w, (const struct sockaddr *)&f->addr, f->addr_len,
+                       f->msg, f->len) == BW_ENOTFOUND
+               ? BW_ENOTFOUND
+               : 0;
 }
 
 static void job_run(void *arg, bw_dtls_worker_t *w)
@@ -405,7 +408,10 @@ static void job_run(void *arg, bw_dtls_worker_t *w)
     f->next = ws->head;
     ws->head = f;
     ws->n++;
-    transmit(s, w, f);
+    /* The device closed its session (or never had one): no point in
+     * retransmitting into the void. */
+    if (transmit(s, w, f) != 0)
+        finish(ws, &ws->head, BW_ECLOSED, 0, 0, NULL, 0);
 }
 
 static int post(bw_lwsrv_t *s, unsigned worker, const struct sockaddr *addr,
@@ -480,7 +486,10 @@ uint64_t bw_lwsrv_on_tick(void *arg, bw_dtls_worker_t *w, uint64_t now_ms)
             f->attempts++;
             f->timeout_ms *= 2;
             f->next_ms = now + f->timeout_ms;
-            transmit(s, w, f);
+            if (transmit(s, w, f) != 0) {
+                finish(ws, pp, BW_ECLOSED, 0, 0, NULL, 0);
+                continue;
+            }
         }
         uint64_t due = f->acked ? f->deadline_ms : f->next_ms;
         if (due < next)

@@ -86,8 +86,8 @@ void bw_lwsrv_on_data(void *arg, bw_dtls_worker_t *w,
 uint64_t bw_lwsrv_on_tick(void *arg, bw_dtls_worker_t *w, uint64_t now_ms);
 
 /* The answer to a request: err 0 and the response, or BW_ETIMEOUT (no
- * answer after the retransmissions), BW_ERESET (RST), BW_ENOTFOUND (not
- * registered), BW_ENOMEM, BW_ESTATE (server stopping).  Runs on the
+ * answer after the retransmissions), BW_ERESET (RST), BW_ECLOSED (the
+ * device's DTLS session is gone), BW_ENOMEM, BW_ESTATE (server stopping).  Runs on the
  * worker thread; payload is valid during the call only. */
 typedef void (*bw_lwsrv_done_t)(void *arg, int err, uint8_t code,
                                 uint32_t content_format, const uint8_t *payload,

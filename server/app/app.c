@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bulwark-server's wiring (see app.h).
+ */
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "dtls_server.h"
+#include "lwm2m_bootstrap.h"
+#include "lwm2m_srv.h"
+
+/* Registration events written per transaction at most, and how long the
+ * writer waits to gather them. */
+#define BATCH_MAX     1000
+#define BATCH_WAIT_MS 5
+
+typedef struct app app_t;
+
+/* One server role: its DTLS engine and LwM2M layer. */
+typedef struct {
+    app_t *app;
+    int bootstrap;
+    bw_dtls_server_t *dtls;
+    bw_lwsrv_t *lw;
+    bw_lwsrv_registry_t *reg;
+} role_t;
+
+typedef struct pending {
+    struct pending *next;
+    bw_db_reg_event_t ev;
+    char ep[BW_DB_ENDPOINT_MAX + 1];
+    char links[BW_DB_LINKS_MAX + 1];
+    char binding[4];
+} pending_t;
+
+struct app {
+    bw_app_config_t cfg;
+    bw_db_t *db;
+    role_t dm, bs;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    pending_t *queue, **tail;
+    int stopping;
+    pthread_t writer;
+};
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+__attribute__((format(printf, 2, 3))) static void say(const app_t *a,
+                                                      const char *fmt, ...)
+{
+    (void)a;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    fprintf(stderr, "%02d:%02d:%02d bulwark-server: %s\n", tm.tm_hour,
+            tm.tm_min, tm.tm_sec, line);
+}
+
+static void audit(app_t *a, const char *actor, const char *action,
+                  const char *subject, const char *detail)
+{
+    int err = bw_db_audit_append(a->db, wall_ms(), actor, action,
+                                 subject != NULL && *subject ? subject : "-",
+                                 detail, NULL);
+    if (err != 0)
+        say(a, "audit log: %s", bw_strerror(err));
+}
+
+/* ---- the security store, per role ---------------------------------- */
+
+static int psk_lookup(void *arg, const uint8_t *identity, size_t len,
+                      uint8_t *psk, size_t cap, size_t *psk_len)
+{
+    role_t *r = arg;
+    return r->bootstrap ? bw_db_psk_lookup_bootstrap(r->app->db, identity, len,
+                                                     psk, cap, psk_len)
+                        : bw_db_psk_lookup_dm(r->app->db, identity, len, psk,
+                                              cap, psk_len);
+}
+
+/* The identity the handshake proved must belong to ep, in this role. */
+static int authorize(void *arg, const bw_dtls_peer_info_t *peer, const char *ep,
+                     int bootstrap, const char **why)
+{
+    role_t *r = arg;
+    char owner[BW_DB_ENDPOINT_MAX + 1];
+    bw_db_cred_state_t st;
+    if (bootstrap != r->bootstrap) {
+        *why = bootstrap ? "not a bootstrap server" : "not a DM server";
+        return BW_EAUTH;
+    }
+    int err = bw_db_identity_lookup(
+        r->app->db, peer->identity, peer->identity_len,
+        r->bootstrap ? BW_DB_PURPOSE_BOOTSTRAP : BW_DB_PURPOSE_DM, owner,
+        sizeof owner, &st);
+    if (err != 0 || strcmp(owner, ep) != 0) {
+        *why = "identity does not own this endpoint";
+        return BW_EAUTH;
+    }
+    return 0;
+}
+
+/* ---- registrations: group commit ----------------------------------- */
+
+static void enqueue(app_t *a, bw_db_reg_op_t op, const char *location,
+                    const char *ep, const bw_lwsrv_reg_t *req)
+{
+    pending_t *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return;
+    p->ev.op = op;
+    snprintf(p->ev.location, sizeof p->ev.location, "%s", location);
+    snprintf(p->ep, sizeof p->ep, "%s", ep);
+    p->ev.endpoint = p->ep;
+    p->ev.now_ms = wall_ms();
+    if (req != NULL) {
+        p->ev.lifetime_s =
+            req->has_lifetime || op == BW_DB_REG_REGISTER ? req->lifetime : 0;
+        snprintf(p->binding, sizeof p->binding, "%s%s",
+                 req->binding[0] ? req->binding : "U", req->queue ? "Q" : "");
+        p->ev.binding = p->binding;
+        p->ev.version = req->version_minor == 1 ? "1.1" : "1.0";
+        if (req->links != NULL) {
+            size_t n = req->links_len < BW_DB_LINKS_MAX ? req->links_len
+                                                        : BW_DB_LINKS_MAX;
+            memcpy(p->links, req->links, n);
+            p->ev.object_links = p->links;
+        } else if (op == BW_DB_REG_REGISTER) {
+            p->ev.object_links = "";
+        }
+    }
+    pthread_mutex_lock(&a->lock);
+    *a->tail = p;
+    a->tail = &p->next;
+    pthread_cond_signal(&a->cond);
+    pthread_mutex_unlock(&a->lock);
+}
+
+static void *writer_main(void *arg)
+{
+    app_t *a = arg;
+    static bw_db_reg_event_t evs[BATCH_MAX];
+    pending_t *batch[BATCH_MAX];
+    for (;;) {
+        pthread_mutex_lock(&a->lock);
+        while (a->queue == NULL && !a->stopping)
+            pthread_cond_wait(&a->cond, &a->lock);
+        if (a->queue == NULL && a->stopping) {
+            pthread_mutex_unlock(&a->lock);
+            return NULL;
+        }
+        pthread_mutex_unlock(&a->lock);
+        struct timespec ts = {0, BATCH_WAIT_MS * 1000000L};
+        nanosleep(&ts, NULL); /* let a burst gather */
+        pthread_mutex_lock(&a->lock);
+        size_t n = 0;
+        while (a->queue != NULL && n < BATCH_MAX) {
+            pending_t *p = a->queue;
+            a->queue = p->next;
+            batch[n] = p;
+            evs[n++] = p->ev;
+        }
+        if (a->queue == NULL)
+            a->tail = &a->queue;
+        pthread_mutex_unlock(&a->lock);
+        int err = bw_db_registration_batch(a->db, evs, n);
+        if (err != 0)
+            say(a, "registrations: %zu not stored: %s", n, bw_strerror(err));
+        for (size_t i = 0; i < n; i++)
+            free(batch[i]);
+    }
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+static void on_event(void *arg, const bw_lwsrv_event_t *ev);
+
+static int provide(void *arg, const char *ep, bw_lwsrv_bs_config_t *out)
+{
+    app_t *a = arg;
+    memset(out, 0, sizeof *out);
+    bw_db_bootstrap_t bc;
+    if (bw_db_bootstrap_get(a->db, ep, &bc) == 0) {
+        snprintf(out->dm_uri, sizeof out->dm_uri, "%s", bc.server_uri);
+        out->lifetime_s = bc.lifetime_s;
+        snprintf(out->binding, sizeof out->binding, "%s", bc.binding);
+    } else {
+        snprintf(out->dm_uri, sizeof out->dm_uri, "%s", a->cfg.dm_uri);
+        out->lifetime_s = a->cfg.lifetime_s;
+        strcpy(out->binding, "U");
+    }
+    /* A fresh identity with no relation to the endpoint name, and a
+     * 256-bit key, both from the CSPRNG. */
+    uint8_t rnd[8];
+    if (RAND_bytes(rnd, sizeof rnd) != 1 || RAND_bytes(out->key, 32) != 1)
+        return BW_ECRYPTO;
+    out->key_len = 32;
+    out->identity_len =
+        (size_t)snprintf((char *)out->identity, sizeof out->identity,
+                         "dm-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+                         rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+    out->ssid = 101;
+    /* Committed (pending) before the device hears of it: after any crash
+     * the device never holds a key the DM server does not know. */
+    int err = bw_db_psk_import_for(a->db, ep, BW_DB_PURPOSE_DM, out->identity,
+                                   out->identity_len, out->key, out->key_len,
+                                   BW_DB_CRED_PENDING, wall_ms(), NULL);
+    if (err != 0) {
+        OPENSSL_cleanse(out, sizeof *out);
+        say(a, "%s: cannot issue DM credentials: %s", ep, bw_strerror(err));
+        return err;
+    }
+    char detail[160];
+    snprintf(detail, sizeof detail, "identity %.*s for %s",
+             (int)out->identity_len, (const char *)out->identity, out->dm_uri);
+    audit(a, "bootstrap", "credential-issued", ep, detail);
+    return 0;
+}
+
+static void finished(void *arg, const char *ep, int err, const char *step)
+{
+    app_t *a = arg;
+    if (err == 0) {
+        say(a, "%s: bootstrap finished", ep);
+        audit(a, "bootstrap", "bootstrap-finished", ep, NULL);
+    } else {
+        say(a, "%s: bootstrap failed at %s: %s", ep, step, bw_strerror(err));
+        audit(a, "bootstrap", "bootstrap-failed", ep, step);
+    }
+}
+
+static void on_event(void *arg, const bw_lwsrv_event_t *ev)
+{
+    role_t *r = arg;
+    app_t *a = r->app;
+    switch (ev->kind) {
+    case BW_LWSRV_EV_REGISTERED: {
+        bw_lwsrv_regview_t *v = malloc(sizeof *v);
+        if (v != NULL && bw_lwsrv_registry_get(r->reg, ev->ep, v) == 0)
+            enqueue(a, BW_DB_REG_REGISTER, v->location, ev->ep, ev->req);
+        free(v);
+        /* The device holds the key it registered with: the rotation is
+         * complete, older DM keys go. */
+        uint64_t revoked = 0;
+        if (bw_db_credential_confirm(a->db, ev->peer->identity,
+                                     ev->peer->identity_len, wall_ms(),
+                                     &revoked) == 0 &&
+            revoked > 0) {
+            char detail[64];
+            snprintf(detail, sizeof detail, "%llu older DM credential(s)",
+                     (unsigned long long)revoked);
+            audit(a, "dm", "credential-revoked", ev->ep, detail);
+        }
+        say(a, "%s: registered (lifetime %u s)", ev->ep, ev->req->lifetime);
+        audit(a, "dm", "registered", ev->ep, NULL);
+        break;
+    }
+    case BW_LWSRV_EV_UPDATED:
+        enqueue(a, BW_DB_REG_UPDATE, ev->req->location, ev->ep, ev->req);
+        if (a->cfg.verbose)
+            say(a, "%s: update", ev->ep);
+        break;
+    case BW_LWSRV_EV_DEREGISTERED:
+        enqueue(a, BW_DB_REG_DEREGISTER, ev->req->location, ev->ep, NULL);
+        say(a, "%s: de-registered", ev->ep);
+        audit(a, "dm", "deregistered", ev->ep, NULL);
+        break;
+    case BW_LWSRV_EV_EXPIRED:
+        say(a, "%s: registration expired", ev->ep);
+        audit(a, "dm", "expired", ev->ep, NULL);
+        break;
+    case BW_LWSRV_EV_REFUSED: {
+        char detail[256];
+        snprintf(detail, sizeof detail, "identity '%.*s': %s",
+                 (int)ev->peer->identity_len, (const char *)ev->peer->identity,
+                 ev->why);
+        say(a, "%s: refused: %s", ev->ep, detail);
+        audit(a, r->bootstrap ? "bootstrap" : "dm", "refused", ev->ep, detail);
+        break;
+    }
+    case BW_LWSRV_EV_BOOTSTRAP_REQUEST: {
+        bw_lwsrv_bs_provider_t p = {
+            .provide = provide, .finished = finished, .arg = a};
+        say(a, "%s: bootstrap request", ev->ep);
+        int err = bw_lwsrv_bootstrap_start(r->lw, &p, ev);
+        if (err != 0)
+            say(a, "%s: bootstrap not started: %s", ev->ep, bw_strerror(err));
+        break;
+    }
+    }
+}
+
+/* ---- DTLS engine glue ------------------------------------------------- */
+
+static void on_data(void *arg, bw_dtls_worker_t *w,
+                    const bw_dtls_peer_info_t *peer, const uint8_t *data,
+                    size_t len)
+{
+    role_t *r = arg;
+    bw_lwsrv_on_data(r->lw, w, peer, data, len);
+}
+
+static uint64_t on_tick(void *arg, bw_dtls_worker_t *w, uint64_t now)
+{
+    role_t *r = arg;
+    return bw_lwsrv_on_tick(r->lw, w, now);
+}
+
+static void on_log(void *arg, bw_dtls_log_level_t level, const char *msg)
+{
+    role_t *r = arg;
+    (void)level;
+    say(r->app, "%s: %s", r->bootstrap ? "bs" : "dm", msg);
+}
+
+static int role_start(app_t *a, role_t *r, int bootstrap, uint16_t port)
+{
+    char state[512];
+    r->app = a;
+    r->bootstrap = bootstrap;
+    r->reg = bw_lwsrv_registry_new();
+    if (r->reg == NULL)
+        return BW_ENOMEM;
+    if (a->cfg.state_dir != NULL)
+        snprintf(state, sizeof state, "%s/%s-sessions", a->cfg.state_dir,
+                 bootstrap ? "bs" : "dm");
+    bw_dtls_server_config_t dc = {
+        .bind_addr = a->cfg.bind_addr,
+        .port = port,
+        .workers = a->cfg.workers,
+        .psk_lookup = psk_lookup,
+        .on_data = on_data,
+        .on_tick = on_tick,
+        .arg = r,
+        .log = on_log,
+        .log_level = a->cfg.verbose ? BW_DTLS_LOG_INFO : BW_DTLS_LOG_WARN,
+        .state_file = a->cfg.state_dir != NULL ? state : NULL,
+    };
+    const char *why = "?";
+    int err = bw_dtls_server_new(&dc, &r->dtls, &why);
+    if (err != 0) {
+        say(a, "%s DTLS on port %u: %s (%s)", bootstrap ? "bootstrap" : "DM",
+            port, why, bw_strerror(err));
+        return err;
+    }
+    bw_lwsrv_config_t lc = {.registry = r->reg,
+                            .dtls = r->dtls,
+                            .authorize = authorize,
+                            .event = on_event,
+                            .arg = r};
+    r->lw = bw_lwsrv_new(&lc, bw_dtls_server_workers(r->dtls));
+    if (r->lw == NULL)
+        return BW_ENOMEM;
+    return bw_dtls_server_start(r->dtls);
+}
+
+static void role_stop(role_t *r)
+{
+    if (r->dtls != NULL && bw_dtls_server_free(r->dtls) != 0)
+        say(r->app, "%s: sessions not saved",
+            r->bootstrap ? "bootstrap" : "DM");
+    bw_lwsrv_free(r->lw);
+    bw_lwsrv_registry_free(r->reg);
+    memset(r, 0, sizeof *r);
+}
+
+int bw_app_run(const bw_app_config_t *cfg)
+{
+    static app_t a;
+    char why[256] = "";
+    a.cfg = *cfg;
+    pthread_mutex_init(&a.lock, NULL);
+    pthread_cond_init(&a.cond, NULL);
+    a.tail = &a.queue;
+    bw_db_config_t dbc = {.path = cfg->db_path,
+                          .master_key_file = cfg->master_key,
+                          .readers = cfg->workers > 4 ? cfg->workers * 2 : 8};
+    int err = bw_db_open(&dbc, &a.db, why, sizeof why);
+    if (err != 0) {
+        say(&a, "database %s: %s (%s)", cfg->db_path, why, bw_strerror(err));
+        return 1;
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* threads inherit: sigwait */
+    if (pthread_create(&a.writer, NULL, writer_main, &a) != 0) {
+        bw_db_close(a.db);
+        return 1;
+    }
+    int rc = 0;
+    if ((cfg->run_dm && role_start(&a, &a.dm, 0, cfg->dm_port) != 0) ||
+        (cfg->run_bs && role_start(&a, &a.bs, 1, cfg->bs_port) != 0))
+        rc = 1;
+    static char dm_uri[160];
+    if (rc == 0 && a.cfg.dm_uri == NULL) {
+        /* Default: this server's own DM port, as bound. */
+        const char *host = strcmp(cfg->bind_addr, "::") == 0 ||
+                                   strcmp(cfg->bind_addr, "0.0.0.0") == 0
+                               ? "localhost"
+                               : cfg->bind_addr;
+        unsigned port =
+            a.dm.dtls ? bw_dtls_server_port(a.dm.dtls) : cfg->dm_port;
+        snprintf(dm_uri, sizeof dm_uri,
+                 strchr(host, ':') ? "coaps://[%s]:%u" : "coaps://%s:%u", host,
+                 port);
+        a.cfg.dm_uri = dm_uri;
+    }
+    if (rc == 0) {
+        unsigned dm = a.dm.dtls ? bw_dtls_server_port(a.dm.dtls) : 0;
+        unsigned bs = a.bs.dtls ? bw_dtls_server_port(a.bs.dtls) : 0;
+        say(&a, "serving: DM %s:%u, bootstrap %s:%u, database %s",
+            cfg->bind_addr, dm, cfg->bind_addr, bs, cfg->db_path);
+        audit(&a, "server", "started", NULL, NULL);
+        if (cfg->ready_file != NULL) {
+            char tmp[4096];
+            snprintf(tmp, sizeof tmp, "%s.tmp", cfg->ready_file);
+            FILE *f = fopen(tmp, "w");
+            if (f == NULL || fprintf(f, "%u %u\n", dm, bs) < 0 ||
+                fclose(f) != 0 || rename(tmp, cfg->ready_file) != 0) {
+                say(&a, "%s: %s", cfg->ready_file, strerror(errno));
+                rc = 1;
+            }
+        }
+    }
+    while (rc == 0) {
+        struct timespec ts = {1, 0};
+        int sig = sigtimedwait(&set, NULL, &ts);
+        if (sig == SIGINT || sig == SIGTERM) {
+            say(&a, "signal %d: stopping", sig);
+            break;
+        }
+        uint64_t now = 0;
+        if (a.dm.lw != NULL)
+            bw_lwsrv_expire(a.dm.lw, now);
+    }
+    role_stop(&a.bs);
+    role_stop(&a.dm);
+    pthread_mutex_lock(&a.lock);
+    a.stopping = 1;
+    pthread_cond_signal(&a.cond);
+    pthread_mutex_unlock(&a.lock);
+    pthread_join(a.writer, NULL);
+    if (rc == 0)
+        audit(&a, "server", "stopped", NULL, NULL);
+    bw_db_close(a.db);
+    return rc;
+}

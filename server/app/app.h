@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bulwark-server: the program around the server modules.
+ *
+ *   server/db      the security store and everything kept on disk
+ *   server/dtls    one DTLS engine per role (bootstrap on 5784, DM 5684)
+ *   server/lwm2m   the LwM2M registration interface and bootstrap sequence
+ *
+ * app.c wires them: PSK lookups and identity binding go to the store for
+ * the engine's role; the bootstrap server's provider issues fresh DM
+ * credentials (committed as pending before the device is told); a device
+ * registering with its new credential completes the rotation; events
+ * become audit entries; registrations are group-committed to the store by
+ * a writer thread.
+ */
+#ifndef BW_APP_H
+#define BW_APP_H
+
+#include <stdint.h>
+
+#include "db.h"
+
+typedef struct {
+    const char *db_path;
+    const char *master_key;
+    const char *bind_addr;
+    uint16_t dm_port, bs_port;
+    const char *dm_uri;  /* given to devices at bootstrap */
+    uint32_t lifetime_s; /* given to devices at bootstrap */
+    unsigned workers;
+    int run_dm, run_bs;
+    const char *state_dir;  /* DTLS sessions across a restart */
+    const char *ready_file; /* "dm_port bs_port" once listening */
+    int verbose;
+} bw_app_config_t;
+
+/* Run until SIGTERM/SIGINT.  Returns the process exit code. */
+int bw_app_run(const bw_app_config_t *cfg);
+
+#endif /* BW_APP_H */

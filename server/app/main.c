@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bulwark-server: the LwM2M bootstrap and device-management server.
+ *
+ *   bulwark-server init        create the master key and the database
+ *   bulwark-server provision   add a device with its factory bootstrap PSK
+ *   bulwark-server run         serve (the default)
+ *
+ * Secrets are never taken from the command line (any local user can read
+ * it): keys come from files.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "app.h"
+
+static void usage(FILE *to)
+{
+    fputs(
+        "usage: bulwark-server [COMMAND] [options]\n"
+        "\n"
+        "The LwM2M bootstrap and device-management server over DTLS.\n"
+        "\n"
+        "Commands:\n"
+        "  run                  serve (default)\n"
+        "  init                 create the master key file (0600) if absent,\n"
+        "                       and the database\n"
+        "  provision            add a device and its factory bootstrap PSK\n"
+        "\n"
+        "Common options:\n"
+        "  --db PATH            SQLite database (default ./bulwark.db)\n"
+        "  --master-key PATH    32-byte key file, mode 0600\n"
+        "                       (default ./master.key)\n"
+        "\n"
+        "run:\n"
+        "  --bind ADDR          numeric address to listen on (default ::)\n"
+        "  --dm-port N          DM server DTLS port (default 5684; 0 picks)\n"
+        "  --bs-port N          bootstrap server DTLS port (default 5784)\n"
+        "  --role dm|bs|both    which servers to run (default both)\n"
+        "  --dm-uri URI         DM server URI given to devices at bootstrap\n"
+        "                       (default coaps://<bind>:<dm-port>)\n"
+        "  --lifetime S         registration lifetime given at bootstrap\n"
+        "                       (default 300)\n"
+        "  --workers N          DTLS worker threads per role (default: CPUs)\n"
+        "  --state-dir DIR      keep DTLS sessions across a restart\n"
+        "  --ready-file PATH    write \"DM-PORT BS-PORT\" once listening\n"
+        "  -v, --verbose        log every handshake and update\n"
+        "\n"
+        "provision:\n"
+        "  --endpoint EP        the device's endpoint name\n"
+        "  --psk-identity ID    its factory bootstrap PSK identity\n"
+        "  --psk-key-file FILE  the PSK, raw bytes (16..64)\n"
+        "  --model NAME         device model (optional)\n"
+        "\n"
+        "  -h, --help           this text\n",
+        to);
+}
+
+enum {
+    O_DB = 256,
+    O_KEY,
+    O_BIND,
+    O_DMPORT,
+    O_BSPORT,
+    O_ROLE,
+    O_DMURI,
+    O_LIFE,
+    O_WORKERS,
+    O_STATE,
+    O_READY,
+    O_EP,
+    O_ID,
+    O_KEYFILE,
+    O_MODEL
+};
+
+static int port_arg(const char *s, uint16_t *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v > 65535)
+        return -1;
+    *out = (uint16_t)v;
+    return 0;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int cmd_init(const char *db_path, const char *key)
+{
+    struct stat st;
+    if (stat(key, &st) != 0) {
+        int err = bw_db_master_key_create(key);
+        if (err != 0) {
+            fprintf(stderr, "bulwark-server: %s: %s\n", key, bw_strerror(err));
+            return 1;
+        }
+        printf("created master key %s (mode 0600: keep it safe, back it up)\n",
+               key);
+    }
+    bw_db_config_t c = {.path = db_path, .master_key_file = key};
+    bw_db_t *db;
+    char why[256] = "";
+    int err = bw_db_open(&c, &db, why, sizeof why);
+    if (err != 0) {
+        fprintf(stderr, "bulwark-server: %s: %s\n", db_path, why);
+        return 1;
+    }
+    unsigned v = 0;
+    (void)bw_db_schema_version(db, &v);
+    printf("database %s ready (schema %u)\n", db_path, v);
+    bw_db_close(db);
+    return 0;
+}
+
+static int cmd_provision(const char *db_path, const char *key, const char *ep,
+                         const char *id, const char *keyfile, const char *model)
+{
+    if (ep == NULL || id == NULL || keyfile == NULL) {
+        fprintf(stderr, "bulwark-server provision: --endpoint, --psk-identity "
+                        "and --psk-key-file are required\n");
+        return 2;
+    }
+    uint8_t psk[65];
+    FILE *f = fopen(keyfile, "rb");
+    size_t n = f != NULL ? fread(psk, 1, sizeof psk, f) : 0;
+    if (f != NULL)
+        fclose(f);
+    if (f == NULL || n == 0 || n > 64) {
+        fprintf(stderr, "bulwark-server: %s: %s\n", keyfile,
+                f == NULL ? strerror(errno) : "want 1..64 bytes of key");
+        OPENSSL_cleanse(psk, sizeof psk);
+        return 1;
+    }
+    bw_db_config_t c = {.path = db_path, .master_key_file = key};
+    bw_db_t *db;
+    char why[256] = "";
+    int err = bw_db_open(&c, &db, why, sizeof why);
+    if (err != 0) {
+        fprintf(stderr, "bulwark-server: %s: %s\n", db_path, why);
+        OPENSSL_cleanse(psk, sizeof psk);
+        return 1;
+    }
+    int64_t now = wall_ms();
+    err = bw_db_device_add(db, ep, model, NULL, now, NULL);
+    if (err == BW_EEXIST)
+        err = 0; /* adding a key to a known device */
+    if (err == 0)
+        err = bw_db_psk_import_for(db, ep, BW_DB_PURPOSE_BOOTSTRAP,
+                                   (const uint8_t *)id, strlen(id), psk, n,
+                                   BW_DB_CRED_ACTIVE, now, NULL);
+    OPENSSL_cleanse(psk, sizeof psk);
+    if (err == 0)
+        err = bw_db_audit_append(db, now, "operator", "provisioned", ep,
+                                 "factory bootstrap PSK", NULL);
+    bw_db_close(db);
+    if (err != 0) {
+        fprintf(stderr, "bulwark-server: provision %s: %s\n", ep,
+                err == BW_EWEAK     ? "credential too weak (PSK under 128 "
+                                      "bits, or identity derived from the "
+                                      "endpoint name)"
+                : err == BW_EDUPKEY ? "this PSK is already used by a device"
+                : err == BW_EEXIST  ? "this identity is already used"
+                                    : bw_strerror(err));
+        return 1;
+    }
+    printf("provisioned %s\n", ep);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, O_DB},
+        {"master-key", required_argument, NULL, O_KEY},
+        {"bind", required_argument, NULL, O_BIND},
+        {"dm-port", required_argument, NULL, O_DMPORT},
+        {"bs-port", required_argument, NULL, O_BSPORT},
+        {"role", required_argument, NULL, O_ROLE},
+        {"dm-uri", required_argument, NULL, O_DMURI},
+        {"lifetime", required_argument, NULL, O_LIFE},
+        {"workers", required_argument, NULL, O_WORKERS},
+        {"state-dir", required_argument, NULL, O_STATE},
+        {"ready-file", required_argument, NULL, O_READY},
+        {"endpoint", required_argument, NULL, O_EP},
+        {"psk-identity", required_argument, NULL, O_ID},
+        {"psk-key-file", required_argument, NULL, O_KEYFILE},
+        {"model", required_argument, NULL, O_MODEL},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bw_app_config_t cfg = {
+        .db_path = "bulwark.db",
+        .master_key = "master.key",
+        .bind_addr = "::",
+        .dm_port = 5684,
+        .bs_port = 5784,
+        .lifetime_s = 300,
+        .run_dm = 1,
+        .run_bs = 1,
+    };
+    const char *cmd = "run", *ep = NULL, *id = NULL, *keyfile = NULL,
+               *model = NULL;
+    if (argc > 1 && argv[1][0] != '-') {
+        cmd = argv[1];
+        argv++;
+        argc--;
+    }
+    int c;
+    while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+        switch (c) {
+        case O_DB:
+            cfg.db_path = optarg;
+            break;
+        case O_KEY:
+            cfg.master_key = optarg;
+            break;
+        case O_BIND:
+            cfg.bind_addr = optarg;
+            break;
+        case O_DMPORT:
+        case O_BSPORT:
+            if (port_arg(optarg, c == O_DMPORT ? &cfg.dm_port : &cfg.bs_port)) {
+                fprintf(stderr, "bulwark-server: bad port '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case O_ROLE:
+            cfg.run_dm =
+                strcmp(optarg, "dm") == 0 || strcmp(optarg, "both") == 0;
+            cfg.run_bs =
+                strcmp(optarg, "bs") == 0 || strcmp(optarg, "both") == 0;
+            if (!cfg.run_dm && !cfg.run_bs) {
+                fprintf(stderr,
+                        "bulwark-server: --role wants dm, bs or both\n");
+                return 2;
+            }
+            break;
+        case O_DMURI:
+            cfg.dm_uri = optarg;
+            break;
+        case O_LIFE: {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*end != '\0' || v == 0 || v > 31536000) {
+                fprintf(stderr,
+                        "bulwark-server: --lifetime wants 1..31536000\n");
+                return 2;
+            }
+            cfg.lifetime_s = (uint32_t)v;
+            break;
+        }
+        case O_WORKERS:
+            cfg.workers = (unsigned)atoi(optarg);
+            break;
+        case O_STATE:
+            cfg.state_dir = optarg;
+            break;
+        case O_READY:
+            cfg.ready_file = optarg;
+            break;
+        case O_EP:
+            ep = optarg;
+            break;
+        case O_ID:
+            id = optarg;
+            break;
+        case O_KEYFILE:
+            keyfile = optarg;
+            break;
+        case O_MODEL:
+            model = optarg;
+            break;
+        case 'v':
+            cfg.verbose = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "bulwark-server: unexpected argument '%s'\n",
+                argv[optind]);
+        return 2;
+    }
+    if (strcmp(cmd, "init") == 0)
+        return cmd_init(cfg.db_path, cfg.master_key);
+    if (strcmp(cmd, "provision") == 0)
+        return cmd_provision(cfg.db_path, cfg.master_key, ep, id, keyfile,
+                             model);
+    if (strcmp(cmd, "run") != 0) {
+        fprintf(stderr, "bulwark-server: unknown command '%s'\n", cmd);
+        usage(stderr);
+        return 2;
+    }
+    return bw_app_run(&cfg);
+}
