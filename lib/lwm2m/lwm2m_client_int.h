@@ -19,7 +19,9 @@ enum {
 };
 
 /* c->events: bits of posted events (1u << ev). */
-#define BW_LWM2M__EV_BIT(ev) ((uint8_t)(1u << (ev)))
+/* Posted events as bits, counted from the first one that can be posted
+ * (REBOOT is 7: shifting by the enum value itself overflowed the byte). */
+#define BW_LWM2M__EV_BIT(ev) ((uint8_t)(1u << ((ev)-BW_LWM2M_EV_REBOOT)))
 
 /* Change state; traces the line in c->trace_line. */
 void bw_lwm2m__client_set_state(bw_lwm2m_client_t *c, bw_lwm2m_state_t st,

@@ -28,6 +28,14 @@
  * resource instance, and POST on an instance, are UPDATE (only what is
  * named changes); Create is CREATE; Bootstrap-Write is BOOTSTRAP (an
  * instance it names that does not exist is created within it).
+ *
+ * An empty payload aimed at a single value (a resource that is not
+ * multiple, or one resource instance) is that value, empty: in text/plain
+ * (or with no Content-Format) and application/octet-stream it decodes to
+ * the empty STRING or OPAQUE, so writing "" to the Firmware Update
+ * object's Package URI reaches the object and cancels a download.  Types
+ * without an empty form (numbers, booleans, links) answer 4.00, and so
+ * does an empty TLV or SenML payload there: it names no value to write.
  */
 #include "bulwark/lwm2m_senml.h"
 #include "bw_mem.h"
@@ -53,6 +61,7 @@ typedef struct {
     uint8_t replace_multi; /* named multiple resources are replaced */
     uint8_t apply;         /* pass 2 */
     uint8_t too_large;     /* past BW_LWM2M_DM_MAX_TXN: 4.13 */
+    uint8_t empty_value;   /* decode the empty payload: one empty value */
     int cb_err;            /* the error our callback returned */
     uint64_t seen;         /* Create: table rows written (first 64) */
     txn_inst_t inst[BW_LWM2M_DM_MAX_TXN];
@@ -249,18 +258,23 @@ static uint8_t transact(wctx_t *c, const bw_lwm2m_path_t *base,
     bw_lwm2m_object_t *o = c->obj;
     bw_lwm2m_sink_t sink = {type_of, on_record, c, c->r->dm->buf,
                             sizeof c->r->dm->buf};
+    /* Never hand the decoders a NULL payload: an empty value's bytes
+     * reach the object's write(), which may copy them. */
+    static const uint8_t no_bytes[1] = {0};
+    const uint8_t *payload = m->payload_len > 0 ? m->payload : no_bytes;
+    int decode = m->payload_len > 0 || c->empty_value;
     int err = 0;
 
-    if (m->payload_len > 0)
-        err = dec(m->payload, m->payload_len, base, &sink);
+    if (decode)
+        err = dec(payload, m->payload_len, base, &sink);
     if (err != 0)
         return decode_code(c, err);
     if (c->create && c->ninst == 0)
         return BW_COAP_INTERNAL_ERROR; /* the caller adds the instance */
     c->apply = 1;
     err = begin_all(c);
-    if (err == 0 && m->payload_len > 0) {
-        err = dec(m->payload, m->payload_len, base, &sink);
+    if (err == 0 && decode) {
+        err = dec(payload, m->payload_len, base, &sink);
         if (err != 0 && err != c->cb_err)
             err = BW_EMALFORMED; /* cannot happen: pass 1 decoded it */
     }
@@ -294,6 +308,26 @@ static bw_lwm2m_decode_fn request_decoder(const bw_lwm2m__req_t *r)
     return decoder(cf);
 }
 
+/* The request names one value: a single resource or a resource instance
+ * (the path was checked against the object's table already). */
+static int single_value(const bw_lwm2m__req_t *r)
+{
+    const bw_lwm2m_path_t *p = &r->path;
+    if (p->depth == BW_LWM2M_DEPTH_RES_INST)
+        return 1;
+    if (p->depth != BW_LWM2M_DEPTH_RESOURCE)
+        return 0;
+    const bw_lwm2m_res_def_t *def = bw_lwm2m_object_res(r->obj, p->id[2]);
+    return def != NULL && !def->multiple;
+}
+
+static int has_format(const bw_lwm2m__req_t *r)
+{
+    uint32_t cf;
+    return bw_coap_msg_uint(r->req, BW_COAP_OPT_CONTENT_FORMAT, &cf) !=
+           BW_ENOTFOUND;
+}
+
 int bw_lwm2m__dm_write(const bw_lwm2m__req_t *r)
 {
     const bw_lwm2m_path_t *p = &r->path;
@@ -324,6 +358,17 @@ int bw_lwm2m__dm_write(const bw_lwm2m__req_t *r)
     bw_lwm2m_decode_fn dec = request_decoder(r);
     if (code == 0 && dec == NULL && r->req->payload_len > 0)
         code = BW_COAP_UNSUPPORTED_FORMAT;
+    if (code == 0 && r->req->payload_len == 0 && single_value(r)) {
+        /* The empty value (see the top of the file). */
+        if (dec == NULL && !has_format(r))
+            dec = bw_lwm2m_text_decode;
+        if (dec == bw_lwm2m_text_decode || dec == bw_lwm2m_opaque_decode)
+            c.empty_value = 1;
+        else if (dec == NULL)
+            code = BW_COAP_UNSUPPORTED_FORMAT;
+        else
+            code = BW_COAP_BAD_REQUEST;
+    }
     if (code != 0)
         return bw_lwm2m__dm_reply(r, code, NULL);
 

@@ -236,6 +236,88 @@ static void test_write_too_large(void **state)
     assert_int_equal(obj.writes, 0);
 }
 
+/* The bytes of a STRING or OPAQUE resource of instance 0. */
+static size_t bytes_at(uint16_t res, const uint8_t **ptr)
+{
+    bw_lwm2m_value_t t;
+    const bw_lwm2m_value_t *v = bw_sample_get(&obj, 0, res, &t);
+    assert_non_null(v);
+    *ptr = v->v.bytes.ptr;
+    return v->v.bytes.len;
+}
+
+/* An empty payload on a single value is the empty value: tried a PUT of
+ * "" in text/plain to a string, in octet-stream and text/plain (base64
+ * of nothing) to an opaque, and with no Content-Format to a string.
+ * Must hold: 2.04, the object's write() called once per request, the
+ * value now empty (before the fix the request answered 2.04 and wrote
+ * nothing, so "alpha" stayed). */
+static void test_write_empty_value(void **state)
+{
+    (void)state;
+    const uint8_t *p;
+    assert_int_equal(
+        send_req(BW_COAP_PUT, "/1024/0/0", BW_COAP_FMT_TEXT, "", 0),
+        BW_COAP_CHANGED);
+    assert_int_equal(obj.writes, 1);
+    assert_int_equal(obj.commits, 1);
+    assert_int_equal(bytes_at(0, &p), 0);
+
+    assert_int_equal(
+        send_req(BW_COAP_PUT, "/1024/0/6", BW_COAP_FMT_OPAQUE, "", 0),
+        BW_COAP_CHANGED);
+    assert_int_equal(obj.writes, 2);
+    assert_int_equal(bytes_at(6, &p), 0);
+
+    bw_sample_fill(&obj); /* blob 01 02 03 again */
+    assert_int_equal(
+        send_req(BW_COAP_PUT, "/1024/0/6", BW_COAP_FMT_TEXT, "", 0),
+        BW_COAP_CHANGED);
+    assert_int_equal(bytes_at(6, &p), 0);
+
+    bw_sample_fill(&obj); /* name "alpha" again */
+    assert_int_equal(send_req(BW_COAP_PUT, "/1024/0/0", -1, "", 0),
+                     BW_COAP_CHANGED);
+    assert_int_equal(bytes_at(0, &p), 0);
+}
+
+/* An empty payload where no empty value exists: an integer, a float, a
+ * resource instance of an integer multiple resource (text/plain), a
+ * string in octet-stream, and a string in TLV, SenML JSON and SenML CBOR
+ * (an empty TLV or SenML payload names no value); and a Content-Format
+ * nobody knows.  Must hold: 4.00 each (4.15 for the unknown format), no
+ * write() and no begin() reached the object, values unchanged. */
+static void test_write_empty_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *path;
+        int format;
+    } cases[] = {
+        {"/1024/0/1", BW_COAP_FMT_TEXT},
+        {"/1024/0/2", BW_COAP_FMT_TEXT},
+        {"/1024/0/1", -1},
+        {"/1024/0/3/0", BW_COAP_FMT_TEXT},
+        {"/1024/0/0", BW_COAP_FMT_OPAQUE},
+        {"/1024/0/0", BW_COAP_FMT_LWM2M_TLV},
+        {"/1024/0/0", BW_COAP_FMT_SENML_JSON},
+        {"/1024/0/0", BW_COAP_FMT_SENML_CBOR},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int code = send_req(BW_COAP_PUT, cases[i].path, cases[i].format, "", 0);
+        if (code != BW_COAP_BAD_REQUEST)
+            fail_msg("case %zu %s: got %d.%02d", i, cases[i].path, code >> 5,
+                     code & 31);
+    }
+    assert_int_equal(send_req(BW_COAP_PUT, "/1024/0/0", 50, "", 0),
+                     BW_COAP_UNSUPPORTED_FORMAT);
+    assert_int_equal(obj.writes, 0);
+    assert_int_equal(obj.begins, 0);
+    assert_name(0, "alpha");
+    assert_int_equal(int_at(0, 1), 5);
+    assert_int_equal(obj.inst[0].res[3].ri_val[0], 10);
+}
+
 static int location(char *buf, size_t cap)
 {
     bw_coap_opt_iter_t it;
@@ -403,6 +485,8 @@ int main(void)
         cmocka_unit_test_setup(test_write_fails_midway, setup),
         cmocka_unit_test_setup(test_write_refused, setup),
         cmocka_unit_test_setup(test_write_too_large, setup),
+        cmocka_unit_test_setup(test_write_empty_value, setup),
+        cmocka_unit_test_setup(test_write_empty_refused, setup),
         cmocka_unit_test_setup(test_create, setup),
         cmocka_unit_test_setup(test_create_refused, setup),
         cmocka_unit_test_setup(test_delete, setup),

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Where a device context keeps what must survive a restart.
+ *
+ *   state directory   the server set (Security and Server instances, the
+ *                     DM PSKs among them) as the client core's blob, one
+ *                     item "lwm2m/servers" in a POSIX key store rooted at
+ *                     --state (or --state/EP-0001 in a fleet).  save() is
+ *                     one atomic put() (temporary file, fsync, rename,
+ *                     fsync of the directory): after a crash the old set
+ *                     or the new one, never a mix.  Directories 0700,
+ *                     files 0600: the blob holds secrets.
+ *   key store         the factory bootstrap credentials, "bs/psk-identity"
+ *                     and "bs/psk", read by the DTLS client (channel.c).
+ *                     --psk-identity/--psk-key-file write them at start
+ *                     (tests and lab use).
+ *
+ * The DM credentials are never written to the key store as items of
+ * their own: they live only inside the blob, so the set and its keys
+ * change together.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent.h"
+#include "bulwark/crypto.h"
+#include "posix_err.h"
+
+int agent_state_save(void *arg, const uint8_t *blob, size_t len)
+{
+    agent_dev_t *d = arg;
+    int err = bw_posix_keystore_put(&d->state, AGENT_STATE_ITEM, blob, len);
+    if (err != 0)
+        agent_log(d, "saving the server set in %s failed: %s", d->state_dir,
+                  bw_strerror(err));
+    else
+        AGENT_VLOG(d, "server set saved (%zu bytes)", len);
+    return err;
+}
+
+int agent_state_load(void *arg, uint8_t *blob, size_t cap, size_t *len)
+{
+    agent_dev_t *d = arg;
+    int err =
+        bw_posix_keystore_get(&d->state, AGENT_STATE_ITEM, blob, cap, len);
+    if (err == BW_ENOSPC) {
+        /* Larger than any blob the client writes: not ours to trust. */
+        bw_crypto_wipe(blob, cap);
+        *len = 0;
+        return BW_EMALFORMED;
+    }
+    return err;
+}
+
+int agent_state_wipe(agent_dev_t *d)
+{
+    return bw_posix_keystore_erase(&d->state, AGENT_STATE_ITEM);
+}
+
+int agent_state_put_factory(agent_dev_t *d, const char *identity,
+                            const char *key_file, char *err, size_t cap)
+{
+    size_t id_len = strlen(identity);
+    if (id_len == 0 || id_len > BW_DTLS_PSK_ID_MAX)
+        return bw_posix_errf(err, cap, "--psk-identity must be 1..%u bytes",
+                             BW_DTLS_PSK_ID_MAX);
+    FILE *f = fopen(key_file, "rb");
+    if (f == NULL)
+        return bw_posix_errf(err, cap, "%s: %s", key_file, strerror(errno));
+    /* One byte past the limit tells "too long" from "just fits". */
+    uint8_t key[BW_DTLS_PSK_MAX + 1];
+    size_t n = fread(key, 1, sizeof key, f);
+    int bad = ferror(f);
+    fclose(f);
+    int rc = 0;
+    if (bad)
+        rc = bw_posix_errf(err, cap, "%s: read error", key_file);
+    else if (n == 0)
+        rc = bw_posix_errf(err, cap, "%s: empty PSK", key_file);
+    else if (n > BW_DTLS_PSK_MAX)
+        rc = bw_posix_errf(err, cap, "%s: PSK longer than %u bytes", key_file,
+                           BW_DTLS_PSK_MAX);
+    int e = 0;
+    if (rc == 0)
+        e = bw_posix_keystore_put(&d->ks, BW_KEY_BS_PSK, key, n);
+    if (rc == 0 && e == 0)
+        e = bw_posix_keystore_put(&d->ks, BW_KEY_BS_PSK_ID,
+                                  (const uint8_t *)identity, id_len);
+    if (rc == 0 && e != 0)
+        rc = bw_posix_errf(err, cap, "key store %s: %s", d->keystore_dir,
+                           bw_strerror(e));
+    bw_crypto_wipe(key, sizeof key);
+    return rc;
+}
