@@ -39,7 +39,7 @@ typedef struct pending {
     bw_db_reg_event_t ev;
     char ep[BW_DB_ENDPOINT_MAX + 1];
     char links[BW_DB_LINKS_MAX + 1];
-    char binding[4];
+    char binding[8];
 } pending_t;
 
 struct app {
@@ -230,7 +230,7 @@ static int provide(void *arg, const char *ep, bw_lwsrv_bs_config_t *out)
         say(a, "%s: cannot issue DM credentials: %s", ep, bw_strerror(err));
         return err;
     }
-    char detail[160];
+    char detail[BW_LWSRV_BS_ID_MAX + sizeof out->dm_uri + 16];
     snprintf(detail, sizeof detail, "identity %.*s for %s",
              (int)out->identity_len, (const char *)out->identity, out->dm_uri);
     audit(a, "bootstrap", "credential-issued", ep, detail);

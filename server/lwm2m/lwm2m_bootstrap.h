@@ -35,7 +35,7 @@
 
 /* What the device gets for its DM server. */
 typedef struct {
-    char dm_uri[128]; /* "coaps://dm.example.net:5684" */
+    char dm_uri[256]; /* "coaps://dm.example.net:5684" */
     uint8_t identity[BW_LWSRV_BS_ID_MAX];
     size_t identity_len;
     uint8_t key[BW_LWSRV_BS_KEY_MAX];
