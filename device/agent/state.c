@@ -65,22 +65,9 @@ int agent_state_put_factory(agent_dev_t *d, const char *identity,
     if (id_len == 0 || id_len > BW_DTLS_PSK_ID_MAX)
         return bw_posix_errf(err, cap, "--psk-identity must be 1..%u bytes",
                              BW_DTLS_PSK_ID_MAX);
-    FILE *f = fopen(key_file, "rb");
-    if (f == NULL)
-        return bw_posix_errf(err, cap, "%s: %s", key_file, strerror(errno));
-    /* One byte past the limit tells "too long" from "just fits". */
-    uint8_t key[BW_DTLS_PSK_MAX + 1];
-    size_t n = fread(key, 1, sizeof key, f);
-    int bad = ferror(f);
-    fclose(f);
-    int rc = 0;
-    if (bad)
-        rc = bw_posix_errf(err, cap, "%s: read error", key_file);
-    else if (n == 0)
-        rc = bw_posix_errf(err, cap, "%s: empty PSK", key_file);
-    else if (n > BW_DTLS_PSK_MAX)
-        rc = bw_posix_errf(err, cap, "%s: PSK longer than %u bytes", key_file,
-                           BW_DTLS_PSK_MAX);
+    uint8_t key[BW_DTLS_PSK_MAX];
+    size_t n;
+    int rc = bw_posix_read_secret(key_file, key, sizeof key, &n, err, cap);
     int e = 0;
     if (rc == 0)
         e = bw_posix_keystore_put(&d->ks, BW_KEY_BS_PSK, key, n);

@@ -70,28 +70,8 @@ static const bw_keystore_ops_t overlay_ops = {ov_get, ov_put, ov_erase};
 /* Read the PSK file: 1..BW_DTLS_PSK_MAX bytes, wiped on every error. */
 static int read_psk(cli_creds_t *c, const char *path, char *err, size_t cap)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return bw_posix_errf(err, cap, "%s: %s", path, strerror(errno));
-    /* One byte of room past the limit tells "too long" from "just fits". */
-    uint8_t tmp[BW_DTLS_PSK_MAX + 1];
-    size_t n = fread(tmp, 1, sizeof tmp, f);
-    int bad = ferror(f);
-    fclose(f);
-    int rc = 0;
-    if (bad)
-        rc = bw_posix_errf(err, cap, "%s: read error", path);
-    else if (n == 0)
-        rc = bw_posix_errf(err, cap, "%s: empty PSK", path);
-    else if (n > BW_DTLS_PSK_MAX)
-        rc = bw_posix_errf(err, cap, "%s: PSK longer than %u bytes", path,
-                           BW_DTLS_PSK_MAX);
-    else {
-        memcpy(c->psk, tmp, n);
-        c->psk_len = n;
-    }
-    bw_crypto_wipe(tmp, sizeof tmp);
-    return rc;
+    return bw_posix_read_secret(path, c->psk, sizeof c->psk, &c->psk_len, err,
+                                cap);
 }
 
 int cli_creds_init(cli_creds_t *c, const cli_security_t *sec, char *err,

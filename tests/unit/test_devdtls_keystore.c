@@ -284,6 +284,53 @@ static void test_init_errors(void **state)
     bw_assert_err(bw_posix_keystore_init(&ks2, path), BW_EIO);
 }
 
+/* Write n bytes of pattern to root/name; return the path in out. */
+static void secret_file(fx_t *f, const char *name, size_t n, char *out,
+                        size_t cap)
+{
+    snprintf(out, cap, "%s/%s", f->root, name);
+    FILE *fp = fopen(out, "wb");
+    assert_non_null(fp);
+    for (size_t i = 0; i < n; i++)
+        fputc((int)(0xa0 + i), fp);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/*
+ * bw_posix_read_secret: 1..max bytes are read byte for byte (a 0x0a
+ * included); a missing file, an empty one and one of max + 1 bytes are
+ * refused with a line naming the file, and nothing is copied out.
+ */
+static void test_read_secret(void **state)
+{
+    fx_t *f = *state;
+    char path[160], err[256];
+    uint8_t out[16];
+    size_t n = 99;
+    secret_file(f, "exact", sizeof out, path, sizeof path);
+    assert_int_equal(
+        bw_posix_read_secret(path, out, sizeof out, &n, err, sizeof err), 0);
+    assert_int_equal(n, sizeof out);
+    assert_int_equal(out[0], 0xa0);
+    assert_int_equal(out[15], 0xaf);
+    secret_file(f, "long", sizeof out + 1, path, sizeof path);
+    memset(out, 0x55, sizeof out);
+    assert_int_equal(
+        bw_posix_read_secret(path, out, sizeof out, &n, err, sizeof err), -1);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(err, "longer than 16 bytes"));
+    assert_non_null(strstr(err, "long"));
+    assert_int_equal(out[0], 0x55); /* nothing copied */
+    secret_file(f, "empty", 0, path, sizeof path);
+    assert_int_equal(
+        bw_posix_read_secret(path, out, sizeof out, &n, err, sizeof err), -1);
+    assert_non_null(strstr(err, "empty"));
+    snprintf(path, sizeof path, "%s/absent", f->root);
+    assert_int_equal(
+        bw_posix_read_secret(path, out, sizeof out, &n, err, sizeof err), -1);
+    assert_non_null(strstr(err, "absent"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +346,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_symlink_not_followed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_init_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_secret, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "bulwark/crypto.h"
+#include "posix_err.h"
+
 /* Full path of an item or its temporary file. */
 #define PATH_CAP (BW_POSIX_KEYSTORE_DIR_MAX + 1u + BW_KEYSTORE_NAME_MAX + 6u)
 
@@ -256,4 +259,33 @@ bw_keystore_t bw_posix_keystore(bw_posix_keystore_t *ks)
 {
     bw_keystore_t k = {&keystore_ops, ks};
     return k;
+}
+
+int bw_posix_read_secret(const char *path, uint8_t *out, size_t max,
+                         size_t *len, char *err, size_t cap)
+{
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return bw_posix_errf(err, cap, "%s: %s", path, strerror(errno));
+    /* One byte past the limit tells "too long" from "just fits". */
+    uint8_t tmp[BW_POSIX_SECRET_MAX + 1];
+    size_t room = max < BW_POSIX_SECRET_MAX ? max + 1 : sizeof tmp;
+    size_t n = fread(tmp, 1, room, f);
+    int bad = ferror(f);
+    fclose(f);
+    int rc = 0;
+    if (bad)
+        rc = bw_posix_errf(err, cap, "%s: read error", path);
+    else if (n == 0)
+        rc = bw_posix_errf(err, cap, "%s: empty PSK", path);
+    else if (n > max)
+        rc =
+            bw_posix_errf(err, cap, "%s: PSK longer than %zu bytes", path, max);
+    else {
+        memcpy(out, tmp, n);
+        *len = n;
+    }
+    bw_crypto_wipe(tmp, sizeof tmp);
+    return rc;
 }

@@ -40,6 +40,9 @@ extern "C" {
 
 /* Largest item read or written (certificates and keys are a few KiB). */
 #define BW_POSIX_KEYSTORE_ITEM_MAX (64u * 1024u)
+/* Largest secret bw_posix_read_secret() reads (RFC 4279 PSKs in LwM2M are
+ * 16..32 bytes; DTLS allows up to 64 here). */
+#define BW_POSIX_SECRET_MAX 64u
 
 typedef struct {
     char dir[BW_POSIX_KEYSTORE_DIR_MAX + 1];
@@ -70,6 +73,18 @@ int bw_posix_keystore_get(void *ctx, const char *name, uint8_t *buf, size_t cap,
 int bw_posix_keystore_put(void *ctx, const char *name, const uint8_t *data,
                           size_t len);
 int bw_posix_keystore_erase(void *ctx, const char *name);
+
+/*
+ * Read a secret (a PSK) from the file at path: 1..max bytes, taken byte
+ * for byte (a trailing newline is part of it).  On success 0 and *len; on
+ * failure -1 with one line in err (cap bytes) naming the file and what was
+ * wrong (missing, unreadable, empty, longer than max); out is untouched
+ * (the bytes read are wiped from the stack).
+ * Programs use it for --psk-key-file; the secret never passes through the
+ * command line.
+ */
+int bw_posix_read_secret(const char *path, uint8_t *out, size_t max,
+                         size_t *len, char *err, size_t cap);
 
 #ifdef __cplusplus
 }
