@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api.h"
 #include "app.h"
 #include "dtls_server.h"
 #include "lwm2m_bootstrap.h"
@@ -51,6 +52,7 @@ struct app {
     pending_t *queue, **tail;
     int stopping;
     pthread_t writer;
+    bw_api_t *api;
 };
 
 static int64_t wall_ms(void)
@@ -310,6 +312,41 @@ static void on_event(void *arg, const bw_lwsrv_event_t *ev)
     }
 }
 
+/* ---- the REST API ------------------------------------------------------ */
+
+static void api_log(void *arg, const char *msg)
+{
+    say(arg, "%s", msg);
+}
+
+static int api_start(app_t *a)
+{
+    const bw_app_config_t *c = &a->cfg;
+    bw_api_config_t ac = {
+        .bind_addr = c->api_bind != NULL ? c->api_bind : c->bind_addr,
+        .port = c->api_port,
+        .cert_file = c->api_cert,
+        .key_file = c->api_key,
+        .state_dir = c->state_dir != NULL ? c->state_dir : ".",
+        .token_file = c->api_token_file,
+        .db = a->db,
+        .dm = a->dm.lw,
+        .dm_reg = a->dm.reg,
+        .log = api_log,
+        .log_arg = a,
+    };
+    char why[256] = "";
+    int err = bw_api_start(&ac, &a->api, why, sizeof why);
+    if (err != 0) {
+        say(a, "REST API: %s (%s)", why, bw_strerror(err));
+        return err;
+    }
+    say(a, "REST API: https://%s%s%s:%u/api/v1/",
+        strchr(ac.bind_addr, ':') ? "[" : "", ac.bind_addr,
+        strchr(ac.bind_addr, ':') ? "]" : "", bw_api_port(a->api));
+    return 0;
+}
+
 /* ---- DTLS engine glue ------------------------------------------------- */
 
 static void on_data(void *arg, bw_dtls_worker_t *w,
@@ -411,7 +448,8 @@ int bw_app_run(const bw_app_config_t *cfg)
     }
     int rc = 0;
     if ((cfg->run_dm && role_start(&a, &a.dm, 0, cfg->dm_port) != 0) ||
-        (cfg->run_bs && role_start(&a, &a.bs, 1, cfg->bs_port) != 0))
+        (cfg->run_bs && role_start(&a, &a.bs, 1, cfg->bs_port) != 0) ||
+        (cfg->run_api && api_start(&a) != 0))
         rc = 1;
     static char dm_uri[160];
     if (rc == 0 && a.cfg.dm_uri == NULL) {
@@ -437,7 +475,11 @@ int bw_app_run(const bw_app_config_t *cfg)
             char tmp[4096];
             snprintf(tmp, sizeof tmp, "%s.tmp", cfg->ready_file);
             FILE *f = fopen(tmp, "w");
-            if (f == NULL || fprintf(f, "%u %u\n", dm, bs) < 0 ||
+            /* The API's port only when it runs: "dm bs [api]". */
+            char api[16] = "";
+            if (a.api != NULL)
+                snprintf(api, sizeof api, " %u", bw_api_port(a.api));
+            if (f == NULL || fprintf(f, "%u %u%s\n", dm, bs, api) < 0 ||
                 fclose(f) != 0 || rename(tmp, cfg->ready_file) != 0) {
                 say(&a, "%s: %s", cfg->ready_file, strerror(errno));
                 rc = 1;
@@ -455,6 +497,8 @@ int bw_app_run(const bw_app_config_t *cfg)
         if (a.dm.lw != NULL)
             bw_lwsrv_expire(a.dm.lw, now);
     }
+    bw_api_stop(a.api); /* first: its requests use the DM role */
+    a.api = NULL;
     role_stop(&a.bs);
     role_stop(&a.dm);
     pthread_mutex_lock(&a.lock);

@@ -5,6 +5,7 @@
  *   server/db      the security store and everything kept on disk
  *   server/dtls    one DTLS engine per role (bootstrap on 5784, DM 5684)
  *   server/lwm2m   the LwM2M registration interface and bootstrap sequence
+ *   server/api     the REST API over HTTPS (devices, DM operations, audit)
  *
  * app.c wires them: PSK lookups and identity binding go to the store for
  * the engine's role; the bootstrap server's provider issues fresh DM
@@ -30,8 +31,14 @@ typedef struct {
     unsigned workers;
     int run_dm, run_bs;
     const char *state_dir;  /* DTLS sessions across a restart */
-    const char *ready_file; /* "dm_port bs_port" once listening */
+    const char *ready_file; /* "dm_port bs_port api_port" once listening */
     int verbose;
+    /* The REST API (server/api): HTTPS on api_bind (NULL: bind_addr). */
+    int run_api;
+    const char *api_bind;
+    uint16_t api_port;
+    const char *api_cert, *api_key; /* NULL: generated into state_dir */
+    const char *api_token_file;
 } bw_app_config_t;
 
 /* Run until SIGTERM/SIGINT.  Returns the process exit code. */

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "api.h"
 #include "app.h"
 
 static void usage(FILE *to)
@@ -30,7 +31,8 @@ static void usage(FILE *to)
         "Commands:\n"
         "  run                  serve (default)\n"
         "  init                 create the master key file (0600) if absent,\n"
-        "                       and the database\n"
+        "                       the API token file (0600) if absent, and\n"
+        "                       the database\n"
         "  provision            add a device and its factory bootstrap PSK\n"
         "\n"
         "Common options:\n"
@@ -50,7 +52,18 @@ static void usage(FILE *to)
         "  --workers N          DTLS worker threads per role (default: CPUs)\n"
         "  --state-dir DIR      keep DTLS sessions across a restart\n"
         "  --ready-file PATH    write \"DM-PORT BS-PORT\" once listening\n"
+        "                       (\"DM-PORT BS-PORT API-PORT\" with the API)\n"
         "  -v, --verbose        log every handshake and update\n"
+        "\n"
+        "REST API (HTTPS, docs/api.md; on with --api or any --api-* option):\n"
+        "  --api                serve the API with the defaults below\n"
+        "  --api-port N         HTTPS port (default 8443; 0 picks)\n"
+        "  --api-bind ADDR      numeric address (default: --bind)\n"
+        "  --api-cert PATH      certificate (PEM); with --api-key.  Default:\n"
+        "  --api-key PATH       a self-signed P-256 one made once in\n"
+        "                       --state-dir (or .) and reused\n"
+        "  --api-token-file P   bearer token file, 0600 (default: api.token\n"
+        "                       next to the master key; init creates it)\n"
         "\n"
         "provision:\n"
         "  --endpoint EP        the device's endpoint name\n"
@@ -77,7 +90,13 @@ enum {
     O_EP,
     O_ID,
     O_KEYFILE,
-    O_MODEL
+    O_MODEL,
+    O_API,
+    O_APIPORT,
+    O_APIBIND,
+    O_APICERT,
+    O_APIKEY,
+    O_APITOKEN
 };
 
 static int port_arg(const char *s, uint16_t *out)
@@ -97,9 +116,31 @@ static int64_t wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int cmd_init(const char *db_path, const char *key)
+/* The token file's default: api.token in the master key's directory. */
+static const char *token_path(const char *given, const char *master_key,
+                              char *buf, size_t cap)
+{
+    if (given != NULL)
+        return given;
+    const char *slash = strrchr(master_key, '/');
+    int dir = slash != NULL ? (int)(slash - master_key) : 0;
+    snprintf(buf, cap, "%.*s%sapi.token", dir, master_key,
+             slash != NULL ? "/" : "");
+    return buf;
+}
+
+static int cmd_init(const char *db_path, const char *key, const char *token)
 {
     struct stat st;
+    if (stat(token, &st) != 0) {
+        int err = bw_api_token_create(token);
+        if (err != 0) {
+            fprintf(stderr, "bulwark-server: %s: %s\n", token,
+                    bw_strerror(err));
+            return 1;
+        }
+        printf("created API token %s (mode 0600)\n", token);
+    }
     if (stat(key, &st) != 0) {
         int err = bw_db_master_key_create(key);
         if (err != 0) {
@@ -197,6 +238,12 @@ int main(int argc, char **argv)
         {"psk-identity", required_argument, NULL, O_ID},
         {"psk-key-file", required_argument, NULL, O_KEYFILE},
         {"model", required_argument, NULL, O_MODEL},
+        {"api", no_argument, NULL, O_API},
+        {"api-port", required_argument, NULL, O_APIPORT},
+        {"api-bind", required_argument, NULL, O_APIBIND},
+        {"api-cert", required_argument, NULL, O_APICERT},
+        {"api-key", required_argument, NULL, O_APIKEY},
+        {"api-token-file", required_argument, NULL, O_APITOKEN},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -210,7 +257,9 @@ int main(int argc, char **argv)
         .lifetime_s = 300,
         .run_dm = 1,
         .run_bs = 1,
+        .api_port = 8443,
     };
+    char token_buf[4096];
     const char *cmd = "run", *ep = NULL, *id = NULL, *keyfile = NULL,
                *model = NULL;
     if (argc > 1 && argv[1][0] != '-') {
@@ -283,6 +332,31 @@ int main(int argc, char **argv)
         case O_MODEL:
             model = optarg;
             break;
+        case O_API:
+            cfg.run_api = 1;
+            break;
+        case O_APIPORT:
+            cfg.run_api = 1;
+            if (port_arg(optarg, &cfg.api_port)) {
+                fprintf(stderr, "bulwark-server: bad port '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case O_APIBIND:
+            cfg.run_api = 1;
+            cfg.api_bind = optarg;
+            break;
+        case O_APICERT:
+            cfg.run_api = 1;
+            cfg.api_cert = optarg;
+            break;
+        case O_APIKEY:
+            cfg.run_api = 1;
+            cfg.api_key = optarg;
+            break;
+        case O_APITOKEN:
+            cfg.api_token_file = optarg;
+            break;
         case 'v':
             cfg.verbose = 1;
             break;
@@ -299,8 +373,15 @@ int main(int argc, char **argv)
                 argv[optind]);
         return 2;
     }
+    cfg.api_token_file = token_path(cfg.api_token_file, cfg.master_key,
+                                    token_buf, sizeof token_buf);
+    if ((cfg.api_cert == NULL) != (cfg.api_key == NULL)) {
+        fprintf(stderr, "bulwark-server: --api-cert and --api-key go "
+                        "together\n");
+        return 2;
+    }
     if (strcmp(cmd, "init") == 0)
-        return cmd_init(cfg.db_path, cfg.master_key);
+        return cmd_init(cfg.db_path, cfg.master_key, cfg.api_token_file);
     if (strcmp(cmd, "provision") == 0)
         return cmd_provision(cfg.db_path, cfg.master_key, ep, id, keyfile,
                              model);

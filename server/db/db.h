@@ -543,4 +543,25 @@ int bw_db_ts_read(bw_db_t *db, const char *endpoint, const char *path,
 #define BW_DB_TS_DELETE_CHUNK 10000
 int bw_db_ts_delete_older(bw_db_t *db, int64_t before_ms, uint64_t *deleted);
 
+/* ---- device listing (db_list.c) --------------------------------------- */
+
+/* Largest page bw_db_device_list() walks in one call: bounds the time the
+ * write lock is held, and one API response. */
+#define BW_DB_LIST_MAX 1000
+
+/*
+ * Call cb for up to max devices whose endpoint sorts after after (byte
+ * order; NULL or "" starts at the first), in endpoint order: paging by
+ * the last endpoint seen, stable while devices are added.  The device
+ * given to cb is valid during the call only.  A non-zero return from cb
+ * stops the walk and is returned.
+ * Returns 0, cb's code, or BW_EMALFORMED (after breaks the endpoint
+ * rule), BW_ERANGE (max 0 or above BW_DB_LIST_MAX), BW_EIO, BW_EINVAL
+ * (NULL db or cb).
+ */
+int bw_db_device_list(bw_db_t *db, const char *after, size_t max,
+                      int (*cb)(void *arg, const bw_db_device_t *d),
+                      void *arg);
+/* ---- end of device listing -------------------------------------------- */
+
 #endif /* BW_DB_H */

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Device operations through the API: Read, Write and Execute sent to a
+ * registered device with bw_lwsrv_request(), the HTTPS thread waiting for
+ * the answer (at most BW_API_DEVICE_WAIT_MS).
+ *
+ * The answer comes on a DTLS worker thread, which must never wait: the
+ * callback copies the answer, signals, and returns.  The waiter and the
+ * callback share one reference-counted box, so an answer arriving after
+ * the API gave up (504) lands in memory that is still there and is freed
+ * by whichever side lets go last.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api_int.h"
+#include "bulwark/coap.h"
+
+/* CoAP content formats used here (RFC 7252 12.3, LwM2M 1.1 Table 7.3-1). */
+#define CF_TEXT       0
+#define CF_SENML_JSON 110
+
+typedef struct {
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    int refs; /* 2 while both sides hold it */
+    int done;
+    int err;
+    uint8_t code;
+    uint32_t cf;
+    char *payload; /* NUL-terminated copy */
+    size_t len;
+} waiter_t;
+
+static void release(waiter_t *w)
+{
+    pthread_mutex_lock(&w->m);
+    int last = --w->refs == 0;
+    pthread_mutex_unlock(&w->m);
+    if (last) {
+        pthread_mutex_destroy(&w->m);
+        pthread_cond_destroy(&w->c);
+        free(w->payload);
+        free(w);
+    }
+}
+
+/* On the DTLS worker: copy, signal, never block. */
+static void on_answer(void *arg, int err, uint8_t code, uint32_t cf,
+                      const uint8_t *payload, size_t len)
+{
+    waiter_t *w = arg;
+    char *copy = malloc(len + 1);
+    if (copy != NULL) {
+        if (len > 0)
+            memcpy(copy, payload, len);
+        copy[len] = '\0';
+    } else if (err == 0) {
+        err = BW_ENOMEM;
+    }
+    pthread_mutex_lock(&w->m);
+    w->err = err;
+    w->code = code;
+    w->cf = cf;
+    w->payload = copy;
+    w->len = copy != NULL ? len : 0;
+    w->done = 1;
+    pthread_cond_signal(&w->c);
+    pthread_mutex_unlock(&w->m);
+    release(w);
+}
+
+/* Fill op's payload from the "value" of a Write. */
+static const char *write_payload(const json_t *v, bw_lwsrv_op_t *op)
+{
+    char num[64];
+    const char *text = NULL;
+    char *dumped = NULL;
+    if (json_is_string(v)) {
+        text = json_string_value(v);
+        op->content_format = CF_TEXT;
+    } else if (json_is_integer(v)) {
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+                 json_integer_value(v));
+        text = num;
+        op->content_format = CF_TEXT;
+    } else if (json_is_real(v)) {
+        snprintf(num, sizeof num, "%.17g", json_real_value(v));
+        text = num;
+        op->content_format = CF_TEXT;
+    } else if (json_is_boolean(v)) {
+        text = json_is_true(v) ? "1" : "0";
+        op->content_format = CF_TEXT;
+    } else if (json_is_array(v)) {
+        dumped = json_dumps(v, JSON_COMPACT);
+        if (dumped == NULL)
+            return "value cannot be encoded";
+        text = dumped;
+        op->content_format = CF_SENML_JSON;
+    } else {
+        return "value must be a string, number or boolean (text), or a "
+               "SenML JSON array";
+    }
+    size_t n = strlen(text);
+    const char *why = NULL;
+    if (n > sizeof op->payload)
+        why = "value too large for one CoAP message";
+    else
+        memcpy(op->payload, text, n);
+    op->payload_len = why == NULL ? n : 0;
+    free(dumped);
+    return why;
+}
+
+static void audit_op(bw_api_t *a, const char *action, const char *ep,
+                     const char *path, const char *outcome)
+{
+    char detail[BW_LWSRV_PATH_MAX + 64];
+    snprintf(detail, sizeof detail, "%s -> %s", path, outcome);
+    int err = bw_db_audit_append(a->cfg.db, bw_api__now_ms(), "api", action, ep,
+                                 detail, NULL);
+    if (err != 0)
+        bw_api__log(a, "api: audit log: %s", bw_strerror(err));
+}
+
+json_t *bw_api__device_op(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t kind,
+                          int *status)
+{
+    static const char *const names[] = {"read", "write", "execute"};
+    const char *action = names[kind];
+    const json_t *jp = json_object_get(r->body, "path");
+    const char *path = json_string_value(jp);
+    if (path == NULL || path[0] != '/' ||
+        strlen(path) >= sizeof((bw_lwsrv_op_t *)0)->path)
+        return bw_api__error(status, 400, "bad request",
+                             "path must be a string such as \"/3/0\"");
+    if (a->cfg.dm == NULL)
+        return bw_api__error(status, 404, "not registered",
+                             "this server does not run the DM role");
+    bw_lwsrv_op_t *op = calloc(1, sizeof *op);
+    if (op == NULL)
+        return bw_api__error(status, 500, "internal", "out of memory");
+    snprintf(op->path, sizeof op->path, "%s", path);
+    op->content_format = -1;
+    op->accept = -1;
+    const char *why = NULL;
+    if (kind == BW_API_OP_READ) {
+        op->method = BW_COAP_GET;
+        op->accept = CF_SENML_JSON;
+    } else if (kind == BW_API_OP_WRITE) {
+        op->method = BW_COAP_PUT;
+        const json_t *v = json_object_get(r->body, "value");
+        why = v != NULL ? write_payload(v, op) : "value is required";
+    } else {
+        op->method = BW_COAP_POST;
+        const json_t *args = json_object_get(r->body, "args");
+        const char *s = args == NULL ? "" : json_string_value(args);
+        if (s == NULL)
+            why = "args must be a string";
+        else if (strlen(s) > sizeof op->payload)
+            why = "args too long";
+        else if (*s != '\0') {
+            op->content_format = CF_TEXT;
+            op->payload_len = strlen(s);
+            memcpy(op->payload, s, op->payload_len);
+        }
+    }
+    if (why != NULL) {
+        free(op);
+        return bw_api__error(status, 400, "bad request", why);
+    }
+    waiter_t *w = calloc(1, sizeof *w);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    if (w != NULL) {
+        pthread_mutex_init(&w->m, NULL);
+        pthread_cond_init(&w->c, &ca);
+        w->refs = 2;
+    }
+    pthread_condattr_destroy(&ca);
+    int err = w != NULL ? bw_lwsrv_request(a->cfg.dm, r->ep, op, on_answer, w)
+                        : BW_ENOMEM;
+    free(op);
+    if (err != 0) {
+        if (w != NULL) {
+            w->refs = 1; /* the callback will not run */
+            release(w);
+        }
+        if (err == BW_ENOTFOUND)
+            return bw_api__error(status, 404, "not registered",
+                                 "the device is not registered");
+        if (err == BW_EINVAL)
+            return bw_api__error(status, 400, "bad request",
+                                 "path is not an LwM2M path");
+        return bw_api__error(status, 503, "unavailable", bw_strerror(err));
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += BW_API_DEVICE_WAIT_MS / 1000;
+    pthread_mutex_lock(&w->m);
+    int timed_out = 0;
+    while (!w->done && !timed_out)
+        timed_out = pthread_cond_timedwait(&w->c, &w->m, &until) != 0;
+    json_t *out;
+    char code[8] = "";
+    if (!w->done) {
+        snprintf(code, sizeof code, "timeout");
+        out = bw_api__error(status, 504, "device timeout",
+                            "no answer from the device in time");
+    } else if (w->err != 0) {
+        snprintf(code, sizeof code, "failed");
+        out = bw_api__error(status, 504, "device unreachable",
+                            bw_strerror(w->err));
+    } else {
+        snprintf(code, sizeof code, "%u.%02u", w->code >> 5, w->code & 31u);
+        out = json_pack("{s:s}", "code", code);
+        if (out != NULL && kind == BW_API_OP_READ) {
+            json_object_set_new(out, "content_format", json_integer(w->cf));
+            json_t *p = w->cf == CF_SENML_JSON
+                            ? json_loadb(w->payload, w->len, 0, NULL)
+                            : NULL;
+            if (p == NULL)
+                p = json_stringn(w->payload, w->len); /* NULL: not UTF-8 */
+            json_object_set_new(out, "payload", p != NULL ? p : json_null());
+        }
+        *status = 200;
+    }
+    pthread_mutex_unlock(&w->m);
+    release(w);
+    audit_op(a, action, r->ep, path, code);
+    return out;
+}
