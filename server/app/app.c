@@ -222,9 +222,17 @@ static int provide(void *arg, const char *ep, bw_lwsrv_bs_config_t *out)
                          "dm-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
                          rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
     out->ssid = 101;
+    /* At most one pending key per device: an earlier bootstrap that never
+     * led to a registration left one the device no longer uses. */
+    uint64_t dropped = 0;
+    int err = bw_db_credential_revoke_pending(a->db, ep, wall_ms(), &dropped);
+    if (err == 0 && dropped > 0)
+        audit(a, "bootstrap", "credential-revoked", ep,
+              "pending DM credential of an unfinished rotation");
     /* Committed (pending) before the device hears of it: after any crash
      * the device never holds a key the DM server does not know. */
-    int err = bw_db_psk_import_for(a->db, ep, BW_DB_PURPOSE_DM, out->identity,
+    if (err == 0)
+        err = bw_db_psk_import_for(a->db, ep, BW_DB_PURPOSE_DM, out->identity,
                                    out->identity_len, out->key, out->key_len,
                                    BW_DB_CRED_PENDING, wall_ms(), NULL);
     if (err != 0) {

@@ -254,6 +254,17 @@ int bw_db_credential_confirm(bw_db_t *db, const uint8_t *identity,
                              uint64_t *revoked);
 
 /*
+ * Revoke the device's PENDING DM credentials: called before a new one is
+ * issued, so a device (or a stolen factory key) bootstrapping in a loop
+ * holds at most one pending key instead of piling them up.  ACTIVE and
+ * bootstrap credentials are kept.  *revoked (may be NULL) gets how many.
+ * Returns 0, BW_ENOTFOUND (device), BW_EMALFORMED, BW_ETIMEOUT, BW_EIO,
+ * BW_EINVAL.
+ */
+int bw_db_credential_revoke_pending(bw_db_t *db, const char *endpoint,
+                                    int64_t now_ms, uint64_t *revoked);
+
+/*
  * Import a certificate credential: the identity is the certificate's
  * subject CN (what the DTLS engine reports), der the certificate (public;
  * may be NULL with der_len 0).  Same identity rules and codes as
@@ -560,8 +571,7 @@ int bw_db_ts_delete_older(bw_db_t *db, int64_t before_ms, uint64_t *deleted);
  * (NULL db or cb).
  */
 int bw_db_device_list(bw_db_t *db, const char *after, size_t max,
-                      int (*cb)(void *arg, const bw_db_device_t *d),
-                      void *arg);
+                      int (*cb)(void *arg, const bw_db_device_t *d), void *arg);
 /* ---- end of device listing -------------------------------------------- */
 
 #endif /* BW_DB_H */

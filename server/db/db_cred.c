@@ -392,3 +392,40 @@ int bw_db_credential_confirm(bw_db_t *db, const uint8_t *identity,
         *revoked = n;
     return err;
 }
+
+int bw_db_credential_revoke_pending(bw_db_t *db, const char *endpoint,
+                                    int64_t now_ms, uint64_t *revoked)
+{
+    if (revoked != NULL)
+        *revoked = 0;
+    if (db == NULL)
+        return BW_EINVAL;
+    int err = bw_db__endpoint_check(endpoint);
+    if (err != 0)
+        return err;
+    err = bw_db__begin(db);
+    if (err != 0)
+        return err;
+    int64_t dev;
+    err = bw_db__device_id(db, endpoint, &dev);
+    sqlite3_stmt *st = NULL;
+    if (err == 0)
+        err = bw_db__prepare(db->w,
+                             "UPDATE credentials SET state = 'revoked', "
+                             "revoked_at = ? WHERE device_id = ? AND purpose "
+                             "= 'dm' AND state = 'pending'",
+                             &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_int64(st, 2, dev);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return bw_db__rollback(db, bw_db__err(rc));
+    uint64_t n = (uint64_t)sqlite3_changes(db->w);
+    err = bw_db__commit(db);
+    if (err == 0 && revoked != NULL)
+        *revoked = n;
+    return err;
+}

@@ -146,11 +146,43 @@ static void test_confirm_rotates(void **state)
     assert_int_equal(revoked, 0);
 }
 
+/*
+ * Tried: dev-8 has an active DM key (from the test above) and receives two
+ * pending ones from bootstraps that never led to a registration; then the
+ * pending ones are revoked as a new one would be issued.  Must hold: both
+ * pending keys stop working, the active one and dev-7's keys are kept;
+ * an unknown device is BW_ENOTFOUND; a second call revokes nothing.
+ */
+static void test_revoke_pending(void **state)
+{
+    (void)state;
+    bw_assert_err(
+        import("dev-8", BW_DB_PURPOSE_DM, "dm-p1-7b2e", 4, BW_DB_CRED_PENDING),
+        0);
+    bw_assert_err(
+        import("dev-8", BW_DB_PURPOSE_DM, "dm-p2-90ac", 5, BW_DB_CRED_PENDING),
+        0);
+    uint64_t n = 99;
+    bw_assert_err(bw_db_credential_revoke_pending(f.db, "nobody", 20, &n),
+                  BW_ENOTFOUND);
+    assert_int_equal(n, 0);
+    bw_assert_err(bw_db_credential_revoke_pending(f.db, "dev-8", 20, &n), 0);
+    assert_int_equal(n, 2);
+    bw_assert_err(lk(bw_db_psk_lookup_dm, "dm-p1-7b2e"), BW_ENOTFOUND);
+    bw_assert_err(lk(bw_db_psk_lookup_dm, "dm-p2-90ac"), BW_ENOTFOUND);
+    bw_assert_err(lk(bw_db_psk_lookup_dm, "dm-other-4c"), 0);
+    bw_assert_err(lk(bw_db_psk_lookup_dm, "dm-new-5e20"), 0);
+    bw_assert_err(lk(bw_db_psk_lookup_bootstrap, "fac-3c9d1e"), 0);
+    bw_assert_err(bw_db_credential_revoke_pending(f.db, "dev-8", 21, &n), 0);
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roles_are_separate),
         cmocka_unit_test(test_confirm_rotates),
+        cmocka_unit_test(test_revoke_pending),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
