@@ -368,10 +368,9 @@ int bw_db_credential_confirm(bw_db_t *db, const uint8_t *identity,
     if (err != 0)
         return bw_db__rollback(db, err);
     sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__rollback(db, bw_db__err(rc));
+    err = bw_db__step_write(db, st, NULL);
+    if (err != 0)
+        return err;
     err = bw_db__prepare(db->w,
                          "UPDATE credentials SET state = 'revoked', "
                          "revoked_at = ? WHERE device_id = ? AND id <> ? AND "
@@ -382,11 +381,10 @@ int bw_db_credential_confirm(bw_db_t *db, const uint8_t *identity,
     sqlite3_bind_int64(st, 1, now_ms);
     sqlite3_bind_int64(st, 2, dev);
     sqlite3_bind_int64(st, 3, id);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__rollback(db, bw_db__err(rc));
-    uint64_t n = (uint64_t)sqlite3_changes(db->w);
+    uint64_t n = 0;
+    err = bw_db__step_write(db, st, &n);
+    if (err != 0)
+        return err;
     err = bw_db__commit(db);
     if (err == 0 && revoked != NULL)
         *revoked = n;
@@ -419,11 +417,10 @@ int bw_db_credential_revoke_pending(bw_db_t *db, const char *endpoint,
         return bw_db__rollback(db, err);
     sqlite3_bind_int64(st, 1, now_ms);
     sqlite3_bind_int64(st, 2, dev);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__rollback(db, bw_db__err(rc));
-    uint64_t n = (uint64_t)sqlite3_changes(db->w);
+    uint64_t n = 0;
+    err = bw_db__step_write(db, st, &n);
+    if (err != 0)
+        return err;
     err = bw_db__commit(db);
     if (err == 0 && revoked != NULL)
         *revoked = n;

@@ -60,6 +60,10 @@ int bw_db__begin(bw_db_t *db);
 int bw_db__commit(bw_db_t *db);
 /* ROLLBACK and unlock; returns err unchanged, for "return rollback(e)". */
 int bw_db__rollback(bw_db_t *db, int err);
+/* Run a write statement to completion and finalize it (lock held, inside
+ * a transaction).  0 and *changes (may be NULL); on failure the
+ * transaction is rolled back and the code returned. */
+int bw_db__step_write(bw_db_t *db, sqlite3_stmt *st, uint64_t *changes);
 /* Device id of an endpoint on the writer (lock held).  ENOTFOUND. */
 int bw_db__device_id(bw_db_t *db, const char *endpoint, int64_t *id);
 void bw_db__why(char *why, size_t cap, const char *fmt, ...)

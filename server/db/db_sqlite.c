@@ -105,6 +105,17 @@ int bw_db__commit(bw_db_t *db)
     return err;
 }
 
+int bw_db__step_write(bw_db_t *db, sqlite3_stmt *st, uint64_t *changes)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return bw_db__rollback(db, bw_db__err(rc));
+    if (changes != NULL)
+        *changes = (uint64_t)sqlite3_changes(db->w);
+    return 0;
+}
+
 int bw_db__rollback(bw_db_t *db, int err)
 {
     (void)bw_db__exec(db->w, "ROLLBACK");
