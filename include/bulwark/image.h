@@ -118,6 +118,15 @@ extern "C" {
 #define BW_IMAGE_TLV_ED25519    0x24u /* Ed25519 over the 32-byte digest */
 #define BW_IMAGE_TLV_DEPENDENCY 0x40u /* protected only */
 #define BW_IMAGE_TLV_SEC_CNT    0x50u /* protected only; u32 */
+/*
+ * Bulwark's own protected TLV (MCUboot leaves types 0xa0 and up to
+ * vendors; imgtool writes them with --custom-tlv): the device model the
+ * image is built for, 1..BW_IMAGE_MODEL_MAX bytes of printable ASCII, no
+ * NUL.  A device installs only images of its own model, and the firmware
+ * repository files an image under it.
+ */
+#define BW_IMAGE_TLV_MODEL 0xa0u
+#define BW_IMAGE_MODEL_MAX 32u
 
 /* Value lengths the parser insists on. */
 #define BW_IMAGE_KEYHASH_LEN BW_SHA256_LEN
@@ -351,6 +360,21 @@ void bw_image_tlv_info_encode(uint16_t magic, uint16_t tlv_tot,
                               uint8_t out[BW_IMAGE_TLV_INFO_SIZE]);
 void bw_image_tlv_hdr_encode(uint16_t type, uint16_t len,
                              uint8_t out[BW_IMAGE_TLV_HDR_SIZE]);
+
+/*
+ * The model TLV (BW_IMAGE_TLV_MODEL) of the image in fa, as a
+ * NUL-terminated string in out (cap bytes, at least BW_IMAGE_MODEL_MAX +
+ * 1).  info is what bw_image_parse() or bw_image_verify() filled for the
+ * same area; only the protected area is searched (an unprotected model
+ * would not be covered by the signature), and the value is authenticated
+ * only after bw_image_verify() succeeded.
+ * Returns 0, or BW_ENOTFOUND (no model TLV), BW_EMALFORMED (length 0,
+ * above BW_IMAGE_MODEL_MAX, a byte outside 0x21..0x7e, two model TLVs),
+ * BW_ENOSPC (cap too small), BW_EIO, BW_EINVAL (NULL).  out is "" on
+ * failure.
+ */
+int bw_image_model(const bw_flash_area_t *fa, const bw_image_info_t *info,
+                   char *out, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -123,6 +123,73 @@ static const char *const migrations[] = {
      * re-bootstraps a device. */
     ("ALTER TABLE credentials ADD COLUMN purpose TEXT NOT NULL DEFAULT 'dm'"
      "  CHECK (purpose IN ('bootstrap', 'dm'));"),
+
+    /* 5: the firmware repository (signed images, verified at upload, kept
+     * whole in the database so an image and its row commit together), and
+     * the firmware version each device last reported (/3/0/3). */
+    "CREATE TABLE firmware ("
+    "  id TEXT PRIMARY KEY,"
+    "  model TEXT NOT NULL,"
+    "  version TEXT NOT NULL,"
+    "  security_counter BIGINT NOT NULL,"
+    "  size BIGINT NOT NULL,"
+    "  sha256 BLOB NOT NULL UNIQUE,"
+    "  key_hash BLOB NOT NULL,"
+    "  image BLOB NOT NULL,"
+    "  uploaded_at BIGINT NOT NULL,"
+    "  uploaded_by TEXT NOT NULL);"
+    "CREATE INDEX firmware_model ON firmware(model, security_counter);"
+    "ALTER TABLE devices ADD COLUMN fw_version TEXT;"
+    "ALTER TABLE devices ADD COLUMN fw_seen_at BIGINT;",
+
+    /* 6: campaigns: which devices get which firmware, in which batch, and
+     * where each one stands; campaign_events is the per-device history.
+     * The failure threshold is in basis points (100 = 1 %) and the
+     * schedule window in minutes of the UTC day, so no float and no time
+     * zone reaches the schema. */
+    "CREATE TABLE campaigns ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  firmware_id TEXT NOT NULL REFERENCES firmware(id),"
+    "  selector TEXT NOT NULL,"
+    "  batches TEXT NOT NULL,"
+    "  max_concurrent INTEGER NOT NULL,"
+    "  failure_threshold_bp INTEGER NOT NULL,"
+    "  window_start INTEGER,"
+    "  window_end INTEGER,"
+    "  auto_upgrade INTEGER NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('running', 'paused', 'halted',"
+    "    'aborted', 'completed')),"
+    "  current_batch INTEGER NOT NULL,"
+    "  halt_reason TEXT,"
+    "  created_by TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  updated_at BIGINT NOT NULL);"
+    "CREATE TABLE campaign_devices ("
+    "  campaign_id INTEGER NOT NULL REFERENCES campaigns(id)"
+    "    ON DELETE CASCADE,"
+    "  device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+    "  batch INTEGER NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('pending', 'downloading',"
+    "    'downloaded', 'updating', 'succeeded', 'failed', 'skipped',"
+    "    'aborted')),"
+    "  result INTEGER NOT NULL,"
+    "  detail TEXT NOT NULL,"
+    "  started_at BIGINT,"
+    "  updated_at BIGINT NOT NULL,"
+    "  PRIMARY KEY (campaign_id, device_id));"
+    "CREATE INDEX campaign_devices_state ON campaign_devices(campaign_id,"
+    "  state);"
+    "CREATE TABLE campaign_events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  campaign_id INTEGER NOT NULL REFERENCES campaigns(id)"
+    "    ON DELETE CASCADE,"
+    "  device_id INTEGER REFERENCES devices(id) ON DELETE CASCADE,"
+    "  at BIGINT NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  detail TEXT NOT NULL);"
+    "CREATE INDEX campaign_events_device ON campaign_events(campaign_id,"
+    "  device_id, id);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == BW_DB_SCHEMA_VERSION,

@@ -67,6 +67,17 @@ typedef struct {
                      int bootstrap, const char **why);
     void (*event)(void *arg, const bw_lwsrv_event_t *ev);
     void *arg;
+    /*
+     * Requests from devices outside the registration interface (GET
+     * /fw/<id>: firmware downloads, server/fleet).  Write the whole CoAP
+     * response (same MID and token, ACK for a CON) into out and return
+     * its length; 0 lets this layer answer 4.04.  NULL: every such
+     * request gets 4.04.  Runs on the peer's worker thread, possibly on
+     * several workers at once.
+     */
+    size_t (*resource)(void *arg, const bw_dtls_peer_info_t *peer,
+                       const bw_coap_msg_t *req, uint8_t *out, size_t cap);
+    void *resource_arg;
     /* How datagrams leave: bw_dtls_send unless set (tests). */
     int (*send)(bw_dtls_worker_t *w, const struct sockaddr *addr,
                 socklen_t addr_len, const uint8_t *data, size_t len);

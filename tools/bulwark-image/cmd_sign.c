@@ -16,7 +16,7 @@ static const char sign_help[] =
     "\n"
     "Sign the binary IN and write the MCUboot-format image OUT, laid out\n"
     "as MCUboot's imgtool 2.x does: header, payload, protected TLVs\n"
-    "(SEC_CNT), unprotected TLVs (SHA256, KEYHASH, signature) and, with\n"
+    "(SEC_CNT, MODEL), unprotected TLVs (SHA256, KEYHASH, signature) and, with\n"
     "--pad, the slot's trailer.\n"
     "\n"
     "  -k, --key FILE             private key (ecdsa-p256 or ed25519)\n"
@@ -24,6 +24,9 @@ static const char sign_help[] =
     "  -s, --security-counter N   a SEC_CNT TLV with N (decimal or 0x..),\n"
     "                             or 'auto': major<<24 | minor<<16 | revision\n"
     "                             (default: no security counter)\n"
+    "  -m, --model NAME           a MODEL TLV (0xa0, protected): the device\n"
+    "                             model the image is for, 1..32 printable\n"
+    "                             ASCII characters without spaces\n"
     "  -H, --header-size N        header with padding, 32 .. 65535 "
     "(default 32)\n"
     "      --pad-header           add the header room in front of IN\n"
@@ -69,6 +72,7 @@ static int sign_args(int argc, char **argv, tool_sign_opts_t *o,
         {"key", required_argument, NULL, 'k'},
         {"version", required_argument, NULL, 'v'},
         {"security-counter", required_argument, NULL, 's'},
+        {"model", required_argument, NULL, 'm'},
         {"header-size", required_argument, NULL, 'H'},
         {"align", required_argument, NULL, 'a'},
         {"max-align", required_argument, NULL, OPT_MAX_ALIGN},
@@ -87,7 +91,7 @@ static int sign_args(int argc, char **argv, tool_sign_opts_t *o,
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":k:v:s:H:a:M:S:R:L:h", opts, NULL)) !=
+    while ((c = getopt_long(argc, argv, ":k:v:s:m:H:a:M:S:R:L:h", opts, NULL)) !=
            -1) {
         switch (c) {
         case 'k':
@@ -98,6 +102,9 @@ static int sign_args(int argc, char **argv, tool_sign_opts_t *o,
             break;
         case 's':
             sec = optarg;
+            break;
+        case 'm':
+            o->model = optarg;
             break;
         case 'H':
             if (tool_parse_u32(optarg, 0xffffu, &v) != 0 ||
@@ -193,6 +200,17 @@ static int sign_args(int argc, char **argv, tool_sign_opts_t *o,
                               "--security-counter '%s': want a "
                               "32-bit number or 'auto'",
                               sec);
+    }
+    if (o->model != NULL) {
+        size_t n = strlen(o->model);
+        int ok = n >= 1 && n <= BW_IMAGE_MODEL_MAX;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = o->model[i] >= 0x21 && o->model[i] <= 0x7e;
+        if (!ok)
+            return tool_usage("sign",
+                              "--model '%s': want 1..%u printable ASCII "
+                              "characters without spaces",
+                              o->model, (unsigned)BW_IMAGE_MODEL_MAX);
     }
     /* imgtool's rule: fields as wide as the write size when above 8. */
     o->geom.max_align = max_align != 0 ? max_align

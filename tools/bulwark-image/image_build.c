@@ -94,8 +94,10 @@ int tool_image_build(const tool_sign_opts_t *o, const char *in_name,
     }
 
     /* Sizes first: bw_image_layout() checks every sum and limit. */
+    size_t model_len = o->model != NULL ? strlen(o->model) : 0;
     uint32_t prot_len =
-        o->has_sec_cnt ? BW_IMAGE_TLV_HDR_SIZE + BW_IMAGE_SEC_CNT_LEN : 0;
+        (o->has_sec_cnt ? BW_IMAGE_TLV_HDR_SIZE + BW_IMAGE_SEC_CNT_LEN : 0) +
+        (model_len ? BW_IMAGE_TLV_HDR_SIZE + (uint32_t)model_len : 0);
     uint32_t tlv_max = 2u * (BW_IMAGE_TLV_HDR_SIZE + BW_SHA256_LEN) +
                        BW_IMAGE_TLV_HDR_SIZE + TOOL_SIG_MAX;
     uint32_t room = UINT32_MAX;
@@ -149,7 +151,12 @@ int tool_image_build(const tool_sign_opts_t *o, const char *in_name,
                                  (uint16_t)(prot_len + BW_IMAGE_TLV_INFO_SIZE),
                                  buf + pos);
         pos += BW_IMAGE_TLV_INFO_SIZE;
-        put_tlv(buf, &pos, BW_IMAGE_TLV_SEC_CNT, cnt, sizeof(cnt));
+        /* imgtool's order: SEC_CNT, then custom TLVs by type. */
+        if (o->has_sec_cnt)
+            put_tlv(buf, &pos, BW_IMAGE_TLV_SEC_CNT, cnt, sizeof(cnt));
+        if (model_len != 0)
+            put_tlv(buf, &pos, BW_IMAGE_TLV_MODEL, (const uint8_t *)o->model,
+                    (uint16_t)model_len);
     }
 
     uint8_t digest[BW_SHA256_LEN], keyhash[BW_SHA256_LEN];

@@ -82,9 +82,22 @@ const char *tool_tlv_name(uint16_t type)
         return "SEC_CNT";
     case 0x60:
         return "BOOT_RECORD";
+    case BW_IMAGE_TLV_MODEL:
+        return "MODEL";
     default:
         return "UNKNOWN";
     }
+}
+
+/* A model value shown as text: 1..32 bytes of 0x21..0x7e. */
+static int printable(const uint8_t *p, unsigned len)
+{
+    if (len == 0 || len > BW_IMAGE_MODEL_MAX)
+        return 0;
+    for (unsigned i = 0; i < len; i++)
+        if (p[i] < 0x21 || p[i] > 0x7e)
+            return 0;
+    return 1;
 }
 
 static uint16_t get16(const uint8_t *p)
@@ -327,6 +340,11 @@ static void text_area(FILE *out, const uint8_t *data, const char *what,
         if (t->type == BW_IMAGE_TLV_SEC_CNT && t->len == 4) {
             uint32_t v = get32(data + t->off);
             fprintf(out, "%lu (0x%08lx)\n", (unsigned long)v, (unsigned long)v);
+            continue;
+        }
+        if (t->type == BW_IMAGE_TLV_MODEL && printable(data + t->off, t->len)) {
+            fprintf(out, "\"%.*s\"\n", (int)t->len,
+                    (const char *)(data + t->off));
             continue;
         }
         for (unsigned k = 0; k < t->len; k++)

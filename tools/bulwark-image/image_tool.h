@@ -210,6 +210,7 @@ typedef struct {
     bw_image_version_t version;
     int has_sec_cnt;
     uint32_t sec_cnt;
+    const char *model; /* MODEL TLV value, NULL: none */
     int pad_header; /* prepend hdr_size bytes of erased_val */
     uint8_t erased_val;
     uint32_t slot_size; /* 0: no slot check, no padding */
