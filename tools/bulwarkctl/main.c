@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bulwarkctl: drive bulwark-server's REST API from a terminal or a
+ * script.  This file reads the global options and the environment and
+ * picks the command; docs/bulwarkctl.md is the manual.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static const char main_help[] =
+    "usage: " CTL_NAME " [global options] COMMAND [options] [arguments]\n"
+    "\n"
+    "bulwark-server's REST API from a terminal.\n"
+    "\n"
+    "Commands:\n"
+    "  health                         is the API up (no token needed)\n"
+    "  devices [--model M] [--tag T] [--limit N] [--after EP]\n"
+    "                                 list devices\n"
+    "  device EP                      one device and its registration\n"
+    "  provision EP --psk-identity ID (--psk-file F | --psk-hex HEX)\n"
+    "                                 add a device with its bootstrap PSK\n"
+    "  read EP PATH                   LwM2M Read on a registered device\n"
+    "  write EP PATH VALUE            LwM2M Write\n"
+    "  exec EP PATH [ARGS]            LwM2M Execute\n"
+    "  audit [--limit N] [--after ID] the audit log\n"
+    "  firmware upload|list|show      the firmware repository\n"
+    "  campaign create|list|show|device|watch|pause|resume|abort\n"
+    "                                 update campaigns\n"
+    "\n"
+    "Global options (before or after the command):\n"
+    "  --url URL          the API (default https://localhost:8443, env "
+    "BULWARK_URL)\n"
+    "  --token-file FILE  the API token (env BULWARK_TOKEN_FILE, or "
+    "BULWARK_TOKEN\n"
+    "                     with the token itself)\n"
+    "  --cacert FILE      trust only this certificate: the server's "
+    "api-cert.pem\n"
+    "                     (env BULWARK_CACERT)\n"
+    "  --insecure         do not check the server's certificate\n"
+    "  --json             print the API's JSON as is\n"
+    "  --timeout S        give up on a request after S seconds (default 60)\n"
+    "  -h, --help         this help; 'COMMAND --help' for a command's\n"
+    "  --version          the version\n"
+    "\n"
+    "Exit status: 0 ok, 1 API error, 2 usage, 3 campaign halted, 4 campaign\n"
+    "aborted, 5 cannot reach the server (network, TLS), 6 authentication.\n";
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(ctl_t *c, int argc, char **argv);
+    } cmds[] = {
+        {"health", cmd_health},     {"devices", cmd_devices},
+        {"device", cmd_device},     {"provision", cmd_provision},
+        {"read", cmd_read},         {"write", cmd_write},
+        {"exec", cmd_exec},         {"execute", cmd_exec},
+        {"audit", cmd_audit},       {"firmware", cmd_firmware},
+        {"campaign", cmd_campaign},
+    };
+    ctl_t c = {0};
+    c.url = getenv("BULWARK_URL");
+    if (c.url == NULL || *c.url == '\0')
+        c.url = "https://localhost:8443";
+    c.cacert = getenv("BULWARK_CACERT");
+    if (c.cacert != NULL && *c.cacert == '\0')
+        c.cacert = NULL;
+    c.timeout_s = CTL_TIMEOUT_DEFAULT;
+
+    /* Global options, up to the command ("+": stop at the first word). */
+    struct option opts[16];
+    size_t n = 0;
+    for (; ctl_global_opts[n].name != NULL; n++)
+        opts[n] = ctl_global_opts[n];
+    memset(&opts[n], 0, sizeof opts[n]);
+    opterr = 0;
+    for (;;) {
+        int v = getopt_long(argc, argv, "+:h", opts, NULL);
+        if (v == -1)
+            break;
+        if (v == 'h') {
+            fputs(main_help, stdout);
+            return CTL_OK;
+        }
+        if (v == '?' || v == ':')
+            return ctl_usage(NULL,
+                             v == ':' ? "option %s needs a value"
+                                      : "unknown option %s",
+                             argv[optind - 1]);
+        if (ctl_global_opt(&c, v, optarg) != CTL_OK)
+            return CTL_USAGE;
+    }
+    if (optind >= argc) {
+        fputs(main_help, stderr);
+        return CTL_USAGE;
+    }
+    int cargc = argc - optind;
+    char **cargv = argv + optind;
+    /* "help COMMAND [SUB]" is "COMMAND [SUB] --help". */
+    static char help_opt[] = "--help";
+    char *hargv[4];
+    if (strcmp(cargv[0], "help") == 0) {
+        if (cargc < 2) {
+            fputs(main_help, stdout);
+            return CTL_OK;
+        }
+        int k = 0;
+        hargv[k++] = cargv[1];
+        if (cargc >= 3)
+            hargv[k++] = cargv[2];
+        hargv[k++] = help_opt;
+        hargv[k] = NULL;
+        cargc = k;
+        cargv = hargv;
+    }
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        if (strcmp(cargv[0], cmds[i].name) != 0)
+            continue;
+        if (ctl_alloc_init() != 0)
+            return ctl_fail(CTL_NET, "cannot initialise libcurl");
+        optind = 0; /* the command parses its own options afresh */
+        int rc = cmds[i].run(&c, cargc, cargv);
+        ctl_done(&c);
+        ctl_alloc_done();
+        return rc;
+    }
+    return ctl_usage(NULL, "unknown command '%s'", cargv[0]);
+}
