@@ -81,6 +81,7 @@ extern "C" {
     XX(EWEAK, -47, "credential too weak")                                      \
     XX(EEXIST, -48, "already exists")                                          \
     XX(EPERM, -74, "file mode too open or wrong owner")                        \
+    XX(ENOMATCH, -49, "nothing matches the selection")                         \
     /* new codes go above this line, with new numbers */
 
 typedef enum {

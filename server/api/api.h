@@ -56,6 +56,7 @@ typedef struct {
     bw_db_t *db;
     bw_lwsrv_t *dm;              /* NULL when the DM role is not run */
     bw_lwsrv_registry_t *dm_reg; /* NULL likewise */
+    struct bw_campaign *campaigns; /* server/fleet; NULL: no campaigns */
     bw_api_log_t log;            /* one line per call; may be NULL */
     void *log_arg;
 } bw_api_config_t;

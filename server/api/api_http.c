@@ -158,6 +158,9 @@ static json_t *route(bw_api_t *a, const char *url, bw_api_req_t *r, int *status,
         *allow = "GET";
         return bw_api__error(status, 405, "method not allowed", m);
     }
+    if (strncmp(rest, "campaigns", 9) == 0 &&
+        (rest[9] == '\0' || rest[9] == '/'))
+        return bw_api__campaign_route(a, rest + 9, r, status, allow);
     if (strncmp(rest, "devices/", 8) != 0)
         return bw_api__error(status, 404, "not found", url);
     const char *p = rest + 8;
@@ -270,8 +273,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
         out = NULL;
         if (strcmp(method, "POST") == 0) {
-            r.body = json_loadb(cs->body != NULL ? cs->body : "", cs->len,
-                                JSON_REJECT_DUPLICATES, &jerr);
+            /* No body at all reads as {} (POST .../pause needs none). */
+            r.body = cs->len == 0
+                         ? json_object()
+                         : json_loadb(cs->body, cs->len,
+                                      JSON_REJECT_DUPLICATES, &jerr);
             if (r.body == NULL) {
                 char d[JSON_ERROR_TEXT_LENGTH + 48];
                 snprintf(d, sizeof d, "line %d column %d: %s", jerr.line,

@@ -27,6 +27,7 @@ typedef struct {
     const char *after;  /* ?after= (NULL when absent) */
     const char *limit;  /* ?limit= (NULL when absent) */
     json_t *body;       /* parsed body of a POST, else NULL */
+    int64_t id;         /* {id} of /campaigns/{id}/..., else 0 */
 } bw_api_req_t;
 
 /* {"error": error, "detail": detail}, and *status = status. */
@@ -49,5 +50,24 @@ json_t *bw_api__audit(bw_api_t *a, const bw_api_req_t *r, int *status);
 typedef enum { BW_API_OP_READ, BW_API_OP_WRITE, BW_API_OP_EXECUTE } bw_api_op_t;
 json_t *bw_api__device_op(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t op,
                           int *status);
+
+/* api_campaign.c: update campaigns (docs/api.md, "Campaigns"). */
+typedef enum {
+    BW_API_CAMPAIGN_PAUSE,
+    BW_API_CAMPAIGN_RESUME,
+    BW_API_CAMPAIGN_ABORT
+} bw_api_campaign_op_t;
+json_t *bw_api__campaigns_list(bw_api_t *a, const bw_api_req_t *r,
+                               int *status);
+json_t *bw_api__campaign_create(bw_api_t *a, const bw_api_req_t *r,
+                                int *status);
+json_t *bw_api__campaign_get(bw_api_t *a, const bw_api_req_t *r, int *status);
+json_t *bw_api__campaign_control(bw_api_t *a, const bw_api_req_t *r,
+                                 bw_api_campaign_op_t op, int *status);
+json_t *bw_api__campaign_device(bw_api_t *a, const bw_api_req_t *r,
+                                int *status);
+/* rest: what follows "campaigns" in the URL ("", "/7", "/7/pause"...). */
+json_t *bw_api__campaign_route(bw_api_t *a, const char *rest, bw_api_req_t *r,
+                               int *status, const char **allow);
 
 #endif /* BW_API_INT_H */

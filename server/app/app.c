@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "app.h"
+#include "campaign.h"
 #include "dtls_server.h"
 #include "lwm2m_bootstrap.h"
 #include "lwm2m_srv.h"
@@ -53,6 +54,7 @@ struct app {
     int stopping;
     pthread_t writer;
     bw_api_t *api;
+    bw_campaign_t *camp; /* update campaigns (DM role); atomic pointer */
 };
 
 static int64_t wall_ms(void)
@@ -263,6 +265,11 @@ static void on_event(void *arg, const bw_lwsrv_event_t *ev)
 {
     role_t *r = arg;
     app_t *a = r->app;
+    /* Campaigns follow the DM server's devices (and read /3/0/3 of each
+     * device that registers). */
+    bw_campaign_t *camp = __atomic_load_n(&a->camp, __ATOMIC_ACQUIRE);
+    if (!r->bootstrap && camp != NULL)
+        bw_campaign_on_event(camp, ev->kind, ev->ep);
     switch (ev->kind) {
     case BW_LWSRV_EV_REGISTERED: {
         bw_lwsrv_regview_t *v = malloc(sizeof *v);
@@ -340,6 +347,7 @@ static int api_start(app_t *a)
         .db = a->db,
         .dm = a->dm.lw,
         .dm_reg = a->dm.reg,
+        .campaigns = a->camp,
         .log = api_log,
         .log_arg = a,
     };
@@ -456,8 +464,7 @@ int bw_app_run(const bw_app_config_t *cfg)
     }
     int rc = 0;
     if ((cfg->run_dm && role_start(&a, &a.dm, 0, cfg->dm_port) != 0) ||
-        (cfg->run_bs && role_start(&a, &a.bs, 1, cfg->bs_port) != 0) ||
-        (cfg->run_api && api_start(&a) != 0))
+        (cfg->run_bs && role_start(&a, &a.bs, 1, cfg->bs_port) != 0))
         rc = 1;
     static char dm_uri[160];
     if (rc == 0 && a.cfg.dm_uri == NULL) {
@@ -473,6 +480,23 @@ int bw_app_run(const bw_app_config_t *cfg)
                  port);
         a.cfg.dm_uri = dm_uri;
     }
+    if (rc == 0 && a.dm.lw != NULL) {
+        /* Package URIs point at this DM server: <dm_uri>/fw/<id>. */
+        bw_campaign_config_t cc = {.db = a.db,
+                                   .dm = a.dm.lw,
+                                   .reg = a.dm.reg,
+                                   .dm_uri = a.cfg.dm_uri,
+                                   .log = api_log,
+                                   .log_arg = &a};
+        bw_campaign_t *camp = bw_campaign_new(&cc);
+        if (camp == NULL) {
+            say(&a, "campaigns: cannot start (DM URI %s)", a.cfg.dm_uri);
+            rc = 1;
+        }
+        __atomic_store_n(&a.camp, camp, __ATOMIC_RELEASE);
+    }
+    if (rc == 0 && cfg->run_api && api_start(&a) != 0)
+        rc = 1;
     if (rc == 0) {
         unsigned dm = a.dm.dtls ? bw_dtls_server_port(a.dm.dtls) : 0;
         unsigned bs = a.bs.dtls ? bw_dtls_server_port(a.bs.dtls) : 0;
@@ -504,11 +528,15 @@ int bw_app_run(const bw_app_config_t *cfg)
         uint64_t now = 0;
         if (a.dm.lw != NULL)
             bw_lwsrv_expire(a.dm.lw, now);
+        bw_campaign_tick(a.camp, wall_ms());
     }
     bw_api_stop(a.api); /* first: its requests use the DM role */
     a.api = NULL;
+    bw_campaign_stop(a.camp); /* answers failing from here are no news */
     role_stop(&a.bs);
     role_stop(&a.dm);
+    bw_campaign_t *camp = __atomic_exchange_n(&a.camp, NULL, __ATOMIC_ACQ_REL);
+    bw_campaign_free(camp); /* no callback can come any more */
     pthread_mutex_lock(&a.lock);
     a.stopping = 1;
     pthread_cond_signal(&a.cond);

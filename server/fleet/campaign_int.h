@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private to the campaign engine (campaign.c: the engine, its tick and
+ * the operator's calls; campaign_device.c: the requests to one device
+ * and what their answers mean).
+ *
+ * A track is the engine's memory of one device in flight: what it is
+ * waiting for and when it polls next.  Tracks are a cache of the store
+ * (rebuilt by the tick from campaign_devices after a restart); the store
+ * decides, a track only schedules.  Every field is guarded by e->m.
+ */
+#ifndef BW_CAMPAIGN_INT_H
+#define BW_CAMPAIGN_INT_H
+
+#include <pthread.h>
+
+#include "campaign.h"
+
+typedef enum {
+    TRACK_DOWNLOAD, /* poll /5/0/3 (and /5/0/5) */
+    TRACK_UPDATE,   /* wait for the device to register again */
+    TRACK_VERIFY,   /* it did: read /3/0/3 and /5/0/5 until decided */
+} track_phase_t;
+
+typedef struct track {
+    struct track *next;
+    int64_t campaign_id, device_id;
+    char ep[BW_LWSRV_EP_MAX + 1];
+    char target[BW_DB_FW_VERSION_MAX + 1];
+    track_phase_t phase;
+    int busy;         /* a request is out */
+    uint64_t next_ms; /* next poll, monotonic */
+    int seen;         /* found in flight by the current tick */
+} track_t;
+
+struct bw_campaign {
+    bw_campaign_config_t cfg;
+    char dm_uri[BW_CAMPAIGN_URI_MAX + 1];
+    pthread_mutex_t m;
+    track_t *tracks;
+    int stopping;
+};
+
+/* campaign.c */
+uint64_t bw_campaign__mono_ms(void);
+int64_t bw_campaign__wall_ms(void);
+void bw_campaign__log(bw_campaign_t *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+track_t *bw_campaign__track(bw_campaign_t *e, int64_t campaign_id,
+                            int64_t device_id);
+/* Find or add (NULL when out of memory). */
+track_t *bw_campaign__track_add(bw_campaign_t *e, int64_t campaign_id,
+                                int64_t device_id, const char *ep,
+                                const char *target, track_phase_t phase);
+void bw_campaign__track_drop(bw_campaign_t *e, int64_t campaign_id,
+                             int64_t device_id);
+/* One device change with its history row (lock held).  Returns 1 when
+ * applied. */
+int bw_campaign__set(bw_campaign_t *e, int64_t campaign_id, int64_t device_id,
+                     bw_db_cdev_state_t from, bw_db_cdev_state_t to, int result,
+                     const char *detail);
+
+/* campaign_device.c (lock held for all) */
+/* Write the Package URI of firmware_id.  0 or the request's error. */
+int bw_campaign__send_uri(bw_campaign_t *e, track_t *t,
+                          const char *firmware_id);
+/* Write "" to /5/0/1 (cancel), answer ignored. */
+void bw_campaign__send_cancel(bw_campaign_t *e, const char *ep);
+/* The poll of a track that is due: /5/0/3 or /3/0/3. */
+void bw_campaign__poll(bw_campaign_t *e, track_t *t);
+/* The device registered: read /3/0/3 (stores the version; verifies
+ * updating devices). */
+void bw_campaign__registered(bw_campaign_t *e, const char *ep);
+
+#endif /* BW_CAMPAIGN_INT_H */
