@@ -17,6 +17,8 @@
  *   uri.c      coap[s]://host[:port] as the Security object holds it
  *   objects.c  Device, Connectivity, Firmware Update and Temperature
  *   state.c    the server set's storage (save/load), factory credentials
+ *   fw_*.c     firmware over the air behind the Firmware Update object
+ *              (fw.h)
  *
  * Ownership: every context is one heap block (agent_dev_t, large: the
  * DTLS client and the client core live inside it) that never moves after
@@ -35,6 +37,7 @@
 #include "bulwark/lwm2m_objects.h"
 #include "bulwark/transport.h"
 #include "dtls_client.h"
+#include "fw.h"
 #include "posix_keystore.h"
 #include "posix_udp.h"
 
@@ -75,6 +78,18 @@ typedef struct {
  * these), BW_EINVAL (NULL).  *u is zeroed on failure.
  */
 int agent_uri_parse(agent_uri_t *u, const char *text);
+
+/*
+ * A Package URI: coap[s]://host[:port]/seg/seg... (at least one path
+ * segment of [A-Za-z0-9._~-], no query or fragment).  path gets the
+ * segments joined by '/' without the leading one.
+ * Returns 0, or BW_EMALFORMED (no such form, an empty or bad segment),
+ * BW_EOVERFLOW (host or path too long for its buffer), BW_ERANGE (port),
+ * BW_EUNSUPPORTED (another scheme, a query, fragment or user part),
+ * BW_EINVAL (NULL).  *u and path are zeroed on failure.
+ */
+int agent_pkg_uri_parse(agent_uri_t *u, char *path, size_t cap,
+                        const char *text, size_t len);
 
 /* The DM credentials lent to the DTLS client (dm_keys.c). */
 typedef struct {
@@ -134,6 +149,8 @@ typedef struct agent_dev {
     bw_lwm2m_fw_t fw;
     bw_lwm2m_temp_t temp;
     bw_lwm2m_object_t device_obj, conn_obj, fw_obj, temp_obj;
+    agent_fw_t fwu;     /* the firmware update behind fw (fw.h) */
+    int fw_readable;    /* poll(2) said the download socket has news */
     uint64_t sample_ms; /* next temperature sample */
 
     agent_chan_t chan;
@@ -148,6 +165,13 @@ typedef struct agent {
     int verbose;
     int exit_after_register;
     int reboot_code;
+    const char *model;          /* --model: images this device installs */
+    uint64_t health_ms;         /* --health-timeout */
+    int fail_health;            /* --fail-health-check */
+    const char *flash_dir;      /* --flash-dir: fleet flash files */
+    const char *flash_geometry; /* --flash-geometry */
+    const char *boot_keys[BW_BOOTCFG_MAX_KEYS]; /* --boot-key (fleet) */
+    size_t n_boot_keys;
     uint32_t sample_ms;   /* temperature sample interval */
     uint64_t start_ms;    /* monotonic time at start */
     uint64_t max_runtime; /* ms, 0: none */

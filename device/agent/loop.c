@@ -8,10 +8,11 @@
  *   2. temperature samples that are due (each pokes its client);
  *   3. up to AGENT_ROUNDS rounds over the contexts: service the channel
  *      (handshake, datagrams into the client) when its socket had news
- *      or its timer is due, then step the client when it asked for this
- *      time or something happened to it (a datagram, the channel going
- *      up or down).  Another round only when a step poked a context
- *      again (a new channel whose handshake must start, say);
+ *      or its timer is due, the firmware download likewise (fw_get.c;
+ *      also the health check's deadline), then step the client when it asked
+ * for this time or something happened to it (a datagram, the channel going up
+ * or down).  Another round only when a step poked a context again (a new
+ * channel whose handshake must start, say);
  *   4. events that end the run: a reboot or factory reset, every context
  *      registered (--exit-after-register), every context stopped;
  *   5. sleep in ppoll() until the earliest of: any client's next step,
@@ -65,6 +66,7 @@ void agent_event(void *arg, bw_lwm2m_event_t ev)
     case BW_LWM2M_EV_REGISTERED:
         agent_log(d, "registered with %s", d->chan.uri);
         d->registered = 1;
+        agent_fw_registered(d);
         break;
     case BW_LWM2M_EV_UPDATED:
         agent_log(d, "registration updated");
@@ -122,6 +124,10 @@ static void run_rounds(agent_t *a, uint64_t now)
             if (d->readable || d->chan.deadline <= now) {
                 d->readable = 0;
                 agent_chan_service(d, now);
+            }
+            if (d->fw_readable || agent_fw_next(d) <= now) {
+                d->fw_readable = 0;
+                agent_fw_service(d, now);
             }
             if (d->poke || now >= d->next_ms)
                 step(d, now);
@@ -196,7 +202,9 @@ static int handle_reset(agent_t *a, agent_dev_t *d, uint64_t now)
         return a->reboot_code;
     }
     agent_chan_close(d);
+    agent_fw_get_stop(d);
     agent_log(d, "rebooting this device of the fleet");
+    agent_fw_fleet_boot(d);
     d->registered = 0;
     if (agent_dev_start(d, now) != 0)
         return AGENT_EXIT_FAIL;
@@ -295,25 +303,32 @@ static int loop(agent_t *a, struct pollfd *pfd, const sigset_t *waitmask)
             if (!stopping)
                 wake = min64(wake, d->sample_ms);
             wake = min64(wake, min64(d->next_ms, d->chan.deadline));
+            wake = min64(wake, agent_fw_next(d));
             if (d->poke)
                 wake = now;
-            pfd[i].fd = agent_chan_fd(d);
-            pfd[i].events = POLLIN;
-            pfd[i].revents = 0;
+            pfd[2 * i].fd = agent_chan_fd(d);
+            pfd[2 * i + 1].fd = agent_fw_fd(d);
+            for (unsigned k = 2 * i; k <= 2 * i + 1; k++) {
+                pfd[k].events = POLLIN;
+                pfd[k].revents = 0;
+            }
         }
         uint64_t ms = wake <= now ? 0 : wake - now;
         if (ms > AGENT_MAX_SLEEP_MS)
             ms = AGENT_MAX_SLEEP_MS;
         struct timespec ts = {(time_t)(ms / 1000),
                               (long)(ms % 1000) * 1000000L};
-        int n = ppoll(pfd, a->ndev, &ts, waitmask);
+        int n = ppoll(pfd, 2 * (nfds_t)a->ndev, &ts, waitmask);
         if (n < 0 && errno != EINTR) {
             agent_log(NULL, "poll: %s", strerror(errno));
             return AGENT_EXIT_FAIL;
         }
-        for (unsigned i = 0; n > 0 && i < a->ndev; i++)
-            if (pfd[i].revents != 0)
+        for (unsigned i = 0; n > 0 && i < a->ndev; i++) {
+            if (pfd[2 * i].revents != 0)
                 a->dev[i]->readable = 1;
+            if (pfd[2 * i + 1].revents != 0)
+                a->dev[i]->fw_readable = 1;
+        }
     }
 }
 
@@ -336,7 +351,8 @@ int agent_run(agent_t *a)
      * not raise it, but nothing here wants it either). */
     signal(SIGPIPE, SIG_IGN);
 
-    struct pollfd *pfd = calloc(a->ndev, sizeof *pfd);
+    /* Two sockets per context: the LwM2M channel, the download. */
+    struct pollfd *pfd = calloc(2 * (size_t)a->ndev, sizeof *pfd);
     if (pfd == NULL) {
         agent_log(NULL, "out of memory");
         return AGENT_EXIT_FAIL;

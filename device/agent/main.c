@@ -55,6 +55,18 @@ static const char usage[] =
     "  --reboot-code N       exit code of a server's Reboot (75, as\n"
     "                        bulwark-boot expects)\n"
     "  --sample-interval S   temperature sample interval (5)\n"
+    "\n"
+    "Firmware update (under bulwark-boot, which exports BW_FLASH, ...):\n"
+    "  --model NAME          the model images must name (bulwark-sim)\n"
+    "  --health-timeout S    a test boot must register within S seconds,\n"
+    "                        else it reboots unconfirmed (60)\n"
+    "  --fail-health-check   on a test boot, never register (tests, demo)\n"
+    "  --flash-dir DIR       simulation for load tests: each device of the\n"
+    "                        fleet gets DIR/<endpoint>.flash and .counter,\n"
+    "                        and an update runs the bootloader in-process\n"
+    "  --flash-geometry G    their geometry (16384x133: a 1 MiB image)\n"
+    "  --boot-key PUB.der    trusted image key for --flash-dir (repeatable;\n"
+    "                        default BW_BOOT_KEYS)\n"
     "  -v, --verbose         log state changes and handshakes\n"
     "  -h, --help            this text\n"
     "\n"
@@ -74,6 +86,12 @@ enum {
     OPT_FW_VERSION,
     OPT_REBOOT_CODE,
     OPT_SAMPLE,
+    OPT_MODEL,
+    OPT_HEALTH,
+    OPT_FAIL_HEALTH,
+    OPT_FLASH_DIR,
+    OPT_FLASH_GEOMETRY,
+    OPT_BOOT_KEY,
 };
 
 static const struct option options[] = {
@@ -89,6 +107,12 @@ static const struct option options[] = {
     {"fw-version", required_argument, NULL, OPT_FW_VERSION},
     {"reboot-code", required_argument, NULL, OPT_REBOOT_CODE},
     {"sample-interval", required_argument, NULL, OPT_SAMPLE},
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"health-timeout", required_argument, NULL, OPT_HEALTH},
+    {"fail-health-check", no_argument, NULL, OPT_FAIL_HEALTH},
+    {"flash-dir", required_argument, NULL, OPT_FLASH_DIR},
+    {"flash-geometry", required_argument, NULL, OPT_FLASH_GEOMETRY},
+    {"boot-key", required_argument, NULL, OPT_BOOT_KEY},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -229,6 +253,12 @@ int agent_dev_start(agent_dev_t *d, uint64_t now)
         agent_log(d, "set-up failed: %s", bw_strerror(err));
         return err;
     }
+    agent_fw_start(d, now);
+    if (!agent_fw_may_register(d)) {
+        d->logged_state = bw_lwm2m_client_state(&d->client);
+        agent_log(d, "started: not registering (--fail-health-check)");
+        return 0;
+    }
     err = bw_lwm2m_client_start(&d->client, now);
     if (err == BW_EMALFORMED)
         agent_log(d, "the saved server set does not decode: starting from "
@@ -314,6 +344,7 @@ static int dev_init(agent_t *a, const args_t *args, unsigned n)
             return -1;
         }
     }
+    agent_fw_open(d);
     if (a->bootstrap_uri == NULL) {
         size_t len = 0;
         if (bw_posix_keystore_get(&d->state, AGENT_STATE_ITEM, NULL, 0, &len) !=
@@ -335,6 +366,7 @@ static void free_all(agent_t *a)
         if (d == NULL)
             continue;
         agent_chan_free(d);
+        agent_fw_close(d);
         free(d->state_dir);
         free(d->keystore_dir);
         /* The client's server set holds the DM keys. */
@@ -396,6 +428,34 @@ static int parse(int argc, char **argv, agent_t *a, args_t *args)
                                    optarg);
             a->sample_ms = (uint32_t)v * 1000u;
             break;
+        case OPT_MODEL:
+            if (optarg[0] == '\0' || strlen(optarg) > BW_IMAGE_MODEL_MAX ||
+                !printable(optarg, 0))
+                return usage_error("--model %s: 1..%u printable characters",
+                                   optarg, BW_IMAGE_MODEL_MAX);
+            a->model = optarg;
+            break;
+        case OPT_HEALTH:
+            if (number(optarg, 1, 86400, &v) != 0)
+                return usage_error("--health-timeout %s: expected seconds",
+                                   optarg);
+            a->health_ms = (uint64_t)v * 1000u;
+            break;
+        case OPT_FAIL_HEALTH:
+            a->fail_health = 1;
+            break;
+        case OPT_FLASH_DIR:
+            a->flash_dir = optarg;
+            break;
+        case OPT_FLASH_GEOMETRY:
+            a->flash_geometry = optarg;
+            break;
+        case OPT_BOOT_KEY:
+            if (a->n_boot_keys == BW_BOOTCFG_MAX_KEYS)
+                return usage_error("more than %u --boot-key",
+                                   BW_BOOTCFG_MAX_KEYS);
+            a->boot_keys[a->n_boot_keys++] = optarg;
+            break;
         case 'v':
             a->verbose = 1;
             break;
@@ -408,6 +468,12 @@ static int parse(int argc, char **argv, agent_t *a, args_t *args)
     }
     if (optind < argc)
         return usage_error("unexpected argument %s", argv[optind]);
+    if ((a->flash_geometry != NULL || a->n_boot_keys > 0) &&
+        a->flash_dir == NULL)
+        return usage_error("%s", "--flash-geometry and --boot-key go with "
+                                 "--flash-dir");
+    if (a->flash_dir != NULL && make_dir(a->flash_dir) != 0)
+        return usage_error("--flash-dir %s: %s", a->flash_dir, strerror(errno));
     if (args->endpoint == NULL || args->state == NULL)
         return usage_error("%s", "--endpoint and --state are required");
     size_t n = strlen(args->endpoint);
@@ -446,6 +512,13 @@ int main(int argc, char **argv)
     memset(&args, 0, sizeof args);
     a.fw_version = AGENT_FW_VERSION;
     a.reboot_code = BW_BOOTCFG_DEFAULT_REBOOT;
+    a.model = AGENT_FW_MODEL;
+    a.health_ms = AGENT_FW_HEALTH_S * 1000u;
+    /* bulwark-boot says which exit code reboots (--reboot-code wins). */
+    const char *rc_env = getenv("BW_BOOT_REBOOT_CODE");
+    unsigned long rc_v;
+    if (rc_env != NULL && number(rc_env, 3, 255, &rc_v) == 0)
+        a.reboot_code = (int)rc_v;
     a.sample_ms = AGENT_SAMPLE_S * 1000u;
     args.fleet = 1;
 

@@ -4,19 +4,18 @@
  * docs/objects.md), and what the POSIX device tells them:
  *
  *   Device /3        manufacturer "Bulwark", model "bulwark-device",
- *                    serial = the endpoint name, firmware version from
+ *                    serial = the endpoint name, firmware version
+ *                    BW_BOOT_VERSION under bulwark-boot, else
  *                    --fw-version; Current Time from the system clock
  *                    (read-only); Reboot and Factory Reset post an event
  *                    to the client, which reports it once the 2.04 is out
  *                    (loop.c then ends the program with the reboot code).
  *   Connectivity /4  bearer Ethernet (41: the POSIX port runs on a wired
  *                    host), the local IP address of the current socket.
- *   Firmware /5      the state machine only.  No download path exists
- *                    yet, so no protocol is advertised (/5/0/8 is empty)
- *                    and delivery is pull: a Package URI write is
- *                    accepted and ends at once in IDLE with Update Result
- *                    9, "unsupported protocol", the truthful answer.
- *                    Push (Package) is refused with 4.05.
+ *   Firmware /5      pull over coap:// and coaps:// (/5/0/8 = 0, 1;
+ *                    /5/0/9 = 0): the hooks are fw_boot.c's, the
+ *                    download fw_get.c's (fw.h).  Push (Package) is
+ *                    refused with 4.05.
  *   Temperature 3303 one simulated sensor, instance 0: a slow sine wave
  *                    around 21 C (period 10 minutes, amplitude 4 C),
  *                    sampled every --sample-interval seconds; every
@@ -72,17 +71,6 @@ static int get_time(void *app, int64_t *now)
     return 0;
 }
 
-/* The download hook: unreachable while no protocol is advertised (the
- * object refuses the URI first), and truthful should it ever be reached. */
-static void download(void *app, const char *uri, size_t len)
-{
-    agent_dev_t *d = app;
-    (void)uri;
-    (void)len;
-    (void)bw_lwm2m_fw_download_failed(&d->fw, BW_LWM2M_FW_RESULT_BAD_PROTOCOL);
-    agent_log(d, "firmware download refused: no download protocol yet");
-}
-
 static double simulated(const agent_dev_t *d, uint64_t now)
 {
     /* Each device of a fleet at its own phase, so their values differ. */
@@ -100,7 +88,7 @@ int agent_objects_init(agent_dev_t *d)
         .manufacturer = "Bulwark",
         .model = "bulwark-device",
         .serial = d->ep,
-        .firmware_version = d->app->fw_version,
+        .firmware_version = agent_fw_version(d),
         .binding = "U",
         .reboot = reboot,
         .factory_reset = factory_reset,
@@ -111,9 +99,12 @@ int agent_objects_init(agent_dev_t *d)
     static const uint8_t power[] = {AGENT_POWER_DC};
     static const uint8_t bearers[] = {AGENT_BEARER_ETHERNET};
     bw_lwm2m_fw_cfg_t fc = {
-        .protocols = 0, /* none yet: see the top of the file */
+        .protocols =
+            1u << BW_LWM2M_FW_PROTO_COAP | 1u << BW_LWM2M_FW_PROTO_COAPS,
         .delivery = BW_LWM2M_FW_PULL,
-        .download = download,
+        .download = agent_fw_download,
+        .cancel = agent_fw_cancel,
+        .apply = agent_fw_apply,
         .changed = changed,
         .app = d,
     };

@@ -100,3 +100,58 @@ int agent_uri_parse(agent_uri_t *u, const char *text)
     u->port[n] = '\0';
     return 0;
 }
+
+/* A path segment character: RFC 3986 unreserved. */
+static int seg_char(char c)
+{
+    return name_char(c) || c == '~';
+}
+
+int agent_pkg_uri_parse(agent_uri_t *u, char *path, size_t cap,
+                        const char *text, size_t len)
+{
+    char head[BW_LWM2M_URI_MAX];
+    if (u == NULL || path == NULL || cap == 0 || text == NULL)
+        return BW_EINVAL;
+    path[0] = '\0';
+    memset(u, 0, sizeof *u);
+    const char *sep = len > 3 ? memchr(text, ':', len) : NULL;
+    if (sep == NULL || (size_t)(sep - text) + 3 > len || sep[1] != '/' ||
+        sep[2] != '/')
+        return fail(u, BW_EMALFORMED);
+    const char *auth = sep + 3, *end = text + len;
+    const char *slash = memchr(auth, '/', (size_t)(end - auth));
+    if (slash == NULL)
+        return fail(u, memchr(auth, '?', (size_t)(end - auth)) != NULL
+                           ? BW_EUNSUPPORTED
+                           : BW_EMALFORMED);
+    size_t hn = (size_t)(slash - text);
+    if (hn >= sizeof head)
+        return fail(u, BW_EOVERFLOW);
+    memcpy(head, text, hn);
+    head[hn] = '\0';
+    int err = agent_uri_parse(u, head);
+    if (err != 0)
+        return err;
+    /* The path: segments of unreserved characters, none empty. */
+    size_t pn = (size_t)(end - slash) - 1;
+    const char *p = slash + 1;
+    if (pn == 0)
+        return fail(u, BW_EMALFORMED);
+    if (pn >= cap) {
+        memset(u, 0, sizeof *u);
+        return BW_EOVERFLOW;
+    }
+    for (size_t i = 0; i < pn; i++) {
+        if (p[i] == '/') {
+            if (i == 0 || p[i - 1] == '/' || i + 1 == pn)
+                return fail(u, BW_EMALFORMED);
+        } else if (!seg_char(p[i])) {
+            return fail(u, p[i] == '?' || p[i] == '#' ? BW_EUNSUPPORTED
+                                                      : BW_EMALFORMED);
+        }
+    }
+    memcpy(path, p, pn);
+    path[pn] = '\0';
+    return 0;
+}

@@ -22,6 +22,18 @@
  * write PATH TEXT: PUT text/plain; exec PATH: POST), one at a time; with
  * --ops-once only after the first Register of each endpoint name.
  *
+ * In a write's TEXT, "@DM@" becomes the DM socket's port.
+ * --then-op: with --ops-once, the list run at every later Register of
+ * an endpoint instead (after an update, say).  wait-state N: read /5/0/3
+ * (text/plain) every 500 ms until it is N, then go on.
+ *
+ * Firmware (--firmware FILE): GET /fw/<anything> on the DM socket is
+ * served block-wise (RFC 7959, at most 1024 bytes, Content-Format 42,
+ * ETag = the first 8 bytes of SHA-256 of the file, Size2), one line per
+ * block: "fw: block N (LEN bytes)".  --fw-delay-ms waits before each
+ * answer (so a test can interrupt a download); --bs-port and --dm-port
+ * bind fixed ports (a restarted server at the same address).
+ *
  * Peers are told apart by address; each has at most one request of ours
  * in flight, retransmitted after 2 s, given up after 4 tries.
  */
@@ -39,7 +51,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/sha.h>
+
 #include "bulwark/coap.h"
+#include "bulwark/coap_block.h"
 #include "bulwark/lwm2m.h"
 #include "bulwark/lwm2m_senml.h"
 
@@ -59,8 +74,11 @@ typedef struct {
     struct sockaddr_storage addr;
     socklen_t alen;
     char ep[65];
-    int step; /* bootstrap: BS_*; DM: index of the next --op */
-    int rd;   /* DM: location number */
+    int step;         /* bootstrap: BS_*; DM: index of the next --op */
+    int again;        /* DM: running the --then-op list */
+    int wait_state;   /* wait-state N in progress: N, else -1 */
+    uint64_t wait_at; /* wait-state: when to read /5/0/3 again */
+    int rd;           /* DM: location number */
     int inflight;
     uint16_t mid;
     uint8_t token[4];
@@ -79,6 +97,12 @@ static struct {
     const char *ops[MAX_OPS];
     int nops;
     int ops_once; /* --ops-once: ops at an endpoint's first Register */
+    const char *then_ops[MAX_OPS];
+    int nthen;
+    uint8_t *fw; /* --firmware */
+    size_t fw_len;
+    uint8_t fw_etag[8];
+    unsigned fw_delay_ms;
     char done[MAX_PEERS][65]; /* endpoints whose ops ran (--ops-once) */
     int ndone;
     uint16_t mid;
@@ -143,6 +167,7 @@ static peer_t *find_peer(int sock, const struct sockaddr_storage *a,
         return NULL;
     memset(free_slot, 0, sizeof *free_slot);
     free_slot->used = 1;
+    free_slot->wait_state = -1;
     free_slot->sock = sock;
     memcpy(&free_slot->addr, a, alen);
     free_slot->alen = alen;
@@ -269,13 +294,17 @@ static void bootstrap_next(peer_t *p)
     }
 }
 
+static unsigned port_of(int fd);
+
 /* The next --op for a registered peer, if any. */
 static void dm_next(peer_t *p)
 {
-    while (p->step < S.nops) {
-        char verb[8], path[64], arg[256];
+    const char *const *ops = p->again ? S.then_ops : S.ops;
+    int nops = p->again ? S.nthen : S.nops;
+    while (p->step < nops) {
+        char verb[16], path[64], arg[256];
         arg[0] = '\0';
-        int n = sscanf(S.ops[p->step++], "%7s %63s %255[^\n]", verb, path, arg);
+        int n = sscanf(ops[p->step++], "%15s %63s %255[^\n]", verb, path, arg);
         char what[96];
         snprintf(what, sizeof what, "%s %s", verb, path);
         if (n >= 2 && strcmp(verb, "read") == 0) {
@@ -284,15 +313,29 @@ static void dm_next(peer_t *p)
             return;
         }
         if (n >= 2 && strcmp(verb, "write") == 0) {
-            request(p, BW_COAP_PUT, path, BW_COAP_FMT_TEXT, -1, arg,
-                    strlen(arg), what);
+            /* "@DM@" stands for the DM port (a Package URI on us). */
+            char text[300];
+            const char *at = strstr(arg, "@DM@");
+            if (at != NULL)
+                snprintf(text, sizeof text, "%.*s%u%s", (int)(at - arg), arg,
+                         port_of(S.fd[SOCK_DM]), at + 4);
+            else
+                snprintf(text, sizeof text, "%s", arg);
+            request(p, BW_COAP_PUT, path, BW_COAP_FMT_TEXT, -1, text,
+                    strlen(text), what);
             return;
         }
         if (n >= 2 && strcmp(verb, "exec") == 0) {
             request(p, BW_COAP_POST, path, -1, -1, NULL, 0, what);
             return;
         }
-        out(p, "bad --op \"%s\"", S.ops[p->step - 1]);
+        if (n >= 2 && strcmp(verb, "wait-state") == 0) {
+            p->wait_state = atoi(path);
+            request(p, BW_COAP_GET, "/5/0/3", -1, BW_COAP_FMT_TEXT, NULL, 0,
+                    "read /5/0/3");
+            return;
+        }
+        out(p, "bad --op \"%s\"", ops[p->step - 1]);
     }
 }
 
@@ -337,6 +380,16 @@ static void answered(peer_t *p, const bw_coap_msg_t *m)
     char body[1200];
     p->inflight = 0;
     printable(m->payload, m->payload_len, body, sizeof body);
+    if (p->wait_state >= 0 && p->sock == SOCK_DM) {
+        if (BW_COAP_CODE_CLASS(m->code) == 2 && atoi(body) == p->wait_state) {
+            out(p, "state %d reached", p->wait_state);
+            p->wait_state = -1;
+            dm_next(p);
+        } else {
+            p->wait_at = now_ms() + 500;
+        }
+        return;
+    }
     out(p, "%s -> %u.%02u%s%s", p->what, BW_COAP_CODE_CLASS(m->code),
         BW_COAP_CODE_DETAIL(m->code), m->payload_len ? " " : "", body);
     if (p->sock == SOCK_BS) {
@@ -408,10 +461,65 @@ static int ops_ran(const char *ep)
     return 0;
 }
 
+static int fw_read(void *arg, uint32_t offset, uint8_t *buf, size_t len,
+                   size_t *got, int *more)
+{
+    (void)arg;
+    if (offset > S.fw_len || len > S.fw_len - offset)
+        return -1;
+    memcpy(buf, S.fw + offset, len);
+    *got = len;
+    *more = offset + len < S.fw_len;
+    return 0;
+}
+
+/* GET /fw/...: one block of --firmware. */
+static void serve_fw(peer_t *p, const bw_coap_msg_t *m)
+{
+    uint8_t buf[DGRAM_MAX], scratch[1024];
+    bw_coap_writer_t w;
+    bw_coap_block2_server_t srv;
+    bw_coap_block_t b;
+    size_t len;
+    if (S.fw_delay_ms > 0) {
+        struct timespec ts = {0, (long)S.fw_delay_ms * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    snprintf(p->ep, sizeof p->ep, "fw");
+    if (bw_coap_block_get(m, BW_COAP_OPT_BLOCK2, &b) != 0)
+        memset(&b, 0, sizeof b);
+    bw_coap_writer_init(&w, buf, sizeof buf,
+                        m->type == BW_COAP_CON ? BW_COAP_ACK : BW_COAP_NON,
+                        BW_COAP_CONTENT, m->mid, m->token, m->token_len);
+    bw_coap_writer_add_opt(&w, BW_COAP_OPT_ETAG, S.fw_etag, sizeof S.fw_etag);
+    bw_coap_writer_add_uint(&w, BW_COAP_OPT_CONTENT_FORMAT, BW_COAP_FMT_OPAQUE);
+    (void)bw_coap_block2_server_init(&srv, BW_COAP_BLOCK_MAX_SZX,
+                                     (uint32_t)S.fw_len, fw_read, NULL);
+    int err =
+        bw_coap_block2_server_respond(&srv, m, &w, scratch, sizeof scratch);
+    if (err != 0) {
+        out(p, "block %u refused: %s", (unsigned)b.num, bw_strerror(err));
+        reply(p, m,
+              err == BW_EABORTED ? BW_COAP_INTERNAL_ERROR : BW_COAP_BAD_OPTION,
+              -1);
+        return;
+    }
+    if (bw_coap_writer_finish(&w, &len) == 0) {
+        out(p, "block %u (%u-byte datagram)", (unsigned)b.num,
+            (unsigned)(len > 0 ? len : 0));
+        tx(p, buf, len);
+    }
+}
+
 static void on_request(peer_t *p, const bw_coap_msg_t *m)
 {
     char path[128], ep[65], rd[32];
     uri_path(m, path, sizeof path);
+    if (p->sock == SOCK_DM && m->code == BW_COAP_GET &&
+        strncmp(path, "/fw/", 4) == 0 && S.fw != NULL) {
+        serve_fw(p, m);
+        return;
+    }
     if (p->sock == SOCK_BS) {
         if (m->code == BW_COAP_POST && strcmp(path, "/bs") == 0) {
             query(m, "ep", ep, sizeof ep);
@@ -437,8 +545,9 @@ static void on_request(peer_t *p, const bw_coap_msg_t *m)
         reply(p, m, BW_COAP_CREATED, p->rd);
         out(p, "registered /rd/%d lt=%s b=%s links=%s", p->rd, lt, b, links);
         p->step = 0;
-        if (S.ops_once && ops_ran(ep))
-            p->step = S.nops;
+        p->wait_state = -1;
+        p->inflight = 0;
+        p->again = S.ops_once && ops_ran(ep);
         dm_next(p);
     } else if (m->code == BW_COAP_POST && p->rd > 0 && strcmp(path, rd) == 0) {
         reply(p, m, BW_COAP_CHANGED, -1);
@@ -489,14 +598,41 @@ static void on_datagram(int sock)
     answered(p, &m);
 }
 
-static int open_socket(const char *host, int *fd)
+/* Read --firmware into memory (test code: files of a few MiB). */
+static int load_fw(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long n = -1;
+    if (f != NULL && fseek(f, 0, SEEK_END) == 0)
+        n = ftell(f);
+    if (f == NULL || n <= 0 || fseek(f, 0, SEEK_SET) != 0 ||
+        (S.fw = malloc((size_t)n)) == NULL ||
+        fread(S.fw, 1, (size_t)n, f) != (size_t)n) {
+        fprintf(stderr, "bw-lwm2m-testsrv: cannot read %s\n", path);
+        if (f != NULL)
+            fclose(f);
+        return -1;
+    }
+    fclose(f);
+    S.fw_len = (size_t)n;
+    uint8_t md[SHA256_DIGEST_LENGTH];
+    SHA256(S.fw, S.fw_len, md);
+    memcpy(S.fw_etag, md, sizeof S.fw_etag);
+    return 0;
+}
+
+static int open_socket(const char *host, unsigned port, int *fd)
 {
     struct sockaddr_in sin;
     memset(&sin, 0, sizeof sin);
     sin.sin_family = AF_INET;
+    sin.sin_port = htons((uint16_t)port);
     if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
         return -1;
     *fd = socket(AF_INET, SOCK_DGRAM, 0);
+    int one = 1;
+    if (*fd >= 0)
+        (void)setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (*fd < 0 || bind(*fd, (struct sockaddr *)&sin, sizeof sin) != 0)
         return -1;
     return 0;
@@ -520,9 +656,15 @@ int main(int argc, char **argv)
         {"binding", required_argument, NULL, 'B'},
         {"op", required_argument, NULL, 'o'},
         {"ops-once", no_argument, NULL, '1'},
+        {"then-op", required_argument, NULL, 't'},
+        {"firmware", required_argument, NULL, 'f'},
+        {"fw-delay-ms", required_argument, NULL, 'd'},
+        {"bs-port", required_argument, NULL, 'P'},
+        {"dm-port", required_argument, NULL, 'Q'},
         {NULL, 0, NULL, 0},
     };
     const char *bind_addr = "127.0.0.1", *ready = NULL;
+    unsigned ports[2] = {0, 0};
     S.lifetime = 60;
     S.binding = "U";
     int c;
@@ -543,6 +685,26 @@ int main(int argc, char **argv)
         case '1':
             S.ops_once = 1;
             break;
+        case 't':
+            if (S.nthen == MAX_OPS) {
+                fprintf(stderr, "too many --then-op\n");
+                return 2;
+            }
+            S.then_ops[S.nthen++] = optarg;
+            break;
+        case 'f':
+            if (load_fw(optarg) != 0)
+                return 1;
+            break;
+        case 'd':
+            S.fw_delay_ms = (unsigned)strtoul(optarg, NULL, 10);
+            break;
+        case 'P':
+            ports[SOCK_BS] = (unsigned)strtoul(optarg, NULL, 10);
+            break;
+        case 'Q':
+            ports[SOCK_DM] = (unsigned)strtoul(optarg, NULL, 10);
+            break;
         case 'o':
             if (S.nops == MAX_OPS) {
                 fprintf(stderr, "too many --op\n");
@@ -554,13 +716,16 @@ int main(int argc, char **argv)
             fprintf(stderr, "usage: bw-lwm2m-testsrv [--bind A] "
                             "[--ready-file F] [--lifetime S] [--binding B] "
                             "[--op \"read|write|exec PATH [TEXT]\"]... "
-                            "[--ops-once]\n");
+                            "[--op \"wait-state N\"] [--ops-once] "
+                            "[--then-op OP]... [--firmware FILE] "
+                            "[--fw-delay-ms MS] [--bs-port P] "
+                            "[--dm-port P]\n");
             return 2;
         }
     }
     snprintf(S.dm_host, sizeof S.dm_host, "%s", bind_addr);
-    if (open_socket(bind_addr, &S.fd[SOCK_BS]) != 0 ||
-        open_socket(bind_addr, &S.fd[SOCK_DM]) != 0) {
+    if (open_socket(bind_addr, ports[SOCK_BS], &S.fd[SOCK_BS]) != 0 ||
+        open_socket(bind_addr, ports[SOCK_DM], &S.fd[SOCK_DM]) != 0) {
         fprintf(stderr, "bw-lwm2m-testsrv: cannot bind %s: %s\n", bind_addr,
                 strerror(errno));
         return 1;
@@ -584,6 +749,16 @@ int main(int argc, char **argv)
         uint64_t now = now_ms(), wake = now + 1000;
         for (int i = 0; i < MAX_PEERS; i++) {
             peer_t *p = &S.peers[i];
+            if (p->used && !p->inflight && p->wait_state >= 0 &&
+                p->wait_at != 0) {
+                if (now >= p->wait_at) {
+                    p->wait_at = 0;
+                    request(p, BW_COAP_GET, "/5/0/3", -1, BW_COAP_FMT_TEXT,
+                            NULL, 0, "read /5/0/3");
+                } else if (p->wait_at < wake) {
+                    wake = p->wait_at;
+                }
+            }
             if (!p->used || !p->inflight)
                 continue;
             if (now >= p->retx_at) {
