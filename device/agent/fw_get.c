@@ -275,6 +275,15 @@ static void on_response(agent_dev_t *d, const bw_coap_msg_t *m, uint64_t now)
     } else if (err != 0) {
         lost(d, now, err);
     } else if (done) {
+        /* For bench/fota: what this connection cost on the wire. */
+        agent_log(d,
+                  "firmware download complete: %u bytes; this connection "
+                  "sent %llu bytes in %u datagrams, received %llu bytes in "
+                  "%u (UDP payloads, handshake included)",
+                  (unsigned)f->written, (unsigned long long)f->udp.tx_bytes,
+                  (unsigned)f->udp.tx_dgrams,
+                  (unsigned long long)f->udp.rx_bytes,
+                  (unsigned)f->udp.rx_dgrams);
         chan_close(f);
         f->active = 0;
         save_progress(d);

@@ -20,10 +20,14 @@
 #include "boot_cfg.h"
 #include "bulwark/crypto.h"
 
-/* The firmware version /3/0/3 reads unless --fw-version says otherwise. */
-#ifndef AGENT_FW_VERSION
-#define AGENT_FW_VERSION "bulwark-device 0.1.0"
+/* The program's release, set by the build (bulwark-device is 1.0.0, its
+ * second build bulwark-device-v2 is 2.0.0: the demo's firmware update). */
+#ifndef AGENT_RELEASE
+#define AGENT_RELEASE "0.0.0"
 #endif
+/* The firmware version /3/0/3 reads outside bulwark-boot (under it, the
+ * booted image's version) unless --fw-version says otherwise. */
+#define AGENT_FW_VERSION "bulwark-device " AGENT_RELEASE
 
 /* Default temperature sample interval, seconds. */
 #define AGENT_SAMPLE_S 5u
@@ -69,6 +73,7 @@ static const char usage[] =
     "                        default BW_BOOT_KEYS)\n"
     "  -v, --verbose         log state changes and handshakes\n"
     "  -h, --help            this text\n"
+    "      --version         print the program's release and exit\n"
     "\n"
     "Exit codes: 0 done or stopped by SIGTERM/SIGINT, 1 failure or\n"
     "--max-runtime passed, 2 bad command line, 75 reboot requested.\n";
@@ -115,6 +120,7 @@ static const struct option options[] = {
     {"boot-key", required_argument, NULL, OPT_BOOT_KEY},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
 
@@ -273,10 +279,12 @@ int agent_dev_start(agent_dev_t *d, uint64_t now)
         return err;
     }
     d->logged_state = bw_lwm2m_client_state(&d->client);
-    agent_log(d, "started: %s",
+    agent_log(d, "started: %s (%s, image %s)",
               d->logged_state == BW_LWM2M_STATE_BOOTSTRAPPING
                   ? "bootstrapping"
-                  : "registering with the saved DM server");
+                  : "registering with the saved DM server",
+              AGENT_FW_VERSION,
+              d->fwu.running[0] ? d->fwu.running : "not under bulwark-boot");
     return 0;
 }
 
@@ -461,6 +469,9 @@ static int parse(int argc, char **argv, agent_t *a, args_t *args)
             break;
         case 'h':
             fputs(usage, stdout);
+            return AGENT_EXIT_OK;
+        case 'V':
+            puts(AGENT_FW_VERSION);
             return AGENT_EXIT_OK;
         default:
             return usage_error("%s", "unknown option");

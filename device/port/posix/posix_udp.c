@@ -28,6 +28,8 @@ int bw_posix_udp_open(bw_posix_udp_t *u, const char *host, const char *port)
     if (u == NULL)
         return BW_EINVAL;
     u->fd = -1;
+    u->tx_bytes = u->rx_bytes = 0;
+    u->tx_dgrams = u->rx_dgrams = 0;
     if (host == NULL || port == NULL || host[0] == '\0' || port[0] == '\0')
         return BW_EINVAL;
 
@@ -90,7 +92,11 @@ static int udp_send(void *ctx, const uint8_t *buf, size_t len)
     if (n < 0)
         return (would_block(errno) || errno == ENOBUFS) ? BW_EAGAIN : BW_ENET;
     /* A datagram socket sends all of it or nothing. */
-    return (size_t)n == len ? 0 : BW_ENET;
+    if ((size_t)n != len)
+        return BW_ENET;
+    u->tx_bytes += len;
+    u->tx_dgrams++;
+    return 0;
 }
 
 static int udp_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len)
@@ -110,6 +116,8 @@ static int udp_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len)
     } while (n < 0 && errno == EINTR);
     if (n < 0)
         return would_block(errno) ? BW_EAGAIN : BW_ENET;
+    u->rx_bytes += (uint64_t)n;
+    u->rx_dgrams++;
     if ((size_t)n > cap)
         return BW_ENOSPC;
     *len = (size_t)n;

@@ -31,6 +31,11 @@ extern "C" {
 
 typedef struct {
     int fd; /* -1 when closed */
+    /* Traffic since bw_posix_udp_open(): UDP payload bytes and datagrams
+     * actually sent and received (what a benchmark calls "on the wire",
+     * less the IP and UDP headers). */
+    uint64_t tx_bytes, rx_bytes;
+    uint32_t tx_dgrams, rx_dgrams;
 } bw_posix_udp_t;
 
 /*
