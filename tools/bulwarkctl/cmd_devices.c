@@ -398,7 +398,7 @@ int cmd_provision(ctl_t *c, int argc, char **argv)
     char psk_hex[2 * PSK_MAX + 1];
     if (file != NULL) {
         unsigned char psk[PSK_MAX];
-        size_t n;
+        size_t n = 0;
         int rc = read_psk(file, psk, &n);
         if (rc != CTL_OK)
             return rc;

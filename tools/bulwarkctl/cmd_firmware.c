@@ -74,8 +74,8 @@ static int read_image(const char *path, char **buf, size_t *len)
 
 static int fw_upload(ctl_t *c, const char *file)
 {
-    char *img;
-    size_t n;
+    char *img = NULL;
+    size_t n = 0;
     int rc = read_image(file, &img, &n);
     if (rc != CTL_OK)
         return rc;
