@@ -40,6 +40,30 @@
  * are expected to be stable for a few seconds) and serves the slice, so
  * no response is ever kept whole in RAM.
  *
+ * Large writes: a PUT with Block1 (RFC 7959 section 2.5) to a single
+ * OPAQUE writable resource of an object with a write_block handler
+ * (lwm2m_object.h), in application/octet-stream (42) and on the DM
+ * interface, is streamed: each block goes to the object as it arrives,
+ * in its own transaction, and is answered 2.31 Continue (Block1 echoed,
+ * at a smaller size when the block would not fit the response buffer
+ * with room for a request's head) until the last one gets 2.04.  Blocks
+ * come in order: one at another offset is 4.08 Request Entity
+ * Incomplete and the transfer stays where it was; the block accepted
+ * last may come again (a repeat as a new request) and gets 2.31 again
+ * without reaching the object twice.  Block 0 to the resource of the open
+ * transfer, from the same server, restarts it (the object is told to drop
+ * the old one).  One transfer is open at a time: block 0 for another
+ * resource, or from another server, is 5.03 Service Unavailable with
+ * Max-Age saying when the open one expires; any later block of a transfer
+ * that is not the open one is 4.08.  A transfer with no block accepted for
+ * BW_LWM2M_DM_BLOCK1_IDLE_MS is dropped (object told) by the next call of
+ * bw_lwm2m_dm_handle() or bw_lwm2m_dm_notify(); a Write without Block1
+ * that succeeds at its resource (or an ancestor) ends it too.  Block1
+ * anywhere else (another method, format, interface, type, a multiple
+ * resource, an object without write_block) is 4.13 Request Entity Too
+ * Large; a malformed Block1 option is 4.02.  TLV, SenML and text bodies
+ * are never taken block-wise: they are decoded whole.
+ *
  * Notifications honour pmin, pmax, gt, lt, st (Core "Attributes"): a change
  * reported by bw_lwm2m_dm_changed() is notified no sooner than pmin after
  * the previous notification and only if it crosses gt/lt or moves by at
@@ -95,6 +119,21 @@ extern "C" {
  */
 #define BW_LWM2M_DM_VALUE_MAX 256
 #define BW_LWM2M_DM_CHUNK_MAX 512
+/*
+ * A block-wise Write with no block accepted for this long is dropped:
+ * EXCHANGE_LIFETIME of RFC 7252 section 4.8.2 with the default
+ * transmission parameters (247 s), after which the server's last request
+ * can no longer be in flight (RFC 7959 section 2.5 lets a server discard
+ * a partial body after a timeout).
+ */
+#define BW_LWM2M_DM_BLOCK1_IDLE_MS 247000u
+/*
+ * Bytes of a request that are not its block: header, token, Uri-Path,
+ * Content-Format, Block1, Size1 and more (RFC 7252: 4 + 8 + options).  Our
+ * preferred block size is the largest that fits the response buffer with
+ * this much to spare, so a request at that size fits a buffer like ours.
+ */
+#define BW_LWM2M_DM_BLOCK1_HEAD 128u
 
 /* Which interface a request arrived on. */
 typedef enum {
@@ -135,6 +174,17 @@ typedef struct {
     uint64_t last_con_ms; /* when the last CON went out (or registration) */
 } bw_lwm2m_obs_t;
 
+/* The block-wise Write being received (fields private). */
+typedef struct {
+    bw_lwm2m_path_t path; /* the resource */
+    uint16_t server;      /* whose transfer it is */
+    uint8_t open;
+    uint16_t last_len; /* the block accepted last: [last_off, +last_len) */
+    uint32_t last_off;
+    uint32_t expected; /* next byte offset wanted */
+    uint64_t last_ms;  /* when a block was last accepted */
+} bw_lwm2m_block1_t;
+
 typedef struct {
     bw_lwm2m_object_t *objects[BW_LWM2M_DM_MAX_OBJECTS]; /* by id, ascending */
     size_t nobjects;
@@ -145,6 +195,7 @@ typedef struct {
     /* Server defaults when no attribute says otherwise (seconds; pmax 0:
      * none). */
     uint32_t default_pmin, default_pmax;
+    bw_lwm2m_block1_t block1; /* at most one block-wise Write at a time */
     /* Working buffer (see BW_LWM2M_DM_VALUE_MAX); nothing survives a call. */
     uint8_t buf[BW_LWM2M_DM_VALUE_MAX + BW_LWM2M_DM_CHUNK_MAX];
 } bw_lwm2m_dm_t;
@@ -173,6 +224,8 @@ bw_lwm2m_object_t *bw_lwm2m_dm_object(bw_lwm2m_dm_t *dm, uint16_t id);
  * Returns 0 (a response was built, whatever its code), or BW_ENOSPC (cap
  * too small even for an error response), BW_EINVAL (NULL pointers).
  * Errors of the request become response codes, never return values.
+ * A block-wise Write idle for BW_LWM2M_DM_BLOCK1_IDLE_MS at now is
+ * dropped first (see the top of the file).
  */
 int bw_lwm2m_dm_handle(bw_lwm2m_dm_t *dm, uint64_t now,
                        bw_lwm2m_iface_t iface, uint16_t server,
@@ -193,7 +246,9 @@ void bw_lwm2m_dm_changed(bw_lwm2m_dm_t *dm, const bw_lwm2m_path_t *path,
  * the observation's token, Observe sequence and payload.  The message ID
  * is the endpoint's to assign (bw_coap_endpoint_send).
  * Returns 1 and *out_len, *server (whom it is for); 0 when nothing is due;
- * or BW_ENOSPC.  *next_ms (may be NULL) is when the next one may be due.
+ * or BW_ENOSPC.  *next_ms (may be NULL) is when the next one may be due,
+ * or when an open block-wise Write expires if that comes sooner (it is
+ * dropped by this call once expired).
  */
 int bw_lwm2m_dm_notify(bw_lwm2m_dm_t *dm, uint64_t now, uint8_t *out,
                        size_t cap, size_t *out_len, uint16_t *server,

@@ -126,7 +126,43 @@ typedef struct {
     void (*rollback)(bw_lwm2m_object_t *o, uint16_t inst);
 } bw_lwm2m_object_ops_t;
 
-/* An object: definition, handlers and the application's context. */
+/*
+ * One block of a block-wise Write (CoAP Block1, RFC 7959) of a single
+ * OPAQUE resource, as write_block() below receives it.
+ */
+typedef struct {
+    const uint8_t *data; /* this block's bytes; NULL when len is 0 */
+    size_t len;          /* 0 only for a last block, or with drop */
+    uint32_t offset;     /* where data starts in the whole value */
+    uint8_t more;        /* 1: more blocks follow; 0: this one ends it */
+    uint8_t drop;        /* 1: the transfer ends without its last block
+                            (a new one restarts it at block 0, or no block
+                            came for BW_LWM2M_DM_BLOCK1_IDLE_MS); offset
+                            is the bytes accepted so far, no data */
+} bw_lwm2m_block_t;
+
+/*
+ * An object: definition, handlers and the application's context.
+ *
+ * write_block: NULL for an object that takes whole values only, which is
+ * every object unless it says otherwise: a Block1 request to it answers
+ * 4.13 Request Entity Too Large.  Set, it receives block-wise Writes (PUT
+ * with Block1, Content-Format application/octet-stream) of its single
+ * OPAQUE writable resources as they arrive, never the whole value: each
+ * block in its own transaction
+ *
+ *     begin(inst, UPDATE)  write_block(path, b)  validate(inst)  commit(inst)
+ *
+ * (rollback() on any failure: that block is refused, the ones committed
+ * before it stay), in order, offsets without gaps, the first at 0.  A
+ * block of a transfer that is dropped (b->drop, in a transaction of its
+ * own) tells the object to forget what the earlier blocks left.  Errors
+ * map as for write(), and BW_EBLOCK (nothing is under way at b->offset)
+ * answers 4.08 Request Entity Incomplete and ends the transfer.  A Write
+ * without Block1 still goes through write() with the whole value.  It
+ * sits outside the ops table so that tables written before it stay
+ * complete.
+ */
 struct bw_lwm2m_object {
     uint16_t id;
     uint8_t multiple_instances; /* 0: single-instance object */
@@ -135,6 +171,8 @@ struct bw_lwm2m_object {
     uint16_t nres;
     const bw_lwm2m_object_ops_t *ops;
     void *ctx;
+    int (*write_block)(bw_lwm2m_object_t *o, const bw_lwm2m_path_t *path,
+                       const bw_lwm2m_block_t *b);
 };
 
 /* The definition of resource id in o, or NULL. */

@@ -258,6 +258,14 @@ int bw_lwm2m_conn_set_ips(bw_lwm2m_conn_t *c, const char *const *ips, size_t n);
  * once, as a download would: IDLE with result 7 (no "scheme://" form) or
  * 9 (a scheme not in `protocols`).  Starting a download or an update sets
  * the result to 0.  In IDLE the Package URI reads "".
+ *
+ * Push block-wise (Block1 to /5/0/0, application/octet-stream): block 0
+ * starts the push as a whole Package would (IDLE only, delivery PUSH or
+ * BOTH, else 4.05), each block goes to chunk() at its offset, the last
+ * one accepted moves to DOWNLOADED.  A block at an offset other than the
+ * bytes taken so far, or with no push under way, is refused (BW_EBLOCK,
+ * 4.08).  A push the request handler drops (restart, idle) ends in IDLE
+ * with result 4 (connection lost) and cancel().
  */
 
 #define BW_LWM2M_OBJ_FW 5u
@@ -312,15 +320,25 @@ enum {
  *             Called when the write commits, after the state is set; it
  *             MAY report a failure at once from inside.
  *   chunk     len bytes of a pushed package at offset; last is 1 for the
- *             final piece (today one Write carries the whole package at
- *             offset 0).  Called while the write is staged.  Returns 0
- *             (accepted; after the last piece the package is checked and
- *             the state becomes DOWNLOADED), a positive Update Result
- *             2..7 or 9 (the package is refused the way the object
- *             defines: the write succeeds, state IDLE with that result),
- *             or a BW_E* code (the request fails and changes nothing).
+ *             final piece.  A Write without Block1 carries the whole
+ *             package at offset 0 with last 1; a block-wise Write
+ *             (Block1, see lwm2m_dm.h) hands each block as it arrives,
+ *             offsets in order without gaps from 0 (the last block may
+ *             hold no byte: data NULL, len 0).  Called while the write is
+ *             staged, one transaction per block.  Returns 0 (accepted;
+ *             after the last piece the package is checked and the state
+ *             becomes DOWNLOADED), a positive Update Result 2..7 or 9 (the
+ *             package is refused the way the object defines: the write
+ *             succeeds, state IDLE with that result; a block-wise push
+ *             then answers its next block 4.08), or a BW_E* code (this
+ *             piece is refused: the request fails and changes nothing;
+ *             earlier blocks of a block-wise push stay taken and the
+ *             state DOWNLOADING, so the block may come again).
  *   cancel    forget the download or package received so far (an empty
- *             write, or a write that failed after chunk() took data).
+ *             write; a write that failed after chunk() took the first
+ *             piece of a package; a block-wise push dropped by the request
+ *             handler: restarted at block 0, or idle for
+ *             BW_LWM2M_DM_BLOCK1_IDLE_MS, which also sets result 4).
  *   apply     Execute Update in DOWNLOADED: install.  The state is
  *             UPDATING when it runs; return 0 (2.04; report the outcome
  *             with bw_lwm2m_fw_update_done(), usually after the reboot
@@ -375,6 +393,17 @@ int bw_lwm2m_fw_init(bw_lwm2m_fw_t *fw, bw_lwm2m_object_t *obj,
  */
 int bw_lwm2m_fw_restore(bw_lwm2m_fw_t *fw, bw_lwm2m_fw_state_t state,
                         uint8_t result);
+
+/*
+ * Restore a pull download the application is resuming after a reboot:
+ * DOWNLOADING, result 0, Package URI uri (len bytes, 1..
+ * BW_LWM2M_FW_URI_MAX).  The application reports its end with
+ * bw_lwm2m_fw_downloaded() or _download_failed() as for a fresh one.
+ * Returns 0, or BW_ERANGE (len 0 or too long), BW_EINVAL (NULL, a write
+ * transaction open).
+ */
+int bw_lwm2m_fw_restore_download(bw_lwm2m_fw_t *fw, const char *uri,
+                                 size_t len);
 
 /* DOWNLOADING -> DOWNLOADED: the package is complete and checked.
  * Returns 0, or BW_ESTATE (not DOWNLOADING), BW_EINVAL. */

@@ -12,12 +12,15 @@
  *   lwm2m_dm_attr.c      Write-Attributes and their inheritance
  *   lwm2m_dm_discover.c  Discover, Bootstrap-Discover, Register links
  *   lwm2m_dm_observe.c   Observe, notifications
+ *   lwm2m_dm_block1.c    block-wise Write (Block1) of an opaque resource
  *
  * Dispatch, in order (the first that applies answers):
  *
- *   a Block1 option                       4.13 (no block-wise upload yet)
+ *   (an open block-wise Write idle too long is dropped first)
  *   an unknown critical option            4.02
  *   a Uri-Path that is no LwM2M path      4.04
+ *   a Block1 option                       block-wise Write, or 4.13 where
+ *                                         it cannot be taken (see there)
  *   DM, object 0 (Security)               4.01
  *   GET        Accept 40: Discover / Bootstrap-Discover; else Read /
  *              Bootstrap-Read (with Observe on DM)
@@ -242,8 +245,7 @@ int bw_lwm2m_dm_handle(bw_lwm2m_dm_t *dm, uint64_t now, bw_lwm2m_iface_t iface,
     r.obj = NULL;
     bw_lwm2m_path_init(&r.path);
 
-    if (has_opt(req, BW_COAP_OPT_BLOCK1))
-        return bw_lwm2m__dm_reply(&r, BW_COAP_REQUEST_TOO_LARGE, NULL);
+    bw_lwm2m__dm_block1_expire(dm, now, NULL);
     if (bw_coap_check_critical(req, known_opts,
                                sizeof known_opts / sizeof known_opts[0],
                                NULL) != 0)
@@ -252,5 +254,7 @@ int bw_lwm2m_dm_handle(bw_lwm2m_dm_t *dm, uint64_t now, bw_lwm2m_iface_t iface,
         return bw_lwm2m__dm_reply(&r, BW_COAP_NOT_FOUND, NULL);
     if (r.path.depth > 0)
         r.obj = bw_lwm2m_dm_object(dm, r.path.id[0]);
+    if (has_opt(req, BW_COAP_OPT_BLOCK1))
+        return bw_lwm2m__dm_block1(&r);
     return dispatch(&r);
 }

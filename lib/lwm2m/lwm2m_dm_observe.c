@@ -255,6 +255,7 @@ int bw_lwm2m_dm_notify(bw_lwm2m_dm_t *dm, uint64_t now, uint8_t *out,
         *out_len = 0;
     if (dm == NULL || out == NULL || out_len == NULL || server == NULL)
         return BW_EINVAL;
+    bw_lwm2m__dm_block1_expire(dm, now, &next);
     for (size_t i = 0; i < dm->nobs; i++) {
         if (!due(dm, &dm->obs[i], now, &next))
             continue;

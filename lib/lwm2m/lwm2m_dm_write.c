@@ -385,8 +385,10 @@ int bw_lwm2m__dm_write(const bw_lwm2m__req_t *r)
     if (p->depth >= BW_LWM2M_DEPTH_INSTANCE)
         (void)add_inst(&c, p->id[1]); /* the target, even when empty */
     code = transact(&c, p, dec);
-    if (code == BW_COAP_CHANGED)
+    if (code == BW_COAP_CHANGED) {
+        bw_lwm2m__dm_block1_end(r->dm, p);
         bw_lwm2m_dm_changed(r->dm, p, r->now);
+    }
     return bw_lwm2m__dm_reply(r, code, NULL);
 }
 

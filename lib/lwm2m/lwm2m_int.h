@@ -212,6 +212,15 @@ int bw_lwm2m__dm_create(const bw_lwm2m__req_t *r);    /* POST /O */
 int bw_lwm2m__dm_write_attr(const bw_lwm2m__req_t *r); /* PUT ?pmin.. */
 int bw_lwm2m__dm_delete(const bw_lwm2m__req_t *r);    /* both interfaces */
 int bw_lwm2m__dm_execute(const bw_lwm2m__req_t *r);
+/* PUT with Block1: one block of a block-wise Write (lwm2m_dm_block1.c). */
+int bw_lwm2m__dm_block1(const bw_lwm2m__req_t *r);
+/* Drop the open block-wise Write if it has been idle too long at now;
+ * when one stays open, lower *next (may be NULL) to when it expires. */
+void bw_lwm2m__dm_block1_expire(bw_lwm2m_dm_t *dm, uint64_t now,
+                                uint64_t *next);
+/* A Write without Block1 to path succeeded: an open block-wise Write of
+ * path or under it is over (the object has seen the new value). */
+void bw_lwm2m__dm_block1_end(bw_lwm2m_dm_t *dm, const bw_lwm2m_path_t *path);
 /* GET: Read, Bootstrap-Read, Discover, Bootstrap-Discover, Observe. */
 int bw_lwm2m__dm_get(const bw_lwm2m__req_t *r);
 /* Register or cancel the observation of a successful Read; returns

@@ -14,7 +14,9 @@
  *     checks a later record meets see the earlier ones (a second URI in
  *     one request finds DOWNLOADING and is refused);
  *   - begin() snapshots state, result, URI length and bytes received;
- *     rollback() restores them, and calls cancel() if chunk() took data;
+ *     rollback() restores them, and calls cancel() if the request started
+ *     a package that chunk() took data of (a later block of a block-wise
+ *     push that fails leaves the blocks before it, and DOWNLOADING);
  *   - commit() runs the hooks the request asked for: cancel() for a
  *     download or package it dropped, download() for a URI it started.
  *
@@ -227,25 +229,42 @@ static int write_uri(bw_lwm2m_fw_t *fw, const bw_lwm2m_value_t *v)
     return 0;
 }
 
-static int write_package(bw_lwm2m_fw_t *fw, const bw_lwm2m_value_t *v)
+/* A push is under way: DOWNLOADING with no URI (a pull keeps its URI). */
+static int pushing(const bw_lwm2m_fw_t *fw)
 {
-    const uint8_t *p = v->v.bytes.ptr;
-    size_t n = v->v.bytes.len;
+    return fw->state == BW_LWM2M_FW_DOWNLOADING && fw->uri_len == 0;
+}
+
+/*
+ * n bytes of the package at offset; last: no more follow.  A Write
+ * without Block1 is the whole package (offset 0, last); a block-wise one
+ * comes block by block, each in its own transaction.  Offset 0 starts a
+ * push (may_start); a later block must continue the push under way
+ * exactly where it stands, else BW_EBLOCK.
+ */
+static int write_package(bw_lwm2m_fw_t *fw, const uint8_t *p, size_t n,
+                         uint32_t offset, int last)
+{
     /* No byte, or the single byte 0 (object 5 version 1.1), cancels. */
-    if (n == 0 || (n == 1 && p[0] == 0))
+    if (offset == 0 && last && (n == 0 || (n == 1 && p[0] == 0)))
         return reset(fw);
-    int err = may_start(fw, 1);
-    if (err != 0)
-        return err;
-    (void)step(fw, EV_START, BW_LWM2M_FW_RESULT_INITIAL);
-    fw->txn.took = 1;
-    int r = fw->cfg.chunk(fw->cfg.app, fw->received, p, n, 1);
+    if (offset == 0) {
+        int err = may_start(fw, 1);
+        if (err != 0)
+            return err;
+        (void)step(fw, EV_START, BW_LWM2M_FW_RESULT_INITIAL);
+        fw->txn.took = 1; /* this request started the package */
+    } else if (!pushing(fw) || fw->txn.state != BW_LWM2M_FW_DOWNLOADING ||
+               offset != fw->received) {
+        return BW_EBLOCK;
+    }
+    int r = fw->cfg.chunk(fw->cfg.app, offset, p, n, last);
     if (r < 0)
         return r;
     if (r > 0)
         return download_result(r) ? step(fw, EV_FAILED, (uint8_t)r) : BW_EINVAL;
     fw->received += (uint32_t)n;
-    return step(fw, EV_DOWNLOADED, BW_LWM2M_FW_RESULT_INITIAL);
+    return last ? step(fw, EV_DOWNLOADED, BW_LWM2M_FW_RESULT_INITIAL) : 0;
 }
 
 static int fw_write(bw_lwm2m_object_t *o, const bw_lwm2m_path_t *path,
@@ -261,9 +280,45 @@ static int fw_write(bw_lwm2m_object_t *o, const bw_lwm2m_path_t *path,
     if (res == RES_URI)
         return v->type == BW_LWM2M_TYPE_STRING ? write_uri(fw, v) : BW_ETYPE;
     if (res == RES_PACKAGE)
-        return v->type == BW_LWM2M_TYPE_OPAQUE ? write_package(fw, v)
-                                               : BW_ETYPE;
+        return v->type == BW_LWM2M_TYPE_OPAQUE
+                   ? write_package(fw, v->v.bytes.ptr, v->v.bytes.len, 0, 1)
+                   : BW_ETYPE;
     return bw_lwm2m_object_res(o, res) != NULL ? BW_EUNSUPPORTED : BW_ENOTFOUND;
+}
+
+/*
+ * A push dropped by the request handler (a restart at block 0, or no
+ * block for too long): the package so far is lost as if the connection
+ * had been, IDLE with result 4, and cancel() at commit.  Nothing under
+ * way (a Write emptied it meanwhile, or a pull runs): nothing to do.
+ */
+static int drop_push(bw_lwm2m_fw_t *fw)
+{
+    if (!pushing(fw))
+        return 0;
+    int err = step(fw, EV_FAILED, BW_LWM2M_FW_RESULT_CONN_LOST);
+    if (err == 0)
+        fw->txn.cancel = 1;
+    return err;
+}
+
+/* A block of a block-wise Write (Block1) of the Package. */
+static int fw_write_block(bw_lwm2m_object_t *o, const bw_lwm2m_path_t *path,
+                          const bw_lwm2m_block_t *b)
+{
+    bw_lwm2m_fw_t *fw = o->ctx;
+    uint16_t res = path->id[BW_LWM2M_RESOURCE];
+    if (path->id[BW_LWM2M_INSTANCE] != BW_OBJECTS__INST ||
+        path->depth != BW_LWM2M_DEPTH_RESOURCE)
+        return BW_ENOTFOUND;
+    if (!fw->txn.open)
+        return BW_ESTATE; /* blocks come between begin and commit */
+    if (res != RES_PACKAGE)
+        return bw_lwm2m_object_res(o, res) != NULL ? BW_EUNSUPPORTED
+                                                   : BW_ENOTFOUND;
+    if (b->drop)
+        return drop_push(fw);
+    return write_package(fw, b->data, b->len, b->offset, !b->more);
 }
 
 static int fw_begin(bw_lwm2m_object_t *o, uint16_t inst, bw_lwm2m_txn_t kind)
@@ -443,6 +498,7 @@ int bw_lwm2m_fw_init(bw_lwm2m_fw_t *fw, bw_lwm2m_object_t *obj,
     obj->nres = (uint16_t)(sizeof fw_res / sizeof fw_res[0]);
     obj->ops = &fw_ops;
     obj->ctx = fw;
+    obj->write_block = fw_write_block;
     return 0;
 }
 
@@ -474,6 +530,25 @@ int bw_lwm2m_fw_restore(bw_lwm2m_fw_t *fw, bw_lwm2m_fw_state_t state,
     fw->state = (uint8_t)state;
     fw->result = result;
     fw->uri_len = 0;
+    fw->received = 0;
+    report(fw, old_state, old_result, uri_len);
+    return 0;
+}
+
+int bw_lwm2m_fw_restore_download(bw_lwm2m_fw_t *fw, const char *uri,
+                                 size_t len)
+{
+    if (fw == NULL || uri == NULL || fw->txn.open)
+        return BW_EINVAL;
+    if (len == 0 || len > BW_LWM2M_FW_URI_MAX)
+        return BW_ERANGE;
+    uint8_t old_state = fw->state, old_result = fw->result;
+    uint16_t uri_len = fw->uri_len;
+    bw__copy(fw->uri, uri, len);
+    fw->uri[len] = '\0';
+    fw->uri_len = (uint16_t)len;
+    fw->state = BW_LWM2M_FW_DOWNLOADING;
+    fw->result = BW_LWM2M_FW_RESULT_INITIAL;
     fw->received = 0;
     report(fw, old_state, old_result, uri_len);
     return 0;
