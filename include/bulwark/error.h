@@ -82,6 +82,7 @@ extern "C" {
     XX(EEXIST, -48, "already exists")                                          \
     XX(EPERM, -74, "file mode too open or wrong owner")                        \
     XX(ENOMATCH, -49, "nothing matches the selection")                         \
+    XX(EREVOKED, -75, "credential revoked")                                    \
     /* new codes go above this line, with new numbers */
 
 typedef enum {

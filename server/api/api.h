@@ -5,13 +5,18 @@
  * endpoints; docs/openapi.yaml describes them formally.
  *
  * It owns the HTTPS listener and its thread pool, the API certificate
- * (loaded from files, or generated once into the state directory) and
- * the bearer token it checks.  It reaches the rest of the server only
- * through the handles in bw_api_config_t: the store (devices, audit),
- * and the DM role's LwM2M layer and registry (device operations).
+ * (loaded from files, or generated once into the state directory), the
+ * check of bearer tokens against the store's argon2id hashes (with a
+ * small cache of verified tokens) and the role each route needs.  It
+ * reaches the rest of the server only through the handles in
+ * bw_api_config_t: the store (devices, audit, tokens), and the DM role's
+ * LwM2M layer and registry (device operations).
  *
- * What it must never do: log or echo the token; accept a request other
- * than /api/v1/health without the token; block a DTLS worker (the answer
+ * What it must never do: log or echo a token (a new one is shown once,
+ * in the answer that creates it); accept a request other than
+ * /api/v1/health without a valid token, or one whose token's role is
+ * below the route's (api_http.c's table; a route not in it needs admin);
+ * block a DTLS worker (the answer
  * to a device operation is handed over under a mutex and a condition
  * variable, the waiting is done on the API's own thread); read a body
  * past BW_API_BODY_MAX.
@@ -29,12 +34,22 @@
 /* Largest request body: a provisioning or write request is a few hundred
  * bytes; anything near this is a mistake or an attack (413). */
 #define BW_API_BODY_MAX (64 * 1024)
+/* The one exception: POST /firmware takes the raw image (the firmware
+ * repository's BW_DB_FW_IMAGE_MAX). */
+#define BW_API_FW_BODY_MAX (16 * 1024 * 1024)
 /* Longest wait for a device's answer before 504: the CoAP layer gives up
  * after its retransmissions (about 45 s worst case), the API earlier. */
 #define BW_API_DEVICE_WAIT_MS 30000
 /* The token: 32 random bytes written as 64 hex digits. */
 #define BW_API_TOKEN_BYTES 32
 #define BW_API_TOKEN_HEX   (2 * BW_API_TOKEN_BYTES)
+/* Verified tokens remembered so a request does not pay argon2id (about
+ * 0.1 s) each time: a deployment uses a handful of tokens at once; past
+ * this many, the least recently verified one is verified again. */
+#define BW_API_AUTH_CACHE_MAX 64
+/* How long a verification is remembered.  Revocation does not wait for
+ * it: the token's row is read on every request. */
+#define BW_API_AUTH_CACHE_TTL_MS (5 * 60 * 1000)
 /* Largest page of GET /devices and GET /audit. */
 #define BW_API_PAGE_MAX 1000
 /* Default page when ?limit= is absent. */
@@ -57,18 +72,20 @@ typedef struct {
     bw_lwsrv_t *dm;              /* NULL when the DM role is not run */
     bw_lwsrv_registry_t *dm_reg; /* NULL likewise */
     struct bw_campaign *campaigns; /* server/fleet; NULL: no campaigns */
+    struct bw_fwrepo *fwrepo; /* server/fleet; NULL: no firmware routes */
     bw_api_log_t log;            /* one line per call; may be NULL */
     void *log_arg;
 } bw_api_config_t;
 
 /*
- * Load (or create) the certificate, read the token, start listening.
+ * Load (or create) the certificate, import the token file when the
+ * store has no API token yet (bw_api_token_import), start listening.
  * why gets one line for the operator on failure (never a secret).
  * Returns 0 and *out, or
- *   BW_EPERM       the token or a generated key file is readable by
- *                  group or others;
- *   BW_EMALFORMED  the token file is not 64 hex digits, the certificate
- *                  or key does not parse;
+ *   BW_EPERM       the token file (when it is read) or a generated key
+ *                  file is readable by group or others;
+ *   BW_EMALFORMED  the token file (when it is read) is not 64 hex
+ *                  digits, the certificate or key does not parse;
  *   BW_EIO         a file could not be read or written;
  *   BW_ECRYPTO     key or certificate generation failed;
  *   BW_ENET        the listener could not be started (address in use);
@@ -80,7 +97,7 @@ int bw_api_start(const bw_api_config_t *cfg, bw_api_t **out, char *why,
 /* The port listened on (the chosen one when cfg->port was 0). */
 uint16_t bw_api_port(const bw_api_t *api);
 
-/* Stop listening, wait for requests in progress, wipe the token.  NULL is
+/* Stop listening, wait for requests in progress, wipe the cache.  NULL is
  * a no-op.  Call before the LwM2M layer and the store go away. */
 void bw_api_stop(bw_api_t *api);
 
@@ -90,6 +107,19 @@ void bw_api_stop(bw_api_t *api);
  * (a file is there), BW_EIO, BW_ECRYPTO, BW_EINVAL.
  */
 int bw_api_token_create(const char *path);
+
+/*
+ * When the store has no API token at all (none ever, revoked ones
+ * count), store the token in the file at path as the admin token named
+ * "admin" (its argon2id hash only); otherwise do nothing and leave the
+ * file unread.  *imported (may be NULL) says which.  This is how a token
+ * file from before roles, and the one `bulwark-server init` writes,
+ * become tokens.  why gets one line for the operator on failure.
+ * Returns 0, or bw_api__token_load's codes (BW_EPERM, BW_EMALFORMED,
+ * BW_EIO), or the store's (BW_ENOMEM, BW_ETIMEOUT, BW_EIO), BW_EINVAL.
+ */
+int bw_api_token_import(bw_db_t *db, const char *path, int *imported, char *why,
+                        size_t why_cap);
 
 /* ---- shared by the files of server/api (not for other modules) ------ */
 

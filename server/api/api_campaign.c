@@ -6,7 +6,7 @@
  * allow), one device with its history.  Reads go to the store; creation
  * and control go through the campaign engine (server/fleet/campaign.h),
  * which records and acts under its own lock.  Every mutating call is
- * audited with actor "api".
+ * audited with the caller's token as actor ("api:<name>").
  */
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -20,12 +20,12 @@
 /* A campaign's devices in one answer: the store's limit for targets. */
 #define MAX_CONCURRENT_MAX 10000
 
-static void audit(bw_api_t *a, const char *action, int64_t id,
-                  const char *detail)
+static void audit(bw_api_t *a, const bw_api_req_t *r, const char *action,
+                  int64_t id, const char *detail)
 {
     char subject[32];
     snprintf(subject, sizeof subject, "campaign %lld", (long long)id);
-    int err = bw_db_audit_append(a->cfg.db, bw_api__now_ms(), "api", action,
+    int err = bw_db_audit_append(a->cfg.db, bw_api__now_ms(), r->actor, action,
                                  subject, detail, NULL);
     if (err != 0)
         bw_api__log(a, "api: audit log: %s", bw_strerror(err));
@@ -323,6 +323,7 @@ json_t *bw_api__campaign_create(bw_api_t *a, const bw_api_req_t *r, int *status)
     parsed_t p;
     memset(&p, 0, sizeof p);
     json_t *bad = parse(r->body, &p, status);
+    p.s.created_by = r->actor;
     if (bad != NULL) {
         parsed_free(&p);
         return bad;
@@ -337,7 +338,7 @@ json_t *bw_api__campaign_create(bw_api_t *a, const bw_api_req_t *r, int *status)
     parsed_free(&p);
     switch (err) {
     case 0:
-        audit(a, "campaign-created", id, detail);
+        audit(a, r, "campaign-created", id, detail);
         return campaign_answer(a, id, status, 201);
     case BW_ENOTFOUND:
         return bw_api__error(status, 404, "unknown firmware",
@@ -439,7 +440,7 @@ json_t *bw_api__campaign_control(bw_api_t *a, const bw_api_req_t *r,
     }
     if (err != 0)
         return storage_error(status, err);
-    audit(a, actions[op], r->id, NULL);
+    audit(a, r, actions[op], r->id, NULL);
     return campaign_answer(a, r->id, status, 200);
 }
 

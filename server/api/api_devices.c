@@ -180,7 +180,7 @@ json_t *bw_api__devices_add(bw_api_t *a, const bw_api_req_t *r, int *status)
     default:
         return bw_api__error(status, 500, "storage", bw_strerror(err));
     }
-    err = bw_db_audit_append(a->cfg.db, now, "api", "provisioned", ep,
+    err = bw_db_audit_append(a->cfg.db, now, r->actor, "provisioned", ep,
                              "factory bootstrap PSK", NULL);
     if (err != 0)
         bw_api__log(a, "api: audit log: %s", bw_strerror(err));

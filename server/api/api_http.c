@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The HTTPS side of the API (api.h): the libmicrohttpd daemon, the
- * bearer-token check, request bodies (capped at BW_API_BODY_MAX) and the
- * routing of /api/v1/... to the handlers.  Every answer, errors included,
+ * The HTTPS side of the API (api.h): the libmicrohttpd daemon, who is
+ * calling (api_auth.c) and the role each route needs (route_roles below),
+ * request bodies (capped at BW_API_BODY_MAX) and the routing of
+ * /api/v1/... to the handlers.  Every answer, errors included,
  * is a JSON object built with jansson.
  */
 #include <arpa/inet.h>
@@ -28,9 +29,15 @@
 /* One request in progress (MHD's per-request pointer). */
 typedef struct {
     char *body;
-    size_t len;
+    size_t len, cap;
+    size_t max; /* body limit: BW_API_BODY_MAX, or _FW_ for an image */
+    int raw;    /* POST /firmware: the body is an image, not JSON */
     int too_big;
-    int authorized;
+    int authorized; /* a valid token (else 401) */
+    int auth_err;   /* a storage failure while checking it (500) */
+    int forbidden;  /* its role is below the route's (403) */
+    bw_db_role_t need;
+    bw_api_caller_t caller;
 } conn_t;
 
 int64_t bw_api__now_ms(void)
@@ -108,19 +115,67 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status,
     return ret;
 }
 
-static int authorized(const bw_api_t *a, struct MHD_Connection *c)
+/*
+ * The role every route needs: method, path under /api/v1/ ("*" is one
+ * path segment), role.  The first match wins.  A route missing here, and
+ * any path no entry matches, needs admin: the zero role, the strictest,
+ * so a route added without its line is closed rather than open.  Decided
+ * when the headers are in, before any body is read.
+ */
+static const struct {
+    const char *method, *path;
+    bw_db_role_t need;
+} route_roles[] = {
+    {"GET", "devices", BW_DB_ROLE_VIEWER},
+    {"POST", "devices", BW_DB_ROLE_ADMIN}, /* provisioning */
+    {"GET", "devices/*", BW_DB_ROLE_VIEWER},
+    {"POST", "devices/*/read", BW_DB_ROLE_OPERATOR},
+    {"POST", "devices/*/write", BW_DB_ROLE_OPERATOR},
+    {"POST", "devices/*/execute", BW_DB_ROLE_OPERATOR},
+    {"GET", "audit", BW_DB_ROLE_VIEWER},
+    {"GET", "firmware", BW_DB_ROLE_VIEWER},
+    {"POST", "firmware", BW_DB_ROLE_OPERATOR},
+    {"GET", "firmware/*", BW_DB_ROLE_VIEWER},
+    {"GET", "campaigns", BW_DB_ROLE_VIEWER},
+    {"POST", "campaigns", BW_DB_ROLE_OPERATOR},
+    {"GET", "campaigns/*", BW_DB_ROLE_VIEWER},
+    {"POST", "campaigns/*/pause", BW_DB_ROLE_OPERATOR},
+    {"POST", "campaigns/*/resume", BW_DB_ROLE_OPERATOR},
+    {"POST", "campaigns/*/abort", BW_DB_ROLE_OPERATOR},
+    {"GET", "campaigns/*/devices/*", BW_DB_ROLE_VIEWER},
+    {"GET", "tokens", BW_DB_ROLE_ADMIN},
+    {"POST", "tokens", BW_DB_ROLE_ADMIN},
+    {"DELETE", "tokens/*", BW_DB_ROLE_ADMIN},
+};
+
+/* Does path (under the prefix) match pattern, "*" standing for one
+ * non-empty segment? */
+static int path_matches(const char *pat, const char *path)
 {
-    const char *h =
-        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-    static const char bearer[] = "Bearer ";
-    if (h == NULL || strncmp(h, bearer, sizeof bearer - 1) != 0)
-        return 0;
-    h += sizeof bearer - 1;
-    /* The length of the token is public (64); its bytes are compared in
-     * constant time. */
-    if (strlen(h) != BW_API_TOKEN_HEX)
-        return 0;
-    return CRYPTO_memcmp(h, a->token, BW_API_TOKEN_HEX) == 0;
+    while (*pat != '\0') {
+        if (*pat == '*') {
+            size_t n = strcspn(path, "/");
+            if (n == 0)
+                return 0;
+            path += n;
+            pat++;
+        } else if (*pat++ != *path++) {
+            return 0;
+        }
+    }
+    return *path == '\0';
+}
+
+static bw_db_role_t role_needed(const char *method, const char *url)
+{
+    if (strncmp(url, PREFIX, strlen(PREFIX)) != 0)
+        return BW_DB_ROLE_ADMIN;
+    const char *rest = url + strlen(PREFIX);
+    for (size_t i = 0; i < sizeof route_roles / sizeof route_roles[0]; i++)
+        if (strcmp(method, route_roles[i].method) == 0 &&
+            path_matches(route_roles[i].path, rest))
+            return route_roles[i].need;
+    return BW_DB_ROLE_ADMIN;
 }
 
 static int ep_valid(const char *s, size_t n)
@@ -158,9 +213,14 @@ static json_t *route(bw_api_t *a, const char *url, bw_api_req_t *r, int *status,
         *allow = "GET";
         return bw_api__error(status, 405, "method not allowed", m);
     }
+    if (strncmp(rest, "firmware", 8) == 0 &&
+        (rest[8] == '\0' || rest[8] == '/'))
+        return bw_api__firmware_route(a, rest + 8, r, status, allow);
     if (strncmp(rest, "campaigns", 9) == 0 &&
         (rest[9] == '\0' || rest[9] == '/'))
         return bw_api__campaign_route(a, rest + 9, r, status, allow);
+    if (strncmp(rest, "tokens", 6) == 0 && (rest[6] == '\0' || rest[6] == '/'))
+        return bw_api__tokens_route(a, rest + 6, r, status, allow);
     if (strncmp(rest, "devices/", 8) != 0)
         return bw_api__error(status, 404, "not found", url);
     const char *p = rest + 8;
@@ -213,38 +273,56 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         if (cs == NULL)
             return MHD_NO;
         *ptr = cs;
-        cs->authorized = authorized(a, c);
+        int err = bw_api__auth_check(
+            a, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+            &cs->caller);
+        cs->authorized = err == 0;
+        cs->auth_err = err != 0 && err != BW_EAUTH;
+        cs->need = role_needed(method, url);
+        cs->forbidden =
+            cs->authorized && !bw_api__role_allows(cs->caller.role, cs->need);
+        cs->raw =
+            strcmp(method, "POST") == 0 && strcmp(url, PREFIX "firmware") == 0;
+        cs->max = cs->raw ? BW_API_FW_BODY_MAX : BW_API_BODY_MAX;
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl != NULL && strtoull(cl, NULL, 10) > BW_API_BODY_MAX)
+        if (cl != NULL && strtoull(cl, NULL, 10) > cs->max)
             cs->too_big = 1;
         return MHD_YES;
     }
     if (*upload_size != 0) { /* a piece of the body */
         size_t n = *upload_size;
         *upload_size = 0;
-        if (cs->too_big || !cs->authorized)
+        if (cs->too_big || !cs->authorized || cs->forbidden)
             return MHD_YES; /* discarded; answered at the end */
-        if (n > BW_API_BODY_MAX - cs->len) {
+        if (n > cs->max - cs->len) {
             cs->too_big = 1;
             free(cs->body);
             cs->body = NULL;
-            cs->len = 0;
+            cs->len = cs->cap = 0;
             return MHD_YES;
         }
-        char *nb = realloc(cs->body, cs->len + n + 1);
-        if (nb == NULL)
-            return MHD_NO;
-        memcpy(nb + cs->len, upload, n);
-        cs->body = nb;
+        if (cs->len + n + 1 > cs->cap) { /* doubling: an image comes in
+                                          * many pieces */
+            size_t nc = cs->cap != 0 ? cs->cap : 1024;
+            while (nc < cs->len + n + 1)
+                nc *= 2;
+            char *nb = realloc(cs->body, nc);
+            if (nb == NULL)
+                return MHD_NO;
+            cs->body = nb;
+            cs->cap = nc;
+        }
+        memcpy(cs->body + cs->len, upload, n);
         cs->len += n;
-        nb[cs->len] = '\0';
+        cs->body[cs->len] = '\0';
         return MHD_YES;
     }
     int status = 200;
     const char *allow = NULL;
     json_t *out;
-    bw_api_req_t r = {.method = method};
+    bw_api_req_t r = {
+        .method = method, .actor = cs->caller.actor, .role = cs->caller.role};
     if (strncmp(url, PREFIX, strlen(PREFIX)) != 0) {
         out = bw_api__error(&status, 404, "not found",
                             "the API is under "
@@ -256,14 +334,37 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             allow = "GET";
             out = bw_api__error(&status, 405, "method not allowed", method);
         }
+    } else if (cs->auth_err) {
+        out = bw_api__error(&status, 500, "storage",
+                            "the API token could not be checked");
     } else if (!cs->authorized) {
         out = bw_api__error(&status, 401, "unauthorized",
                             "an Authorization: Bearer <token> header with "
                             "the API token is required");
+    } else if (cs->forbidden) {
+        char d[160];
+        snprintf(d, sizeof d,
+                 "this call needs the %s role; token \"%s\" has %s",
+                 bw_db_role_name(cs->need), cs->caller.name,
+                 bw_db_role_name(cs->caller.role));
+        out = bw_api__error(&status, 403, "forbidden", d);
+        if (out != NULL)
+            json_object_set_new(out, "role_needed",
+                                json_string(bw_db_role_name(cs->need)));
+        if (strcmp(method, "GET") != 0) { /* a refused change is audited */
+            char what[160];
+            snprintf(what, sizeof what, "%.16s %.120s: needs %s", method, url,
+                     bw_db_role_name(cs->need));
+            int e = bw_db_audit_append(a->cfg.db, bw_api__now_ms(),
+                                       cs->caller.actor, "denied", "api", what,
+                                       NULL);
+            if (e != 0)
+                bw_api__log(a, "api: audit log: %s", bw_strerror(e));
+        }
     } else if (cs->too_big) {
         char d[64];
         snprintf(d, sizeof d, "the body limit is %u bytes",
-                 (unsigned)BW_API_BODY_MAX);
+                 (unsigned)cs->max);
         out = bw_api__error(&status, 413, "request body too large", d);
     } else {
         json_error_t jerr;
@@ -272,7 +373,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         r.limit =
             MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
         out = NULL;
-        if (strcmp(method, "POST") == 0) {
+        if (cs->raw) {
+            r.raw = (const uint8_t *)cs->body;
+            r.raw_len = cs->len;
+        } else if (strcmp(method, "POST") == 0) {
             /* No body at all reads as {} (POST .../pause needs none). */
             r.body = cs->len == 0
                          ? json_object()
@@ -292,7 +396,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             out = route(a, url, &r, &status, &allow);
         json_decref(r.body);
     }
-    bw_api__log(a, "api: %s %s -> %d", method, url, status);
+    if (cs->authorized)
+        bw_api__log(a, "api: %s %s -> %d (%s)", method, url, status,
+                    cs->caller.actor);
+    else
+        bw_api__log(a, "api: %s %s -> %d", method, url, status);
     return send_json(c, status, out, allow);
 }
 
@@ -304,7 +412,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ptr,
     (void)code;
     conn_t *cs = *ptr;
     if (cs != NULL) {
-        if (cs->body != NULL) /* may hold a PSK being provisioned */
+        if (cs->body != NULL && !cs->raw) /* may hold a PSK */
             OPENSSL_cleanse(cs->body, cs->len);
         free(cs->body);
         free(cs);
@@ -359,7 +467,7 @@ static void why_set(char *why, size_t cap, const char *s, const char *what)
 
 static void api_free(bw_api_t *a)
 {
-    OPENSSL_cleanse(a->token, sizeof a->token);
+    bw_api__auth_done(a);
     if (a->key_pem != NULL) {
         OPENSSL_cleanse(a->key_pem, strlen(a->key_pem));
         free(a->key_pem);
@@ -400,13 +508,8 @@ int bw_api_start(const bw_api_config_t *cfg, bw_api_t **out, char *why,
     if (a == NULL)
         return BW_ENOMEM;
     a->cfg = *cfg;
-    int err = bw_api__token_load(cfg->token_file, a->token);
+    int err = bw_api__auth_init(a, why, why_cap);
     if (err != 0) {
-        why_set(why, why_cap, cfg->token_file,
-                err == BW_EPERM        ? "readable by others (want 0600)"
-                : err == BW_EMALFORMED ? "not 64 hex digits"
-                                       : "cannot read the API token "
-                                         "(bulwark-server init creates it)");
         api_free(a);
         return err;
     }

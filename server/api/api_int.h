@@ -10,16 +10,40 @@
 #define BW_API_INT_H
 
 #include <jansson.h>
+#include <pthread.h>
 
 #include "api.h"
+#include "db_token.h"
+
+/* Verified tokens (api_auth.c): the SHA-256 of a token text that passed
+ * argon2id, the row it matched and until when (monotonic ms, 0: free). */
+typedef struct {
+    uint8_t digest[32];
+    int64_t token_id;
+    int64_t until_ms;
+} bw_api_auth_entry_t;
+
+typedef struct {
+    pthread_mutex_t lock;
+    int ready;
+    bw_api_auth_entry_t e[BW_API_AUTH_CACHE_MAX];
+} bw_api_auth_t;
 
 struct bw_api {
     bw_api_config_t cfg;
     struct MHD_Daemon *d;
     uint16_t port;
-    char token[BW_API_TOKEN_HEX + 1];
+    bw_api_auth_t auth;
     char *cert_pem, *key_pem;
 };
+
+/* Who is calling: the token a request authenticated with. */
+typedef struct {
+    int64_t token_id;
+    bw_db_role_t role;
+    char name[BW_DB_TOKEN_NAME_MAX + 1];
+    char actor[BW_DB_TOKEN_NAME_MAX + 5]; /* "api:<name>", for the audit */
+} bw_api_caller_t;
 
 typedef struct {
     const char *method; /* "GET", "POST", ... */
@@ -28,6 +52,10 @@ typedef struct {
     const char *limit;  /* ?limit= (NULL when absent) */
     json_t *body;       /* parsed body of a POST, else NULL */
     int64_t id;         /* {id} of /campaigns/{id}/..., else 0 */
+    const char *actor;  /* "api:<token name>": the audit log's actor */
+    bw_db_role_t role;  /* the caller's role */
+    const uint8_t *raw; /* POST /firmware: the raw body, else NULL */
+    size_t raw_len;
 } bw_api_req_t;
 
 /* {"error": error, "detail": detail}, and *status = status. */
@@ -69,5 +97,33 @@ json_t *bw_api__campaign_device(bw_api_t *a, const bw_api_req_t *r,
 /* rest: what follows "campaigns" in the URL ("", "/7", "/7/pause"...). */
 json_t *bw_api__campaign_route(bw_api_t *a, const char *rest, bw_api_req_t *r,
                                int *status, const char **allow);
+
+/* api_fw.c: the firmware repository (docs/api.md, "Firmware"); rest:
+ * what follows "firmware" in the URL ("", "/<id>"). */
+json_t *bw_api__firmware_route(bw_api_t *a, const char *rest, bw_api_req_t *r,
+                               int *status, const char **allow);
+
+/* api_auth.c: tokens, roles and the verified-token cache. */
+int bw_api__auth_init(bw_api_t *a, char *why, size_t why_cap);
+void bw_api__auth_done(bw_api_t *a);
+/*
+ * Authenticate an Authorization header value (NULL when absent): "Bearer "
+ * and a token text.  A text verified in the last BW_API_AUTH_CACHE_TTL_MS
+ * costs one digest and one row lookup; otherwise argon2id.  The row is
+ * read on every call, so a revocation by another process counts at once.
+ * Returns 0 and *out, or BW_EAUTH (no, unknown, wrong or revoked token),
+ * or a storage code (BW_EIO, BW_ENOMEM) for a 500.
+ */
+int bw_api__auth_check(bw_api_t *a, const char *authorization,
+                       bw_api_caller_t *out);
+/* Empty the cache (a token was revoked). */
+void bw_api__auth_forget(bw_api_t *a);
+/* Whether role have may call a route that needs role need. */
+int bw_api__role_allows(bw_db_role_t have, bw_db_role_t need);
+
+/* api_tokens.c: /tokens (docs/api.md, "Tokens"); rest: what follows
+ * "tokens" in the URL ("", "/<name>"). */
+json_t *bw_api__tokens_route(bw_api_t *a, const char *rest, bw_api_req_t *r,
+                             int *status, const char **allow);
 
 #endif /* BW_API_INT_H */

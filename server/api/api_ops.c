@@ -115,12 +115,12 @@ static const char *write_payload(const json_t *v, bw_lwsrv_op_t *op)
     return why;
 }
 
-static void audit_op(bw_api_t *a, const char *action, const char *ep,
-                     const char *path, const char *outcome)
+static void audit_op(bw_api_t *a, const char *actor, const char *action,
+                     const char *ep, const char *path, const char *outcome)
 {
     char detail[BW_LWSRV_PATH_MAX + 64];
     snprintf(detail, sizeof detail, "%s -> %s", path, outcome);
-    int err = bw_db_audit_append(a->cfg.db, bw_api__now_ms(), "api", action, ep,
+    int err = bw_db_audit_append(a->cfg.db, bw_api__now_ms(), actor, action, ep,
                                  detail, NULL);
     if (err != 0)
         bw_api__log(a, "api: audit log: %s", bw_strerror(err));
@@ -231,6 +231,6 @@ json_t *bw_api__device_op(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t kind,
     }
     pthread_mutex_unlock(&w->m);
     release(w);
-    audit_op(a, action, r->ep, path, code);
+    audit_op(a, r->actor, action, r->ep, path, code);
     return out;
 }

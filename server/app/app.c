@@ -17,6 +17,7 @@
 #include "app.h"
 #include "campaign.h"
 #include "dtls_server.h"
+#include "fw_repo.h"
 #include "lwm2m_bootstrap.h"
 #include "lwm2m_srv.h"
 
@@ -55,6 +56,7 @@ struct app {
     pthread_t writer;
     bw_api_t *api;
     bw_campaign_t *camp; /* update campaigns (DM role); atomic pointer */
+    bw_fwrepo_t *fw;     /* firmware repository; served on the DM role */
 };
 
 static int64_t wall_ms(void)
@@ -348,6 +350,7 @@ static int api_start(app_t *a)
         .dm = a->dm.lw,
         .dm_reg = a->dm.reg,
         .campaigns = a->camp,
+        .fwrepo = a->fw,
         .log = api_log,
         .log_arg = a,
     };
@@ -360,6 +363,32 @@ static int api_start(app_t *a)
     say(a, "REST API: https://%s%s%s:%u/api/v1/",
         strchr(ac.bind_addr, ':') ? "[" : "", ac.bind_addr,
         strchr(ac.bind_addr, ':') ? "]" : "", bw_api_port(a->api));
+    return 0;
+}
+
+/* ---- the firmware repository ------------------------------------------ */
+
+/* Created before the DM role, whose workers serve its images. */
+static int fw_start(app_t *a)
+{
+    bw_fwrepo_config_t fc = {.db = a->db};
+    int err = bw_fwrepo_new(&fc, &a->fw);
+    for (size_t i = 0; err == 0 && i < a->cfg.n_image_keys; i++) {
+        char why[512] = "";
+        err = bw_fwrepo_key_load(a->fw, a->cfg.image_keys[i], why, sizeof why);
+        if (err != 0)
+            say(a, "--image-key %s (%s)", why, bw_strerror(err));
+    }
+    if (err != 0) {
+        say(a, "firmware repository: cannot start (%s)", bw_strerror(err));
+        return 1;
+    }
+    if (a->cfg.n_image_keys == 0)
+        say(a, "firmware repository: no --image-key, every upload will be "
+               "refused");
+    else
+        say(a, "firmware repository: %zu image key(s)",
+            bw_fwrepo_key_count(a->fw));
     return 0;
 }
 
@@ -421,6 +450,10 @@ static int role_start(app_t *a, role_t *r, int bootstrap, uint16_t port)
                             .authorize = authorize,
                             .event = on_event,
                             .arg = r};
+    if (!bootstrap) { /* images are served on the DM port only */
+        lc.resource = bw_fwrepo_resource;
+        lc.resource_arg = a->fw;
+    }
     r->lw = bw_lwsrv_new(&lc, bw_dtls_server_workers(r->dtls));
     if (r->lw == NULL)
         return BW_ENOMEM;
@@ -462,9 +495,10 @@ int bw_app_run(const bw_app_config_t *cfg)
         bw_db_close(a.db);
         return 1;
     }
-    int rc = 0;
-    if ((cfg->run_dm && role_start(&a, &a.dm, 0, cfg->dm_port) != 0) ||
-        (cfg->run_bs && role_start(&a, &a.bs, 1, cfg->bs_port) != 0))
+    int rc = fw_start(&a);
+    if (rc == 0 &&
+        ((cfg->run_dm && role_start(&a, &a.dm, 0, cfg->dm_port) != 0) ||
+         (cfg->run_bs && role_start(&a, &a.bs, 1, cfg->bs_port) != 0)))
         rc = 1;
     static char dm_uri[160];
     if (rc == 0 && a.cfg.dm_uri == NULL) {
@@ -479,6 +513,10 @@ int bw_app_run(const bw_app_config_t *cfg)
                  strchr(host, ':') ? "coaps://[%s]:%u" : "coaps://%s:%u", host,
                  port);
         a.cfg.dm_uri = dm_uri;
+    }
+    if (rc == 0 && bw_fwrepo_set_dm_uri(a.fw, a.cfg.dm_uri) != 0) {
+        say(&a, "firmware repository: DM URI %s too long", a.cfg.dm_uri);
+        rc = 1;
     }
     if (rc == 0 && a.dm.lw != NULL) {
         /* Package URIs point at this DM server: <dm_uri>/fw/<id>. */
@@ -542,6 +580,8 @@ int bw_app_run(const bw_app_config_t *cfg)
     pthread_cond_signal(&a.cond);
     pthread_mutex_unlock(&a.lock);
     pthread_join(a.writer, NULL);
+    bw_fwrepo_free(a.fw); /* after the DM role: no download in progress */
+    a.fw = NULL;
     if (rc == 0)
         audit(&a, "server", "stopped", NULL, NULL);
     bw_db_close(a.db);

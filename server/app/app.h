@@ -6,6 +6,8 @@
  *   server/dtls    one DTLS engine per role (bootstrap on 5784, DM 5684)
  *   server/lwm2m   the LwM2M registration interface and bootstrap sequence
  *   server/api     the REST API over HTTPS (devices, DM operations, audit)
+ *   server/fleet   the firmware repository (images served on the DM port
+ *                  at /fw/<id>) and update campaigns
  *
  * app.c wires them: PSK lookups and identity binding go to the store for
  * the engine's role; the bootstrap server's provider issues fresh DM
@@ -17,6 +19,7 @@
 #ifndef BW_APP_H
 #define BW_APP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db.h"
@@ -39,6 +42,10 @@ typedef struct {
     uint16_t api_port;
     const char *api_cert, *api_key; /* NULL: generated into state_dir */
     const char *api_token_file;
+    /* Fleet image keys (PEM files) the firmware repository trusts for
+     * uploads (server/fleet/fw_repo.h); none: every upload is refused. */
+    const char *const *image_keys;
+    size_t n_image_keys;
 } bw_app_config_t;
 
 /* Run until SIGTERM/SIGINT.  Returns the process exit code. */

@@ -4,6 +4,7 @@
  *
  *   bulwark-server init        create the master key and the database
  *   bulwark-server provision   add a device with its factory bootstrap PSK
+ *   bulwark-server token ...   create, list and revoke REST API tokens
  *   bulwark-server run         serve (the default)
  *
  * Secrets are never taken from the command line (any local user can read
@@ -20,6 +21,8 @@
 
 #include "api.h"
 #include "app.h"
+#include "db_token.h"
+#include "fw_repo.h"
 
 static void usage(FILE *to)
 {
@@ -34,6 +37,10 @@ static void usage(FILE *to)
         "                       the API token file (0600) if absent, and\n"
         "                       the database\n"
         "  provision            add a device and its factory bootstrap PSK\n"
+        "  token create --name N --role viewer|operator|admin\n"
+        "                       a REST API token, printed once\n"
+        "  token list           the tokens (names, roles, times; no secret)\n"
+        "  token revoke NAME    revoke a token at once\n"
         "\n"
         "Common options:\n"
         "  --db PATH            SQLite database (default ./bulwark.db)\n"
@@ -54,6 +61,10 @@ static void usage(FILE *to)
         "  --ready-file PATH    write \"DM-PORT BS-PORT\" once listening\n"
         "                       (\"DM-PORT BS-PORT API-PORT\" with the API)\n"
         "  -v, --verbose        log every handshake and update\n"
+        "  --image-key FILE     trust this PEM key (public or private, ECDSA\n"
+        "                       P-256 or Ed25519) for firmware uploads;\n"
+        "                       repeatable.  None: uploads are refused\n"
+        "                       (docs/firmware.md)\n"
         "\n"
         "REST API (HTTPS, docs/api.md; on with --api or any --api-* option):\n"
         "  --api                serve the API with the defaults below\n"
@@ -96,7 +107,8 @@ enum {
     O_APIBIND,
     O_APICERT,
     O_APIKEY,
-    O_APITOKEN
+    O_APITOKEN,
+    O_IMAGEKEY
 };
 
 static int port_arg(const char *s, uint16_t *out)
@@ -161,7 +173,146 @@ static int cmd_init(const char *db_path, const char *key, const char *token)
     unsigned v = 0;
     (void)bw_db_schema_version(db, &v);
     printf("database %s ready (schema %u)\n", db_path, v);
+    /* The token file becomes the admin token (hash only) while the
+     * database has none; the file keeps working for bulwarkctl. */
+    int imported = 0;
+    err = bw_api_token_import(db, token, &imported, why, sizeof why);
     bw_db_close(db);
+    if (err != 0) {
+        fprintf(stderr, "bulwark-server: %s\n", why);
+        return 1;
+    }
+    if (imported)
+        printf("API token %s stored as admin token \"admin\" (argon2id "
+               "hash)\n",
+               token);
+    return 0;
+}
+
+static int token_row(void *arg, const bw_db_token_t *t)
+{
+    (void)arg;
+    char created[32], used[32] = "-", revoked[32] = "-";
+    time_t s = (time_t)(t->created_ms / 1000);
+    struct tm tm;
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&s, &tm));
+    if (t->last_used_ms != 0) {
+        s = (time_t)(t->last_used_ms / 1000);
+        strftime(used, sizeof used, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&s, &tm));
+    }
+    if (t->revoked_ms != 0) {
+        s = (time_t)(t->revoked_ms / 1000);
+        strftime(revoked, sizeof revoked, "%Y-%m-%dT%H:%M:%SZ",
+                 gmtime_r(&s, &tm));
+    }
+    printf("%-24s %-8s %-12s %-20s %-20s %s\n", t->name,
+           bw_db_role_name(t->role), t->lookup, created, used, revoked);
+    return 0;
+}
+
+/* bulwark-server token create|list|revoke: its own options, since
+ * --role means something else to run. */
+static int cmd_token(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"master-key", required_argument, NULL, 'k'},
+        {"name", required_argument, NULL, 'n'},
+        {"role", required_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db_path = "bulwark.db", *key = "master.key", *name = NULL,
+               *role_s = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            db_path = optarg;
+            break;
+        case 'k':
+            key = optarg;
+            break;
+        case 'n':
+            name = optarg;
+            break;
+        case 'r':
+            role_s = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    const char *sub = optind < argc ? argv[optind++] : "";
+    const char *arg = optind < argc ? argv[optind++] : NULL;
+    bw_db_role_t role = BW_DB_ROLE_VIEWER;
+    int create = strcmp(sub, "create") == 0, list = strcmp(sub, "list") == 0,
+        revoke = strcmp(sub, "revoke") == 0;
+    if ((!create && !list && !revoke) || optind != argc ||
+        (create && (name == NULL || role_s == NULL || arg != NULL ||
+                    bw_db_role_parse(role_s, &role) != 0)) ||
+        (list && arg != NULL) || (revoke && arg == NULL)) {
+        fprintf(stderr, "usage: bulwark-server token create --name NAME "
+                        "--role viewer|operator|admin\n"
+                        "       bulwark-server token list\n"
+                        "       bulwark-server token revoke NAME\n"
+                        "       (with --db PATH --master-key PATH)\n");
+        return 2;
+    }
+    bw_db_config_t dc = {.path = db_path, .master_key_file = key};
+    bw_db_t *db;
+    char why[256] = "";
+    int err = bw_db_open(&dc, &db, why, sizeof why);
+    if (err != 0) {
+        fprintf(stderr, "bulwark-server: %s: %s\n", db_path, why);
+        return 1;
+    }
+    int64_t now = wall_ms();
+    if (list) {
+        printf("%-24s %-8s %-12s %-20s %-20s %s\n", "NAME", "ROLE", "ID",
+               "CREATED", "LAST USED", "REVOKED");
+        err = bw_db_token_list(db, token_row, NULL);
+    } else if (create) {
+        char text[BW_DB_TOKEN_HEX + 1];
+        err = bw_db_token_create(db, name, role, now, text, NULL);
+        if (err == 0) {
+            char detail[32];
+            snprintf(detail, sizeof detail, "role %s", role_s);
+            char subject[BW_DB_TOKEN_NAME_MAX + 8];
+            snprintf(subject, sizeof subject, "token %s", name);
+            (void)bw_db_audit_append(db, now, "cli", "token-created", subject,
+                                     detail, NULL);
+            /* Shown once: only its hash is kept. */
+            printf("%s\n", text);
+            fflush(stdout);
+        }
+        OPENSSL_cleanse(text, sizeof text);
+    } else {
+        err = bw_db_token_revoke(db, arg, now, NULL);
+        if (err == 0) {
+            char subject[BW_DB_TOKEN_NAME_MAX + 8];
+            snprintf(subject, sizeof subject, "token %s", arg);
+            (void)bw_db_audit_append(db, now, "cli", "token-revoked", subject,
+                                     NULL, NULL);
+            printf("revoked %s\n", arg);
+        }
+    }
+    bw_db_close(db);
+    if (err != 0) {
+        fprintf(stderr, "bulwark-server: token %s: %s\n", sub,
+                err == BW_EEXIST      ? "a token with this name exists "
+                                        "(names are never reused)"
+                : err == BW_ENOTFOUND ? "no such token"
+                : err == BW_EREVOKED  ? "revoked already"
+                : err == BW_EMALFORMED || err == BW_EOVERFLOW
+                    ? "names are 1..64 of A-Z a-z 0-9 - . _"
+                    : bw_strerror(err));
+        return 1;
+    }
     return 0;
 }
 
@@ -244,6 +395,7 @@ int main(int argc, char **argv)
         {"api-cert", required_argument, NULL, O_APICERT},
         {"api-key", required_argument, NULL, O_APIKEY},
         {"api-token-file", required_argument, NULL, O_APITOKEN},
+        {"image-key", required_argument, NULL, O_IMAGEKEY},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -260,6 +412,7 @@ int main(int argc, char **argv)
         .api_port = 8443,
     };
     char token_buf[4096];
+    const char *image_keys[BW_FWREPO_KEYS_MAX];
     const char *cmd = "run", *ep = NULL, *id = NULL, *keyfile = NULL,
                *model = NULL;
     if (argc > 1 && argv[1][0] != '-') {
@@ -267,6 +420,8 @@ int main(int argc, char **argv)
         argv++;
         argc--;
     }
+    if (strcmp(cmd, "token") == 0)
+        return cmd_token(argc, argv);
     int c;
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
         switch (c) {
@@ -356,6 +511,15 @@ int main(int argc, char **argv)
             break;
         case O_APITOKEN:
             cfg.api_token_file = optarg;
+            break;
+        case O_IMAGEKEY:
+            if (cfg.n_image_keys == BW_FWREPO_KEYS_MAX) {
+                fprintf(stderr, "bulwark-server: at most %u --image-key\n",
+                        (unsigned)BW_FWREPO_KEYS_MAX);
+                return 2;
+            }
+            image_keys[cfg.n_image_keys++] = optarg;
+            cfg.image_keys = image_keys;
             break;
         case 'v':
             cfg.verbose = 1;

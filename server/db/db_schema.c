@@ -190,6 +190,21 @@ static const char *const migrations[] = {
     "  detail TEXT NOT NULL);"
     "CREATE INDEX campaign_events_device ON campaign_events(campaign_id,"
     "  device_id, id);",
+
+    /* 7: REST API tokens with roles (db_token.h).  Only an argon2id hash
+     * of each token is kept; lookup is the token's first 12 hex digits,
+     * so a request costs one index lookup and one hash check.  Names are
+     * never reused (UNIQUE over revoked rows too), so the audit actor
+     * "api:<name>" always names one token. */
+    "CREATE TABLE api_tokens ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),"
+    "  lookup TEXT NOT NULL UNIQUE,"
+    "  hash TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  last_used_at BIGINT,"
+    "  revoked_at BIGINT);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == BW_DB_SCHEMA_VERSION,

@@ -19,6 +19,9 @@
 #define EXCHANGE_LIFETIME_MS 247000u
 /* Largest message the server builds (a request with a payload). */
 #define MSG_MAX (BW_LWSRV_PAYLOAD_MAX + 256)
+/* Room for the resource hook's answer: a 1024-byte block (the largest
+ * CoAP over UDP takes, RFC 7959 SZX 6) and its options. */
+#define RESOURCE_MSG_MAX 1280
 
 typedef struct inflight {
     struct inflight *next;
@@ -343,10 +346,16 @@ void bw_lwsrv_on_data(void *arg, bw_dtls_worker_t *w,
             registration(s, w, peer, &m, kind, mono_ms());
             return;
         }
-        uint8_t out[64];
-        size_t n =
-            build_response(&s->ws[bw_dtls_worker_index(w)], &m,
-                           BW_COAP_CODE(4, 4), NULL, NULL, out, sizeof out);
+        /* Everything else (firmware downloads: GET /fw/<id>) goes to the
+         * resource hook; what it does not answer is 4.04. */
+        uint8_t out[RESOURCE_MSG_MAX];
+        size_t n = s->cfg.resource != NULL
+                       ? s->cfg.resource(s->cfg.resource_arg, peer, &m, out,
+                                         sizeof out)
+                       : 0;
+        if (n == 0 || n > sizeof out)
+            n = build_response(&s->ws[bw_dtls_worker_index(w)], &m,
+                               BW_COAP_CODE(4, 4), NULL, NULL, out, sizeof out);
         if (n > 0)
             (void)s->cfg.send(w, peer->addr, peer->addr_len, out, n);
         return;

@@ -191,7 +191,7 @@ echo "ok: read shows the resources, --json read parses, a read-only write exits 
 ctl 0 "${G[@]}" audit --limit 1000
 head -1 "$WORK/out" | grep -q '^ID  *TIME  *ACTOR  *ACTION  *SUBJECT  *DETAIL$' || fail "audit heading"
 for act in provisioned read write execute; do
-  grep -q " api  *$act  " "$WORK/out" || fail "no audit row for api $act"
+  grep -q " api:admin  *$act  " "$WORK/out" || fail "no audit row for api:admin $act"
 done
 echo "ok: audit"
 

@@ -14,7 +14,8 @@
 # reason for the weak PSK, 201 for the good one; the registered device
 # answers 2.05 with manufacturer "Bulwark", 4.05 to the write, 2.04 to
 # Reboot and then exits 75; the API's actions are audited with actor
-# "api"; the token never appears in the server log.
+# "api:admin" (the token file's token); the token never appears in the
+# server log.
 set -euo pipefail
 : "${BW_BIN_DIR:?BW_BIN_DIR must point at the built programs (ctest sets it)}"
 SERVER=$BW_BIN_DIR/bulwark-server
@@ -161,7 +162,7 @@ echo "ok: Execute Reboot answers 2.04, the device exits 75"
 
 expect 200 GET '/audit?limit=1000'
 for act in provisioned read write execute; do
-  grep -q "\"actor\":\"api\",\"action\":\"$act\"" "$WORK/body" || fail "no audit entry for api $act"
+  grep -q "\"actor\":\"api:admin\",\"action\":\"$act\"" "$WORK/body" || fail "no audit entry for api $act"
 done
 expect 200 GET '/audit?after=1&limit=1'
 has '"next":'

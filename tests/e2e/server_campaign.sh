@@ -16,7 +16,7 @@
 # pending and no device of batch 2 ever started; pause then gets 409,
 # abort 200 with the 18 pending devices aborted; the history of a failed
 # device shows pending, downloading, failed; creation and abort are
-# audited with actor "api".
+# audited with actor "api:admin".
 set -euo pipefail
 : "${BW_BIN_DIR:?BW_BIN_DIR must point at the built programs (ctest sets it)}"
 SERVER=$BW_BIN_DIR/bulwark-server
@@ -180,7 +180,7 @@ has '"items":\[{"id":'
 echo "ok: pause and resume of a halted campaign get 409; abort aborts the 18 pending"
 
 expect 200 GET '/audit?limit=1000'
-has '"actor":"api","action":"campaign-created"'
-has '"actor":"api","action":"campaign-aborted"'
+has '"actor":"api:admin","action":"campaign-created"'
+has '"actor":"api:admin","action":"campaign-aborted"'
 grep -qF "$TOKEN" "$WORK/server.log" && fail "the token appears in the server log"
-echo "ok: campaign creation and abort audited with actor api"
+echo "ok: campaign creation and abort audited with actor api:admin"

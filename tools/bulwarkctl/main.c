@@ -28,6 +28,7 @@ static const char main_help[] =
     "  firmware upload|list|show      the firmware repository\n"
     "  campaign create|list|show|device|watch|pause|resume|abort\n"
     "                                 update campaigns\n"
+    "  token create|list|revoke       API tokens and their roles (admin)\n"
     "\n"
     "Global options (before or after the command):\n"
     "  --url URL          the API (default https://localhost:8443, env "
@@ -58,7 +59,7 @@ int main(int argc, char **argv)
         {"read", cmd_read},         {"write", cmd_write},
         {"exec", cmd_exec},         {"execute", cmd_exec},
         {"audit", cmd_audit},       {"firmware", cmd_firmware},
-        {"campaign", cmd_campaign},
+        {"campaign", cmd_campaign}, {"token", cmd_token},
     };
     ctl_t c = {0};
     c.url = getenv("BULWARK_URL");
