@@ -5,7 +5,8 @@
 #
 #   make            release build in build/release
 #   make check      ASan+UBSan build (clang) and every ctest label
-#   make demo       the main job (for now: a fleet bootstraps and registers)
+#   make demo       the main job: a fleet bootstraps, registers and is updated
+#                   over the air by a staged campaign
 #   make fuzz       run every fuzz target; FUZZ_SECONDS=N each (default 300)
 #   make bench      optimised build, run every benchmark
 #   make size-m4    Cortex-M4 footprint of the protocol core
