@@ -167,6 +167,8 @@ void agent_fw_finish(struct agent_dev *d);
 void agent_fw_download(void *app, const char *uri, size_t len);
 void agent_fw_cancel(void *app);
 int agent_fw_apply(void *app);
+int agent_fw_chunk(void *app, size_t offset, const uint8_t *data, size_t len,
+                   int last);
 /* Fleet: the context "reboots": run the bootloader on its flash. */
 void agent_fw_fleet_boot(struct agent_dev *d);
 /* The version /3/0/3 shows. */

@@ -140,24 +140,6 @@ static void show_package(agent_dev_t *d, const char *name, const char *ver)
         f->pkg_version[0] ? f->pkg_version : NULL);
 }
 
-/*
- * Put the object back into DOWNLOADING for a download resumed after a
- * restart.  bw_lwm2m_fw_restore() takes IDLE and DOWNLOADED only, so the
- * state and URI are set here, before the client starts (no request can be
- * in progress).
- */
-static void restore_downloading(agent_dev_t *d, const char *uri)
-{
-    size_t n = strlen(uri);
-    if (n > BW_LWM2M_FW_URI_MAX)
-        n = BW_LWM2M_FW_URI_MAX;
-    memcpy(d->fw.uri, uri, n);
-    d->fw.uri[n] = '\0';
-    d->fw.uri_len = (uint16_t)n;
-    d->fw.state = BW_LWM2M_FW_DOWNLOADING;
-    d->fw.result = BW_LWM2M_FW_RESULT_INITIAL;
-}
-
 /* A record of Execute Update: the update took, or it was reverted. */
 static int after_update(agent_dev_t *d, const char *target, uint64_t now)
 {
@@ -221,7 +203,7 @@ void agent_fw_start(agent_dev_t *d, uint64_t now)
     agent_log(d, "resuming the firmware download of %s at byte %u", r.uri,
               (unsigned)r.offset);
     f->rec = r;
-    restore_downloading(d, r.uri);
+    (void)bw_lwm2m_fw_restore_download(&d->fw, r.uri, strlen(r.uri));
     agent_fw_get_start(d, now);
 }
 
@@ -313,15 +295,21 @@ int agent_fw_apply(void *app)
     return 0;
 }
 
-/* The package failed a check: Update Result result. */
-static void refuse(agent_dev_t *d, uint8_t result, const char *why)
+/* The package refused by a check: log, forget it, return its result. */
+static uint8_t refused(agent_dev_t *d, uint8_t result, const char *why)
 {
     agent_fw_rec_drop(d);
     agent_log(d, "firmware package refused (result %u): %s", result, why);
-    (void)bw_lwm2m_fw_download_failed(&d->fw, result);
+    return result;
 }
 
-void agent_fw_finish(agent_dev_t *d)
+/*
+ * Check the complete package in the download area: signature by a
+ * trusted key, security counter, model.  Returns 0 (recorded as done,
+ * PkgName/PkgVersion set) or the Update Result of the refusal.  Shared by
+ * pull (agent_fw_finish) and push (agent_fw_chunk).
+ */
+static uint8_t check_package(agent_dev_t *d)
 {
     agent_fw_t *f = &d->fwu;
     uint8_t buf[BW_BOOT_BUF_SIZE];
@@ -333,11 +321,10 @@ void agent_fw_finish(agent_dev_t *d)
     if (err != 0) {
         snprintf(why, sizeof why, "verification: %s: %s", bw_err_name(err),
                  bw_strerror(err));
-        refuse(d,
-               err == BW_EUNSUPPORTED ? BW_LWM2M_FW_RESULT_BAD_TYPE
-                                      : BW_LWM2M_FW_RESULT_INTEGRITY,
-               why);
-        return;
+        return refused(d,
+                       err == BW_EUNSUPPORTED ? BW_LWM2M_FW_RESULT_BAD_TYPE
+                                              : BW_LWM2M_FW_RESULT_INTEGRITY,
+                       why);
     }
     uint32_t cnt = info.has_sec_cnt ? info.sec_cnt : 0u;
     err = f->cfg.boot.counter.read(f->cfg.boot.counter.ctx, &stored);
@@ -348,8 +335,7 @@ void agent_fw_finish(agent_dev_t *d)
                           : "rollback refused: security counter %" PRIu32
                             " is below the stored %" PRIu32,
                  cnt, stored);
-        refuse(d, BW_LWM2M_FW_RESULT_INTEGRITY, why);
-        return;
+        return refused(d, BW_LWM2M_FW_RESULT_INTEGRITY, why);
     }
     err = bw_image_model(&f->dl, &info, model, sizeof model);
     if (err != 0 || strcmp(model, d->app->model) != 0) {
@@ -362,8 +348,7 @@ void agent_fw_finish(agent_dev_t *d)
                      "the image is for model %s, this "
                      "device is %s",
                      model, d->app->model);
-        refuse(d, BW_LWM2M_FW_RESULT_BAD_TYPE, why);
-        return;
+        return refused(d, BW_LWM2M_FW_RESULT_BAD_TYPE, why);
     }
     version_str(&info.hdr.version, ver, sizeof ver);
     f->rec.done = 1;
@@ -372,11 +357,80 @@ void agent_fw_finish(agent_dev_t *d)
     copy(f->rec.version, sizeof f->rec.version, ver);
     (void)agent_fw_rec_save(d, &f->rec);
     show_package(d, model, ver);
-    (void)bw_lwm2m_fw_downloaded(&d->fw);
     agent_log(d,
               "firmware %s for %s downloaded and verified (%u bytes, "
               "security counter %" PRIu32 ")",
               ver, model, (unsigned)f->written, cnt);
+    return 0;
+}
+
+void agent_fw_finish(agent_dev_t *d)
+{
+    uint8_t r = check_package(d);
+    if (r != 0)
+        (void)bw_lwm2m_fw_download_failed(&d->fw, r);
+    else
+        (void)bw_lwm2m_fw_downloaded(&d->fw);
+}
+
+/*
+ * Push: a block of the Package resource written by the server (Block1).
+ * Block 0 erases the secondary slot; each block is written at its offset
+ * into the download area; the last one is checked as a pulled package
+ * is.  Returns 0, an Update Result (refused), or a BW_E* code (the block
+ * failed and may be sent again).
+ */
+int agent_fw_chunk(void *app, size_t offset, const uint8_t *data, size_t len,
+                   int last)
+{
+    agent_dev_t *d = app;
+    agent_fw_t *f = &d->fwu;
+    if (!f->available) {
+        agent_log(d, "firmware push refused: firmware update is not "
+                     "available: %s",
+                  f->why);
+        return BW_LWM2M_FW_RESULT_NO_STORAGE;
+    }
+    if (offset == 0) {
+        int err = bw_boot_erase_secondary(&f->boot);
+        if (err != 0) {
+            agent_log(d, "firmware push refused: %s",
+                      err == BW_ESTATE ? "the running image is on test (not "
+                                         "confirmed)"
+                                       : "erasing the secondary slot failed");
+            return BW_LWM2M_FW_RESULT_NO_STORAGE;
+        }
+        memset(&f->rec, 0, sizeof f->rec);
+        copy(f->rec.uri, sizeof f->rec.uri, "push");
+        f->written = 0;
+        show_package(d, NULL, NULL);
+        agent_fw_update_drop(d);
+        agent_log(d, "firmware push started");
+    }
+    if (offset != f->written)
+        return BW_EBLOCK; /* the object keeps the order; never here */
+    if (len > f->dl.size || offset > f->dl.size - len) {
+        agent_log(d, "firmware push refused: the package is larger than "
+                     "the %u-byte download area",
+                  (unsigned)f->dl.size);
+        return BW_LWM2M_FW_RESULT_NO_STORAGE;
+    }
+    uint32_t align = f->cfg.align;
+    size_t padded = (len + align - 1u) / align * align;
+    if (len > 0 && ((offset % align) != 0 || (padded != len && !last) ||
+                    padded > sizeof f->pad ||
+                    padded > f->dl.size - offset))
+        return BW_EUNSUPPORTED; /* blocks are powers of two: never here */
+    if (len > 0) {
+        memcpy(f->pad, data, len);
+        memset(f->pad + len, 0xff, padded - len);
+        if (bw_flash_write(&f->dl, (uint32_t)offset, f->pad, padded) != 0)
+            return BW_EIO;
+        f->written = (uint32_t)(offset + len);
+    }
+    if (!last)
+        return 0;
+    return check_package(d);
 }
 
 void agent_fw_fleet_boot(agent_dev_t *d)

@@ -101,8 +101,9 @@ int agent_objects_init(agent_dev_t *d)
     bw_lwm2m_fw_cfg_t fc = {
         .protocols =
             1u << BW_LWM2M_FW_PROTO_COAP | 1u << BW_LWM2M_FW_PROTO_COAPS,
-        .delivery = BW_LWM2M_FW_PULL,
+        .delivery = BW_LWM2M_FW_BOTH,
         .download = agent_fw_download,
+        .chunk = agent_fw_chunk,
         .cancel = agent_fw_cancel,
         .apply = agent_fw_apply,
         .changed = changed,
