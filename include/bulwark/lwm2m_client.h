@@ -15,9 +15,19 @@
  * All state lives in one bw_lwm2m_client_t the caller allocates; several
  * can live in one process (bulwark-device --fleet N).
  *
- * The client owns the Security (/0) and Server (/1) objects: the server
- * set.  It comes from persistent storage (the save/load callbacks) or,
- * the first time, from the configuration's factory bootstrap server.
+ * The client owns the Security (/0), Server (/1) and Access Control (/2)
+ * objects: the server set.  It comes from persistent storage (the
+ * save/load callbacks) or, the first time, from the configuration's
+ * factory bootstrap server.
+ *
+ * Access control (Core 7.3.1): with two or more DM servers in the set,
+ * every DM request is checked against the Access Control instances (see
+ * bw_lwm2m_acl_rights below, and lwm2m_dm.h for which operation needs
+ * which right); with one, that server may do everything, as before.
+ * Access Control instances come with the rest of the set from the
+ * bootstrap server and are saved with it; a DM server may Write the ACL
+ * and owner of the ones it owns.  A DM Create adds one for the new
+ * instance (owner: the creating server), a DM Delete drops it.
  * Bootstrap-Write and Bootstrap-Delete change a staged copy; at
  * Bootstrap-Finish the staged set is validated (at least one DM server
  * with a Security and a Server instance that match by Short Server ID, a
@@ -75,6 +85,19 @@ extern "C" {
  * work: these bound the Security object's resources 3 and 5 until then. */
 #define BW_LWM2M_PSK_ID_MAX 64
 #define BW_LWM2M_PSK_MAX    64
+/*
+ * Access Control instances (/2) the set holds (Core 7.3.1: one per object
+ * instance a server may reach when two or more are configured).  Eight
+ * cover this device: the two Server instances, Device /3/0, Connectivity
+ * /4/0, Firmware /5/0, an application instance, and two Create grants
+ * (Object Instance ID 65535); about 22 bytes each, in the set in use and
+ * in the staged one.  More is refused (5.00 to a Bootstrap-Write, a
+ * Create that would need one).
+ */
+#define BW_LWM2M_MAX_ACL 8
+/* ACL resource instances (/2/x/2/ssid) per Access Control instance: one
+ * per DM server the set can hold, and the default (ri 0). */
+#define BW_LWM2M_ACL_ENTRIES (BW_LWM2M_MAX_SERVERS + 1)
 /* Largest datagram sent or received by the client core. */
 #define BW_LWM2M_DATAGRAM_MAX 1152
 /*
@@ -88,6 +111,14 @@ extern "C" {
      BW_LWM2M_MAX_SECURITY * (13 + (BW_LWM2M_URI_MAX - 1) +                    \
                               BW_LWM2M_PSK_ID_MAX + BW_LWM2M_PSK_MAX) +        \
      BW_LWM2M_MAX_SERVERS * (18 + 3) + 4)
+/*
+ * The same with Access Control instances: each record 9 fixed bytes and
+ * 4 per ACL entry.  A set without them stays within
+ * BW_LWM2M_SERVERS_BLOB_MAX (its blob is what it was before object 2).
+ */
+#define BW_LWM2M_SERVERS_BLOB_ACL_MAX                                          \
+    (BW_LWM2M_SERVERS_BLOB_MAX +                                               \
+     BW_LWM2M_MAX_ACL * (9 + 4 * BW_LWM2M_ACL_ENTRIES))
 /* Longest registration location kept ("/rd/5a3f"): the server picks it;
  * longer ones are refused as a failed Register. */
 #define BW_LWM2M_LOCATION_MAX 64
@@ -132,10 +163,29 @@ typedef struct {
     uint32_t pmin_s, pmax_s; /* /1/x/2, /1/x/3 */
 } bw_lwm2m_server_t;
 
+/* One ACL resource instance: the rights of one server (ssid 0: of every
+ * server not listed). */
+typedef struct {
+    uint16_t ssid;   /* resource instance id */
+    uint16_t rights; /* BW_LWM2M_ACCESS_* bits; others kept, unused */
+} bw_lwm2m_acl_entry_t;
+
+/* One Access Control instance (/2/inst, Core appendix E.3). */
+typedef struct {
+    uint16_t inst;
+    uint16_t oid;   /* /2/x/0 Object ID, 1..65534 */
+    uint16_t iid;   /* /2/x/1 Object Instance ID; 65535: the Create grant */
+    uint16_t owner; /* /2/x/3 Access Control Owner; 65535: bootstrap only */
+    uint8_t in_use;
+    uint8_t nacl;                                   /* entries in acl */
+    bw_lwm2m_acl_entry_t acl[BW_LWM2M_ACL_ENTRIES]; /* /2/x/2, by ssid */
+} bw_lwm2m_acl_t;
+
 /* The whole server set: what save() writes and load() reads back. */
 typedef struct {
     bw_lwm2m_security_t sec[BW_LWM2M_MAX_SECURITY];
     bw_lwm2m_server_t srv[BW_LWM2M_MAX_SERVERS];
+    bw_lwm2m_acl_t acl[BW_LWM2M_MAX_ACL];
 } bw_lwm2m_servers_t;
 
 typedef enum {
@@ -248,6 +298,12 @@ struct bw_lwm2m_client {
     uint64_t notify_ms;        /* a notification may be due */
     uint64_t rng;
     bw_lwm2m_client_txn_t sec_txn, srv_txn;
+    struct {
+        uint8_t open;     /* /2 instances begun, not yet ended */
+        uint8_t restored; /* a rollback put the table back already */
+        bw_lwm2m_acl_t before[BW_LWM2M_MAX_ACL];
+    } acl_txn;                 /* what the /2 table was before the open write */
+    bw_lwm2m_object_t acl_obj; /* /2 over set or staged */
     bw_lwm2m_sent_note_t notes[BW_LWM2M_NON_NOTIFY_MEMORY];
     uint8_t note_next;
 };
@@ -335,7 +391,8 @@ uint32_t bw_lwm2m_client_dropped(const bw_lwm2m_client_t *c);
 
 /*
  * Serialize the in-use entries of s with generation into out (cap bytes;
- * BW_LWM2M_SERVERS_BLOB_MAX always suffices).  Returns 0 and *len, or
+ * BW_LWM2M_SERVERS_BLOB_ACL_MAX always suffices, BW_LWM2M_SERVERS_BLOB_MAX
+ * when s has no Access Control instance).  Returns 0 and *len, or
  * BW_ENOSPC, BW_ERANGE (a length field beyond its limit: the set was not
  * built by the client), BW_EINVAL (NULL).  out is wiped on failure.
  */
@@ -352,10 +409,13 @@ int bw_lwm2m_servers_encode(const bw_lwm2m_servers_t *s, uint32_t generation,
  *   BW_EMALFORMED  records that do not fill the body exactly, a NUL in a
  *                  URI, a flag other than 0 or 1, a binding other than
  *                  letters U, Q, S, N, T
- *   BW_EOVERFLOW   a URI, identity, key or binding longer than its limit
+ *   BW_EOVERFLOW   a URI, identity, key or binding longer than its limit,
+ *                  more ACL entries than BW_LWM2M_ACL_ENTRIES
  *   BW_ERANGE      more instances than the set holds, a security mode
- *                  above 3, an instance id or SSID of 65535
- *   BW_EDUPKEY     two Security or two Server instances with one id
+ *                  above 3, an instance id or SSID of 65535, an Access
+ *                  Control Object ID of 0 or 65535
+ *   BW_EDUPKEY     two Security, Server or Access Control instances with
+ *                  one id, two ACL entries for one SSID
  *   BW_EINVAL      NULL pointers
  * On failure *s is wiped and *generation is 0.
  */
@@ -367,10 +427,15 @@ int bw_lwm2m_servers_decode(const uint8_t *blob, size_t len,
  * a non-bootstrap Security instance with a URI and an SSID, a Server
  * instance with the same SSID, lifetime > 0 and a binding of U or UQ;
  * PSK mode with an identity and a key; no two DM servers with one SSID.
+ * Access Control instances: each with an Object ID (1..65534) and an
+ * owner, never two for one object instance, none for an Access Control
+ * instance.
  * Returns 0, or BW_ENOTFOUND (no DM server, or a Security instance
  * without its Server instance), BW_EMALFORMED (PSK credentials missing,
- * no URI, lifetime 0, bad binding), BW_EUNSUPPORTED (RPK or certificate
- * mode: no room for that material yet), BW_EDUPKEY (SSID used twice).
+ * no URI, lifetime 0, bad binding; an Access Control instance without
+ * Object ID or owner, or about object 2), BW_EUNSUPPORTED (RPK or
+ * certificate mode: no room for that material yet), BW_EDUPKEY (SSID used
+ * twice, two Access Control instances for one object instance).
  * *why (may be NULL) names the problem in a short sentence for the
  * diagnostic payload; it is static text, never a secret.
  */
@@ -381,6 +446,42 @@ int bw_lwm2m_servers_dm(const bw_lwm2m_servers_t *s);
 
 /* Wipe the whole set (secrets included) to zeros. */
 void bw_lwm2m_servers_wipe(bw_lwm2m_servers_t *s);
+
+/* ------------------------------------------------------------------------
+ * Access control over a set (lib/lwm2m/lwm2m_acl.c)
+ * ------------------------------------------------------------------------
+ */
+
+/* DM servers configured in s: Server instances in use. */
+size_t bw_lwm2m_acl_servers(const bw_lwm2m_servers_t *s);
+
+/*
+ * The rights (BW_LWM2M_ACCESS_* bits) the DM server ssid holds on /oid/iid
+ * (iid 65535: Create in oid), Core 7.3.1 "Obtaining Access Right":
+ *   fewer than two DM servers in s      every right (no access control);
+ *   the Access Control instance for /oid/iid:
+ *     an ACL entry for ssid             its bits;
+ *     else ssid is its owner            every right;
+ *     else an ACL entry 0 (default)     its bits;
+ *     else                              none (0);
+ *   no such instance                    BW_ENOTFOUND, except the Server
+ *                                       instance whose SSID is ssid
+ *                                       (R, W, E: a server always reaches
+ *                                       its own account);
+ *   oid 2 (Access Control itself), instance iid: its owner may Read and
+ *                                       Write it; a server with any right
+ *                                       on the instance it governs may
+ *                                       Read it; nobody may Execute,
+ *                                       Delete or Create (the bootstrap
+ *                                       server manages them).
+ * Returns the bits (>= 0), or BW_ENOTFOUND, BW_EINVAL (s NULL).
+ */
+int bw_lwm2m_acl_rights(const bw_lwm2m_servers_t *s, uint16_t ssid,
+                        uint16_t oid, uint16_t iid);
+
+/* The Access Control instance of s covering /oid/iid, or NULL. */
+const bw_lwm2m_acl_t *bw_lwm2m_acl_find(const bw_lwm2m_servers_t *s,
+                                        uint16_t oid, uint16_t iid);
 
 #ifdef __cplusplus
 }

@@ -71,6 +71,23 @@
  * change.  Attributes are inherited: resource, then instance, then object,
  * then the server's default pmin/pmax (Server object resources 2 and 3).
  *
+ * Access control (Core 7.3.1, object 2 in appendix E.3): a handler with an
+ * access table (bw_lwm2m_dm_set_access) asks it, for every DM request that
+ * names an object instance (or creates one), which rights the requesting
+ * server holds there, before anything else is checked:
+ *   Read, Observe, Discover, Write-Attributes   need R
+ *   Write (also block-wise), partial update     need W
+ *   Execute                                     needs E
+ *   Delete                                      needs D
+ *   Create on /O                                needs C on /O/65535
+ * A right missing is 4.01 Unauthorized; an instance no Access Control
+ * instance covers is 4.04 Not Found, as if absent.  A Read, Observe or
+ * Discover of a whole object lists only the instances the server may read
+ * (notifications too).  After a DM Create or Delete succeeds the table is
+ * told, so that it can add or drop the instance's Access Control instance.
+ * The bootstrap interface is never checked.  Without a table (the default
+ * after bw_lwm2m_dm_init) every server has every right.
+ *
  * What it never does: allocate, read a clock, send anything itself.
  */
 #ifndef BULWARK_LWM2M_DM_H
@@ -141,6 +158,37 @@ typedef enum {
     BW_LWM2M_IFACE_BOOTSTRAP = 2,
 } bw_lwm2m_iface_t;
 
+/* Access rights: the bits of the ACL resource (Core appendix E.3). */
+enum {
+    BW_LWM2M_ACCESS_READ = 1u << 0, /* Read, Observe, Discover, Write-Attrs */
+    BW_LWM2M_ACCESS_WRITE = 1u << 1,
+    BW_LWM2M_ACCESS_EXECUTE = 1u << 2,
+    BW_LWM2M_ACCESS_DELETE = 1u << 3,
+    BW_LWM2M_ACCESS_CREATE = 1u << 4,
+    BW_LWM2M_ACCESS_ALL = 0x1Fu,
+};
+/* The instance id an access question names for Create: "a new instance
+ * of the object" (MAX_ID, Core appendix E.3, Object Instance ID). */
+#define BW_LWM2M_ACCESS_NEW_INST 65535u
+
+/*
+ * The access table the handler asks (see the top of the file).  Every
+ * field NULL (the zeroed default): no access control.
+ *
+ * rights:   the BW_LWM2M_ACCESS_* bits server holds on /oid/iid (iid
+ *           BW_LWM2M_ACCESS_NEW_INST for Create), or BW_ENOTFOUND when no
+ *           Access Control instance covers it, or another BW_E* code
+ *           (answered as in lwm2m_object.h: BW_ENOMEM is 5.00).
+ * created:  a DM Create by server made /oid/iid.
+ * deleted:  a DM Delete removed /oid/iid.
+ */
+typedef struct {
+    int (*rights)(void *arg, uint16_t server, uint16_t oid, uint16_t iid);
+    void (*created)(void *arg, uint16_t server, uint16_t oid, uint16_t iid);
+    void (*deleted)(void *arg, uint16_t oid, uint16_t iid);
+    void *arg;
+} bw_lwm2m_dm_access_t;
+
 /* Attribute flags: which of the fields below are set. */
 enum {
     BW_LWM2M_ATTR_PMIN = 1u << 0,
@@ -163,14 +211,14 @@ typedef struct {
 typedef struct {
     bw_lwm2m_path_t path;
     uint16_t server;
-    uint16_t format;     /* content format of the notifications */
+    uint16_t format; /* content format of the notifications */
     uint8_t token[8];
     uint8_t token_len;
-    uint8_t changed;     /* a change is waiting for pmin */
-    uint8_t has_last;    /* last_num holds the last notified number */
+    uint8_t changed;  /* a change is waiting for pmin */
+    uint8_t has_last; /* last_num holds the last notified number */
     double last_num;
-    uint32_t seq;        /* Observe option value, 24 bits */
-    uint64_t last_ms;    /* when the last notification went out */
+    uint32_t seq;         /* Observe option value, 24 bits */
+    uint64_t last_ms;     /* when the last notification went out */
     uint64_t last_con_ms; /* when the last CON went out (or registration) */
 } bw_lwm2m_obs_t;
 
@@ -195,7 +243,8 @@ typedef struct {
     /* Server defaults when no attribute says otherwise (seconds; pmax 0:
      * none). */
     uint32_t default_pmin, default_pmax;
-    bw_lwm2m_block1_t block1; /* at most one block-wise Write at a time */
+    bw_lwm2m_block1_t block1;    /* at most one block-wise Write at a time */
+    bw_lwm2m_dm_access_t access; /* zeroed: no access control */
     /* Working buffer (see BW_LWM2M_DM_VALUE_MAX); nothing survives a call. */
     uint8_t buf[BW_LWM2M_DM_VALUE_MAX + BW_LWM2M_DM_CHUNK_MAX];
 } bw_lwm2m_dm_t;
@@ -208,6 +257,12 @@ void bw_lwm2m_dm_init(bw_lwm2m_dm_t *dm);
  * table not sorted).
  */
 int bw_lwm2m_dm_add(bw_lwm2m_dm_t *dm, bw_lwm2m_object_t *obj);
+
+/*
+ * Install the access table (copied; acc NULL or rights NULL removes it).
+ * Its arg MUST outlive dm.
+ */
+void bw_lwm2m_dm_set_access(bw_lwm2m_dm_t *dm, const bw_lwm2m_dm_access_t *acc);
 
 /* The registered object with this id, or NULL. */
 bw_lwm2m_object_t *bw_lwm2m_dm_object(bw_lwm2m_dm_t *dm, uint16_t id);
@@ -227,10 +282,9 @@ bw_lwm2m_object_t *bw_lwm2m_dm_object(bw_lwm2m_dm_t *dm, uint16_t id);
  * A block-wise Write idle for BW_LWM2M_DM_BLOCK1_IDLE_MS at now is
  * dropped first (see the top of the file).
  */
-int bw_lwm2m_dm_handle(bw_lwm2m_dm_t *dm, uint64_t now,
-                       bw_lwm2m_iface_t iface, uint16_t server,
-                       const bw_coap_msg_t *req, uint8_t *out, size_t cap,
-                       size_t *out_len);
+int bw_lwm2m_dm_handle(bw_lwm2m_dm_t *dm, uint64_t now, bw_lwm2m_iface_t iface,
+                       uint16_t server, const bw_coap_msg_t *req, uint8_t *out,
+                       size_t cap, size_t *out_len);
 
 /*
  * Report that a value changed (the application calls this after it

@@ -6,8 +6,8 @@
  * De-register) and lwm2m_client_bs.c (Bootstrap-Request, -Finish), what
  * comes in is sorted in lwm2m_client_input.c, failures and the retry
  * schedule are lwm2m_client_retry.c, the server set's storage format is
- * lwm2m_servers.c and the two objects are lwm2m_security.c and
- * lwm2m_server.c.
+ * lwm2m_servers.c and the three objects are lwm2m_security.c,
+ * lwm2m_server.c and lwm2m_acl_object.c (access control: lwm2m_acl.c).
  *
  * DESIGN NOTES
  *
@@ -63,6 +63,8 @@ static const uint8_t peer_id[1] = {'S'};
 
 _Static_assert(BW_LWM2M_SERVERS_BLOB_MAX <= BW_LWM2M_DATAGRAM_MAX,
                "the blob is built in the client's message buffer");
+_Static_assert(BW_LWM2M_SERVERS_BLOB_ACL_MAX <= BW_LWM2M_DATAGRAM_MAX,
+               "with its Access Control instances too");
 
 /* ---- small shared pieces ---------------------------------------------- */
 
@@ -187,9 +189,13 @@ int bw_lwm2m_client_init(bw_lwm2m_client_t *c,
     bw_lwm2m_dm_init(&c->dm);
     bw_lwm2m__security_object(c);
     bw_lwm2m__server_object(c);
+    bw_lwm2m__acl_object(c);
+    bw_lwm2m__acl_table(c);
     int err = bw_lwm2m_dm_add(&c->dm, &c->sec_obj);
     if (err == 0)
         err = bw_lwm2m_dm_add(&c->dm, &c->srv_obj);
+    if (err == 0)
+        err = bw_lwm2m_dm_add(&c->dm, &c->acl_obj);
     if (err != 0) {
         bw__zero(c, sizeof *c);
         return err;

@@ -118,11 +118,15 @@ void bw_lwm2m__client_bs_done(bw_lwm2m_client_t *c, uint64_t now);
 /* Save c->set with the next generation; 0 or save()'s error. */
 int bw_lwm2m__client_save(bw_lwm2m_client_t *c, const bw_lwm2m_servers_t *s);
 
-/* ---- objects (lwm2m_security.c, lwm2m_server.c) ---- */
+/* ---- objects (lwm2m_security.c, lwm2m_server.c, lwm2m_acl_object.c) ---- */
 
-/* Fill c->sec_obj / c->srv_obj (ctx = c). */
+/* Fill c->sec_obj / c->srv_obj / c->acl_obj (ctx = c). */
 void bw_lwm2m__security_object(bw_lwm2m_client_t *c);
 void bw_lwm2m__server_object(bw_lwm2m_client_t *c);
+void bw_lwm2m__acl_object(bw_lwm2m_client_t *c);
+
+/* Install the client's access table in c->dm (lwm2m_acl.c). */
+void bw_lwm2m__acl_table(bw_lwm2m_client_t *c);
 
 /* The set the objects act on: staged while bootstrapping, else in use. */
 bw_lwm2m_servers_t *bw_lwm2m__client_target(bw_lwm2m_client_t *c);

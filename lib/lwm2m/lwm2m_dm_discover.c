@@ -195,7 +195,8 @@ static int discover_dm(links_t *l)
     if (err == 0)
         err = bw_lwm2m__dm_list(o, ids, &n);
     for (size_t i = 0; err == 0 && i < n; i++)
-        err = disc_inst(l, ids[i]);
+        if (bw_lwm2m__dm_visible(g->dm, g->iface, g->server, o->id, ids[i]))
+            err = disc_inst(l, ids[i]); /* hidden: no Read right */
     return err;
 }
 

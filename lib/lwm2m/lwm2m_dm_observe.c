@@ -27,7 +27,9 @@
  * notification.  A notification goes CON when 24 hours passed since the
  * last CON one (RFC 7641 section 4.5), else NON.  A target that is gone
  * (its instance deleted) gets a 4.04 without Observe, which ends the
- * observation (RFC 7641 section 4.2), and its slot is freed.
+ * observation (RFC 7641 section 4.2), and its slot is freed; so does a
+ * target the server lost its Read right on (4.01, access control).  An
+ * observed object lists only the instances the server may read.
  */
 #include "bulwark/coap_observe.h"
 #include "bw_mem.h"
@@ -223,6 +225,16 @@ static int build(bw_lwm2m_dm_t *dm, size_t i, uint64_t now, uint8_t *out,
     h.has_observe = 1;
     h.observe = (o->seq + 1) & BW_COAP_OBS_SEQ_MASK;
     h.req = &none;
+    if (err == 0 && o->path.depth >= BW_LWM2M_DEPTH_INSTANCE &&
+        !bw_lwm2m__dm_visible(dm, g.iface, o->server, o->path.id[0],
+                              o->path.id[1])) {
+        /* The Read right was taken away since (lwm2m_acl_dm.c): a 4.01
+         * ends the observation (RFC 7641 section 4.2). */
+        err = end_with(o, BW_COAP_UNAUTHORIZED, out, cap, out_len);
+        if (err == 0)
+            drop(dm, i);
+        return err;
+    }
     if (err == 0)
         err = bw_lwm2m__content(&g, &h, out, cap, out_len);
     if (err == BW_ENOSPC)

@@ -120,6 +120,8 @@ int bw_lwm2m__dm_delete(const bw_lwm2m__req_t *r)
             code = BW_COAP_METHOD_NOT_ALLOWED;
         else {
             err = remove_inst(r, o, r->path.id[1]);
+            if (err == 0)
+                bw_lwm2m__dm_access_deleted(r, o->id, r->path.id[1]);
             code = err == 0 ? BW_COAP_DELETED : bw_lwm2m__dm_code(err);
         }
     }

@@ -202,12 +202,15 @@ static int walk(enc_t *e)
     size_t n = 1;
     int err = 0;
 
-    if (g->path.depth == BW_LWM2M_DEPTH_OBJECT)
+    int whole = g->path.depth == BW_LWM2M_DEPTH_OBJECT;
+    if (whole)
         err = bw_lwm2m__dm_list(g->obj, ids, &n);
     else
         ids[0] = g->path.id[1];
     for (size_t i = 0; err == 0 && i < n; i++)
-        err = walk_inst(e, ids[i]);
+        if (!whole || bw_lwm2m__dm_visible(g->dm, g->iface, g->server,
+                                           g->obj->id, ids[i]))
+            err = walk_inst(e, ids[i]); /* hidden: no Read right */
     return err;
 }
 

@@ -478,6 +478,7 @@ int bw_lwm2m__dm_create(const bw_lwm2m__req_t *r)
         return bw_lwm2m__dm_reply(r, code, NULL);
     bw_lwm2m_path_t loc = BW_LWM2M_PATH_INST(o->id, id);
     bw_lwm2m_path_t objp = BW_LWM2M_PATH_OBJ(o->id);
+    bw_lwm2m__dm_access_created(r, o->id, id);
     bw_lwm2m_dm_changed(r->dm, &objp, r->now);
     return bw_lwm2m__dm_reply(r, BW_COAP_CREATED, &loc);
 }

@@ -125,10 +125,10 @@ struct bw_lwm2m__gen {
     /* window: bytes [off, off + len) of the payload go to dst */
     uint8_t *dst;
     size_t off, len;
-    size_t pos;    /* bytes produced so far */
-    uint32_t hash; /* FNV-1a of them, for the ETag */
+    size_t pos;     /* bytes produced so far */
+    uint32_t hash;  /* FNV-1a of them, for the ETag */
     uint32_t count; /* records produced (the SenML CBOR array head) */
-    int err;       /* the producer's error, kept across the Block2 helper */
+    int err;        /* the producer's error, kept across the Block2 helper */
 };
 
 /* Append n bytes to the payload being produced. */
@@ -207,10 +207,10 @@ int bw_lwm2m__dm_reply(const bw_lwm2m__req_t *r, uint8_t code,
                        const bw_lwm2m_path_t *loc);
 
 /* The operations, each building the whole response (0 or BW_ENOSPC). */
-int bw_lwm2m__dm_write(const bw_lwm2m__req_t *r);     /* PUT, POST /O/I */
-int bw_lwm2m__dm_create(const bw_lwm2m__req_t *r);    /* POST /O */
+int bw_lwm2m__dm_write(const bw_lwm2m__req_t *r);      /* PUT, POST /O/I */
+int bw_lwm2m__dm_create(const bw_lwm2m__req_t *r);     /* POST /O */
 int bw_lwm2m__dm_write_attr(const bw_lwm2m__req_t *r); /* PUT ?pmin.. */
-int bw_lwm2m__dm_delete(const bw_lwm2m__req_t *r);    /* both interfaces */
+int bw_lwm2m__dm_delete(const bw_lwm2m__req_t *r);     /* both interfaces */
 int bw_lwm2m__dm_execute(const bw_lwm2m__req_t *r);
 /* PUT with Block1: one block of a block-wise Write (lwm2m_dm_block1.c). */
 int bw_lwm2m__dm_block1(const bw_lwm2m__req_t *r);
@@ -223,6 +223,22 @@ void bw_lwm2m__dm_block1_expire(bw_lwm2m_dm_t *dm, uint64_t now,
 void bw_lwm2m__dm_block1_end(bw_lwm2m_dm_t *dm, const bw_lwm2m_path_t *path);
 /* GET: Read, Bootstrap-Read, Discover, Bootstrap-Discover, Observe. */
 int bw_lwm2m__dm_get(const bw_lwm2m__req_t *r);
+/* ---- access control in the handler (lwm2m_acl_dm.c) ---- */
+
+/* The access check of a DM request (see lwm2m_dm.h): 0 when it may go on,
+ * else the response code (4.01, 4.04, 5.00). */
+uint8_t bw_lwm2m__dm_access(const bw_lwm2m__req_t *r);
+/* Whether /oid/iid is listed to server in a Read, Observe or Discover of
+ * the whole object: the bootstrap interface, no access table, or the
+ * Read right. */
+int bw_lwm2m__dm_visible(bw_lwm2m_dm_t *dm, uint8_t iface, uint16_t server,
+                         uint16_t oid, uint16_t iid);
+/* A DM Create / Delete of /oid/iid succeeded: tell the access table. */
+void bw_lwm2m__dm_access_created(const bw_lwm2m__req_t *r, uint16_t oid,
+                                 uint16_t iid);
+void bw_lwm2m__dm_access_deleted(const bw_lwm2m__req_t *r, uint16_t oid,
+                                 uint16_t iid);
+
 /* Register or cancel the observation of a successful Read; returns
  * whether one is now registered and its Observe value in *seq. */
 int bw_lwm2m__dm_observe(const bw_lwm2m__req_t *r, uint16_t format,

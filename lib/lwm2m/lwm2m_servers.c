@@ -9,9 +9,10 @@
  *
  *    0       4       5       6       7       8               12      14
  *   +-------+-------+-------+-------+-------+---------------+-------+
- *   | "BWSV"        | ver=1 | nsec  | nsrv  | 0 | generation| body n|
+ *   | "BWSV"        | ver=1 | nsec  | nsrv  | nacl | generation| body n|
  *   +-------+-------+-------+-------+-------+---------------+-------+
- *   | body: nsec Security records, then nsrv Server records (n bytes) |
+ *   | body: nsec Security records, then nsrv Server records, then     |
+ *   |       nacl Access Control records (n bytes)                     |
  *   +-----------------------------------------------------------------+
  *   | CRC-32 of bytes 0 .. 14+n (IEEE 802.3, reflected, as zlib)      |
  *   +-----------------------------------------------------------------+
@@ -24,6 +25,14 @@
  *   Server record (18 bytes + binding):
  *     inst:2  ssid:2  lifetime_s:4  pmin_s:4  pmax_s:4  notif_storing:1
  *     b_len:1  binding[b_len]        (1..3 letters of U Q S N T)
+ *   Access Control record (9 bytes + 4 per ACL entry):
+ *     inst:2  oid:2  iid:2  owner:2
+ *     n:1  n x (ssid:2 rights:2)     (n <= BW_LWM2M_ACL_ENTRIES)
+ *
+ * Byte 7 was reserved (0) before the Access Control object: a set
+ * without Access Control instances encodes exactly as it did, and a blob
+ * with some does not decode with code that predates them (BW_EMALFORMED:
+ * that device starts from its factory bootstrap server).
  *
  * Why a CRC over everything: a copy torn by a power cut, or a sector
  * that decayed, must never decode into a set that mixes old and new
@@ -156,6 +165,30 @@ static void put_sec(cur_t *w, const bw_lwm2m_security_t *e)
     put_bytes(w, e->psk, e->psk_len, BW_LWM2M_PSK_MAX);
 }
 
+static void put_acl(cur_t *w, const bw_lwm2m_acl_t *e)
+{
+    uint8_t *at = take(w, 9);
+    if (at == NULL)
+        return;
+    put16(at, e->inst);
+    put16(at + 2, e->oid);
+    put16(at + 4, e->iid);
+    put16(at + 6, e->owner);
+    at[8] = e->nacl;
+    if (e->nacl > BW_LWM2M_ACL_ENTRIES || e->oid == 0 ||
+        e->oid > BW_LWM2M_ID_MAX || e->inst > BW_LWM2M_ID_MAX) {
+        w->err = BW_ERANGE;
+        return;
+    }
+    for (size_t i = 0; i < e->nacl; i++) {
+        uint8_t *p = take(w, 4);
+        if (p == NULL)
+            return;
+        put16(p, e->acl[i].ssid);
+        put16(p + 2, e->acl[i].rights);
+    }
+}
+
 static void put_srv(cur_t *w, const bw_lwm2m_server_t *e)
 {
     uint8_t *at = take(w, SRV_FIXED - 1);
@@ -182,7 +215,7 @@ int bw_lwm2m_servers_encode(const bw_lwm2m_servers_t *s, uint32_t generation,
         return BW_EINVAL;
     cur_t w = {out, cap, 0, 0};
     uint8_t *hdr = take(&w, HDR_LEN);
-    uint8_t nsec = 0, nsrv = 0;
+    uint8_t nsec = 0, nsrv = 0, nacl = 0;
     for (size_t i = 0; i < BW_LWM2M_MAX_SECURITY; i++)
         if (s->sec[i].in_use) {
             put_sec(&w, &s->sec[i]);
@@ -193,6 +226,11 @@ int bw_lwm2m_servers_encode(const bw_lwm2m_servers_t *s, uint32_t generation,
             put_srv(&w, &s->srv[i]);
             nsrv++;
         }
+    for (size_t i = 0; i < BW_LWM2M_MAX_ACL; i++)
+        if (s->acl[i].in_use) {
+            put_acl(&w, &s->acl[i]);
+            nacl++;
+        }
     uint8_t *tail = take(&w, CRC_LEN);
     if (w.err != 0) {
         bw__zero(out, cap);
@@ -202,7 +240,7 @@ int bw_lwm2m_servers_encode(const bw_lwm2m_servers_t *s, uint32_t generation,
     hdr[4] = 1;
     hdr[5] = nsec;
     hdr[6] = nsrv;
-    hdr[7] = 0;
+    hdr[7] = nacl;
     put32(hdr + 8, generation);
     put16(hdr + 12, (uint32_t)(w.len - HDR_LEN - CRC_LEN));
     put32(tail, crc32(out, w.len - CRC_LEN));
@@ -312,6 +350,44 @@ static void get_srv(rd_t *r, bw_lwm2m_server_t *e)
         r->err = BW_EMALFORMED;
 }
 
+static void get_acl(rd_t *r, bw_lwm2m_acl_t *e)
+{
+    const uint8_t *at = get(r, 9);
+    if (at == NULL)
+        return;
+    e->in_use = 1;
+    e->inst = get16(at);
+    e->oid = get16(at + 2);
+    e->iid = get16(at + 4);
+    e->owner = get16(at + 6);
+    if (!id_ok(e->inst) || e->oid == 0 || !id_ok(e->oid)) {
+        r->err = BW_ERANGE;
+        return;
+    }
+    if (at[8] > BW_LWM2M_ACL_ENTRIES) {
+        r->err = BW_EOVERFLOW;
+        return;
+    }
+    for (size_t i = 0; i < at[8]; i++) {
+        const uint8_t *p = get(r, 4);
+        if (p == NULL)
+            return;
+        uint16_t ssid = get16(p);
+        if (!id_ok(ssid)) {
+            r->err = BW_ERANGE;
+            return;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (e->acl[j].ssid == ssid) {
+                r->err = BW_EDUPKEY;
+                return;
+            }
+        e->acl[i].ssid = ssid;
+        e->acl[i].rights = get16(p + 2);
+    }
+    e->nacl = at[8];
+}
+
 static int dup_ids(const bw_lwm2m_servers_t *s)
 {
     for (size_t i = 0; i < BW_LWM2M_MAX_SECURITY; i++)
@@ -323,6 +399,11 @@ static int dup_ids(const bw_lwm2m_servers_t *s)
         for (size_t j = i + 1; j < BW_LWM2M_MAX_SERVERS; j++)
             if (s->srv[i].in_use && s->srv[j].in_use &&
                 s->srv[i].inst == s->srv[j].inst)
+                return 1;
+    for (size_t i = 0; i < BW_LWM2M_MAX_ACL; i++)
+        for (size_t j = i + 1; j < BW_LWM2M_MAX_ACL; j++)
+            if (s->acl[i].in_use && s->acl[j].in_use &&
+                s->acl[i].inst == s->acl[j].inst)
                 return 1;
     return 0;
 }
@@ -342,15 +423,16 @@ static int decode_body(const uint8_t *blob, size_t len, bw_lwm2m_servers_t *s)
         return BW_ETRAILING;
     if (crc32(blob, HDR_LEN + body) != get32(blob + HDR_LEN + body))
         return BW_EHASH;
-    if (blob[5] > BW_LWM2M_MAX_SECURITY || blob[6] > BW_LWM2M_MAX_SERVERS)
+    if (blob[5] > BW_LWM2M_MAX_SECURITY || blob[6] > BW_LWM2M_MAX_SERVERS ||
+        blob[7] > BW_LWM2M_MAX_ACL)
         return BW_ERANGE;
-    if (blob[7] != 0)
-        return BW_EMALFORMED;
     rd_t r = {blob + HDR_LEN, body, 0, 0};
     for (size_t i = 0; i < blob[5]; i++)
         get_sec(&r, &s->sec[i]);
     for (size_t i = 0; i < blob[6]; i++)
         get_srv(&r, &s->srv[i]);
+    for (size_t i = 0; i < blob[7]; i++)
+        get_acl(&r, &s->acl[i]);
     if (r.err != 0)
         return r.err;
     if (r.pos != body)
@@ -425,6 +507,35 @@ static int dm_ok(const bw_lwm2m_servers_t *s, size_t i, const char **why)
     return 0;
 }
 
+/* The Access Control instances (Core appendix E.3): 0 or the problem. */
+static int acl_ok(const bw_lwm2m_servers_t *s, const char **why)
+{
+    for (size_t i = 0; i < BW_LWM2M_MAX_ACL; i++) {
+        const bw_lwm2m_acl_t *a = &s->acl[i];
+        if (!a->in_use)
+            continue;
+        if (a->oid == 0 || a->oid > BW_LWM2M_ID_MAX) {
+            *why = "Access Control instance without Object ID";
+            return BW_EMALFORMED;
+        }
+        if (a->oid == 2) {
+            *why = "Access Control instance about an Access Control instance";
+            return BW_EMALFORMED;
+        }
+        if (a->owner == 0) {
+            *why = "Access Control instance without owner";
+            return BW_EMALFORMED;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (s->acl[j].in_use && s->acl[j].oid == a->oid &&
+                s->acl[j].iid == a->iid) {
+                *why = "two Access Control instances for one object instance";
+                return BW_EDUPKEY;
+            }
+    }
+    return 0;
+}
+
 int bw_lwm2m_servers_check(const bw_lwm2m_servers_t *s, const char **why)
 {
     const char *dummy;
@@ -460,7 +571,7 @@ int bw_lwm2m_servers_check(const bw_lwm2m_servers_t *s, const char **why)
         *why = "no DM server";
         return BW_ENOTFOUND;
     }
-    return 0;
+    return acl_ok(s, why);
 }
 
 int bw_lwm2m_servers_dm(const bw_lwm2m_servers_t *s)

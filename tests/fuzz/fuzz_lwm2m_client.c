@@ -45,7 +45,7 @@ typedef struct {
     int open, save_fails, eagain, stored;
     uint8_t last[BW_LWM2M_DATAGRAM_MAX];
     size_t last_len;
-    uint8_t blob[BW_LWM2M_SERVERS_BLOB_MAX];
+    uint8_t blob[BW_LWM2M_SERVERS_BLOB_ACL_MAX];
     size_t blob_len;
 } port_t;
 

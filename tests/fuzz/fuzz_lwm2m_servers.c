@@ -35,7 +35,7 @@ static uint32_t crc32_ref(const uint8_t *p, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static uint8_t blob[4096], again[BW_LWM2M_SERVERS_BLOB_MAX];
+    static uint8_t blob[4096], again[BW_LWM2M_SERVERS_BLOB_ACL_MAX];
     bw_lwm2m_servers_t s;
     uint32_t gen = 7;
     size_t len, n;
