@@ -68,6 +68,9 @@ static json_t *campaign_json(const bw_db_campaign_t *c)
         (json_int_t)c->created_ms, "updated_at", (json_int_t)c->updated_ms);
     if (o == NULL)
         return NULL;
+    const char *delivery = bw_db_delivery_name(c->delivery);
+    json_object_set_new(o, "delivery",
+                        json_string(delivery != NULL ? delivery : "pull"));
     if (c->halt_reason[0] != '\0')
         json_object_set_new(o, "halt_reason", json_string(c->halt_reason));
     if (c->window_start >= 0) {
@@ -162,10 +165,11 @@ static void parsed_free(parsed_t *p)
 /* Fill p from the body; NULL, or the JSON error to answer. */
 static json_t *parse(const json_t *b, parsed_t *p, int *status)
 {
-    static const char *const top[] = {
-        "name",    "firmware",       "selector",
-        "batches", "max_concurrent", "failure_threshold",
-        "window",  "auto_upgrade",   NULL};
+    static const char *const top[] = {"name",           "firmware",
+                                      "selector",       "batches",
+                                      "max_concurrent", "failure_threshold",
+                                      "window",         "auto_upgrade",
+                                      "delivery",       NULL};
     static const char *const selk[] = {"model", "versions", "tags", "endpoints",
                                        NULL};
     const char *key;
@@ -292,6 +296,12 @@ static json_t *parse(const json_t *b, parsed_t *p, int *status)
     if (au != NULL && !json_is_boolean(au))
         return bad_field(status, "auto_upgrade", "must be true or false");
     s->auto_upgrade = json_is_true(au);
+    const json_t *dv = json_object_get(b, "delivery");
+    int delivery = dv == NULL ? BW_DB_DELIVERY_PULL
+                              : bw_db_delivery_parse(json_string_value(dv));
+    if (delivery < 0)
+        return bad_field(status, "delivery", "\"pull\" or \"push\" expected");
+    s->delivery = (bw_db_delivery_t)delivery;
     /* The order of the targets: random, not secret. */
     uint64_t seed = 0;
     if (RAND_bytes((unsigned char *)&seed, sizeof seed) != 1)

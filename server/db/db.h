@@ -40,7 +40,7 @@
 #include "bulwark/error.h"
 
 /* Schema version this code writes; see db_schema.c for the list. */
-#define BW_DB_SCHEMA_VERSION 7
+#define BW_DB_SCHEMA_VERSION 8
 
 /* Endpoint names: the LwM2M server's rule (server/lwm2m/lwm2m_reg.h),
  * 1..64 bytes of [A-Za-z0-9] and "-._:@~+", so a name never needs quoting

@@ -52,6 +52,23 @@ int bw_db_cdev_state_parse(const char *s)
     return -1;
 }
 
+/* As in the CHECK of migration 8. */
+static const char *const delivery_names[BW_DB_DELIVERY_COUNT_] = {"pull",
+                                                                  "push"};
+
+const char *bw_db_delivery_name(bw_db_delivery_t d)
+{
+    return (unsigned)d < BW_DB_DELIVERY_COUNT_ ? delivery_names[d] : NULL;
+}
+
+int bw_db_delivery_parse(const char *s)
+{
+    for (int i = 0; s != NULL && i < BW_DB_DELIVERY_COUNT_; i++)
+        if (strcmp(s, delivery_names[i]) == 0)
+            return i;
+    return -1;
+}
+
 /* ---- selector ------------------------------------------------------- */
 
 static int tag_sep(char c)
@@ -360,6 +377,8 @@ static int spec_check(const bw_db_campaign_spec_t *s)
         (s->window_start >= 1440 || s->window_end >= 1440 ||
          s->window_start == s->window_end))
         err = BW_ERANGE;
+    if (err == 0 && (unsigned)s->delivery >= BW_DB_DELIVERY_COUNT_)
+        err = BW_ERANGE;
     return err;
 }
 
@@ -474,8 +493,8 @@ static int insert_campaign(bw_db_t *db, const bw_db_campaign_spec_t *s,
             "INSERT INTO campaigns (name, firmware_id, selector, batches, "
             "max_concurrent, failure_threshold_bp, window_start, window_end, "
             "auto_upgrade, state, current_batch, created_by, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', 1, "
-            "?, ?, ?)",
+            "updated_at, delivery) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "'running', 1, ?, ?, ?, ?)",
             &st);
     if (err != 0)
         return err;
@@ -493,6 +512,7 @@ static int insert_campaign(bw_db_t *db, const bw_db_campaign_spec_t *s,
     sqlite3_bind_text(st, 10, s->created_by, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 11, now);
     sqlite3_bind_int64(st, 12, now);
+    sqlite3_bind_text(st, 13, delivery_names[s->delivery], -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)

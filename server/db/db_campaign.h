@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Update campaigns in the store (schema 6: campaigns, campaign_devices,
- * campaign_events; docs/campaigns.md).
+ * campaign_events; schema 8: campaigns.delivery; docs/campaigns.md).
  *
  * This header owns what a campaign is on disk: its settings, its state,
  * the devices it targets (fixed at creation, in a stable random order,
@@ -69,12 +69,25 @@ typedef enum {
     BW_DB_CDEV_COUNT_
 } bw_db_cdev_state_t;
 
+/* How a campaign delivers the image (schema 8, campaigns.delivery):
+ * PULL writes the Package URI (/5/0/1) and the device fetches the image
+ * from the DM server; PUSH writes the image itself into /5/0/0,
+ * block-wise (docs/campaigns.md, "Delivery"). */
+typedef enum {
+    BW_DB_DELIVERY_PULL = 0,
+    BW_DB_DELIVERY_PUSH,
+    BW_DB_DELIVERY_COUNT_
+} bw_db_delivery_t;
+
 /* Names as stored and as the API shows them ("running", "pending"...);
  * NULL out of range.  _parse returns the value or -1. */
 const char *bw_db_camp_state_name(bw_db_camp_state_t s);
 int bw_db_camp_state_parse(const char *s);
 const char *bw_db_cdev_state_name(bw_db_cdev_state_t s);
 int bw_db_cdev_state_parse(const char *s);
+/* "pull", "push". */
+const char *bw_db_delivery_name(bw_db_delivery_t d);
+int bw_db_delivery_parse(const char *s);
 
 /* Who a campaign targets.  NULL lists (with n 0) are absent: no filter.
  * model NULL: the image's model. */
@@ -100,7 +113,8 @@ typedef struct {
     int window_end;
     int auto_upgrade;
     const char *created_by;
-    uint64_t seed; /* the order of the targets; any value */
+    uint64_t seed;             /* the order of the targets; any value */
+    bw_db_delivery_t delivery; /* [BW_DB_DELIVERY_PULL] (zero) */
 } bw_db_campaign_spec_t;
 
 /*
@@ -142,6 +156,7 @@ void bw_db_campaign_batch_bounds(const uint8_t *pcts, size_t n_batches,
  *   BW_ERANGE      batches empty, not ascending, not ending at 100, a 0;
  *                  max_concurrent 0; threshold above 10000; a window
  *                  bound outside 0..1439 or start == end, or only one;
+ *                  a delivery that is neither pull nor push;
  *   BW_ETIMEOUT, BW_EIO, BW_ENOMEM;
  *   BW_EINVAL      NULL pointers.
  */
@@ -162,6 +177,7 @@ typedef struct {
     uint32_t threshold_bp;
     int window_start, window_end; /* -1: none */
     int auto_upgrade;
+    bw_db_delivery_t delivery;
     char halt_reason[BW_DB_CAMPAIGN_DETAIL_MAX + 1]; /* "" when none */
     char created_by[BW_DB_AUDIT_FIELD_MAX + 1];
     int64_t created_ms, updated_ms;

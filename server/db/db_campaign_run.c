@@ -19,7 +19,8 @@
     "c.max_concurrent, c.failure_threshold_bp, c.window_start, "               \
     "c.window_end, c.auto_upgrade, c.state, c.current_batch, "                 \
     "COALESCE(c.halt_reason, ''), c.created_by, c.created_at, "                \
-    "c.updated_at FROM campaigns c JOIN firmware f ON f.id = c.firmware_id "
+    "c.updated_at, c.delivery FROM campaigns c JOIN firmware f ON "            \
+    "f.id = c.firmware_id "
 
 /* Fill *c from a CAMPAIGN_COLUMNS row (counts left zero). */
 static int campaign_row(sqlite3_stmt *st, bw_db_campaign_t *c)
@@ -68,6 +69,10 @@ static int campaign_row(sqlite3_stmt *st, bw_db_campaign_t *c)
         err = bw_db__column_text(st, 14, c->created_by, sizeof c->created_by);
     c->created_ms = sqlite3_column_int64(st, 15);
     c->updated_ms = sqlite3_column_int64(st, 16);
+    int d = bw_db_delivery_parse((const char *)sqlite3_column_text(st, 17));
+    if (err == 0 && d < 0)
+        err = BW_EMALFORMED;
+    c->delivery = d < 0 ? BW_DB_DELIVERY_PULL : (bw_db_delivery_t)d;
     if (err == BW_EOVERFLOW)
         err = BW_EMALFORMED;
     return err;

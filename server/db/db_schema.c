@@ -205,6 +205,12 @@ static const char *const migrations[] = {
     "  created_at BIGINT NOT NULL,"
     "  last_used_at BIGINT,"
     "  revoked_at BIGINT);",
+
+    /* 8: how a campaign delivers its image (db_campaign.h): 'pull' writes
+     * the Package URI, 'push' writes the image block-wise into /5/0/0.
+     * Campaigns created before this migration pulled. */
+    "ALTER TABLE campaigns ADD COLUMN delivery TEXT NOT NULL DEFAULT 'pull'"
+    "  CHECK (delivery IN ('pull', 'push'));",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == BW_DB_SCHEMA_VERSION,

@@ -11,8 +11,9 @@
  *   3. record every decision in one transaction (bw_db_campaign_apply):
  *      the campaign's new state or batch, timeouts, aborts, and
  *      pending -> downloading for the devices to start;
- *   4. only then act: write the Package URI to the devices started,
- *      "" to the downloads cancelled;
+ *   4. only then act: write the Package URI to the devices started (or,
+ *      for a campaign that pushes, send block 0 of the image), "" to
+ *      the downloads cancelled (an empty Package for a push);
  *   5. make sure every device in flight has a track (after a restart
  *      the store is all there is).
  * The tick runs step_one for each campaign with something to do, drops
@@ -155,6 +156,27 @@ static void camp_detail(const bw_db_campaign_t *c, const bw_cplan_out_t *o,
                  c->n_batches);
 }
 
+/* A track for a device of c that is in flight or starts now.  A device
+ * that starts is pushed to (TRACK_PUSH) or polled (TRACK_DOWNLOAD) by
+ * the campaign's delivery; one found in flight after a restart is polled
+ * first (campaign_device.c decides whether a push must start again). */
+static track_t *track_for(bw_campaign_t *e, const bw_db_campaign_t *c,
+                          const bw_db_cdev_t *d)
+{
+    int push = c->delivery == BW_DB_DELIVERY_PUSH;
+    track_phase_t phase = d->state == BW_DB_CDEV_UPDATING ? TRACK_UPDATE
+                          : d->state == BW_DB_CDEV_PENDING && push
+                              ? TRACK_PUSH
+                              : TRACK_DOWNLOAD;
+    track_t *t = bw_campaign__track_add(e, c->id, d->device_id, d->endpoint,
+                                        c->version, phase);
+    if (t != NULL && !t->push && push) {
+        t->push = 1;
+        snprintf(t->firmware_id, sizeof t->firmware_id, "%s", c->firmware_id);
+    }
+    return t;
+}
+
 /* Steps 3 and 4 of the file comment, for a plan already made. */
 static void record_and_act(bw_campaign_t *e, const bw_db_campaign_t *c,
                            const devs_t *v, const bw_cplan_out_t *o)
@@ -170,7 +192,9 @@ static void record_and_act(bw_campaign_t *e, const bw_db_campaign_t *c,
         switch (o->actions[i].kind) {
         case BW_CPLAN_START:
             ch[i].to = BW_DB_CDEV_DOWNLOADING;
-            ch[i].detail = "write /5/0/1: package URI";
+            ch[i].detail = c->delivery == BW_DB_DELIVERY_PUSH
+                               ? "push /5/0/0: block-wise write"
+                               : "write /5/0/1: package URI";
             break;
         case BW_CPLAN_TIMEOUT:
             ch[i].to = BW_DB_CDEV_FAILED;
@@ -215,11 +239,10 @@ static void record_and_act(bw_campaign_t *e, const bw_db_campaign_t *c,
         const bw_db_cdev_t *d = &v->d[o->actions[i].index];
         bw_cplan_kind_t kind = o->actions[i].kind;
         if (kind == BW_CPLAN_START) {
-            track_t *t =
-                bw_campaign__track_add(e, c->id, d->device_id, d->endpoint,
-                                       c->version, TRACK_DOWNLOAD);
-            int serr = t != NULL ? bw_campaign__send_uri(e, t, c->firmware_id)
-                                 : BW_ENOMEM;
+            track_t *t = track_for(e, c, d);
+            int serr = t == NULL ? BW_ENOMEM
+                       : t->push ? bw_campaign__push_start(e, t)
+                                 : bw_campaign__send_uri(e, t, c->firmware_id);
             if (serr != 0) {
                 /* Gone between the registry check and the send: back to
                  * pending, it starts again when it is back. */
@@ -230,7 +253,9 @@ static void record_and_act(bw_campaign_t *e, const bw_db_campaign_t *c,
                 bw_campaign__track_drop(e, c->id, d->device_id);
             }
         } else {
-            if (kind == BW_CPLAN_CANCEL)
+            if (kind == BW_CPLAN_CANCEL && c->delivery == BW_DB_DELIVERY_PUSH)
+                bw_campaign__push_cancel(e, d->endpoint);
+            else if (kind == BW_CPLAN_CANCEL)
                 bw_campaign__send_cancel(e, d->endpoint);
             bw_campaign__track_drop(e, c->id, d->device_id);
         }
@@ -249,10 +274,7 @@ static void reconcile(bw_campaign_t *e, const bw_db_campaign_t *c,
             continue;
         }
         if (t == NULL)
-            t = bw_campaign__track_add(
-                e, c->id, d->device_id, d->endpoint, c->version,
-                d->state == BW_DB_CDEV_UPDATING ? TRACK_UPDATE
-                                                : TRACK_DOWNLOAD);
+            t = track_for(e, c, d);
         if (t != NULL)
             t->seen = 1;
     }
@@ -349,6 +371,7 @@ void bw_campaign_free(bw_campaign_t *e)
         e->tracks = t->next;
         free(t);
     }
+    bw_campaign__push_images_sweep(e, 1);
     pthread_mutex_destroy(&e->m);
     free(e);
 }
@@ -414,6 +437,7 @@ void bw_campaign_tick(bw_campaign_t *e, int64_t now_ms)
     for (track_t *t = e->tracks; t != NULL; t = t->next)
         if (!t->busy && t->next_ms <= mono)
             bw_campaign__poll(e, t);
+    bw_campaign__push_images_sweep(e, 0);
     pthread_mutex_unlock(&e->m);
     free(a);
 }

@@ -8,6 +8,9 @@
  * each device through the Firmware Update object:
  *
  *   pending --Write /5/0/1 = Package URI (text/plain)--> downloading
+ *       (a campaign with delivery push instead writes the image into
+ *       /5/0/0 block by block, Block1, campaign_push.c; the device stays
+ *       downloading until the last block is taken, then is polled)
  *   downloading --Read /5/0/3 and /5/0/5 every poll_ms-->
  *       State 2 (Downloaded): downloaded, then updating, Execute /5/0/2
  *       State 0 with Update Result 2..9: failed (the result's meaning)

@@ -112,7 +112,8 @@ static void later(bw_campaign_t *e, track_t *t)
 
 void bw_campaign__poll(bw_campaign_t *e, track_t *t)
 {
-    if (t->busy || t->phase == TRACK_UPDATE)
+    /* A push drives itself from its answers. */
+    if (t->busy || t->phase == TRACK_UPDATE || t->phase == TRACK_PUSH)
         return;
     int err = t->phase == TRACK_DOWNLOAD
                   ? send_req(e, Q_STATE, t->campaign_id, t->device_id, t->ep,
@@ -141,8 +142,7 @@ void bw_campaign__registered(bw_campaign_t *e, const char *ep)
                          bw_strerror(err));
 }
 
-/* A text payload as a small non-negative integer; -1 if it is not one. */
-static int text_int(const uint8_t *p, size_t len)
+int bw_campaign__text_int(const uint8_t *p, size_t len)
 {
     int v = 0;
     if (len == 0 || len > 3)
@@ -169,14 +169,44 @@ static int text_version(const uint8_t *p, size_t len, char *out, size_t cap)
     return 0;
 }
 
+void bw_campaign__fail(bw_campaign_t *e, int64_t campaign_id, int64_t device_id,
+                       const char *ep, bw_db_cdev_state_t from, int result,
+                       const char *detail)
+{
+    if (bw_campaign__set(e, campaign_id, device_id, from, BW_DB_CDEV_FAILED,
+                         result, detail))
+        bw_campaign__log(e, "campaign %lld: %s failed: %s",
+                         (long long)campaign_id, ep, detail);
+    bw_campaign__track_drop(e, campaign_id, device_id);
+}
+
 static void fail(bw_campaign_t *e, const req_t *q, bw_db_cdev_state_t from,
                  int result, const char *detail)
 {
-    if (bw_campaign__set(e, q->campaign_id, q->device_id, from,
-                         BW_DB_CDEV_FAILED, result, detail))
-        bw_campaign__log(e, "campaign %lld: %s failed: %s",
-                         (long long)q->campaign_id, q->ep, detail);
-    bw_campaign__track_drop(e, q->campaign_id, q->device_id);
+    bw_campaign__fail(e, q->campaign_id, q->device_id, q->ep, from, result,
+                      detail);
+}
+
+/*
+ * A push track rebuilt after a restart (it never saw its last block
+ * answered) finds the device still downloading, or idle without a
+ * failure: what the device holds is a transfer nobody will finish, so
+ * the push starts again from block 0 (which drops it on the device).
+ * 1 when the push was started (or failed the device), 0 otherwise.
+ */
+static int repush(bw_campaign_t *e, const req_t *q, track_t *t)
+{
+    if (t == NULL || !t->push || t->pushed || t->phase != TRACK_DOWNLOAD)
+        return 0;
+    bw_campaign__log(e, "campaign %lld: %s: push started again from block 0",
+                     (long long)q->campaign_id, q->ep);
+    int err = bw_campaign__push_start(e, t);
+    if (err != 0) {
+        char d[96];
+        snprintf(d, sizeof d, "push not started: %s", bw_strerror(err));
+        fail(e, q, BW_DB_CDEV_DOWNLOADING, -1, d);
+    }
+    return 1;
 }
 
 static void on_uri(bw_campaign_t *e, const req_t *q, track_t *t, int err,
@@ -229,7 +259,7 @@ static void on_state(bw_campaign_t *e, const req_t *q, track_t *t, int state)
         if (send_req(e, Q_RESULT, q->campaign_id, q->device_id, q->ep, NULL,
                      BW_COAP_GET, "/5/0/5", NULL) != 0)
             later(e, t);
-    } else {
+    } else if (state != 1 || !repush(e, q, t)) {
         later(e, t); /* 1 Downloading (or 3): keep polling */
     }
 }
@@ -240,7 +270,7 @@ static void on_result(bw_campaign_t *e, const req_t *q, track_t *t, int r)
         char d[128];
         snprintf(d, sizeof d, "%s (result %d)", bw_cplan_result_text(r), r);
         fail(e, q, BW_DB_CDEV_DOWNLOADING, r, d);
-    } else {
+    } else if (r < 0 || !repush(e, q, t)) {
         later(e, t);
     }
 }
@@ -346,12 +376,12 @@ static void on_answer(void *arg, int err, uint8_t code, uint32_t cf,
         break;
     case Q_STATE:
         if (ok)
-            on_state(e, q, t, text_int(payload, len));
+            on_state(e, q, t, bw_campaign__text_int(payload, len));
         else
             later(e, t);
         break;
     case Q_RESULT:
-        on_result(e, q, t, ok ? text_int(payload, len) : -1);
+        on_result(e, q, t, ok ? bw_campaign__text_int(payload, len) : -1);
         break;
     case Q_EXEC:
         /* No answer is normal: the device may reboot first.  A refusal
@@ -372,7 +402,7 @@ static void on_answer(void *arg, int err, uint8_t code, uint32_t cf,
         }
         break;
     case Q_VRESULT:
-        on_vresult(e, q, t, ok ? text_int(payload, len) : -1);
+        on_vresult(e, q, t, ok ? bw_campaign__text_int(payload, len) : -1);
         break;
     }
     pthread_mutex_unlock(&e->m);

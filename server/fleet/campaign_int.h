@@ -2,7 +2,8 @@
 /*
  * Private to the campaign engine (campaign.c: the engine, its tick and
  * the operator's calls; campaign_device.c: the requests to one device
- * and what their answers mean).
+ * and what their answers mean; campaign_push.c: the block-wise Write of
+ * the image into /5/0/0 for campaigns that push).
  *
  * A track is the engine's memory of one device in flight: what it is
  * waiting for and when it polls next.  Tracks are a cache of the store
@@ -17,6 +18,7 @@
 #include "campaign.h"
 
 typedef enum {
+    TRACK_PUSH,     /* send the image block by block (campaign_push.c) */
     TRACK_DOWNLOAD, /* poll /5/0/3 (and /5/0/5) */
     TRACK_UPDATE,   /* wait for the device to register again */
     TRACK_VERIFY,   /* it did: read /3/0/3 and /5/0/5 until decided */
@@ -31,13 +33,35 @@ typedef struct track {
     int busy;         /* a request is out */
     uint64_t next_ms; /* next poll, monotonic */
     int seen;         /* found in flight by the current tick */
+    /* Push campaigns only (push set).  One block in flight at a time:
+     * push_off is the offset of the block out (or next to send),
+     * push_szx its size; push_gen tells the answers of a transfer that
+     * was restarted from those of the new one.  pushed: the last block
+     * was answered 2.04 in this track's life (a track rebuilt after a
+     * restart has not, and pushes again from block 0). */
+    int push, pushed;
+    char firmware_id[BW_DB_FW_ID_LEN + 1];
+    uint32_t push_off;
+    uint8_t push_szx;
+    unsigned push_restarts, push_gen;
+    uint32_t push_blocks; /* blocks answered, for the log */
+    uint64_t push_start_ms;
 } track_t;
+
+/* An image being pushed, kept in memory while a track pushes it. */
+typedef struct push_image {
+    struct push_image *next;
+    char id[BW_DB_FW_ID_LEN + 1];
+    uint8_t *data;
+    size_t len;
+} push_image_t;
 
 struct bw_campaign {
     bw_campaign_config_t cfg;
     char dm_uri[BW_CAMPAIGN_URI_MAX + 1];
     pthread_mutex_t m;
     track_t *tracks;
+    push_image_t *images;
     int stopping;
 };
 
@@ -71,5 +95,23 @@ void bw_campaign__poll(bw_campaign_t *e, track_t *t);
 /* The device registered: read /3/0/3 (stores the version; verifies
  * updating devices). */
 void bw_campaign__registered(bw_campaign_t *e, const char *ep);
+/* The device failed (from -> failed with result and detail, logged) and
+ * its track is dropped. */
+void bw_campaign__fail(bw_campaign_t *e, int64_t campaign_id, int64_t device_id,
+                       const char *ep, bw_db_cdev_state_t from, int result,
+                       const char *detail);
+/* A text payload as a small non-negative integer; -1 if it is not one. */
+int bw_campaign__text_int(const uint8_t *p, size_t len);
+
+/* campaign_push.c (lock held for all) */
+/* Start (or start again) the push of the track's image from block 0:
+ * load the image, send block 0.  0, or BW_ENOTFOUND (the image is not in
+ * the store, or the device is not registered), BW_ENOMEM, the store's
+ * codes, or the request's error. */
+int bw_campaign__push_start(bw_campaign_t *e, track_t *t);
+/* Cancel a push: a Write of an empty Package (/5/0/0), answer ignored. */
+void bw_campaign__push_cancel(bw_campaign_t *e, const char *ep);
+/* Free the images no pushing track uses any more (all = 1: every one). */
+void bw_campaign__push_images_sweep(bw_campaign_t *e, int all);
 
 #endif /* BW_CAMPAIGN_INT_H */

@@ -34,7 +34,8 @@ typedef struct inflight {
     uint64_t next_ms, deadline_ms;
     uint32_t timeout_ms;
     size_t len;
-    bw_lwsrv_done_t done;
+    bw_lwsrv_done_t done; /* exactly one of done, done_ex is set */
+    bw_lwsrv_done_ex_t done_ex;
     void *arg;
     uint8_t msg[MSG_MAX];
 } inflight_t;
@@ -57,6 +58,7 @@ typedef struct {
     socklen_t addr_len;
     bw_lwsrv_op_t op;
     bw_lwsrv_done_t done;
+    bw_lwsrv_done_ex_t done_ex;
     void *arg;
 } job_t;
 
@@ -97,14 +99,38 @@ bw_lwsrv_t *bw_lwsrv_new(const bw_lwsrv_config_t *cfg, unsigned workers)
     return s;
 }
 
-static void finish(wstate_t *ws, inflight_t **pp, int err, uint8_t code,
-                   uint32_t cf, const uint8_t *payload, size_t len)
+/* The answer of a request that failed before any response came. */
+static bw_lwsrv_answer_t failed(int err)
+{
+    bw_lwsrv_answer_t a;
+    memset(&a, 0, sizeof a);
+    a.err = err;
+    return a;
+}
+
+/* Tell the requester, through whichever callback it gave. */
+static void report(bw_lwsrv_done_t done, bw_lwsrv_done_ex_t done_ex, void *arg,
+                   const bw_lwsrv_answer_t *a)
+{
+    if (done_ex != NULL)
+        done_ex(arg, a);
+    else
+        done(arg, a->err, a->code, a->content_format, a->payload, a->len);
+}
+
+static void finish(wstate_t *ws, inflight_t **pp, const bw_lwsrv_answer_t *a)
 {
     inflight_t *f = *pp;
     *pp = f->next;
     ws->n--;
-    f->done(f->arg, err, code, cf, payload, len);
+    report(f->done, f->done_ex, f->arg, a);
     free(f);
+}
+
+static void finish_err(wstate_t *ws, inflight_t **pp, int err)
+{
+    bw_lwsrv_answer_t a = failed(err);
+    finish(ws, pp, &a);
 }
 
 void bw_lwsrv_free(bw_lwsrv_t *s)
@@ -113,7 +139,7 @@ void bw_lwsrv_free(bw_lwsrv_t *s)
         return;
     for (unsigned i = 0; i < s->nworkers; i++)
         while (s->ws[i].head != NULL)
-            finish(&s->ws[i], &s->ws[i].head, BW_ESTATE, 0, 0, NULL, 0);
+            finish_err(&s->ws[i], &s->ws[i].head, BW_ESTATE);
     free(s->ws);
     free(s);
 }
@@ -150,6 +176,11 @@ static int build_request(const bw_lwsrv_op_t *op, uint16_t mid,
     add_segments(&w, BW_COAP_OPT_URI_QUERY, op->query, '&');
     if (op->accept >= 0)
         bw_coap_writer_add_uint(&w, 17, (uint32_t)op->accept);
+    if (op->has_block1) {
+        bw_coap_block_t b = {op->block1_num, op->block1_more, op->block1_szx};
+        if (bw_coap_block_add(&w, BW_COAP_OPT_BLOCK1, &b) != 0)
+            return BW_EINVAL; /* checked by post(); kept as a backstop */
+    }
     if (op->payload_len > 0)
         bw_coap_writer_payload(&w, op->payload, op->payload_len);
     return bw_coap_writer_finish(&w, len);
@@ -295,6 +326,22 @@ static int same_peer(const inflight_t *f, const bw_dtls_peer_info_t *peer)
            memcmp(&f->addr, peer->addr, (size_t)peer->addr_len) == 0;
 }
 
+/* What a response says, for the requester (bw_lwsrv_answer_t). */
+static void decode_answer(const bw_coap_msg_t *m, bw_lwsrv_answer_t *a)
+{
+    memset(a, 0, sizeof *a);
+    a->code = m->code;
+    if (bw_coap_msg_uint(m, BW_COAP_OPT_CONTENT_FORMAT, &a->content_format) !=
+        0)
+        a->content_format = UINT32_MAX;
+    a->payload = m->payload;
+    a->len = m->payload_len;
+    a->block1_err = bw_coap_block_get(m, BW_COAP_OPT_BLOCK1, &a->block1);
+    a->has_max_age = bw_coap_msg_uint(m, BW_COAP_OPT_MAX_AGE, &a->max_age) == 0;
+    if (!a->has_max_age)
+        a->max_age = 0;
+}
+
 static void answer(bw_lwsrv_t *s, bw_dtls_worker_t *w,
                    const bw_dtls_peer_info_t *peer, const bw_coap_msg_t *m)
 {
@@ -308,7 +355,7 @@ static void answer(bw_lwsrv_t *s, bw_dtls_worker_t *w,
         int by_token = m->code != 0 && m->token_len == 8 &&
                        memcmp(m->token, f->token, 8) == 0;
         if (m->type == BW_COAP_RST && by_mid) {
-            finish(ws, pp, BW_ERESET, 0, 0, NULL, 0);
+            finish_err(ws, pp, BW_ERESET);
             return;
         }
         if (m->code == 0 && by_mid) { /* empty ACK: separate response next */
@@ -319,10 +366,9 @@ static void answer(bw_lwsrv_t *s, bw_dtls_worker_t *w,
         if (by_token && (by_mid || m->type != BW_COAP_ACK)) {
             if (m->type == BW_COAP_CON)
                 send_empty(s, w, peer, BW_COAP_ACK, m->mid);
-            uint32_t cf = 0;
-            if (bw_coap_msg_uint(m, BW_COAP_OPT_CONTENT_FORMAT, &cf) != 0)
-                cf = UINT32_MAX;
-            finish(ws, pp, 0, m->code, cf, m->payload, m->payload_len);
+            bw_lwsrv_answer_t a;
+            decode_answer(m, &a);
+            finish(ws, pp, &a);
             return;
         }
     }
@@ -379,23 +425,27 @@ static void job_run(void *arg, bw_dtls_worker_t *w)
 {
     job_t *job = arg;
     bw_lwsrv_t *s = job->s;
+    int err = 0;
+    inflight_t *f = NULL;
+    wstate_t *ws = NULL;
     if (w == NULL) {
-        job->done(job->arg, BW_ESTATE, 0, 0, NULL, 0);
-        free(job);
-        return;
+        err = BW_ESTATE;
+    } else {
+        ws = &s->ws[bw_dtls_worker_index(w)];
+        f = ws->n < BW_LWSRV_MAX_INFLIGHT ? calloc(1, sizeof *f) : NULL;
+        if (f == NULL)
+            err = BW_ENOMEM;
     }
-    wstate_t *ws = &s->ws[bw_dtls_worker_index(w)];
-    inflight_t *f = ws->n < BW_LWSRV_MAX_INFLIGHT ? calloc(1, sizeof *f) : NULL;
-    if (f == NULL) {
-        job->done(job->arg, BW_ENOMEM, 0, 0, NULL, 0);
-        free(job);
-        return;
+    if (f != NULL) {
+        f->mid = ws->next_mid++;
+        if (RAND_bytes(f->token, sizeof f->token) != 1 ||
+            build_request(&job->op, f->mid, f->token, f->msg, sizeof f->msg,
+                          &f->len) != 0)
+            err = BW_EINVAL;
     }
-    f->mid = ws->next_mid++;
-    if (RAND_bytes(f->token, sizeof f->token) != 1 ||
-        build_request(&job->op, f->mid, f->token, f->msg, sizeof f->msg,
-                      &f->len) != 0) {
-        job->done(job->arg, BW_EINVAL, 0, 0, NULL, 0);
+    if (err != 0) {
+        bw_lwsrv_answer_t a = failed(err);
+        report(job->done, job->done_ex, job->arg, &a);
         free(f);
         free(job);
         return;
@@ -403,6 +453,7 @@ static void job_run(void *arg, bw_dtls_worker_t *w)
     f->addr = job->addr;
     f->addr_len = job->addr_len;
     f->done = job->done;
+    f->done_ex = job->done_ex;
     f->arg = job->arg;
     free(job);
     /* First timeout: ACK_TIMEOUT scaled by a random 1 .. 1.5. */
@@ -420,18 +471,32 @@ static void job_run(void *arg, bw_dtls_worker_t *w)
     /* The device closed its session (or never had one): no point in
      * retransmitting into the void. */
     if (transmit(s, w, f) != 0)
-        finish(ws, &ws->head, BW_ECLOSED, 0, 0, NULL, 0);
+        finish_err(ws, &ws->head, BW_ECLOSED);
+}
+
+/* Block1 as RFC 7959 section 2.3 allows it: 1 or 0. */
+static int block1_ok(const bw_lwsrv_op_t *op)
+{
+    if (!op->has_block1)
+        return op->block1_more == 0 && op->block1_szx == 0 &&
+               op->block1_num == 0;
+    if (op->has_block1 != 1 || op->block1_more > 1 ||
+        op->block1_szx > BW_COAP_BLOCK_MAX_SZX ||
+        op->block1_num > BW_COAP_BLOCK_MAX_NUM)
+        return 0;
+    size_t size = BW_COAP_BLOCK_SIZE(op->block1_szx);
+    return op->block1_more ? op->payload_len == size : op->payload_len <= size;
 }
 
 static int post(bw_lwsrv_t *s, unsigned worker, const struct sockaddr *addr,
                 socklen_t addr_len, const bw_lwsrv_op_t *op,
-                bw_lwsrv_done_t done, void *arg)
+                bw_lwsrv_done_t done, bw_lwsrv_done_ex_t done_ex, void *arg)
 {
     if (s->cfg.dtls == NULL)
         return BW_ESTATE;
-    if (op == NULL || done == NULL || op->path[0] != '/' ||
-        memchr(op->path, '\0', sizeof op->path) == NULL ||
-        op->payload_len > sizeof op->payload ||
+    if (op == NULL || (done == NULL) == (done_ex == NULL) ||
+        op->path[0] != '/' || memchr(op->path, '\0', sizeof op->path) == NULL ||
+        op->payload_len > sizeof op->payload || !block1_ok(op) ||
         addr_len > (socklen_t)sizeof(struct sockaddr_storage))
         return BW_EINVAL;
     job_t *job = malloc(sizeof *job);
@@ -443,6 +508,7 @@ static int post(bw_lwsrv_t *s, unsigned worker, const struct sockaddr *addr,
     job->addr_len = addr_len;
     job->op = *op;
     job->done = done;
+    job->done_ex = done_ex;
     job->arg = arg;
     int err = bw_dtls_server_post(s->cfg.dtls, worker, job_run, job);
     if (err != 0)
@@ -450,8 +516,9 @@ static int post(bw_lwsrv_t *s, unsigned worker, const struct sockaddr *addr,
     return err;
 }
 
-int bw_lwsrv_request(bw_lwsrv_t *s, const char *ep, const bw_lwsrv_op_t *op,
-                     bw_lwsrv_done_t done, void *arg)
+static int request_ep(bw_lwsrv_t *s, const char *ep, const bw_lwsrv_op_t *op,
+                      bw_lwsrv_done_t done, bw_lwsrv_done_ex_t done_ex,
+                      void *arg)
 {
     bw_lwsrv_regview_t *v = malloc(sizeof *v);
     if (v == NULL)
@@ -459,9 +526,25 @@ int bw_lwsrv_request(bw_lwsrv_t *s, const char *ep, const bw_lwsrv_op_t *op,
     int err = bw_lwsrv_registry_get(s->cfg.registry, ep, v);
     if (err == 0)
         err = post(s, v->worker, (const struct sockaddr *)&v->addr, v->addr_len,
-                   op, done, arg);
+                   op, done, done_ex, arg);
     free(v);
     return err;
+}
+
+int bw_lwsrv_request(bw_lwsrv_t *s, const char *ep, const bw_lwsrv_op_t *op,
+                     bw_lwsrv_done_t done, void *arg)
+{
+    if (done == NULL)
+        return BW_EINVAL;
+    return request_ep(s, ep, op, done, NULL, arg);
+}
+
+int bw_lwsrv_request_ex(bw_lwsrv_t *s, const char *ep, const bw_lwsrv_op_t *op,
+                        bw_lwsrv_done_ex_t done, void *arg)
+{
+    if (done == NULL)
+        return BW_EINVAL;
+    return request_ep(s, ep, op, NULL, done, arg);
 }
 
 int bw_lwsrv_request_to(bw_lwsrv_t *s, unsigned worker,
@@ -469,9 +552,9 @@ int bw_lwsrv_request_to(bw_lwsrv_t *s, unsigned worker,
                         const bw_lwsrv_op_t *op, bw_lwsrv_done_t done,
                         void *arg)
 {
-    if (worker >= s->nworkers)
+    if (worker >= s->nworkers || done == NULL)
         return BW_EINVAL;
-    return post(s, worker, addr, addr_len, op, done, arg);
+    return post(s, worker, addr, addr_len, op, done, NULL, arg);
 }
 
 uint64_t bw_lwsrv_on_tick(void *arg, bw_dtls_worker_t *w, uint64_t now_ms)
@@ -484,19 +567,19 @@ uint64_t bw_lwsrv_on_tick(void *arg, bw_dtls_worker_t *w, uint64_t now_ms)
     for (inflight_t **pp = &ws->head; *pp != NULL;) {
         inflight_t *f = *pp;
         if (now >= f->deadline_ms) {
-            finish(ws, pp, BW_ETIMEOUT, 0, 0, NULL, 0);
+            finish_err(ws, pp, BW_ETIMEOUT);
             continue;
         }
         if (!f->acked && now >= f->next_ms) {
             if (f->attempts >= s->cfg.max_retransmit) {
-                finish(ws, pp, BW_ETIMEOUT, 0, 0, NULL, 0);
+                finish_err(ws, pp, BW_ETIMEOUT);
                 continue;
             }
             f->attempts++;
             f->timeout_ms *= 2;
             f->next_ms = now + f->timeout_ms;
             if (transmit(s, w, f) != 0) {
-                finish(ws, pp, BW_ECLOSED, 0, 0, NULL, 0);
+                finish_err(ws, pp, BW_ECLOSED);
                 continue;
             }
         }

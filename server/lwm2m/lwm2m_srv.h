@@ -24,6 +24,14 @@
  * RFC 7252 timers (ACK_TIMEOUT 2 s, RANDOM_FACTOR 1.5, MAX_RETRANSMIT 4),
  * matched by token and peer; piggybacked and separate responses both
  * complete a request.  At most BW_LWSRV_MAX_INFLIGHT per worker.
+ *
+ * Block-wise requests (RFC 7959 section 2.5, Block1): a request may carry
+ * one block of a larger body (bw_lwsrv_op_t.has_block1), and
+ * bw_lwsrv_request_ex() hands the answer's Block1 option (and Max-Age)
+ * back to the caller, who drives the transfer: one block per request,
+ * the next one sent from the answer of the last.  This layer keeps no
+ * state between blocks; it only builds each request and decodes each
+ * answer.  The firmware push of a campaign (server/fleet) is the user.
  */
 #ifndef BW_LWSRV_SRV_H
 #define BW_LWSRV_SRV_H
@@ -31,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bulwark/coap_block.h"
 #include "dtls_server.h"
 #include "lwm2m_reg.h"
 #include "lwm2m_registry.h"
@@ -98,12 +107,23 @@ uint64_t bw_lwsrv_on_tick(void *arg, bw_dtls_worker_t *w, uint64_t now_ms);
 
 /* The answer to a request: err 0 and the response, or BW_ETIMEOUT (no
  * answer after the retransmissions), BW_ERESET (RST), BW_ECLOSED (the
- * device's DTLS session is gone), BW_ENOMEM, BW_ESTATE (server stopping).  Runs on the
- * worker thread; payload is valid during the call only. */
+ * device's DTLS session is gone), BW_ENOMEM, BW_ESTATE (server stopping).  Runs
+ * on the worker thread; payload is valid during the call only. */
 typedef void (*bw_lwsrv_done_t)(void *arg, int err, uint8_t code,
                                 uint32_t content_format, const uint8_t *payload,
                                 size_t len);
 
+/*
+ * One request.  The Block1 fields come last and are all zero for "no
+ * Block1", so a caller that clears the struct (calloc, a designated
+ * initialiser) and sets what it needs is unaffected by them.
+ *
+ * Block1: with has_block1 set, the request carries Block1 (NUM
+ * block1_num, M block1_more, SZX block1_szx) and payload is that block:
+ * exactly BW_COAP_BLOCK_SIZE(block1_szx) bytes when block1_more is 1, at
+ * most that many on the last block (RFC 7959 section 2.3).  SZX is 0..6
+ * (16..1024 bytes; BERT is not spoken), NUM below 2^20.
+ */
 typedef struct {
     uint8_t method;               /* BW_COAP_GET, PUT, POST, DELETE */
     char path[BW_LWSRV_PATH_MAX]; /* "/3/0/1", "/bs" */
@@ -113,15 +133,57 @@ typedef struct {
     char query[64];               /* "pmin=10&pmax=60" (Write-Attributes) */
     uint8_t payload[BW_LWSRV_PAYLOAD_MAX];
     size_t payload_len;
+    uint8_t has_block1; /* 0: no Block1 option */
+    uint8_t block1_more;
+    uint8_t block1_szx;
+    uint32_t block1_num;
 } bw_lwsrv_op_t;
+
+/*
+ * The answer as bw_lwsrv_request_ex() reports it.  err, code,
+ * content_format, payload and len as for bw_lwsrv_done_t.  The rest is
+ * taken from the response's options (all zero when err is not 0):
+ *   block1_err  0: the response carried a valid Block1, in block1;
+ *               BW_ENOTFOUND: it carried none; BW_EOVERFLOW (a value of
+ *               more than 3 bytes) or BW_EBLOCK (SZX 7): it carried one
+ *               that cannot be used (block1 is then zero);
+ *   has_max_age, max_age: Max-Age in seconds, when present (a 5.03
+ *               says when to try again, RFC 7252 section 5.9.3.4).
+ * Valid during the callback only (payload points into the datagram).
+ */
+typedef struct {
+    int err;
+    uint8_t code;
+    uint32_t content_format; /* UINT32_MAX: none */
+    const uint8_t *payload;
+    size_t len;
+    int block1_err;
+    bw_coap_block_t block1;
+    uint8_t has_max_age;
+    uint32_t max_age;
+} bw_lwsrv_answer_t;
+
+typedef void (*bw_lwsrv_done_ex_t)(void *arg, const bw_lwsrv_answer_t *a);
 
 /*
  * Send op to the registered endpoint ep (any thread).  done runs once.
  * Returns 0 (done will be called), or BW_ENOTFOUND (not registered),
- * BW_EINVAL (bad path), BW_ENOMEM, BW_ESTATE (no DTLS server to post to).
+ * BW_EINVAL (bad path, payload_len above BW_LWSRV_PAYLOAD_MAX, a Block1
+ * outside the rules above: SZX above 6, NUM of 2^20 or more, M above 1,
+ * a payload not the block's size with M set or above it without),
+ * BW_ENOMEM, BW_ESTATE (no DTLS server to post to).
  */
 int bw_lwsrv_request(bw_lwsrv_t *s, const char *ep, const bw_lwsrv_op_t *op,
                      bw_lwsrv_done_t done, void *arg);
+
+/*
+ * The same, with the answer's Block1 and Max-Age reported
+ * (bw_lwsrv_answer_t): what a client driving a block-wise Write needs to
+ * follow the server's size (a smaller SZX in a 2.31) and its refusals.
+ * Same returns as bw_lwsrv_request().
+ */
+int bw_lwsrv_request_ex(bw_lwsrv_t *s, const char *ep, const bw_lwsrv_op_t *op,
+                        bw_lwsrv_done_ex_t done, void *arg);
 
 /* The same to a peer that is not registered (bootstrap), on its worker. */
 int bw_lwsrv_request_to(bw_lwsrv_t *s, unsigned worker,

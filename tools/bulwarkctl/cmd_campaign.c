@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Update campaigns: create one (its selector, batches, concurrency,
- * failure threshold and time window checked here before they are sent,
- * so a typo is a usage error and not a half-understood campaign), list,
- * show (counts by state and the device table), one device's history, and
- * the pause / resume / abort transitions.  watch is in cmd_watch.c.
+ * failure threshold, time window and delivery checked here before they
+ * are sent, so a typo is a usage error and not a half-understood
+ * campaign), list, show (counts by state and the device table), one
+ * device's history, and the pause / resume / abort transitions.  watch
+ * is in cmd_watch.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -48,6 +49,10 @@ static const char campaign_help[] =
     "  --auto-upgrade          after completion, update matching devices "
     "that\n"
     "                          register later with an older version\n"
+    "  --delivery pull|push    pull: devices fetch the image from the "
+    "server\n"
+    "                          (default); push: the server writes it into\n"
+    "                          /5/0/0 block by block\n"
     "\n"
     "show prints the counts by state and the device table; device shows one\n"
     "device's history in the campaign.  watch follows a campaign until it\n"
@@ -141,9 +146,10 @@ static int create(ctl_t *c, int argc, char **argv)
         {"failure-threshold", required_argument, NULL, 'x'},
         {"window", required_argument, NULL, 'w'},
         {"auto-upgrade", no_argument, NULL, 'a'},
+        {"delivery", required_argument, NULL, 'd'},
         {NULL, 0, NULL, 0},
     };
-    const char *name = NULL, *fw = NULL, *model = NULL;
+    const char *name = NULL, *fw = NULL, *model = NULL, *delivery = NULL;
     json_t *versions = json_array(), *tags = json_array(), *eps = json_array();
     json_t *batches = NULL, *window = NULL;
     long conc = -1;
@@ -195,6 +201,14 @@ static int create(ctl_t *c, int argc, char **argv)
         case 'a':
             autoup = 1;
             break;
+        case 'd':
+            delivery = optarg;
+            if (strcmp(delivery, "pull") != 0 && strcmp(delivery, "push") != 0)
+                rc = ctl_usage("campaign",
+                               "--delivery is pull or push, not "
+                               "'%s'",
+                               delivery);
+            break;
         default:
             rc = CTL_USAGE;
         }
@@ -240,6 +254,8 @@ static int create(ctl_t *c, int argc, char **argv)
             json_object_set(body, "window", window);
         if (autoup)
             json_object_set_new(body, "auto_upgrade", json_true());
+        if (delivery != NULL)
+            json_object_set_new(body, "delivery", json_string(delivery));
         ctl_answer_t a;
         rc = ctl_call_json(c, "POST", "/campaigns", body, &a);
         if (rc == CTL_OK && c->json)
@@ -275,6 +291,7 @@ void ctl_print_campaign(const json_t *o)
                                         "failure_threshold",
                                         "window",
                                         "auto_upgrade",
+                                        "delivery",
                                         "created_at",
                                         "updated_at",
                                         NULL};
