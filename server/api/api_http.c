@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "api_int.h"
+#include "api_rotate.h"
 
 #define PREFIX "/api/v1/"
 /* Concurrent HTTPS connections; more wait in the kernel's backlog. */
@@ -132,6 +133,7 @@ static const struct {
     {"POST", "devices/*/read", BW_DB_ROLE_OPERATOR},
     {"POST", "devices/*/write", BW_DB_ROLE_OPERATOR},
     {"POST", "devices/*/execute", BW_DB_ROLE_OPERATOR},
+    {"POST", "devices/*/rotate", BW_DB_ROLE_OPERATOR},
     {"GET", "audit", BW_DB_ROLE_VIEWER},
     {"GET", "firmware", BW_DB_ROLE_VIEWER},
     {"POST", "firmware", BW_DB_ROLE_OPERATOR},
@@ -243,6 +245,15 @@ static json_t *route(bw_api_t *a, const char *url, bw_api_req_t *r, int *status,
     }
     const char *act = slash + 1;
     bw_api_op_t op;
+    if (strcmp(act, "rotate") == 0) {
+        if (!post) {
+            *allow = "POST";
+            return bw_api__error(status, 405, "method not allowed", m);
+        }
+        out = bw_api__device_rotate(a, ep, r->actor, status);
+        r->ep = NULL; /* ep goes out of scope */
+        return out;
+    }
     if (strcmp(act, "read") == 0)
         op = BW_API_OP_READ;
     else if (strcmp(act, "write") == 0)

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "api_rotate.h"
 #include "app.h"
 #include "campaign.h"
 #include "dtls_server.h"
@@ -57,6 +58,8 @@ struct app {
     bw_api_t *api;
     bw_campaign_t *camp; /* update campaigns (DM role); atomic pointer */
     bw_fwrepo_t *fw;     /* firmware repository; served on the DM role */
+    /* --rotate-days (DM role); atomic pointer, read by the DM workers */
+    bw_api_rotate_policy_t *rotate;
 };
 
 static int64_t wall_ms(void)
@@ -278,8 +281,11 @@ static void on_event(void *arg, const bw_lwsrv_event_t *ev)
         if (v != NULL && bw_lwsrv_registry_get(r->reg, ev->ep, v) == 0)
             enqueue(a, BW_DB_REG_REGISTER, v->location, ev->ep, ev->req);
         free(v);
+        say(a, "%s: registered (lifetime %u s)", ev->ep, ev->req->lifetime);
+        audit(a, "dm", "registered", ev->ep, NULL);
         /* The device holds the key it registered with: the rotation is
-         * complete, older DM keys go. */
+         * complete, older DM keys go (audited after the registration
+         * that caused it). */
         uint64_t revoked = 0;
         if (bw_db_credential_confirm(a->db, ev->peer->identity,
                                      ev->peer->identity_len, wall_ms(),
@@ -290,8 +296,9 @@ static void on_event(void *arg, const bw_lwsrv_event_t *ev)
                      (unsigned long long)revoked);
             audit(a, "dm", "credential-revoked", ev->ep, detail);
         }
-        say(a, "%s: registered (lifetime %u s)", ev->ep, ev->req->lifetime);
-        audit(a, "dm", "registered", ev->ep, NULL);
+        if (!r->bootstrap) /* is its credential due? (next tick) */
+            bw_api_rotate_policy_registered(
+                __atomic_load_n(&a->rotate, __ATOMIC_ACQUIRE), ev->ep);
         break;
     }
     case BW_LWSRV_EV_UPDATED:
@@ -533,6 +540,24 @@ int bw_app_run(const bw_app_config_t *cfg)
         }
         __atomic_store_n(&a.camp, camp, __ATOMIC_RELEASE);
     }
+    if (rc == 0 && cfg->rotate_days > 0) {
+        bw_api_rotate_policy_config_t rc_cfg = {
+            .env = {.db = a.db, .dm = a.dm.lw, .reg = a.dm.reg},
+            .days = cfg->rotate_days,
+            .log = api_log,
+            .log_arg = &a};
+        bw_api_rotate_policy_t *rot = bw_api_rotate_policy_new(&rc_cfg);
+        if (rot == NULL) {
+            say(&a, "--rotate-days needs the DM role (--role dm or both)");
+            rc = 1;
+        } else {
+            say(&a,
+                "rotation policy: DM credentials older than %u day(s), "
+                "at most %u a minute",
+                (unsigned)cfg->rotate_days, BW_API_ROTATE_PER_MINUTE);
+        }
+        __atomic_store_n(&a.rotate, rot, __ATOMIC_RELEASE);
+    }
     if (rc == 0 && cfg->run_api && api_start(&a) != 0)
         rc = 1;
     if (rc == 0) {
@@ -567,6 +592,7 @@ int bw_app_run(const bw_app_config_t *cfg)
         if (a.dm.lw != NULL)
             bw_lwsrv_expire(a.dm.lw, now);
         bw_campaign_tick(a.camp, wall_ms());
+        bw_api_rotate_policy_tick(a.rotate, wall_ms());
     }
     bw_api_stop(a.api); /* first: its requests use the DM role */
     a.api = NULL;
@@ -575,6 +601,9 @@ int bw_app_run(const bw_app_config_t *cfg)
     role_stop(&a.dm);
     bw_campaign_t *camp = __atomic_exchange_n(&a.camp, NULL, __ATOMIC_ACQ_REL);
     bw_campaign_free(camp); /* no callback can come any more */
+    /* After the DM role: its rotations in flight were answered. */
+    bw_api_rotate_policy_free(
+        __atomic_exchange_n(&a.rotate, NULL, __ATOMIC_ACQ_REL));
     pthread_mutex_lock(&a.lock);
     a.stopping = 1;
     pthread_cond_signal(&a.cond);

@@ -46,6 +46,9 @@ typedef struct {
      * uploads (server/fleet/fw_repo.h); none: every upload is refused. */
     const char *const *image_keys;
     size_t n_image_keys;
+    /* Rotate DM credentials older than this many days (0: never;
+     * server/api/api_rotate.h, the policy). */
+    uint32_t rotate_days;
 } bw_app_config_t;
 
 /* Run until SIGTERM/SIGINT.  Returns the process exit code. */

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "api_rotate.h"
 #include "app.h"
 #include "db_token.h"
 #include "fw_repo.h"
@@ -65,6 +66,11 @@ static void usage(FILE *to)
         "                       P-256 or Ed25519) for firmware uploads;\n"
         "                       repeatable.  None: uploads are refused\n"
         "                       (docs/firmware.md)\n"
+        "  --rotate-days N      rotate the DM credentials of registered\n"
+        "                       devices once they are N days old (checked\n"
+        "                       at start, every minute and when a device\n"
+        "                       registers; at most 100 a minute).  0: never\n"
+        "                       (default)\n"
         "\n"
         "REST API (HTTPS, docs/api.md; on with --api or any --api-* option):\n"
         "  --api                serve the API with the defaults below\n"
@@ -108,8 +114,12 @@ enum {
     O_APICERT,
     O_APIKEY,
     O_APITOKEN,
-    O_IMAGEKEY
+    O_IMAGEKEY,
+    O_ROTATE
 };
+
+_Static_assert(BW_API_ROTATE_PER_MINUTE == 100,
+               "--help says at most 100 rotations a minute");
 
 static int port_arg(const char *s, uint16_t *out)
 {
@@ -396,6 +406,7 @@ int main(int argc, char **argv)
         {"api-key", required_argument, NULL, O_APIKEY},
         {"api-token-file", required_argument, NULL, O_APITOKEN},
         {"image-key", required_argument, NULL, O_IMAGEKEY},
+        {"rotate-days", required_argument, NULL, O_ROTATE},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -521,6 +532,18 @@ int main(int argc, char **argv)
             image_keys[cfg.n_image_keys++] = optarg;
             cfg.image_keys = image_keys;
             break;
+        case O_ROTATE: {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
+                v > BW_API_ROTATE_DAYS_MAX) {
+                fprintf(stderr, "bulwark-server: --rotate-days wants 0..%u\n",
+                        (unsigned)BW_API_ROTATE_DAYS_MAX);
+                return 2;
+            }
+            cfg.rotate_days = (uint32_t)v;
+            break;
+        }
         case 'v':
             cfg.verbose = 1;
             break;

@@ -187,6 +187,7 @@ int cmd_audit(ctl_t *c, int argc, char **argv);
 int cmd_firmware(ctl_t *c, int argc, char **argv);
 int cmd_campaign(ctl_t *c, int argc, char **argv);
 int cmd_token(ctl_t *c, int argc, char **argv);
+int cmd_rotate(ctl_t *c, int argc, char **argv);
 /* campaign watch (cmd_watch.c); argv[0] is "watch". */
 int cmd_campaign_watch(ctl_t *c, int argc, char **argv);
 /* campaign show's printing, shared with create (cmd_campaign.c). */

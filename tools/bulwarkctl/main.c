@@ -24,6 +24,7 @@ static const char main_help[] =
     "  read EP PATH                   LwM2M Read on a registered device\n"
     "  write EP PATH VALUE            LwM2M Write\n"
     "  exec EP PATH [ARGS]            LwM2M Execute\n"
+    "  rotate EP                      rotate a device's DM credentials\n"
     "  audit [--limit N] [--after ID] the audit log\n"
     "  firmware upload|list|show      the firmware repository\n"
     "  campaign create|list|show|device|watch|pause|resume|abort\n"
@@ -60,6 +61,7 @@ int main(int argc, char **argv)
         {"exec", cmd_exec},         {"execute", cmd_exec},
         {"audit", cmd_audit},       {"firmware", cmd_firmware},
         {"campaign", cmd_campaign}, {"token", cmd_token},
+        {"rotate", cmd_rotate},
     };
     ctl_t c = {0};
     c.url = getenv("BULWARK_URL");
