@@ -111,6 +111,9 @@ typedef struct agent_fw {
     /* The health check of a test boot of the target. */
     int health;
     uint64_t health_deadline;
+    /* A download to resume once the client has loaded its server set
+     * (a coaps:// package needs the DM server's credentials). */
+    int resume;
     char target[AGENT_FW_VERSION_MAX];
 
     /* Package name and version, /5/0/6 and /5/0/7. */
@@ -155,8 +158,11 @@ struct agent_dev;
 void agent_fw_open(struct agent_dev *d);
 void agent_fw_close(struct agent_dev *d);
 /* After the objects exist, at every start: restore the object's state
- * from the records, start the health check or resume a download. */
+ * from the records, start the health check or mark a download to resume. */
 void agent_fw_start(struct agent_dev *d, uint64_t now);
+/* After the client has started (its server set is loaded): resume the
+ * download agent_fw_start() found, if any. */
+void agent_fw_resume(struct agent_dev *d, uint64_t now);
 /* The device registered: the health check passed. */
 void agent_fw_registered(struct agent_dev *d);
 /* Whether the client may register now (no --fail-health-check veto). */

@@ -94,6 +94,10 @@ void agent_fw_open(agent_dev_t *d)
     const char *nosync = getenv("BW_FLASH_NOSYNC");
     if (f->fleet || (nosync != NULL && strcmp(nosync, "1") == 0))
         f->cfg.flash_dev.sync = 0;
+    /* Fault injection for tests: a power cut of the device itself. */
+    const char *crash = getenv("BW_DEVICE_CRASH_AT_OP");
+    if (!f->fleet && crash != NULL)
+        f->cfg.flash_dev.crash_at_op = strtoull(crash, NULL, 10);
     int e = bw_boot_init(&f->boot, &f->cfg.boot);
     if (e == 0)
         e = bw_boot_download_area(&f->boot, &f->dl);
@@ -183,6 +187,7 @@ void agent_fw_start(agent_dev_t *d, uint64_t now)
     agent_fw_t *f = &d->fwu;
     char target[AGENT_FW_VERSION_MAX];
     f->health = 0;
+    f->resume = 0;
     if (!f->available)
         return;
     if (agent_fw_update_load(d, target, sizeof target) == 0 &&
@@ -204,6 +209,14 @@ void agent_fw_start(agent_dev_t *d, uint64_t now)
               (unsigned)r.offset);
     f->rec = r;
     (void)bw_lwm2m_fw_restore_download(&d->fw, r.uri, strlen(r.uri));
+    f->resume = 1;
+}
+
+void agent_fw_resume(agent_dev_t *d, uint64_t now)
+{
+    if (!d->fwu.resume)
+        return;
+    d->fwu.resume = 0;
     agent_fw_get_start(d, now);
 }
 

@@ -203,6 +203,23 @@ static void lost(agent_dev_t *d, uint64_t now, int err)
     f->deadline = now + AGENT_FW_RESUME_MS;
 }
 
+/*
+ * A coaps:// package is served with the DM server's credentials, so by
+ * the DM server.  When its session was lost and a new handshake worked,
+ * that server most likely restarted and lost the registration's session
+ * too: register again now rather than when the next Update times out
+ * (a minute and a half of CoAP retransmissions).
+ */
+static void rejoin_after_loss(agent_dev_t *d, uint64_t now)
+{
+    if (!d->fwu.secure || d->fwu.resumes == 0 ||
+        bw_lwm2m_client_state(&d->client) != BW_LWM2M_STATE_REGISTERED)
+        return;
+    agent_log(d, "firmware: the DM server took a new handshake after the "
+                 "connection was lost: registering again");
+    bw_lwm2m_client_channel_failed(&d->client, now, BW_ERESET);
+}
+
 static int same_etag(const agent_fw_t *f, const bw_coap_opt_t *o)
 {
     return o->len == f->rec.etag_len &&
@@ -433,6 +450,7 @@ void agent_fw_service(agent_dev_t *d, uint64_t now)
         AGENT_VLOG(d, "firmware: DTLS handshake done in %llu ms",
                    (unsigned long long)(now - f->started));
         f->state = FWC_OPEN;
+        rejoin_after_loss(d, now);
         begin(d, now);
     } else if (err != 0 && err != BW_EAGAIN) {
         lost(d, now, err);

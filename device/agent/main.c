@@ -285,6 +285,7 @@ int agent_dev_start(agent_dev_t *d, uint64_t now)
                   : "registering with the saved DM server",
               AGENT_FW_VERSION,
               d->fwu.running[0] ? d->fwu.running : "not under bulwark-boot");
+    agent_fw_resume(d, now);
     return 0;
 }
 
