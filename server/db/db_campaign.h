@@ -261,7 +261,8 @@ typedef struct {
  * Apply, in one transaction, an optional campaign change and n device
  * changes, each with its history row; committed before it returns.  A
  * device no longer in its from state is left alone (applied 0), the
- * others are applied.  A device entering DOWNLOADING gets started_at.
+ * others are applied.  A device entering DOWNLOADING from PENDING gets
+ * started_at.
  * Returns 0, or
  *   BW_ESTATE      the campaign is not in from_mask: nothing applied;
  *   BW_ENOTFOUND   no such campaign;

@@ -373,7 +373,8 @@ static int cdev_change(bw_db_t *db, int64_t id, bw_db_cdev_change_t *c,
     sqlite3_bind_int(st, 3, c->result);
     sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, now);
-    sqlite3_bind_int(st, 6, c->to == BW_DB_CDEV_DOWNLOADING);
+    sqlite3_bind_int(st, 6, c->to == BW_DB_CDEV_DOWNLOADING &&
+                                c->from == BW_DB_CDEV_PENDING);
     sqlite3_bind_int64(st, 7, now);
     sqlite3_bind_int64(st, 8, id);
     sqlite3_bind_int64(st, 9, c->device_id);

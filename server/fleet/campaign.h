@@ -50,6 +50,10 @@
 
 /* Poll interval while a device downloads (the FOTA decisions: 2 s). */
 #define BW_CAMPAIGN_POLL_MS 2000
+/* Times an Execute is sent again to a device that came back on its old
+ * image still holding the package (the Execute was lost, or the device
+ * lost power before acting on it) before it is failed. */
+#define BW_CAMPAIGN_EXEC_RETRIES 3
 /* Campaigns looked at per tick (one page of the store's list). */
 #define BW_CAMPAIGN_ACTIVE_MAX 1000
 /* Base of Package URIs ("coaps://host:port"). */

@@ -37,6 +37,7 @@ typedef struct {
     int64_t campaign_id, device_id; /* 0: not about one campaign */
     char ep[BW_LWSRV_EP_MAX + 1];
     char reported[BW_DB_FW_VERSION_MAX + 1]; /* Q_VRESULT */
+    unsigned gen; /* the track's gen when sent */
 } req_t;
 
 static void on_answer(void *arg, int err, uint8_t code, uint32_t cf,
@@ -56,6 +57,10 @@ static int send_req(bw_campaign_t *e, qkind_t kind, int64_t campaign_id,
     q->e = e;
     q->kind = kind;
     q->campaign_id = campaign_id;
+    if (campaign_id != 0) {
+        const track_t *t = bw_campaign__track(e, campaign_id, device_id);
+        q->gen = t != NULL ? t->gen : 0;
+    }
     q->device_id = device_id;
     snprintf(q->ep, sizeof q->ep, "%s", ep);
     if (reported != NULL)
@@ -128,13 +133,22 @@ void bw_campaign__poll(bw_campaign_t *e, track_t *t)
 
 void bw_campaign__registered(bw_campaign_t *e, const char *ep)
 {
-    /* Devices updating are back: verify them from now on, even if the
-     * read below is lost. */
-    for (track_t *t = e->tracks; t != NULL; t = t->next)
-        if (strcmp(t->ep, ep) == 0 && t->phase == TRACK_UPDATE) {
+    /* A new registration is a new session: requests still out went to
+     * the old one and are lost (a push recovers by itself).  Devices
+     * downloading are polled at the next tick; devices updating are back:
+     * verify them from now on, even if the read below is lost. */
+    for (track_t *t = e->tracks; t != NULL; t = t->next) {
+        if (strcmp(t->ep, ep) != 0 || t->phase == TRACK_PUSH)
+            continue;
+        t->gen++;
+        t->busy = 0;
+        if (t->phase == TRACK_UPDATE) {
             t->phase = TRACK_VERIFY;
             t->next_ms = bw_campaign__mono_ms() + e->cfg.poll_ms;
+        } else if (t->phase == TRACK_DOWNLOAD) {
+            t->next_ms = bw_campaign__mono_ms();
         }
+    }
     int err =
         send_req(e, Q_VERSION, 0, 0, ep, NULL, BW_COAP_GET, "/3/0/3", NULL);
     if (err != 0)
@@ -338,6 +352,22 @@ static void on_vresult(bw_campaign_t *e, const req_t *q, track_t *t, int r)
             bw_campaign__log(e, "campaign %lld: %s %s",
                              (long long)q->campaign_id, q->ep, d);
         bw_campaign__track_drop(e, q->campaign_id, q->device_id);
+    } else if (r == 0 && strcmp(q->reported, t->target) != 0 &&
+               t->exec_retries < BW_CAMPAIGN_EXEC_RETRIES) {
+        /* Back on the old image, nothing failed: the Execute never took
+         * effect.  Poll the State again; Downloaded executes again. */
+        t->exec_retries++;
+        snprintf(d, sizeof d,
+                 "execute not carried out (running %s): retry %u of %u",
+                 q->reported, t->exec_retries, BW_CAMPAIGN_EXEC_RETRIES);
+        if (bw_campaign__set(e, q->campaign_id, q->device_id,
+                             BW_DB_CDEV_UPDATING, BW_DB_CDEV_DOWNLOADING, -1,
+                             d)) {
+            bw_campaign__log(e, "campaign %lld: %s: %s",
+                             (long long)q->campaign_id, q->ep, d);
+            t->phase = TRACK_DOWNLOAD;
+        }
+        later(e, t);
     } else if (r == 8 || strcmp(q->reported, t->target) != 0) {
         snprintf(d, sizeof d, "update failed: reverted to %s", q->reported);
         fail(e, q, BW_DB_CDEV_UPDATING, r, d);
@@ -364,6 +394,12 @@ static void on_answer(void *arg, int err, uint8_t code, uint32_t cf,
     track_t *t = q->campaign_id != 0
                      ? bw_campaign__track(e, q->campaign_id, q->device_id)
                      : NULL;
+    if (t != NULL && t->gen != q->gen) {
+        /* Sent on a session the device has since replaced. */
+        pthread_mutex_unlock(&e->m);
+        free(q);
+        return;
+    }
     if (t != NULL)
         t->busy = 0;
     int ok = err == 0 && BW_COAP_CODE_CLASS(code) == 2;

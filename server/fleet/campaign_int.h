@@ -31,6 +31,11 @@ typedef struct track {
     char target[BW_DB_FW_VERSION_MAX + 1];
     track_phase_t phase;
     int busy;         /* a request is out */
+    /* Bumped when the device registers anew: a request sent before then
+     * went out on a session that is gone, and its answer (a time-out,
+     * a minute later) must not hold the track. */
+    unsigned gen;
+    unsigned exec_retries; /* Executes sent again (lost ones) */
     uint64_t next_ms; /* next poll, monotonic */
     int seen;         /* found in flight by the current tick */
     /* Push campaigns only (push set).  One block in flight at a time:
