@@ -6,6 +6,7 @@
 # flash file and an in-process bootloader) are updated with a signed
 # 256 KiB image by one campaign over loopback.  Installed by CMake as
 # bin/bench_fota, so `make bench` runs it; it builds nothing itself.
+# Usage: bench_fota [--help]; settings come from the environment.
 #
 # Printed, each beside a baseline measured in the same run (ONE device
 # updated alone the same way, by a campaign of its own):
@@ -37,6 +38,13 @@
 # the end, also on failure, and the work directories (the devices' flash
 # files, key stores and state under /dev/shm when it exists) are removed.
 set -euo pipefail
+
+if [[ ${1-} == -h || ${1-} == --help ]]; then
+  # The comment above, without its first two lines and the leading "# ".
+  sed -n '4,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+  exit 0
+fi
+[[ $# -eq 0 ]] || { echo "bench_fota: no arguments (see --help)" >&2; exit 2; }
 
 here=$(cd "$(dirname "$0")" && pwd)
 if [[ -n ${BW_BIN_DIR:-} ]]; then
