@@ -356,6 +356,10 @@ json_t *bw_api__campaign_create(bw_api_t *a, const bw_api_req_t *r, int *status)
     case BW_ENOMATCH:
         return bw_api__error(status, 422, "no matching device",
                              "no device matches the selector");
+    case BW_ETYPE:
+        return bw_api__error(status, 422, "wrong model",
+                             "selector.model is not the model the image is "
+                             "built for");
     case BW_EMALFORMED:
     case BW_EOVERFLOW:
         return bad_field(status, "selector",

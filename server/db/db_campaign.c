@@ -581,6 +581,8 @@ static int create_locked(bw_db_t *db, const bw_db_campaign_spec_t *spec,
     bw_db_selector_t sel = spec->selector;
     if (sel.model == NULL)
         sel.model = model;
+    else if (strcmp(sel.model, model) != 0)
+        return BW_ETYPE; /* every device would refuse it (result 6) */
     target_t *t = NULL;
     size_t n = 0;
     err = select_targets(db, &sel, version, &t, &n);

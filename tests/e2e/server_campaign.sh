@@ -5,10 +5,11 @@
 # 20 provisioned devices in one `bulwark-device --fleet 20` process that
 # bootstrap and register, a firmware row, and a campaign driven through
 # the REST API.
-# Tried: creating campaigns with a bad field, an unknown firmware and a
-# selector nothing matches; a campaign with batches [10,100] and a 1 %
-# failure threshold; pause of the halted campaign; abort; one device's
-# history; the audit log.
+# Tried: creating campaigns with a bad field, an unknown firmware, a
+# selector nothing matches and one naming another model than the
+# image's; a campaign with batches [10,100] and a 1 % failure threshold;
+# pause of the halted campaign; abort; one device's history; the audit
+# log.
 # Must hold: 400 naming the field, 404, 422; every device's /3/0/3 is
 # stored when it registers; the devices of batch 1 are started (Write
 # /5/0/1) and fail (a device agent that cannot install refuses or fails
@@ -128,8 +129,10 @@ has '"field":"firmware"'
 expect 404 POST /campaigns '{"name":"x","firmware":"00000000000000ff"}'
 expect 422 POST /campaigns "{\"name\":\"x\",\"firmware\":\"$FW\",\"selector\":{\"tags\":[\"nowhere\"]}}"
 has 'no matching device'
+expect 422 POST /campaigns "{\"name\":\"x\",\"firmware\":\"$FW\",\"selector\":{\"model\":\"other\"}}"
+has 'wrong model'
 expect 404 GET /campaigns/1
-echo "ok: 400 naming the field, 404 unknown firmware, 422 no matching device"
+echo "ok: 400 naming the field, 404 unknown firmware, 422 no matching device and wrong model"
 
 expect 201 POST /campaigns "{\"name\":\"rollout\",\"firmware\":\"$FW\",\"batches\":[10,100],\"failure_threshold\":1}"
 has '"state":"running"'

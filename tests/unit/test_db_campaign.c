@@ -170,15 +170,17 @@ static void test_selection(void **state)
     assert_string_equal(got, "a1 a3");
 
     s = spec_of(FW_SIM);
-    s.selector.model = "other";
-    targets(&f, create_ok(&f, &s, 1), got, sizeof got);
-    assert_string_equal(got, "b1");
+    s.selector.model = "sim";
+    targets(&f, create_ok(&f, &s, 6), got, sizeof got);
+    assert_string_equal(got, "a1 a2 a3 a4 a5 a6");
     dbfx_done(&f);
 }
 
-/* Tried: a selector nothing matches; an unknown firmware id.
- * Must hold: BW_ENOMATCH and BW_ENOTFOUND, *id 0, and no campaign row
- * left behind (the transaction rolled back). */
+/* Tried: a selector nothing matches; an unknown firmware id; a selector
+ * naming another model than the image's (devices of model "other"
+ * exist, and would all refuse the image).
+ * Must hold: BW_ENOMATCH, BW_ENOTFOUND and BW_ETYPE, *id 0, and no
+ * campaign row left behind (the transaction rolled back). */
 static void test_nothing_to_do(void **state)
 {
     (void)state;
@@ -195,6 +197,10 @@ static void test_nothing_to_do(void **state)
     s = spec_of("0123456789abcdef");
     bw_assert_err(bw_db_campaign_create(f.db, &s, 2000, &id, NULL),
                   BW_ENOTFOUND);
+    s = spec_of(FW_SIM);
+    s.selector.model = "other";
+    bw_assert_err(bw_db_campaign_create(f.db, &s, 2000, &id, NULL), BW_ETYPE);
+    assert_int_equal(id, 0);
     sqlite3 *c = dbfx_raw(&f);
     assert_int_equal(dbfx_int(c, "SELECT COUNT(*) FROM campaigns"), 0);
     assert_int_equal(dbfx_int(c, "SELECT COUNT(*) FROM campaign_devices"), 0);

@@ -32,7 +32,7 @@ static const char campaign_help[] =
     "create options:\n"
     "  --name N                the campaign's name (required)\n"
     "  --firmware ID           the image to roll out (required)\n"
-    "  --model M               devices of model M (default: the image's)\n"
+    "  --model M               must be the image's model (the default)\n"
     "  --version V             only devices now reporting version V "
     "(repeatable)\n"
     "  --tag T                 only devices with tag T (repeatable: every "
