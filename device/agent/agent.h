@@ -112,6 +112,11 @@ typedef struct {
     int state;
     int secure;
     int dtls_ready; /* dtls holds an initialised client */
+    /* SHA-256 of the DM server's URI, identity and key that dtls was set
+     * up with: a reconnect with the same offers dtls's saved session
+     * (abbreviated handshake).  Zero: not resumable (bootstrap). */
+    uint8_t creds_fp[32];
+    int resumable;
     bw_posix_udp_t udp;
     bw_posix_plain_t plain;
     bw_transport_t *t;

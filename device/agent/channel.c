@@ -29,10 +29,16 @@
  * BW_EAUTH and BW_ECERT (the server refused our credentials) send the
  * client back to bootstrap, and a network error only makes it retry.
  *
- * Every connect() sets the DTLS client up anew (its credentials are read
- * at init, and the server or its key may have changed), and every close()
- * frees it, so mbedTLS holds a key only while a channel uses it.  The
- * price is that sessions are never resumed across connections.
+ * DTLS sessions are resumed across connections to the same DM server
+ * with the same credentials: close() sends close_notify and closes the
+ * socket but keeps the DTLS client, whose saved session connect() offers
+ * again (an abbreviated handshake, no PSK key exchange round trip: what
+ * a queue-mode device pays at every wake).  The credentials are told
+ * apart by a SHA-256 fingerprint of URI, identity and key (creds_fp):
+ * new ones (bootstrap, rotation) or another server set the client up
+ * anew.  Bootstrap connections never resume: the factory credentials are
+ * read inside the DTLS client's init.  The price is that mbedTLS keeps
+ * the DM key between connections; agent_chan_free() wipes it.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -89,6 +95,8 @@ void agent_chan_free(agent_dev_t *d)
         bw_dtls_client_free(&ch->dtls);
         ch->dtls_ready = 0;
     }
+    ch->resumable = 0;
+    bw_crypto_wipe(ch->creds_fp, sizeof ch->creds_fp);
     bw_posix_udp_close(&ch->udp);
     set_closed(ch);
 }
@@ -99,9 +107,14 @@ void agent_chan_close(void *arg)
     agent_chan_t *ch = &d->chan;
     if (ch->state == CH_CLOSED)
         return;
-    bw_transport_close(ch->t); /* DTLS: close_notify */
+    bw_transport_close(ch->t); /* DTLS: close_notify; the session is kept */
     AGENT_VLOG(d, "channel to %s closed", ch->uri);
-    agent_chan_free(d);
+    if (!ch->resumable) {
+        agent_chan_free(d);
+        return;
+    }
+    bw_posix_udp_close(&ch->udp);
+    set_closed(ch);
 }
 
 /* The local address of the socket, for Connectivity Monitoring. */
@@ -133,17 +146,57 @@ static void channel_is_up(agent_dev_t *d, uint64_t now)
     if (ch->secure) {
         uint16_t suite = bw_dtls_client_suite(&ch->dtls);
         const char *name = mbedtls_ssl_get_ciphersuite_name(suite);
-        AGENT_VLOG(d, "DTLS handshake with %s done in %llu ms, %s", ch->uri,
+        AGENT_VLOG(d, "DTLS handshake with %s done in %llu ms, %s%s", ch->uri,
                    (unsigned long long)(now - ch->started),
-                   name != NULL ? name : "?");
+                   name != NULL ? name : "?",
+                   bw_dtls_client_resumed(&ch->dtls) ? ", session resumed"
+                                                     : "");
     }
 }
 
-/* Start the DTLS client on the open socket; 0 or a BW_E* code. */
+/* The fingerprint of a DM server's URI and credentials (creds_fp). */
+static void creds_fingerprint(const bw_lwm2m_security_t *sec, uint8_t fp[32])
+{
+    bw_hash_ctx_t h;
+    static const uint8_t sep = 0;
+    if (bw_sha256_init(&h) != 0 ||
+        bw_sha256_update(&h, sec->uri, strlen(sec->uri)) != 0 ||
+        bw_sha256_update(&h, &sep, 1) != 0 ||
+        bw_sha256_update(&h, sec->psk_id, sec->psk_id_len) != 0 ||
+        bw_sha256_update(&h, &sep, 1) != 0 ||
+        bw_sha256_update(&h, sec->psk, sec->psk_len) != 0 ||
+        bw_sha256_finish(&h, fp) != 0) {
+        bw_hash_abort(&h);
+        memset(fp, 0, 32); /* never matches: resumable needs a set-up */
+    }
+}
+
+/* Start the DTLS client on the open socket; 0 or a BW_E* code.  A client
+ * kept from an earlier connection with the same credentials is reused,
+ * offering its saved session. */
 static int start_dtls(agent_dev_t *d, const bw_lwm2m_security_t *sec,
                       uint64_t now)
 {
     agent_chan_t *ch = &d->chan;
+    uint8_t fp[32] = {0};
+    if (!sec->bootstrap)
+        creds_fingerprint(sec, fp);
+    if (ch->dtls_ready && ch->resumable && !sec->bootstrap &&
+        bw_ct_equal(fp, ch->creds_fp, sizeof fp)) {
+        bw_crypto_wipe(fp, sizeof fp);
+        ch->t = bw_dtls_client_transport(&ch->dtls);
+        int err = bw_transport_connect(ch->t, (uint32_t)now);
+        if (err != 0 && err != BW_EAGAIN)
+            return err;
+        ch->state = err == 0 ? CH_OPEN : CH_OPENING;
+        ch->deadline = now;
+        return err;
+    }
+    if (ch->dtls_ready) { /* other credentials: start afresh */
+        bw_dtls_client_free(&ch->dtls);
+        ch->dtls_ready = 0;
+    }
+    ch->resumable = 0;
     bw_dtls_client_config_t cfg = {
         .mode = BW_DTLS_MODE_PSK,
         .server = sec->bootstrap ? BW_DTLS_SERVER_BS : BW_DTLS_SERVER_DM,
@@ -151,6 +204,7 @@ static int start_dtls(agent_dev_t *d, const bw_lwm2m_security_t *sec,
     };
     bw_dtls_entropy_t rng = {bw_posix_entropy, NULL};
     bw_keystore_t ks;
+    bw_crypto_wipe(ch->creds_fp, sizeof ch->creds_fp);
     if (sec->bootstrap) {
         if (!d->has_ks) {
             agent_log(d, "no key store for the bootstrap server's "
@@ -177,6 +231,11 @@ static int start_dtls(agent_dev_t *d, const bw_lwm2m_security_t *sec,
         return err;
     }
     ch->dtls_ready = 1;
+    if (!sec->bootstrap) {
+        memcpy(ch->creds_fp, fp, sizeof fp);
+        ch->resumable = 1;
+    }
+    bw_crypto_wipe(fp, sizeof fp);
     ch->t = bw_dtls_client_transport(&ch->dtls);
     err = bw_transport_connect(ch->t, (uint32_t)now);
     if (err != 0 && err != BW_EAGAIN)
@@ -193,7 +252,7 @@ int agent_chan_connect(void *arg, const bw_lwm2m_security_t *sec, uint64_t now)
     agent_chan_t *ch = &d->chan;
     agent_uri_t u;
 
-    agent_chan_close(d);
+    agent_chan_close(d); /* keeps a resumable DTLS client */
     int err = agent_uri_parse(&u, sec->uri);
     if (err != 0) {
         agent_log(d, "%s server URI refused: %s",

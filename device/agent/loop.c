@@ -202,6 +202,7 @@ static int handle_reset(agent_t *a, agent_dev_t *d, uint64_t now)
         return a->reboot_code;
     }
     agent_chan_close(d);
+    agent_chan_free(d); /* a reboot forgets the DTLS session too */
     agent_fw_get_stop(d);
     agent_log(d, "rebooting this device of the fleet");
     agent_fw_fleet_boot(d);
