@@ -157,6 +157,7 @@ typedef struct agent_dev {
     agent_fw_t fwu;     /* the firmware update behind fw (fw.h) */
     int fw_readable;    /* poll(2) said the download socket has news */
     uint64_t sample_ms; /* next temperature sample */
+    uint64_t send_at;   /* next Send (--send-interval), 0: not yet set */
 
     agent_chan_t chan;
     agent_dm_keys_t dm_keys;
@@ -178,6 +179,7 @@ typedef struct agent {
     const char *boot_keys[BW_BOOTCFG_MAX_KEYS]; /* --boot-key (fleet) */
     size_t n_boot_keys;
     uint32_t sample_ms;   /* temperature sample interval */
+    uint32_t send_ms;     /* --send-interval, 0: no Send */
     uint64_t start_ms;    /* monotonic time at start */
     uint64_t max_runtime; /* ms, 0: none */
     uint64_t now;         /* the loop's current time (agent_now_ms) */
@@ -216,6 +218,12 @@ int agent_objects_init(agent_dev_t *d);
 /* Take a temperature sample when due (and poke d's client); returns the
  * next sample time. */
 uint64_t agent_objects_sample(agent_dev_t *d, uint64_t now);
+
+/* send.c (--send-interval): make the Send that is due at now, if any;
+ * returns when the next one is due (UINT64_MAX: none). */
+uint64_t agent_send_tick(agent_dev_t *d, uint64_t now);
+/* Log the outcome of a Send (EV_SEND_DONE / EV_SEND_FAILED). */
+void agent_send_result(agent_dev_t *d, bw_lwm2m_event_t ev);
 /* The channel is up on a socket with this local address ("" unknown). */
 void agent_objects_set_ip(agent_dev_t *d, const char *ip);
 

@@ -78,6 +78,10 @@ void agent_event(void *arg, bw_lwm2m_event_t ev)
         agent_log(d, "%s failed, retrying later",
                   state_name(bw_lwm2m_client_state(&d->client)));
         break;
+    case BW_LWM2M_EV_SEND_DONE:
+    case BW_LWM2M_EV_SEND_FAILED:
+        agent_send_result(d, ev);
+        break;
     case BW_LWM2M_EV_SLEEP:
         AGENT_VLOG(d, "queue mode: channel closed until the next update");
         break;
@@ -291,8 +295,10 @@ static int loop(agent_t *a, struct pollfd *pfd, const sigset_t *waitmask)
             stop_deadline = now + AGENT_STOP_MS;
             begin_stop(a, now, "--max-runtime reached");
         }
-        for (unsigned i = 0; !stopping && i < a->ndev; i++)
+        for (unsigned i = 0; !stopping && i < a->ndev; i++) {
             (void)agent_objects_sample(a->dev[i], now);
+            (void)agent_send_tick(a->dev[i], now);
+        }
         run_rounds(a, now);
         int code = check_end(a, now, stopping, stop_deadline);
         if (code >= 0)
@@ -302,7 +308,8 @@ static int loop(agent_t *a, struct pollfd *pfd, const sigset_t *waitmask)
         for (unsigned i = 0; i < a->ndev; i++) {
             agent_dev_t *d = a->dev[i];
             if (!stopping)
-                wake = min64(wake, d->sample_ms);
+                wake =
+                    min64(wake, min64(d->sample_ms, agent_send_tick(d, now)));
             wake = min64(wake, min64(d->next_ms, d->chan.deadline));
             wake = min64(wake, agent_fw_next(d));
             if (d->poke)

@@ -19,6 +19,7 @@
 #include "agent.h"
 #include "boot_cfg.h"
 #include "bulwark/crypto.h"
+#include "cfgfile.h"
 
 /* The program's release, set by the build (bulwark-device is 1.0.0, its
  * second build bulwark-device-v2 is 2.0.0: the demo's firmware update). */
@@ -39,6 +40,9 @@ static const char usage[] =
     "the DM server it names, serve Device, Connectivity, Firmware Update\n"
     "and Temperature objects.\n"
     "\n"
+    "  --config FILE         read options from FILE first: \"name = value\"\n"
+    "                        lines, names as below without \"--\"; the\n"
+    "                        command line wins (docs/device.md)\n"
     "  --endpoint EP         endpoint name (required); with --fleet, the\n"
     "                        devices are EP-0001..EP-N, or EP is a pattern\n"
     "                        with one %d or %0Nd (\"dev%03d\")\n"
@@ -59,6 +63,9 @@ static const char usage[] =
     "  --reboot-code N       exit code of a server's Reboot (75, as\n"
     "                        bulwark-boot expects)\n"
     "  --sample-interval S   temperature sample interval (5)\n"
+    "  --send-interval S     once registered, report the temperature and\n"
+    "                        battery level with LwM2M Send every S\n"
+    "                        seconds (0: never, the default)\n"
     "\n"
     "Firmware update (under bulwark-boot, which exports BW_FLASH, ...):\n"
     "  --model NAME          the model images must name (bulwark-sim)\n"
@@ -91,12 +98,14 @@ enum {
     OPT_FW_VERSION,
     OPT_REBOOT_CODE,
     OPT_SAMPLE,
+    OPT_SEND,
     OPT_MODEL,
     OPT_HEALTH,
     OPT_FAIL_HEALTH,
     OPT_FLASH_DIR,
     OPT_FLASH_GEOMETRY,
     OPT_BOOT_KEY,
+    OPT_CONFIG,
 };
 
 static const struct option options[] = {
@@ -112,12 +121,14 @@ static const struct option options[] = {
     {"fw-version", required_argument, NULL, OPT_FW_VERSION},
     {"reboot-code", required_argument, NULL, OPT_REBOOT_CODE},
     {"sample-interval", required_argument, NULL, OPT_SAMPLE},
+    {"send-interval", required_argument, NULL, OPT_SEND},
     {"model", required_argument, NULL, OPT_MODEL},
     {"health-timeout", required_argument, NULL, OPT_HEALTH},
     {"fail-health-check", no_argument, NULL, OPT_FAIL_HEALTH},
     {"flash-dir", required_argument, NULL, OPT_FLASH_DIR},
     {"flash-geometry", required_argument, NULL, OPT_FLASH_GEOMETRY},
     {"boot-key", required_argument, NULL, OPT_BOOT_KEY},
+    {"config", required_argument, NULL, OPT_CONFIG},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -437,6 +448,12 @@ static int parse(int argc, char **argv, agent_t *a, args_t *args)
                                    optarg);
             a->sample_ms = (uint32_t)v * 1000u;
             break;
+        case OPT_SEND:
+            if (number(optarg, 0, 86400, &v) != 0)
+                return usage_error("--send-interval %s: expected seconds",
+                                   optarg);
+            a->send_ms = (uint32_t)v * 1000u;
+            break;
         case OPT_MODEL:
             if (optarg[0] == '\0' || strlen(optarg) > BW_IMAGE_MODEL_MAX ||
                 !printable(optarg, 0))
@@ -465,6 +482,8 @@ static int parse(int argc, char **argv, agent_t *a, args_t *args)
                                    BW_BOOTCFG_MAX_KEYS);
             a->boot_keys[a->n_boot_keys++] = optarg;
             break;
+        case OPT_CONFIG:
+            break; /* read before this loop (bw_cfgfile_merge) */
         case 'v':
             a->verbose = 1;
             break;
@@ -516,7 +535,7 @@ static int parse(int argc, char **argv, agent_t *a, args_t *args)
     return -1;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     agent_t a;
     args_t args;
@@ -560,5 +579,21 @@ int main(int argc, char **argv)
     if (i == a.ndev)
         code = agent_run(&a);
     free_all(&a);
+    return code;
+}
+
+/*
+ * --config FILE: its settings become options placed before the command
+ * line, then parse() reads both as one; a bad file is a bad command line.
+ */
+int main(int argc, char **argv)
+{
+    const bw_cfgfile_spec_t spec = {.shortopts = "vh", .opts = options};
+    bw_cfgfile_argv_t m;
+    char why[512];
+    if (bw_cfgfile_merge(argc, argv, &spec, &m, why, sizeof why) != 0)
+        return usage_error("%s", why);
+    int code = run(m.argc, m.argv);
+    bw_cfgfile_free(&m);
     return code;
 }

@@ -83,6 +83,8 @@ extern "C" {
     XX(EPERM, -74, "file mode too open or wrong owner")                        \
     XX(ENOMATCH, -49, "nothing matches the selection")                         \
     XX(EREVOKED, -75, "credential revoked")                                    \
+    /* LwM2M Send (appended) */                                                \
+    XX(EMUTED, -59, "muted by the server (Mute Send)")                         \
     /* new codes go above this line, with new numbers */
 
 typedef enum {

@@ -125,6 +125,9 @@ extern "C" {
 /* NON notifications remembered so that an RST to one (which carries only
  * its message ID) can cancel the observation: a few in flight at once. */
 #define BW_LWM2M_NON_NOTIFY_MEMORY 4
+/* Paths one Send names: a few readings per report (LwM2M leaves the
+ * choice to the client); each is copied into the client (8 bytes). */
+#define BW_LWM2M_SEND_MAX_PATHS 8
 /* The retry schedule: 1 s doubling to 1 h, each delay jittered +-25%. */
 #define BW_LWM2M_RETRY_MIN_MS 1000u
 #define BW_LWM2M_RETRY_MAX_MS 3600000u
@@ -161,6 +164,7 @@ typedef struct {
     char binding[4];         /* /1/x/7: "U" or "UQ" */
     uint32_t lifetime_s;     /* /1/x/1 */
     uint32_t pmin_s, pmax_s; /* /1/x/2, /1/x/3 */
+    uint8_t mute_send;       /* /1/x/23: Send refused (BW_EMUTED) */
 } bw_lwm2m_server_t;
 
 /* One ACL resource instance: the rights of one server (ssid 0: of every
@@ -206,6 +210,8 @@ typedef enum {
     BW_LWM2M_EV_SLEEP,         /* queue mode: channel closed */
     BW_LWM2M_EV_REBOOT,        /* /3/0/4 executed */
     BW_LWM2M_EV_FACTORY_RESET, /* /3/0/5 executed */
+    BW_LWM2M_EV_SEND_DONE,     /* 2.04 to a Send */
+    BW_LWM2M_EV_SEND_FAILED,   /* a Send failed: bw_lwm2m_client_send_result */
 } bw_lwm2m_event_t;
 
 typedef struct bw_lwm2m_client bw_lwm2m_client_t;
@@ -306,6 +312,15 @@ struct bw_lwm2m_client {
     bw_lwm2m_object_t acl_obj; /* /2 over set or staged */
     bw_lwm2m_sent_note_t notes[BW_LWM2M_NON_NOTIFY_MEMORY];
     uint8_t note_next;
+    struct {
+        bw_lwm2m_path_t paths[BW_LWM2M_SEND_MAX_PATHS];
+        uint8_t n;
+        uint8_t state;      /* lwm2m_client_int.h: idle, queued, in flight */
+        uint8_t code;       /* CoAP code of the last answer, 0: none */
+        int err;            /* outcome of the last Send */
+        int64_t time_ms;    /* wall clock given to send(), 0: none */
+        uint64_t queued_ms; /* now at send() */
+    } send;                 /* the Send being made (lwm2m_client_send.c) */
 };
 
 /*
@@ -373,6 +388,65 @@ const bw_lwm2m_servers_t *bw_lwm2m_client_servers(const bw_lwm2m_client_t *c);
  */
 void bw_lwm2m_client_post_event(bw_lwm2m_client_t *c, bw_lwm2m_event_t ev);
 
+/*
+ * Send (LwM2M 1.1 Core "Information Reporting interface", Transport
+ * "Send"): report the values at paths (n of them, 1..BW_LWM2M_SEND_MAX_PATHS,
+ * each an object, instance, resource or resource instance) to the current
+ * DM server as a CON POST /dp in SenML CBOR (Content-Format 112).
+ *
+ * The request is queued here and goes out at the next
+ * bw_lwm2m_client_step(), which the application SHOULD call right away
+ * (its *next_ms says when the retransmission timer falls due).  Values are
+ * read then, through the objects' read handlers exactly as a DM Read of
+ * each path reads them, and every record carries the full path as its
+ * name.  In queue mode with the channel closed, the client opens it and
+ * sends an Update first (the server learns it may reach us again).
+ * time_ms is the device's wall clock (Unix milliseconds) at this call:
+ * the records carry it, moved on by the time spent queued, as SenML base
+ * time; 0 means the device has no wall clock and the pack carries no
+ * time (the server stamps the values on receipt).
+ *
+ * One Send at a time, and only one request of the client's own in flight
+ * (an Update waits for the Send's answer and the other way round).  The
+ * outcome comes through the event callback: BW_LWM2M_EV_SEND_DONE on
+ * 2.04, BW_LWM2M_EV_SEND_FAILED otherwise, with the reason from
+ * bw_lwm2m_client_send_result().  A server answering 4.04 may have lost
+ * our registration: an Update follows at the next step (answered 4.04
+ * too, it registers again).
+ *
+ * Returns 0 (queued), or
+ *   BW_ESTATE     not REGISTERED;
+ *   BW_EMUTED     the current server's Mute Send (/1/x/23) is true;
+ *   BW_EBUSY      a Send is queued or in flight;
+ *   BW_ENOTFOUND  a path names no object, instance or resource the
+ *                 client has, or one the server may not Read;
+ *   BW_EUNSUPPORTED  a path names a resource that cannot be read
+ *                 (write-only, executable);
+ *   BW_EPATH      a malformed path, or the root;
+ *   BW_EINVAL     NULL, n of 0 or above BW_LWM2M_SEND_MAX_PATHS.
+ */
+int bw_lwm2m_client_send(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *paths,
+                         size_t n, uint64_t now, int64_t time_ms);
+
+/*
+ * The outcome of the last Send that ended: 0 (2.04 Changed), or
+ *   BW_ETIMEOUT   no answer after the CoAP retransmissions;
+ *   BW_ERESET     the server answered RST;
+ *   BW_ECLOSED    the channel closed (or the client left REGISTERED, or
+ *                 stopped) before the answer;
+ *   BW_EMUTED     Mute Send was set before it went out;
+ *   BW_ENOSPC     the values do not fit one datagram (BW_LWM2M_DATAGRAM_MAX;
+ *                 block-wise Send is not spoken);
+ *   BW_ENOTFOUND, BW_EUNSUPPORTED  a path stopped being readable;
+ *   BW_EMALFORMED 4.00, BW_ENOTFOUND 4.04, BW_EOVERFLOW 4.13,
+ *   BW_EFORMAT    4.15, BW_EKEY 4.01/4.03, BW_EBUSY 5.xx,
+ *   BW_EUNSUPPORTED any other error code: the server refused it;
+ *   BW_ESTATE     no Send ended yet.
+ * *code (may be NULL) gets the server's CoAP code (BW_COAP_CHANGED ...),
+ * or 0 when no answer came.
+ */
+int bw_lwm2m_client_send_result(const bw_lwm2m_client_t *c, uint8_t *code);
+
 /* Datagrams refused so far (malformed, unexpected, or no room). */
 uint32_t bw_lwm2m_client_dropped(const bw_lwm2m_client_t *c);
 
@@ -407,7 +481,8 @@ int bw_lwm2m_servers_encode(const bw_lwm2m_servers_t *s, uint32_t generation,
  *   BW_EVERSION    a layout version this code does not know
  *   BW_EHASH       CRC mismatch (a torn or corrupted copy)
  *   BW_EMALFORMED  records that do not fill the body exactly, a NUL in a
- *                  URI, a flag other than 0 or 1, a binding other than
+ *                  URI, a flag other than 0 or 1 (a Server record's
+ *                  flags byte above 3), a binding other than
  *                  letters U, Q, S, N, T
  *   BW_EOVERFLOW   a URI, identity, key or binding longer than its limit,
  *                  more ACL entries than BW_LWM2M_ACL_ENTRIES

@@ -105,6 +105,8 @@ static void endpoint_reset(bw_lwm2m_client_t *c)
 
 void bw_lwm2m__client_close(bw_lwm2m_client_t *c)
 {
+    /* A Send cannot outlive its channel (its answer would never come). */
+    bw_lwm2m__client_send_end(c, BW_ECLOSED);
     if (c->channel_open || c->channel_opening)
         c->cfg.close(c->cfg.arg);
     c->channel_open = 0;
@@ -184,6 +186,7 @@ int bw_lwm2m_client_init(bw_lwm2m_client_t *c,
     if (c->cfg.bootstrap_timeout_ms == 0)
         c->cfg.bootstrap_timeout_ms = 120000;
     c->rng = seed;
+    c->send.err = BW_ESTATE; /* no Send has ended yet */
     c->notify_ms = UINT64_MAX;
     c->update_ms = UINT64_MAX;
     bw_lwm2m_dm_init(&c->dm);
@@ -275,6 +278,13 @@ int bw_lwm2m_client_start(bw_lwm2m_client_t *c, uint64_t now)
 static void handle_failed(bw_lwm2m_client_t *c, uint64_t now,
                           const bw_coap_endpoint_event_t *ev)
 {
+    if (c->pending == BW_LWM2M__REQ_SEND && ev->mid == c->pending_mid) {
+        /* A Send that failed is the Send's failure, not the
+         * registration's: the next Update finds out about the server. */
+        c->pending = BW_LWM2M__REQ_NONE;
+        bw_lwm2m__client_send_end(c, ev->err);
+        return;
+    }
     if (c->pending != BW_LWM2M__REQ_NONE && ev->mid == c->pending_mid) {
         c->pending = BW_LWM2M__REQ_NONE;
         bw_lwm2m__client_fail(c, now, ev->err);
@@ -348,8 +358,12 @@ static uint8_t wanted(const bw_lwm2m_client_t *c, uint64_t now)
         return BW_LWM2M__REQ_REGISTER;
     case BW_LWM2M_STATE_REGISTERED:
         if (c->update_now || c->objects_changed || now >= c->update_ms ||
-            params_changed(c) || (asleep(c) && now >= c->notify_ms))
+            params_changed(c) ||
+            (asleep(c) &&
+             (now >= c->notify_ms || c->send.state == BW_LWM2M__SEND_QUEUED)))
             return BW_LWM2M__REQ_UPDATE;
+        if (c->send.state == BW_LWM2M__SEND_QUEUED)
+            return BW_LWM2M__REQ_SEND;
         return BW_LWM2M__REQ_NONE;
     case BW_LWM2M_STATE_DEREGISTERING:
         return BW_LWM2M__REQ_DEREGISTER;
@@ -386,6 +400,8 @@ static int send_wanted(bw_lwm2m_client_t *c, uint64_t now, uint8_t want)
         return bw_lwm2m__client_send_register(c, now);
     case BW_LWM2M__REQ_UPDATE:
         return bw_lwm2m__client_send_update(c, now);
+    case BW_LWM2M__REQ_SEND:
+        return bw_lwm2m__client_send_dp(c, now);
     default:
         return bw_lwm2m__client_send_deregister(c, now);
     }
@@ -559,6 +575,7 @@ int bw_lwm2m_client_stop(bw_lwm2m_client_t *c, uint64_t now)
     if (c->state == BW_LWM2M_STATE_REGISTERED && c->location[0] != '\0') {
         if (c->pending != BW_LWM2M__REQ_NONE)
             (void)bw_coap_endpoint_cancel(&c->ep, c->pending_mid);
+        bw_lwm2m__client_send_end(c, BW_ECLOSED);
         c->pending = BW_LWM2M__REQ_NONE;
         c->next_ms = now;
         BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_DEREGISTERING);

@@ -12,10 +12,18 @@
 /* The request in flight (c->pending); at most one at a time. */
 enum {
     BW_LWM2M__REQ_NONE = 0,
-    BW_LWM2M__REQ_BOOTSTRAP, /* POST /bs?ep= */
-    BW_LWM2M__REQ_REGISTER,  /* POST /rd?ep=&lt=&lwm2m=&b= */
-    BW_LWM2M__REQ_UPDATE,    /* POST <location> */
-    BW_LWM2M__REQ_DEREGISTER /* DELETE <location> */
+    BW_LWM2M__REQ_BOOTSTRAP,  /* POST /bs?ep= */
+    BW_LWM2M__REQ_REGISTER,   /* POST /rd?ep=&lt=&lwm2m=&b= */
+    BW_LWM2M__REQ_UPDATE,     /* POST <location> */
+    BW_LWM2M__REQ_DEREGISTER, /* DELETE <location> */
+    BW_LWM2M__REQ_SEND        /* POST /dp (lwm2m_client_send.c) */
+};
+
+/* c->send.state */
+enum {
+    BW_LWM2M__SEND_IDLE = 0,
+    BW_LWM2M__SEND_QUEUED, /* waiting for the next step */
+    BW_LWM2M__SEND_SENT    /* in flight: c->pending is REQ_SEND */
 };
 
 /* c->events: bits of posted events (1u << ev). */
@@ -98,6 +106,19 @@ int bw_lwm2m__client_send_bootstrap(bw_lwm2m_client_t *c, uint64_t now);
 int bw_lwm2m__client_send_register(bw_lwm2m_client_t *c, uint64_t now);
 int bw_lwm2m__client_send_update(bw_lwm2m_client_t *c, uint64_t now);
 int bw_lwm2m__client_send_deregister(bw_lwm2m_client_t *c, uint64_t now);
+
+/* ---- Send (lwm2m_client_send.c) ---- */
+
+/* Build and transmit the queued Send.  Failures to build it end the Send
+ * (EV_SEND_FAILED), never the registration: always returns 0. */
+int bw_lwm2m__client_send_dp(bw_lwm2m_client_t *c, uint64_t now);
+
+/* The answer to the Send in flight. */
+void bw_lwm2m__client_send_answer(bw_lwm2m_client_t *c, uint64_t now,
+                                  const bw_coap_msg_t *msg);
+
+/* End the queued or in-flight Send, if any, with err (EV_SEND_FAILED). */
+void bw_lwm2m__client_send_end(bw_lwm2m_client_t *c, int err);
 
 /* The response to the request in flight. */
 void bw_lwm2m__client_on_response(bw_lwm2m_client_t *c, uint64_t now,

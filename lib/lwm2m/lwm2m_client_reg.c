@@ -61,7 +61,7 @@ static size_t cstr_len(const char *s, size_t cap)
  * server was chosen by go_register; a blank one otherwise). */
 static const bw_lwm2m_server_t *current_srv(const bw_lwm2m_client_t *c)
 {
-    static const bw_lwm2m_server_t none = {0, 0, 0, 0, "U", 1, 0, 0};
+    static const bw_lwm2m_server_t none = {0, 0, 0, 0, "U", 1, 0, 0, 0};
     for (size_t i = 0; i < BW_LWM2M_MAX_SERVERS; i++)
         if (c->set.srv[i].in_use &&
             c->set.srv[i].ssid == c->set.sec[c->current].ssid)
@@ -266,6 +266,9 @@ void bw_lwm2m__client_on_response(bw_lwm2m_client_t *c, uint64_t now,
         } else {
             bw_lwm2m__client_fail(c, now, code_err(msg->code));
         }
+        return;
+    case BW_LWM2M__REQ_SEND:
+        bw_lwm2m__client_send_answer(c, now, msg);
         return;
     case BW_LWM2M__REQ_DEREGISTER:
         bw_lwm2m__client_close(c);

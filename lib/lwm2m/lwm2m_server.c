@@ -13,7 +13,9 @@
  * Resources: 0 Short Server ID, 1 Lifetime, 2 Default Minimum Period,
  * 3 Default Maximum Period, 4 Disable (refused: 4.05), 5 Disable Timeout
  * (accepted, not kept; reads 86400), 6 Notification Storing, 7 Binding
- * (U or UQ), 8 Registration Update Trigger, 9 Bootstrap-Request Trigger.
+ * (U or UQ), 8 Registration Update Trigger, 9 Bootstrap-Request Trigger,
+ * 23 Mute Send (LwM2M 1.1: while true, bw_lwm2m_client_send() refuses;
+ * kept with the set, default false).
  * Executes only raise flags; the client acts on them at its next step,
  * after the 2.04 went out.
  */
@@ -34,6 +36,7 @@ static const bw_lwm2m_res_def_t srv_res[] = {
     {7, BW_LWM2M_TYPE_STRING, RW, 0, 1},
     {8, BW_LWM2M_TYPE_NONE, E, 0, 1},
     {9, BW_LWM2M_TYPE_NONE, E, 0, 0},
+    {23, BW_LWM2M_TYPE_BOOLEAN, RW, 0, 0},
 };
 
 /* Disable Timeout default (Core E.2): one day. */
@@ -129,6 +132,9 @@ static int srv_read(bw_lwm2m_object_t *o, const bw_lwm2m_path_t *path,
         *v = bw_lwm2m_value_bytes(BW_LWM2M_TYPE_STRING, e->binding,
                                   binding_len(e));
         return 0;
+    case 23:
+        *v = bw_lwm2m_value_bool(e->mute_send != 0);
+        return 0;
     default:
         return BW_ENOTFOUND;
     }
@@ -187,6 +193,11 @@ static int srv_write(bw_lwm2m_object_t *o, const bw_lwm2m_path_t *path,
         return err;
     case 7:
         return put_binding(e, v);
+    case 23:
+        err = bw_lwm2m_value_get_bool(v, &b);
+        if (err == 0)
+            e->mute_send = b ? 1 : 0;
+        return err;
     default:
         return BW_ENOTFOUND;
     }

@@ -23,11 +23,16 @@
  *     id_len:1   psk_id[id_len]      (<= BW_LWM2M_PSK_ID_MAX)
  *     key_len:1  psk[key_len]        (<= BW_LWM2M_PSK_MAX)
  *   Server record (18 bytes + binding):
- *     inst:2  ssid:2  lifetime_s:4  pmin_s:4  pmax_s:4  notif_storing:1
+ *     inst:2  ssid:2  lifetime_s:4  pmin_s:4  pmax_s:4  flags:1
  *     b_len:1  binding[b_len]        (1..3 letters of U Q S N T)
  *   Access Control record (9 bytes + 4 per ACL entry):
  *     inst:2  oid:2  iid:2  owner:2
  *     n:1  n x (ssid:2 rights:2)     (n <= BW_LWM2M_ACL_ENTRIES)
+ *
+ * Server flags: bit 0 Notification Storing (/1/x/6), bit 1 Mute Send
+ * (/1/x/23, added later: a set that never mutes encodes as before; one
+ * that does fails to decode in older code, BW_EMALFORMED, and that
+ * device starts from its factory bootstrap server).
  *
  * Byte 7 was reserved (0) before the Access Control object: a set
  * without Access Control instances encodes exactly as it did, and a blob
@@ -198,7 +203,7 @@ static void put_srv(cur_t *w, const bw_lwm2m_server_t *e)
         put32(at + 4, e->lifetime_s);
         put32(at + 8, e->pmin_s);
         put32(at + 12, e->pmax_s);
-        at[16] = e->notif_storing ? 1 : 0;
+        at[16] = (uint8_t)((e->notif_storing ? 1 : 0) | (e->mute_send ? 2 : 0));
     }
     size_t n = str_len(e->binding, sizeof e->binding);
     if (w->err == 0 && !binding_ok(e->binding, n))
@@ -336,8 +341,9 @@ static void get_srv(rd_t *r, bw_lwm2m_server_t *e)
     e->lifetime_s = get32(at + 4);
     e->pmin_s = get32(at + 8);
     e->pmax_s = get32(at + 12);
-    e->notif_storing = at[16];
-    if (at[16] > 1) {
+    e->notif_storing = at[16] & 1;
+    e->mute_send = (at[16] >> 1) & 1;
+    if (at[16] > 3) {
         r->err = BW_EMALFORMED;
         return;
     }

@@ -133,7 +133,12 @@ static const struct {
     {"POST", "devices/*/read", BW_DB_ROLE_OPERATOR},
     {"POST", "devices/*/write", BW_DB_ROLE_OPERATOR},
     {"POST", "devices/*/execute", BW_DB_ROLE_OPERATOR},
+    {"POST", "devices/*/discover", BW_DB_ROLE_OPERATOR},
+    {"POST", "devices/*/create", BW_DB_ROLE_OPERATOR},
+    {"POST", "devices/*/delete", BW_DB_ROLE_OPERATOR},
+    {"POST", "devices/*/attributes", BW_DB_ROLE_OPERATOR},
     {"POST", "devices/*/rotate", BW_DB_ROLE_OPERATOR},
+    {"GET", "devices/*/data", BW_DB_ROLE_VIEWER},
     {"GET", "audit", BW_DB_ROLE_VIEWER},
     {"GET", "firmware", BW_DB_ROLE_VIEWER},
     {"POST", "firmware", BW_DB_ROLE_OPERATOR},
@@ -254,12 +259,28 @@ static json_t *route(bw_api_t *a, const char *url, bw_api_req_t *r, int *status,
         r->ep = NULL; /* ep goes out of scope */
         return out;
     }
+    if (strcmp(act, "data") == 0) {
+        out = get ? bw_api__device_data(a, r, status)
+                  : bw_api__error(status, 405, "method not allowed", m);
+        if (!get)
+            *allow = "GET";
+        r->ep = NULL; /* ep goes out of scope */
+        return out;
+    }
     if (strcmp(act, "read") == 0)
         op = BW_API_OP_READ;
     else if (strcmp(act, "write") == 0)
         op = BW_API_OP_WRITE;
     else if (strcmp(act, "execute") == 0)
         op = BW_API_OP_EXECUTE;
+    else if (strcmp(act, "discover") == 0)
+        op = BW_API_OP_DISCOVER;
+    else if (strcmp(act, "create") == 0)
+        op = BW_API_OP_CREATE;
+    else if (strcmp(act, "delete") == 0)
+        op = BW_API_OP_DELETE;
+    else if (strcmp(act, "attributes") == 0)
+        op = BW_API_OP_ATTRIBUTES;
     else
         return bw_api__error(status, 404, "not found", url);
     if (!post) {
@@ -383,6 +404,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
         r.limit =
             MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
+        r.path = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "path");
+        r.since =
+            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
         out = NULL;
         if (cs->raw) {
             r.raw = (const uint8_t *)cs->body;

@@ -50,6 +50,8 @@ typedef struct {
     const char *ep;     /* {ep} of /devices/{ep}/..., else NULL */
     const char *after;  /* ?after= (NULL when absent) */
     const char *limit;  /* ?limit= (NULL when absent) */
+    const char *path;   /* ?path= (NULL when absent): GET .../data */
+    const char *since;  /* ?since= (NULL when absent): GET .../data */
     json_t *body;       /* parsed body of a POST, else NULL */
     int64_t id;         /* {id} of /campaigns/{id}/..., else 0 */
     const char *actor;  /* "api:<token name>": the audit log's actor */
@@ -73,9 +75,20 @@ json_t *bw_api__devices_list(bw_api_t *a, const bw_api_req_t *r, int *status);
 json_t *bw_api__devices_add(bw_api_t *a, const bw_api_req_t *r, int *status);
 json_t *bw_api__device_get(bw_api_t *a, const bw_api_req_t *r, int *status);
 json_t *bw_api__audit(bw_api_t *a, const bw_api_req_t *r, int *status);
+/* GET /devices/{ep}/data: values from LwM2M Send (api_data.c). */
+json_t *bw_api__device_data(bw_api_t *a, const bw_api_req_t *r, int *status);
 
-/* api_ops.c: Read, Write, Execute on a registered device. */
-typedef enum { BW_API_OP_READ, BW_API_OP_WRITE, BW_API_OP_EXECUTE } bw_api_op_t;
+/* api_ops.c: Read, Write, Execute, Discover, Create, Delete and
+ * Write-Attributes on a registered device. */
+typedef enum {
+    BW_API_OP_READ,
+    BW_API_OP_WRITE,
+    BW_API_OP_EXECUTE,
+    BW_API_OP_DISCOVER,
+    BW_API_OP_CREATE,
+    BW_API_OP_DELETE,
+    BW_API_OP_ATTRIBUTES
+} bw_api_op_t;
 json_t *bw_api__device_op(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t op,
                           int *status);
 

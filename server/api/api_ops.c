@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Device operations through the API: Read, Write and Execute sent to a
- * registered device with bw_lwsrv_request(), the HTTPS thread waiting for
- * the answer (at most BW_API_DEVICE_WAIT_MS).
+ * Device operations through the API: Read, Write, Execute, Discover,
+ * Create, Delete and Write-Attributes sent to a registered device with
+ * bw_lwsrv_request(), the HTTPS thread waiting for the answer (at most
+ * BW_API_DEVICE_WAIT_MS).  One path for all of them: build() makes the
+ * CoAP request of each kind (the pure parts in api_dm_*.c), the request
+ * is sent and waited for the same way, and shape() adds what each kind
+ * returns beside the device's code.
  *
  * The answer comes on a DTLS worker thread, which must never wait: the
  * callback copies the answer, signals, and returns.  The waiter and the
@@ -16,12 +20,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "api_dm.h"
 #include "api_int.h"
 #include "bulwark/coap.h"
 
 /* CoAP content formats used here (RFC 7252 12.3, LwM2M 1.1 Table 7.3-1). */
 #define CF_TEXT       0
+#define CF_LINK       40
 #define CF_SENML_JSON 110
+#define CF_NONE       UINT32_MAX /* the answer carried no Content-Format */
 
 typedef struct {
     pthread_mutex_t m;
@@ -73,6 +80,17 @@ static void on_answer(void *arg, int err, uint8_t code, uint32_t cf,
     release(w);
 }
 
+/* Free what jansson allocated (json_dumps): with its allocator, which the
+ * API replaced (api_http.c wipes every block). */
+static void json_free(void *p)
+{
+    json_malloc_t m;
+    json_free_t f;
+    json_get_alloc_funcs(&m, &f);
+    if (p != NULL)
+        f(p);
+}
+
 /* Fill op's payload from the "value" of a Write. */
 static const char *write_payload(const json_t *v, bw_lwsrv_op_t *op)
 {
@@ -111,15 +129,123 @@ static const char *write_payload(const json_t *v, bw_lwsrv_op_t *op)
     else
         memcpy(op->payload, text, n);
     op->payload_len = why == NULL ? n : 0;
-    free(dumped);
+    json_free(dumped);
     return why;
 }
 
-static void audit_op(bw_api_t *a, const char *actor, const char *action,
-                     const char *ep, const char *path, const char *outcome)
+/* The args of an Execute, as plain text. */
+static const char *execute_args(const json_t *body, bw_lwsrv_op_t *op)
 {
-    char detail[BW_LWSRV_PATH_MAX + 64];
-    snprintf(detail, sizeof detail, "%s -> %s", path, outcome);
+    const json_t *args = json_object_get(body, "args");
+    const char *s = args == NULL ? "" : json_string_value(args);
+    if (s == NULL)
+        return "args must be a string";
+    if (strlen(s) > sizeof op->payload)
+        return "args too long";
+    if (*s != '\0') {
+        op->content_format = CF_TEXT;
+        op->payload_len = strlen(s);
+        memcpy(op->payload, s, op->payload_len);
+    }
+    return NULL;
+}
+
+/* A fault of api_dm.h as a 400's detail, "field: why". */
+static const char *fault_text(const bw_api_dm_fault_t *f, char *buf, size_t cap)
+{
+    if (f->field == NULL)
+        return f->why;
+    snprintf(buf, cap, "%s: %s", f->field, f->why);
+    return buf;
+}
+
+/*
+ * The CoAP request of each kind into op (path set already); NULL, or what
+ * is wrong with the body for a 400 (may point into detail).  location
+ * gets the instance a Create names.
+ */
+static const char *build(const bw_api_req_t *r, bw_api_op_t kind,
+                         bw_lwsrv_op_t *op, char *location, size_t loc_cap,
+                         char *detail, size_t detail_cap)
+{
+    static const char *const path_only[] = {"path", NULL};
+    static const char *const create_members[] = {"path", "value", "instance",
+                                                 NULL};
+    bw_api_dm_fault_t f = {NULL, NULL};
+    int err = 0;
+    switch (kind) {
+    case BW_API_OP_READ:
+        op->method = BW_COAP_GET;
+        op->accept = CF_SENML_JSON;
+        return NULL;
+    case BW_API_OP_WRITE: {
+        op->method = BW_COAP_PUT;
+        const json_t *v = json_object_get(r->body, "value");
+        return v != NULL ? write_payload(v, op) : "value is required";
+    }
+    case BW_API_OP_EXECUTE:
+        op->method = BW_COAP_POST;
+        return execute_args(r->body, op);
+    case BW_API_OP_DISCOVER:
+    case BW_API_OP_DELETE:
+        op->method = kind == BW_API_OP_DISCOVER ? BW_COAP_GET : BW_COAP_DELETE;
+        if (kind == BW_API_OP_DISCOVER)
+            op->accept = CF_LINK;
+        err = bw_api_dm_members(r->body, path_only, &f);
+        break;
+    case BW_API_OP_CREATE:
+        op->method = BW_COAP_POST;
+        err = bw_api_dm_members(r->body, create_members, &f);
+        if (err == 0)
+            err = bw_api_dm_create_payload(
+                op->path, json_object_get(r->body, "value"),
+                json_object_get(r->body, "instance"), (char *)op->payload,
+                sizeof op->payload, &op->payload_len, location, loc_cap, &f);
+        if (err == 0)
+            op->content_format = CF_SENML_JSON;
+        break;
+    case BW_API_OP_ATTRIBUTES:
+        op->method = BW_COAP_PUT;
+        err = bw_api_dm_attrs_query(r->body, op->query, sizeof op->query, &f);
+        break;
+    }
+    return err == 0 ? NULL : fault_text(&f, detail, detail_cap);
+}
+
+/* What each kind returns beside the device's code (into out). */
+static void shape(json_t *out, bw_api_op_t kind, const waiter_t *w,
+                  const char *location)
+{
+    if (kind == BW_API_OP_READ) {
+        json_object_set_new(out, "content_format", json_integer(w->cf));
+        json_t *p = w->cf == CF_SENML_JSON
+                        ? json_loadb(w->payload, w->len, 0, NULL)
+                        : NULL;
+        if (p == NULL)
+            p = json_stringn(w->payload, w->len); /* NULL: not UTF-8 */
+        json_object_set_new(out, "payload", p != NULL ? p : json_null());
+    } else if (kind == BW_API_OP_DISCOVER) {
+        json_t *links = NULL;
+        if (w->code == BW_COAP_CONTENT &&
+            (w->cf == CF_LINK || w->cf == CF_NONE))
+            (void)bw_api_dm_links_json(w->payload, w->len, &links);
+        json_object_set_new(out, "content_format", json_integer(w->cf));
+        json_object_set_new(out, "links", links != NULL ? links : json_null());
+        json_t *p = json_stringn(w->payload, w->len);
+        json_object_set_new(out, "payload", p != NULL ? p : json_null());
+    } else if (kind == BW_API_OP_CREATE && w->code == BW_COAP_CREATED &&
+               location[0] != '\0') {
+        json_object_set_new(out, "location", json_string(location));
+    }
+}
+
+static void audit_op(bw_api_t *a, const char *actor, const char *action,
+                     const char *ep, const bw_lwsrv_op_t *op,
+                     const char *outcome)
+{
+    char detail[BW_LWSRV_PATH_MAX + sizeof op->query + 64];
+    snprintf(detail, sizeof detail, "%s%s%s -> %s", op->path,
+             op->query[0] != '\0' ? "?" : "", op->query, outcome);
     int err = bw_db_audit_append(a->cfg.db, bw_api__now_ms(), actor, action, ep,
                                  detail, NULL);
     if (err != 0)
@@ -129,7 +255,15 @@ static void audit_op(bw_api_t *a, const char *actor, const char *action,
 json_t *bw_api__device_op(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t kind,
                           int *status)
 {
-    static const char *const names[] = {"read", "write", "execute"};
+    static const char *const names[] = {
+        [BW_API_OP_READ] = "read",
+        [BW_API_OP_WRITE] = "write",
+        [BW_API_OP_EXECUTE] = "execute",
+        [BW_API_OP_DISCOVER] = "discover",
+        [BW_API_OP_CREATE] = "create",
+        [BW_API_OP_DELETE] = "delete",
+        [BW_API_OP_ATTRIBUTES] = "write-attributes",
+    };
     const char *action = names[kind];
     const json_t *jp = json_object_get(r->body, "path");
     const char *path = json_string_value(jp);
@@ -146,28 +280,10 @@ json_t *bw_api__device_op(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t kind,
     snprintf(op->path, sizeof op->path, "%s", path);
     op->content_format = -1;
     op->accept = -1;
-    const char *why = NULL;
-    if (kind == BW_API_OP_READ) {
-        op->method = BW_COAP_GET;
-        op->accept = CF_SENML_JSON;
-    } else if (kind == BW_API_OP_WRITE) {
-        op->method = BW_COAP_PUT;
-        const json_t *v = json_object_get(r->body, "value");
-        why = v != NULL ? write_payload(v, op) : "value is required";
-    } else {
-        op->method = BW_COAP_POST;
-        const json_t *args = json_object_get(r->body, "args");
-        const char *s = args == NULL ? "" : json_string_value(args);
-        if (s == NULL)
-            why = "args must be a string";
-        else if (strlen(s) > sizeof op->payload)
-            why = "args too long";
-        else if (*s != '\0') {
-            op->content_format = CF_TEXT;
-            op->payload_len = strlen(s);
-            memcpy(op->payload, s, op->payload_len);
-        }
-    }
+    char location[BW_LWSRV_PATH_MAX] = "";
+    char why_buf[256];
+    const char *why =
+        build(r, kind, op, location, sizeof location, why_buf, sizeof why_buf);
     if (why != NULL) {
         free(op);
         return bw_api__error(status, 400, "bad request", why);
@@ -184,8 +300,8 @@ json_t *bw_api__device_op(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t kind,
     pthread_condattr_destroy(&ca);
     int err = w != NULL ? bw_lwsrv_request(a->cfg.dm, r->ep, op, on_answer, w)
                         : BW_ENOMEM;
-    free(op);
     if (err != 0) {
+        free(op);
         if (w != NULL) {
             w->refs = 1; /* the callback will not run */
             release(w);
@@ -218,19 +334,13 @@ json_t *bw_api__device_op(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t kind,
     } else {
         snprintf(code, sizeof code, "%u.%02u", w->code >> 5, w->code & 31u);
         out = json_pack("{s:s}", "code", code);
-        if (out != NULL && kind == BW_API_OP_READ) {
-            json_object_set_new(out, "content_format", json_integer(w->cf));
-            json_t *p = w->cf == CF_SENML_JSON
-                            ? json_loadb(w->payload, w->len, 0, NULL)
-                            : NULL;
-            if (p == NULL)
-                p = json_stringn(w->payload, w->len); /* NULL: not UTF-8 */
-            json_object_set_new(out, "payload", p != NULL ? p : json_null());
-        }
+        if (out != NULL)
+            shape(out, kind, w, location);
         *status = 200;
     }
     pthread_mutex_unlock(&w->m);
     release(w);
-    audit_op(a, r->actor, action, r->ep, path, code);
+    audit_op(a, r->actor, action, r->ep, op, code);
+    free(op);
     return out;
 }

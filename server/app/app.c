@@ -19,13 +19,13 @@
 #include "campaign.h"
 #include "dtls_server.h"
 #include "fw_repo.h"
+#include "db_telemetry.h"
 #include "lwm2m_bootstrap.h"
+#include "lwm2m_send.h"
 #include "lwm2m_srv.h"
 
-/* Registration events written per transaction at most, and how long the
- * writer waits to gather them. */
-#define BATCH_MAX     1000
-#define BATCH_WAIT_MS 5
+/* Registration events written per transaction at most. */
+#define BATCH_MAX 1000
 
 typedef struct app app_t;
 
@@ -40,6 +40,8 @@ typedef struct {
 
 typedef struct pending {
     struct pending *next;
+    bw_lwsrv_pending_t *lp; /* the LwM2M layer's, answered after commit */
+    uint8_t identity[BW_DB_IDENTITY_MAX];
     bw_db_reg_event_t ev;
     char ep[BW_DB_ENDPOINT_MAX + 1];
     char links[BW_DB_LINKS_MAX + 1];
@@ -60,6 +62,7 @@ struct app {
     bw_fwrepo_t *fw;     /* firmware repository; served on the DM role */
     /* --rotate-days (DM role); atomic pointer, read by the DM workers */
     bw_api_rotate_policy_t *rotate;
+    bw_lwsrv_send_config_t send; /* LwM2M Send on the DM role */
 };
 
 static int64_t wall_ms(void)
@@ -131,20 +134,40 @@ static int authorize(void *arg, const bw_dtls_peer_info_t *peer, const char *ep,
 
 /* ---- registrations: group commit ----------------------------------- */
 
-static void enqueue(app_t *a, bw_db_reg_op_t op, const char *location,
-                    const char *ep, const bw_lwsrv_reg_t *req)
+/*
+ * A Register, Update or De-register that passed the LwM2M layer's checks
+ * comes here on the device's worker (bw_lwsrv_config_t.commit), which
+ * never waits for the disk: the write is queued for the writer thread.
+ * The writer commits what has gathered in one transaction (one fsync),
+ * with the credential confirmation and the audit entries that go with
+ * each registration, and only then hands every write back to the LwM2M
+ * layer (bw_lwsrv_committed), which answers the device on its worker.
+ * Writes that arrive while a transaction commits form the next one, so
+ * batches grow with the load and a lone registration waits for one
+ * fsync only.
+ */
+static int commit(void *arg, bw_lwsrv_pending_t *lp, const bw_lwsrv_write_t *wr)
 {
+    role_t *r = arg;
+    app_t *a = r->app;
+    const bw_lwsrv_reg_t *req = wr->req;
     pending_t *p = calloc(1, sizeof *p);
     if (p == NULL)
-        return;
-    p->ev.op = op;
-    snprintf(p->ev.location, sizeof p->ev.location, "%s", location);
-    snprintf(p->ep, sizeof p->ep, "%s", ep);
+        return BW_ENOMEM;
+    p->lp = lp;
+    p->ev.op = wr->kind == BW_LWSRV_REQ_REGISTER ? BW_DB_REG_REGISTER
+               : wr->kind == BW_LWSRV_REQ_UPDATE ? BW_DB_REG_UPDATE
+                                                 : BW_DB_REG_DEREGISTER;
+    snprintf(p->ev.location, sizeof p->ev.location, "%s", wr->location);
+    snprintf(p->ep, sizeof p->ep, "%s", wr->ep);
     p->ev.endpoint = p->ep;
     p->ev.now_ms = wall_ms();
-    if (req != NULL) {
-        p->ev.lifetime_s =
-            req->has_lifetime || op == BW_DB_REG_REGISTER ? req->lifetime : 0;
+    if (p->ev.op != BW_DB_REG_UPDATE)
+        p->ev.audit_actor = "dm";
+    if (p->ev.op != BW_DB_REG_DEREGISTER) {
+        p->ev.lifetime_s = req->has_lifetime || p->ev.op == BW_DB_REG_REGISTER
+                               ? req->lifetime
+                               : 0;
         snprintf(p->binding, sizeof p->binding, "%s%s",
                  req->binding[0] ? req->binding : "U", req->queue ? "Q" : "");
         p->ev.binding = p->binding;
@@ -154,15 +177,30 @@ static void enqueue(app_t *a, bw_db_reg_op_t op, const char *location,
                                                         : BW_DB_LINKS_MAX;
             memcpy(p->links, req->links, n);
             p->ev.object_links = p->links;
-        } else if (op == BW_DB_REG_REGISTER) {
+        } else if (p->ev.op == BW_DB_REG_REGISTER) {
             p->ev.object_links = "";
         }
     }
+    if (p->ev.op == BW_DB_REG_REGISTER &&
+        wr->peer->identity_len <= sizeof p->identity) {
+        /* The key it registered with: confirmed in the same commit. */
+        memcpy(p->identity, wr->peer->identity, wr->peer->identity_len);
+        p->ev.identity = p->identity;
+        p->ev.identity_len = wr->peer->identity_len;
+    }
     pthread_mutex_lock(&a->lock);
-    *a->tail = p;
-    a->tail = &p->next;
-    pthread_cond_signal(&a->cond);
+    int stopping = a->stopping;
+    if (!stopping) {
+        *a->tail = p;
+        a->tail = &p->next;
+        pthread_cond_signal(&a->cond);
+    }
     pthread_mutex_unlock(&a->lock);
+    if (stopping) {
+        free(p);
+        return BW_ESTATE;
+    }
+    return 0;
 }
 
 static void *writer_main(void *arg)
@@ -178,10 +216,6 @@ static void *writer_main(void *arg)
             pthread_mutex_unlock(&a->lock);
             return NULL;
         }
-        pthread_mutex_unlock(&a->lock);
-        struct timespec ts = {0, BATCH_WAIT_MS * 1000000L};
-        nanosleep(&ts, NULL); /* let a burst gather */
-        pthread_mutex_lock(&a->lock);
         size_t n = 0;
         while (a->queue != NULL && n < BATCH_MAX) {
             pending_t *p = a->queue;
@@ -195,8 +229,15 @@ static void *writer_main(void *arg)
         int err = bw_db_registration_batch(a->db, evs, n);
         if (err != 0)
             say(a, "registrations: %zu not stored: %s", n, bw_strerror(err));
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            if (evs[i].result == 0 && evs[i].revoked > 0)
+                say(a, "%s: %llu older DM credential(s) revoked", batch[i]->ep,
+                    (unsigned long long)evs[i].revoked);
+            /* Answered now: committed, or 4.04 / 5.00 (lwm2m_srv.h). */
+            bw_lwsrv_committed(batch[i]->lp, evs[i].result);
+            OPENSSL_cleanse(batch[i]->identity, sizeof batch[i]->identity);
             free(batch[i]);
+        }
     }
 }
 
@@ -276,40 +317,20 @@ static void on_event(void *arg, const bw_lwsrv_event_t *ev)
     if (!r->bootstrap && camp != NULL)
         bw_campaign_on_event(camp, ev->kind, ev->ep);
     switch (ev->kind) {
-    case BW_LWSRV_EV_REGISTERED: {
-        bw_lwsrv_regview_t *v = malloc(sizeof *v);
-        if (v != NULL && bw_lwsrv_registry_get(r->reg, ev->ep, v) == 0)
-            enqueue(a, BW_DB_REG_REGISTER, v->location, ev->ep, ev->req);
-        free(v);
+    case BW_LWSRV_EV_REGISTERED:
+        /* Stored, audited and its key confirmed (the rotation's last
+         * step) in the commit that preceded this event (writer_main). */
         say(a, "%s: registered (lifetime %u s)", ev->ep, ev->req->lifetime);
-        audit(a, "dm", "registered", ev->ep, NULL);
-        /* The device holds the key it registered with: the rotation is
-         * complete, older DM keys go (audited after the registration
-         * that caused it). */
-        uint64_t revoked = 0;
-        if (bw_db_credential_confirm(a->db, ev->peer->identity,
-                                     ev->peer->identity_len, wall_ms(),
-                                     &revoked) == 0 &&
-            revoked > 0) {
-            char detail[64];
-            snprintf(detail, sizeof detail, "%llu older DM credential(s)",
-                     (unsigned long long)revoked);
-            audit(a, "dm", "credential-revoked", ev->ep, detail);
-        }
         if (!r->bootstrap) /* is its credential due? (next tick) */
             bw_api_rotate_policy_registered(
                 __atomic_load_n(&a->rotate, __ATOMIC_ACQUIRE), ev->ep);
         break;
-    }
     case BW_LWSRV_EV_UPDATED:
-        enqueue(a, BW_DB_REG_UPDATE, ev->req->location, ev->ep, ev->req);
         if (a->cfg.verbose)
             say(a, "%s: update", ev->ep);
         break;
     case BW_LWSRV_EV_DEREGISTERED:
-        enqueue(a, BW_DB_REG_DEREGISTER, ev->req->location, ev->ep, NULL);
         say(a, "%s: de-registered", ev->ep);
-        audit(a, "dm", "deregistered", ev->ep, NULL);
         break;
     case BW_LWSRV_EV_EXPIRED:
         say(a, "%s: registration expired", ev->ep);
@@ -399,6 +420,67 @@ static int fw_start(app_t *a)
     return 0;
 }
 
+/* ---- LwM2M Send: values into the telemetry table ---------------------- */
+
+#define TELEMETRY_ROWS_DEFAULT 10000u
+
+static int send_owner(void *arg, const bw_dtls_peer_info_t *peer,
+                      char ep[BW_LWSRV_EP_MAX + 1])
+{
+    app_t *a = arg;
+    bw_db_cred_state_t st;
+    return bw_db_identity_lookup(a->db, peer->identity, peer->identity_len,
+                                 BW_DB_PURPOSE_DM, ep, BW_LWSRV_EP_MAX + 1,
+                                 &st) == 0
+               ? 0
+               : BW_ENOTFOUND;
+}
+
+static int send_store(void *arg, const char *ep, const bw_lwsrv_sample_t *v,
+                      size_t n, int64_t now_ms)
+{
+    app_t *a = arg;
+    bw_db_tm_value_t rows[BW_LWSRV_SEND_MAX_RECORDS];
+    if (n > BW_LWSRV_SEND_MAX_RECORDS)
+        return BW_ERANGE;
+    for (size_t i = 0; i < n; i++)
+        rows[i] = (bw_db_tm_value_t){.path = v[i].path,
+                                     .sampled_ms = v[i].t_ms,
+                                     .kind = (bw_db_tm_kind_t)v[i].kind,
+                                     .num = v[i].num,
+                                     .bytes = v[i].bytes,
+                                     .len = v[i].len};
+    uint64_t max = a->cfg.telemetry_max_rows != 0 ? a->cfg.telemetry_max_rows
+                                                  : TELEMETRY_ROWS_DEFAULT;
+    int err = bw_db_telemetry_store(a->db, ep, rows, n, now_ms, max);
+    if (err != 0)
+        say(a, "%s: Send not stored: %s", ep, bw_strerror(err));
+    return err;
+}
+
+static void send_report(void *arg, const char *ep, uint8_t code, size_t stored,
+                        const char *why)
+{
+    app_t *a = arg;
+    if (code == BW_COAP_CHANGED) {
+        if (a->cfg.verbose)
+            say(a, "%s: Send, %zu values stored", ep, stored);
+        return;
+    }
+    say(a, "%s: Send refused %u.%02u (%s)", *ep ? ep : "-", code >> 5,
+        code & 31u, why != NULL ? why : "?");
+}
+
+/* The DM port's requests outside the registration interface: Send, then
+ * firmware downloads. */
+static size_t dm_resource(void *arg, const bw_dtls_peer_info_t *peer,
+                          const bw_coap_msg_t *req, uint8_t *out, size_t cap)
+{
+    app_t *a = arg;
+    size_t n = bw_lwsrv_send_resource(&a->send, peer, req, out, cap);
+    return n != 0 ? n : bw_fwrepo_resource(a->fw, peer, req, out, cap);
+}
+
 /* ---- DTLS engine glue ------------------------------------------------- */
 
 static void on_data(void *arg, bw_dtls_worker_t *w,
@@ -458,8 +540,14 @@ static int role_start(app_t *a, role_t *r, int bootstrap, uint16_t port)
                             .event = on_event,
                             .arg = r};
     if (!bootstrap) { /* images are served on the DM port only */
-        lc.resource = bw_fwrepo_resource;
-        lc.resource_arg = a->fw;
+        a->send = (bw_lwsrv_send_config_t){.registry = r->reg,
+                                           .owner = send_owner,
+                                           .store = send_store,
+                                           .report = send_report,
+                                           .arg = a};
+        lc.resource = dm_resource; /* Send, then firmware (/fw/<id>) */
+        lc.resource_arg = a;
+        lc.commit = commit; /* registrations answered once stored */
     }
     r->lw = bw_lwsrv_new(&lc, bw_dtls_server_workers(r->dtls));
     if (r->lw == NULL)
@@ -597,6 +685,14 @@ int bw_app_run(const bw_app_config_t *cfg)
     bw_api_stop(a.api); /* first: its requests use the DM role */
     a.api = NULL;
     bw_campaign_stop(a.camp); /* answers failing from here are no news */
+    /* The writer first: it commits what is queued and hands the answers
+     * to the workers still running; registrations from here on are
+     * answered 5.00 (commit). */
+    pthread_mutex_lock(&a.lock);
+    a.stopping = 1;
+    pthread_cond_signal(&a.cond);
+    pthread_mutex_unlock(&a.lock);
+    pthread_join(a.writer, NULL);
     role_stop(&a.bs);
     role_stop(&a.dm);
     bw_campaign_t *camp = __atomic_exchange_n(&a.camp, NULL, __ATOMIC_ACQ_REL);
@@ -604,11 +700,6 @@ int bw_app_run(const bw_app_config_t *cfg)
     /* After the DM role: its rotations in flight were answered. */
     bw_api_rotate_policy_free(
         __atomic_exchange_n(&a.rotate, NULL, __ATOMIC_ACQ_REL));
-    pthread_mutex_lock(&a.lock);
-    a.stopping = 1;
-    pthread_cond_signal(&a.cond);
-    pthread_mutex_unlock(&a.lock);
-    pthread_join(a.writer, NULL);
     bw_fwrepo_free(a.fw); /* after the DM role: no download in progress */
     a.fw = NULL;
     if (rc == 0)

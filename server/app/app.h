@@ -49,6 +49,8 @@ typedef struct {
     /* Rotate DM credentials older than this many days (0: never;
      * server/api/api_rotate.h, the policy). */
     uint32_t rotate_days;
+    /* Values kept per device from LwM2M Send (0: 10000). */
+    uint64_t telemetry_max_rows;
 } bw_app_config_t;
 
 /* Run until SIGTERM/SIGINT.  Returns the process exit code. */

@@ -22,6 +22,8 @@
 #include "api.h"
 #include "api_rotate.h"
 #include "app.h"
+#include "cfgfile.h"
+#include "db_telemetry.h"
 #include "db_token.h"
 #include "fw_repo.h"
 
@@ -44,6 +46,10 @@ static void usage(FILE *to)
         "  token revoke NAME    revoke a token at once\n"
         "\n"
         "Common options:\n"
+        "  --config FILE        read options from FILE first, one\n"
+        "                       \"name = value\" a line (names as below,\n"
+        "                       no \"--\"); the command line wins\n"
+        "                       (docs/server.md)\n"
         "  --db PATH            SQLite database (default ./bulwark.db)\n"
         "  --master-key PATH    32-byte key file, mode 0600\n"
         "                       (default ./master.key)\n"
@@ -71,6 +77,8 @@ static void usage(FILE *to)
         "                       at start, every minute and when a device\n"
         "                       registers; at most 100 a minute).  0: never\n"
         "                       (default)\n"
+        "  --telemetry-max-rows N  values kept per device from LwM2M Send\n"
+        "                       (oldest dropped first; default 10000)\n"
         "\n"
         "REST API (HTTPS, docs/api.md; on with --api or any --api-* option):\n"
         "  --api                serve the API with the defaults below\n"
@@ -115,7 +123,9 @@ enum {
     O_APIKEY,
     O_APITOKEN,
     O_IMAGEKEY,
-    O_ROTATE
+    O_ROTATE,
+    O_CONFIG,
+    O_TMROWS
 };
 
 _Static_assert(BW_API_ROTATE_PER_MINUTE == 100,
@@ -222,21 +232,25 @@ static int token_row(void *arg, const bw_db_token_t *t)
 
 /* bulwark-server token create|list|revoke: its own options, since
  * --role means something else to run. */
+static const struct option token_opts[] = {
+    {"db", required_argument, NULL, 'd'},
+    {"master-key", required_argument, NULL, 'k'},
+    {"name", required_argument, NULL, 'n'},
+    {"role", required_argument, NULL, 'r'},
+    {"config", required_argument, NULL, 'c'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
 static int cmd_token(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"master-key", required_argument, NULL, 'k'},
-        {"name", required_argument, NULL, 'n'},
-        {"role", required_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *db_path = "bulwark.db", *key = "master.key", *name = NULL,
                *role_s = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", token_opts, NULL)) != -1) {
         switch (c) {
+        case 'c':
+            break; /* read before this loop (bw_cfgfile_merge) */
         case 'd':
             db_path = optarg;
             break;
@@ -381,36 +395,41 @@ static int cmd_provision(const char *db_path, const char *key, const char *ep,
     return 0;
 }
 
-int main(int argc, char **argv)
+/* run, init and provision share one table (and so one config file). */
+static const struct option run_opts[] = {
+    {"db", required_argument, NULL, O_DB},
+    {"master-key", required_argument, NULL, O_KEY},
+    {"bind", required_argument, NULL, O_BIND},
+    {"dm-port", required_argument, NULL, O_DMPORT},
+    {"bs-port", required_argument, NULL, O_BSPORT},
+    {"role", required_argument, NULL, O_ROLE},
+    {"dm-uri", required_argument, NULL, O_DMURI},
+    {"lifetime", required_argument, NULL, O_LIFE},
+    {"workers", required_argument, NULL, O_WORKERS},
+    {"state-dir", required_argument, NULL, O_STATE},
+    {"ready-file", required_argument, NULL, O_READY},
+    {"endpoint", required_argument, NULL, O_EP},
+    {"psk-identity", required_argument, NULL, O_ID},
+    {"psk-key-file", required_argument, NULL, O_KEYFILE},
+    {"model", required_argument, NULL, O_MODEL},
+    {"api", no_argument, NULL, O_API},
+    {"api-port", required_argument, NULL, O_APIPORT},
+    {"api-bind", required_argument, NULL, O_APIBIND},
+    {"api-cert", required_argument, NULL, O_APICERT},
+    {"api-key", required_argument, NULL, O_APIKEY},
+    {"api-token-file", required_argument, NULL, O_APITOKEN},
+    {"image-key", required_argument, NULL, O_IMAGEKEY},
+    {"rotate-days", required_argument, NULL, O_ROTATE},
+    {"telemetry-max-rows", required_argument, NULL, O_TMROWS},
+    {"config", required_argument, NULL, O_CONFIG},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* run, init or provision (cmd) with argv[0] the command's name. */
+static int cmd_main(const char *cmd, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, O_DB},
-        {"master-key", required_argument, NULL, O_KEY},
-        {"bind", required_argument, NULL, O_BIND},
-        {"dm-port", required_argument, NULL, O_DMPORT},
-        {"bs-port", required_argument, NULL, O_BSPORT},
-        {"role", required_argument, NULL, O_ROLE},
-        {"dm-uri", required_argument, NULL, O_DMURI},
-        {"lifetime", required_argument, NULL, O_LIFE},
-        {"workers", required_argument, NULL, O_WORKERS},
-        {"state-dir", required_argument, NULL, O_STATE},
-        {"ready-file", required_argument, NULL, O_READY},
-        {"endpoint", required_argument, NULL, O_EP},
-        {"psk-identity", required_argument, NULL, O_ID},
-        {"psk-key-file", required_argument, NULL, O_KEYFILE},
-        {"model", required_argument, NULL, O_MODEL},
-        {"api", no_argument, NULL, O_API},
-        {"api-port", required_argument, NULL, O_APIPORT},
-        {"api-bind", required_argument, NULL, O_APIBIND},
-        {"api-cert", required_argument, NULL, O_APICERT},
-        {"api-key", required_argument, NULL, O_APIKEY},
-        {"api-token-file", required_argument, NULL, O_APITOKEN},
-        {"image-key", required_argument, NULL, O_IMAGEKEY},
-        {"rotate-days", required_argument, NULL, O_ROTATE},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     bw_app_config_t cfg = {
         .db_path = "bulwark.db",
         .master_key = "master.key",
@@ -424,18 +443,12 @@ int main(int argc, char **argv)
     };
     char token_buf[4096];
     const char *image_keys[BW_FWREPO_KEYS_MAX];
-    const char *cmd = "run", *ep = NULL, *id = NULL, *keyfile = NULL,
-               *model = NULL;
-    if (argc > 1 && argv[1][0] != '-') {
-        cmd = argv[1];
-        argv++;
-        argc--;
-    }
-    if (strcmp(cmd, "token") == 0)
-        return cmd_token(argc, argv);
+    const char *ep = NULL, *id = NULL, *keyfile = NULL, *model = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "vh", run_opts, NULL)) != -1) {
         switch (c) {
+        case O_CONFIG:
+            break; /* read before this loop (bw_cfgfile_merge) */
         case O_DB:
             cfg.db_path = optarg;
             break;
@@ -544,6 +557,20 @@ int main(int argc, char **argv)
             cfg.rotate_days = (uint32_t)v;
             break;
         }
+        case O_TMROWS: {
+            char *end;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*optarg < '1' || *optarg > '9' || *end != '\0' ||
+                v > BW_DB_TM_ROWS_MAX) {
+                fprintf(stderr,
+                        "bulwark-server: --telemetry-max-rows wants "
+                        "1..%u\n",
+                        (unsigned)BW_DB_TM_ROWS_MAX);
+                return 2;
+            }
+            cfg.telemetry_max_rows = v;
+            break;
+        }
         case 'v':
             cfg.verbose = 1;
             break;
@@ -578,4 +605,44 @@ int main(int argc, char **argv)
         return 2;
     }
     return bw_app_run(&cfg);
+}
+
+/*
+ * --config FILE: its settings become options placed before the command
+ * line, then the command's own getopt_long loop reads both as one.  token
+ * has fewer options; it reads the same file and skips the settings that
+ * only run, init and provision know.
+ */
+int main(int argc, char **argv)
+{
+    const char *cmd = "run";
+    if (argc > 1 && argv[1][0] != '-') {
+        cmd = argv[1];
+        argv++;
+        argc--;
+    }
+    int token = strcmp(cmd, "token") == 0;
+    bw_cfgfile_argv_t m;
+    char why[512];
+    /* token takes --db and --master-key from the file; the file's other
+     * settings are run's (its --role is not token's). */
+    static const struct option token_file[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"master-key", required_argument, NULL, 'k'},
+        {NULL, 0, NULL, 0},
+    };
+    const bw_cfgfile_spec_t spec = {
+        .shortopts = token ? "h" : "vh",
+        .opts = token ? token_opts : run_opts,
+        .file = token ? token_file : run_opts,
+        .skip = token ? run_opts : NULL,
+    };
+    if (bw_cfgfile_merge(argc, argv, &spec, &m, why, sizeof why) != 0) {
+        fprintf(stderr, "bulwark-server: %s\n", why);
+        return 2;
+    }
+    int code =
+        token ? cmd_token(m.argc, m.argv) : cmd_main(cmd, m.argc, m.argv);
+    bw_cfgfile_free(&m);
+    return code;
 }

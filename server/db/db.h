@@ -4,7 +4,8 @@
  *
  * This header owns everything the server keeps across restarts: devices,
  * their credentials, bootstrap configurations, live registrations, the
- * audit log, requests queued for sleeping devices and time series.  One
+ * audit log, requests queued for sleeping devices and telemetry
+ * (db_telemetry.h).  One
  * opaque handle (bw_db_t) reaches it; today the backend is SQLite in WAL
  * mode (db_sqlite.c), a PostgreSQL backend comes later behind the same
  * functions.  docs/storage.md has the schema, the migrations, the
@@ -40,7 +41,7 @@
 #include "bulwark/error.h"
 
 /* Schema version this code writes; see db_schema.c for the list. */
-#define BW_DB_SCHEMA_VERSION 8
+#define BW_DB_SCHEMA_VERSION 9
 
 /* Endpoint names: the LwM2M server's rule (server/lwm2m/lwm2m_reg.h),
  * 1..64 bytes of [A-Za-z0-9] and "-._:@~+", so a name never needs quoting
@@ -159,7 +160,7 @@ int bw_db_device_get(bw_db_t *db, const char *endpoint, bw_db_device_t *out);
 
 /*
  * Delete a device with its credentials, bootstrap configuration, queued
- * requests, time series and registration.  The audit log keeps its
+ * requests, telemetry and registration.  The audit log keeps its
  * entries.  Returns 0, BW_ENOTFOUND, BW_EMALFORMED, BW_ETIMEOUT, BW_EIO,
  * BW_EINVAL.
  */
@@ -358,10 +359,25 @@ typedef struct {
     const char *object_links;
     int64_t now_ms;
     int result; /* out: this event's outcome, see below */
+    /* Optional, REGISTER only (NULL: none): the identity the device
+     * registered with.  In the same transaction, a usable DM credential
+     * with it becomes ACTIVE and the device's other DM credentials are
+     * REVOKED, as bw_db_credential_confirm does (the last step of a
+     * rotation); revoked (out) gets how many.  No such credential (a
+     * certificate, another purpose) changes nothing. */
+    const uint8_t *identity;
+    size_t identity_len;
+    uint64_t revoked;
+    /* Optional (NULL: none): append an audit entry in the same
+     * transaction, actor audit_actor, subject endpoint, action
+     * "registered", "updated" or "deregistered"; and one
+     * "credential-revoked" when revoked > 0.  endpoint MUST be set. */
+    const char *audit_actor;
 } bw_db_reg_event_t;
 
 /*
- * Apply n events in one transaction (group commit: one fsync for all).
+ * Apply n events in one transaction (group commit: one fsync for all),
+ * with their credential confirmations and audit entries.
  * An event that is wrong on its own gets its code in ->result and is
  * skipped; the others are applied.  Per event:
  *   0              applied;
@@ -517,42 +533,6 @@ int bw_db_request_get(bw_db_t *db, int64_t id, bw_db_request_cb cb, void *arg);
 int bw_db_request_list(bw_db_t *db, const char *endpoint,
                        bw_db_req_state_t state, size_t max, bw_db_request_cb cb,
                        void *arg);
-
-/* ---- time series ------------------------------------------------------ */
-
-typedef struct {
-    int64_t at_ms;
-    const char *text;    /* text value, or NULL */
-    const uint8_t *blob; /* opaque value, or NULL (valid during cb) */
-    size_t blob_len;
-} bw_db_sample_t;
-
-/*
- * Append one value of a resource: exactly one of text (NUL-terminated)
- * and blob (blob_len bytes, may be 0) is non-NULL.
- * Returns 0, or BW_ENOTFOUND (device), BW_EMALFORMED (endpoint, path),
- * BW_EOVERFLOW (value above BW_DB_PAYLOAD_MAX, path), BW_ETIMEOUT, BW_EIO,
- * BW_EINVAL (both or neither value).
- */
-int bw_db_ts_append(bw_db_t *db, const char *endpoint, const char *path,
-                    int64_t at_ms, const char *text, const uint8_t *blob,
-                    size_t blob_len);
-
-/* Up to max samples of endpoint/path with from_ms <= at < to_ms, oldest
- * first.  Returns 0, cb's non-zero code, BW_ENOTFOUND (device),
- * BW_EMALFORMED, BW_EIO, BW_EINVAL. */
-int bw_db_ts_read(bw_db_t *db, const char *endpoint, const char *path,
-                  int64_t from_ms, int64_t to_ms, size_t max,
-                  int (*cb)(void *arg, const bw_db_sample_t *s), void *arg);
-
-/*
- * Retention: delete every sample with at < before_ms, in transactions of
- * at most BW_DB_TS_DELETE_CHUNK rows so writers are never held up long.
- * *deleted (may be NULL) gets how many.  Returns 0, BW_ETIMEOUT, BW_EIO,
- * BW_EINVAL.
- */
-#define BW_DB_TS_DELETE_CHUNK 10000
-int bw_db_ts_delete_older(bw_db_t *db, int64_t before_ms, uint64_t *deleted);
 
 /* ---- device listing (db_list.c) --------------------------------------- */
 

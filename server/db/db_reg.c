@@ -12,11 +12,18 @@
  * then answers the devices (2.01 Created / 2.04 Changed).  bench/db.c
  * measures the difference.
  *
+ * With each event go, in the same transaction, what the server must not
+ * lose with it: the confirmation of the DM credential a device registered
+ * with (the last step of a rotation, as bw_db_credential_confirm) and the
+ * audit entries.  So one fsync covers a whole batch, and nothing of a
+ * registration is acknowledged that is not on disk.
+ *
  * Location ids are 128 random bits (libsodium's randombytes_buf) in
  * lowercase hex: unguessable, so knowing an endpoint name does not let
  * anyone update or de-register its registration.
  */
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "db_int.h"
@@ -57,6 +64,19 @@ static int version_check(const char *v)
 static int event_check(bw_db_reg_event_t *e)
 {
     int err = 0;
+    e->revoked = 0;
+    if (e->audit_actor != NULL) {
+        if (e->endpoint == NULL)
+            return BW_EINVAL;
+        err = bw_db__endpoint_check(e->endpoint);
+        if (err == 0)
+            err =
+                bw_db__text_check(e->audit_actor, BW_DB_AUDIT_FIELD_MAX, 0, 0);
+        if (err != 0)
+            return err;
+    }
+    if (e->identity != NULL && e->op != BW_DB_REG_REGISTER)
+        return BW_EINVAL;
     switch (e->op) {
     case BW_DB_REG_REGISTER:
         if (e->binding == NULL || e->version == NULL || e->object_links == NULL)
@@ -87,7 +107,16 @@ static int event_check(bw_db_reg_event_t *e)
     }
 }
 
-enum { ST_REG, ST_UPD, ST_DEL, ST_COUNT };
+enum {
+    ST_REG,
+    ST_UPD,
+    ST_DEL,
+    ST_CRED,   /* the DM credential a device registered with */
+    ST_ACTIVE, /* ... becomes ACTIVE */
+    ST_REVOKE, /* ... and its device's other DM credentials REVOKED */
+    ST_AUDIT,
+    ST_COUNT
+};
 
 static const char *const batch_sql[ST_COUNT] = {
     "INSERT INTO registrations (location, endpoint, lifetime_s, binding, "
@@ -103,7 +132,86 @@ static const char *const batch_sql[ST_COUNT] = {
     "object_links), updated_at = ?4, expires_at = ?4 + 1000 * "
     "COALESCE(?1, lifetime_s) WHERE location = ?5",
     "DELETE FROM registrations WHERE location = ?1",
+    "SELECT c.id, c.device_id FROM credentials c JOIN devices d ON d.id = "
+    "c.device_id WHERE c.identity = ?1 AND d.endpoint = ?2 AND c.purpose = "
+    "'dm' AND c.state <> 'revoked'",
+    "UPDATE credentials SET state = 'active' WHERE id = ?1",
+    "UPDATE credentials SET state = 'revoked', revoked_at = ?1 WHERE "
+    "device_id = ?2 AND id <> ?3 AND purpose = 'dm' AND state <> 'revoked'",
+    "INSERT INTO audit_log (logged_at, actor, action, subject, detail) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)",
 };
+
+/* Run a bound statement that returns no row, then reset it. */
+static int run(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_DONE ? 0 : bw_db__err(rc);
+}
+
+static int audit_row(sqlite3_stmt **st, const bw_db_reg_event_t *e,
+                     const char *action, const char *detail)
+{
+    sqlite3_stmt *s = st[ST_AUDIT];
+    sqlite3_bind_int64(s, 1, e->now_ms);
+    sqlite3_bind_text(s, 2, e->audit_actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, e->endpoint, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, detail, -1, SQLITE_TRANSIENT);
+    return run(s);
+}
+
+/* The rotation's last step for a REGISTER that names its identity. */
+static int confirm(sqlite3 *c, sqlite3_stmt **st, bw_db_reg_event_t *e)
+{
+    if (e->identity == NULL || e->identity_len == 0 ||
+        e->identity_len > BW_DB_IDENTITY_MAX)
+        return 0;
+    sqlite3_stmt *s = st[ST_CRED];
+    sqlite3_bind_blob(s, 1, e->identity, (int)e->identity_len, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, e->endpoint, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    int64_t dev = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc == SQLITE_DONE)
+        return 0; /* not a usable DM credential of this device */
+    if (rc != SQLITE_ROW)
+        return bw_db__err(rc);
+    sqlite3_bind_int64(st[ST_ACTIVE], 1, id);
+    int err = run(st[ST_ACTIVE]);
+    if (err != 0)
+        return err;
+    sqlite3_bind_int64(st[ST_REVOKE], 1, e->now_ms);
+    sqlite3_bind_int64(st[ST_REVOKE], 2, dev);
+    sqlite3_bind_int64(st[ST_REVOKE], 3, id);
+    err = run(st[ST_REVOKE]);
+    if (err == 0)
+        e->revoked = (uint64_t)sqlite3_changes(c);
+    return err;
+}
+
+/* What goes with an applied event in its transaction: the credential
+ * confirmation and the audit entries.  0, or a code that ends the batch. */
+static int extras(sqlite3 *c, sqlite3_stmt **st, bw_db_reg_event_t *e)
+{
+    static const char *const action[] = {"registered", "updated",
+                                         "deregistered"};
+    int err = e->op == BW_DB_REG_REGISTER ? confirm(c, st, e) : 0;
+    if (err != 0 || e->audit_actor == NULL)
+        return err;
+    err = audit_row(st, e, action[e->op], "");
+    if (err == 0 && e->revoked > 0) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "%llu older DM credential(s)",
+                 (unsigned long long)e->revoked);
+        err = audit_row(st, e, "credential-revoked", detail);
+    }
+    return err;
+}
 
 /* Bind and run one event.  Returns the event's own outcome; sets *fatal
  * when the error ends the whole batch (I/O, lock, memory). */
@@ -150,8 +258,10 @@ static int apply(sqlite3 *c, sqlite3_stmt **st, bw_db_reg_event_t *e,
 
 static void fail_all(bw_db_reg_event_t *ev, size_t n, int err)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         ev[i].result = err;
+        ev[i].revoked = 0;
+    }
 }
 
 int bw_db_registration_batch(bw_db_t *db, bw_db_reg_event_t *events, size_t n)
@@ -188,6 +298,8 @@ int bw_db_registration_batch(bw_db_t *db, bw_db_reg_event_t *events, size_t n)
         events[i].result = apply(db->w, st, &events[i], &fatal);
         if (fatal)
             err = events[i].result;
+        else if (events[i].result == 0)
+            err = extras(db->w, st, &events[i]);
     }
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(st[i]);

@@ -211,6 +211,32 @@ static const char *const migrations[] = {
      * Campaigns created before this migration pulled. */
     "ALTER TABLE campaigns ADD COLUMN delivery TEXT NOT NULL DEFAULT 'pull'"
     "  CHECK (delivery IN ('pull', 'push'));",
+
+    /* 9: values devices report with LwM2M Send (db_telemetry.h), one row
+     * per SenML record with its kind; the value sits in the one column
+     * its kind names (bool as 0 / 1 in value_num).  telemetry_series
+     * serves a path's history, telemetry_recent the newest-first pages
+     * and the retention prune. */
+    "CREATE TABLE telemetry ("
+    "  id INTEGER PRIMARY KEY,"
+    "  device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+    "  path TEXT NOT NULL,"
+    "  sampled_at BIGINT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('number', 'string', 'bool',"
+    "    'opaque')),"
+    "  value_num DOUBLE PRECISION,"
+    "  value_text TEXT,"
+    "  value_blob BLOB,"
+    "  received_at BIGINT NOT NULL,"
+    "  CHECK ((kind IN ('number', 'bool')) = (value_num IS NOT NULL)),"
+    "  CHECK ((kind = 'string') = (value_text IS NOT NULL)),"
+    "  CHECK ((kind = 'opaque') = (value_blob IS NOT NULL)));"
+    "CREATE INDEX telemetry_series ON telemetry(device_id, path,"
+    "  sampled_at);"
+    "CREATE INDEX telemetry_recent ON telemetry(device_id, sampled_at, id);"
+    /* It replaces schema 3's untyped timeseries table, which nothing
+     * wrote (its rows, if any, had no kind). */
+    "DROP TABLE timeseries;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == BW_DB_SCHEMA_VERSION,

@@ -181,17 +181,39 @@ int bw_lwsrv_registry_register(bw_lwsrv_registry_t *r,
                                uint64_t now_ms,
                                char location[BW_LWSRV_LOC_LEN + 1])
 {
+    int err = bw_lwsrv_registry_location(location);
+    return err != 0 ? err
+                    : bw_lwsrv_registry_register_at(r, req, worker, addr,
+                                                    addr_len, now_ms, location);
+}
+
+int bw_lwsrv_registry_location(char location[BW_LWSRV_LOC_LEN + 1])
+{
     static const char hex[] = "0123456789abcdef";
     uint8_t rnd[BW_LWSRV_LOC_LEN / 2];
+    location[0] = '\0';
     if (RAND_bytes(rnd, sizeof rnd) != 1)
         return BW_ECRYPTO;
+    for (size_t i = 0; i < sizeof rnd; i++) {
+        location[2 * i] = hex[rnd[i] >> 4];
+        location[2 * i + 1] = hex[rnd[i] & 15];
+    }
+    location[BW_LWSRV_LOC_LEN] = '\0';
+    return 0;
+}
+
+int bw_lwsrv_registry_register_at(bw_lwsrv_registry_t *r,
+                                  const bw_lwsrv_reg_t *req, unsigned worker,
+                                  const struct sockaddr *addr,
+                                  socklen_t addr_len, uint64_t now_ms,
+                                  const char *location)
+{
+    if (strnlen(location, BW_LWSRV_LOC_LEN + 1) != BW_LWSRV_LOC_LEN)
+        return BW_EINVAL;
     entry_t *e = calloc(1, sizeof *e);
     if (e == NULL)
         return BW_ENOMEM;
-    for (size_t i = 0; i < sizeof rnd; i++) {
-        e->v.location[2 * i] = hex[rnd[i] >> 4];
-        e->v.location[2 * i + 1] = hex[rnd[i] & 15];
-    }
+    memcpy(e->v.location, location, BW_LWSRV_LOC_LEN + 1);
     memcpy(e->v.ep, req->ep, sizeof e->v.ep);
     e->v.lifetime = req->lifetime;
     e->v.queue = req->queue;
@@ -201,7 +223,6 @@ int bw_lwsrv_registry_register(bw_lwsrv_registry_t *r,
     set_peer(&e->v, worker, addr, addr_len);
     e->v.registered_ms = e->v.updated_ms = now_ms;
     e->v.expires_ms = now_ms + (uint64_t)req->lifetime * 1000u;
-    memcpy(location, e->v.location, BW_LWSRV_LOC_LEN + 1);
 
     pthread_mutex_lock(&r->lock);
     entry_t *old = find_ep(r, req->ep);

@@ -68,6 +68,22 @@ int bw_lwsrv_registry_register(bw_lwsrv_registry_t *r,
                                char location[BW_LWSRV_LOC_LEN + 1]);
 
 /*
+ * The same with a location chosen beforehand (a Register whose answer
+ * waits for its write to the store, which records the location first).
+ * Returns 0, or BW_ENOMEM, BW_EINVAL (location not BW_LWSRV_LOC_LEN
+ * characters).
+ */
+int bw_lwsrv_registry_register_at(bw_lwsrv_registry_t *r,
+                                  const bw_lwsrv_reg_t *req, unsigned worker,
+                                  const struct sockaddr *addr,
+                                  socklen_t addr_len, uint64_t now_ms,
+                                  const char *location);
+
+/* A fresh location: 128 random bits in lowercase hex.  Returns 0, or
+ * BW_ECRYPTO (no randomness; location is then ""). */
+int bw_lwsrv_registry_location(char location[BW_LWSRV_LOC_LEN + 1]);
+
+/*
  * Update the registration at req->location: lifetime, binding, links when
  * given; the peer address is refreshed (NAT rebinding).  ep, if not NULL,
  * receives its endpoint name.

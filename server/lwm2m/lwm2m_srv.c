@@ -7,7 +7,9 @@
  * and a message-ID counter.  Shared: the registry (its own lock) and the
  * configuration (read-only).
  */
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -62,6 +64,25 @@ typedef struct {
     void *arg;
 } job_t;
 
+/* A registration waiting for its write (lwm2m_srv.h, commit): copies of
+ * everything the answer and the registry need, the object links last. */
+struct bw_lwsrv_pending {
+    bw_lwsrv_t *s;
+    bw_lwsrv_req_t kind;
+    int err; /* how the write ended */
+    unsigned worker;
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    bw_dtls_mode_t mode;
+    uint8_t identity[BW_DTLS_IDENTITY_MAX];
+    size_t identity_len;
+    bw_coap_msg_t hdr; /* type, MID and token of the request; no options */
+    char ep[BW_LWSRV_EP_MAX + 1];
+    char location[BW_LWSRV_LOC_LEN + 1];
+    bw_lwsrv_reg_t req; /* req.links points at links below */
+    char links[];
+};
+
 static uint64_t mono_ms(void)
 {
     struct timespec ts;
@@ -72,7 +93,7 @@ static uint64_t mono_ms(void)
 bw_lwsrv_t *bw_lwsrv_new(const bw_lwsrv_config_t *cfg, unsigned workers)
 {
     if (cfg == NULL || cfg->registry == NULL || cfg->authorize == NULL ||
-        workers == 0)
+        workers == 0 || (cfg->commit != NULL && cfg->dtls == NULL))
         return NULL;
     bw_lwsrv_t *s = calloc(1, sizeof *s);
     if (s == NULL)
@@ -235,6 +256,149 @@ static void emit(bw_lwsrv_t *s, bw_lwsrv_event_kind_t kind, const char *ep,
     s->cfg.event(s->cfg.arg, &ev);
 }
 
+/* --- registrations acknowledged once stored ------------------------------ */
+
+/* Marks (peer, MID) as answered by nothing yet: a retransmission that
+ * arrives while the write is in flight is dropped (registration()). */
+static const uint8_t in_flight[1];
+
+/* Hand a validated, authorized Register, Update or De-register to the
+ * store (cfg.commit).  0: its answer comes from bw_lwsrv_committed();
+ * otherwise the error, and the caller answers 5.00 now. */
+static int defer(bw_lwsrv_t *s, unsigned wi, const bw_dtls_peer_info_t *peer,
+                 const bw_coap_msg_t *req, bw_lwsrv_req_t kind,
+                 const bw_lwsrv_reg_t *r, const char *ep, uint64_t now)
+{
+    size_t links = r->links != NULL ? r->links_len : 0;
+    if (peer->identity_len > BW_DTLS_IDENTITY_MAX ||
+        peer->addr_len > (socklen_t)sizeof(struct sockaddr_storage))
+        return BW_EINVAL;
+    bw_lwsrv_pending_t *p = calloc(1, sizeof *p + links + 1);
+    if (p == NULL)
+        return BW_ENOMEM;
+    p->s = s;
+    p->kind = kind;
+    p->worker = wi;
+    memcpy(&p->addr, peer->addr, (size_t)peer->addr_len);
+    p->addr_len = peer->addr_len;
+    p->mode = peer->mode;
+    memcpy(p->identity, peer->identity, peer->identity_len);
+    p->identity_len = peer->identity_len;
+    p->hdr.type = req->type;
+    p->hdr.mid = req->mid;
+    p->hdr.token_len = req->token_len;
+    memcpy(p->hdr.token, req->token, req->token_len);
+    snprintf(p->ep, sizeof p->ep, "%s", ep);
+    p->req = *r;
+    if (r->links != NULL) {
+        memcpy(p->links, r->links, links);
+        p->req.links = p->links;
+    }
+    int err = kind == BW_LWSRV_REQ_REGISTER
+                  ? bw_lwsrv_registry_location(p->location)
+                  : 0;
+    if (kind != BW_LWSRV_REQ_REGISTER)
+        memcpy(p->location, r->location, sizeof p->location);
+    if (err != 0) {
+        free(p);
+        return err;
+    }
+    bw_dtls_peer_info_t pi = {.addr = (const struct sockaddr *)&p->addr,
+                              .addr_len = p->addr_len,
+                              .mode = p->mode,
+                              .identity = p->identity,
+                              .identity_len = p->identity_len};
+    bw_lwsrv_write_t wr = {.kind = kind,
+                           .ep = p->ep,
+                           .location = p->location,
+                           .req = &p->req,
+                           .peer = &pi};
+    /* Before the hand-over: the answer may be on its way before commit()
+     * returns, and it replaces this mark. */
+    if (req->type == BW_COAP_CON)
+        bw_lwsrv_registry_remember(s->cfg.registry, peer->addr, peer->addr_len,
+                                   req->mid, in_flight, 0, now);
+    err = s->cfg.commit(s->cfg.arg, p, &wr);
+    if (err != 0)
+        free(p);
+    return err;
+}
+
+/* On the device's worker: the write of p ended; apply, emit, answer. */
+static void write_ended(bw_lwsrv_t *s, bw_dtls_worker_t *w,
+                        bw_lwsrv_pending_t *p)
+{
+    unsigned wi = bw_dtls_worker_index(w);
+    const struct sockaddr *addr = (const struct sockaddr *)&p->addr;
+    bw_dtls_peer_info_t peer = {.addr = addr,
+                                .addr_len = p->addr_len,
+                                .mode = p->mode,
+                                .identity = p->identity,
+                                .identity_len = p->identity_len};
+    bw_lwsrv_registry_t *reg = s->cfg.registry;
+    uint64_t now = mono_ms();
+    char ep[BW_LWSRV_EP_MAX + 1];
+    uint8_t code = BW_COAP_CODE(5, 0);
+    const char *loc = NULL, *why = "registration not stored";
+    int err = p->err;
+    if (err == 0 && p->kind == BW_LWSRV_REQ_REGISTER) {
+        err = bw_lwsrv_registry_register_at(reg, &p->req, wi, addr, p->addr_len,
+                                            now, p->location);
+        if (err == 0) {
+            code = BW_COAP_CODE(2, 1);
+            loc = p->location;
+            emit(s, BW_LWSRV_EV_REGISTERED, p->ep, &peer, wi, &p->req, NULL);
+        }
+    } else if (err == 0 && p->kind == BW_LWSRV_REQ_UPDATE) {
+        err = bw_lwsrv_registry_update(reg, &p->req, wi, addr, p->addr_len, now,
+                                       ep);
+        code = err == 0 ? BW_COAP_CODE(2, 4) : BW_COAP_CODE(4, 4);
+        why = "no such registration";
+        if (err == 0)
+            emit(s, BW_LWSRV_EV_UPDATED, ep, &peer, wi, &p->req, NULL);
+    } else if (err == 0) {
+        /* Gone from the store: gone, even if memory lost it meanwhile. */
+        code = BW_COAP_CODE(2, 2);
+        if (bw_lwsrv_registry_deregister(reg, p->location, ep) == 0)
+            emit(s, BW_LWSRV_EV_DEREGISTERED, ep, &peer, wi, &p->req, NULL);
+    } else if (err == BW_ENOTFOUND && p->kind != BW_LWSRV_REQ_REGISTER) {
+        /* The store does not know it: neither does memory from now on,
+         * and the device registers again. */
+        (void)bw_lwsrv_registry_deregister(reg, p->location, NULL);
+        code = BW_COAP_CODE(4, 4);
+        why = "no such registration";
+    }
+    uint8_t out[BW_LWSRV_DEDUP_MAX + 64];
+    size_t len = build_response(&s->ws[wi], &p->hdr, code, loc,
+                                BW_COAP_CODE_CLASS(code) == 2 ? NULL : why, out,
+                                sizeof out);
+    if (len == 0)
+        return;
+    if (p->hdr.type == BW_COAP_CON)
+        bw_lwsrv_registry_remember(reg, addr, p->addr_len, p->hdr.mid, out, len,
+                                   now);
+    (void)s->cfg.send(w, addr, p->addr_len, out, len);
+}
+
+/* A posted job: w is NULL when the server stops (nobody is answered). */
+static void write_job(void *arg, bw_dtls_worker_t *w)
+{
+    bw_lwsrv_pending_t *p = arg;
+    if (w != NULL)
+        write_ended(p->s, w, p);
+    OPENSSL_cleanse(p->identity, sizeof p->identity);
+    free(p);
+}
+
+void bw_lwsrv_committed(bw_lwsrv_pending_t *p, int err)
+{
+    if (p == NULL)
+        return;
+    p->err = err;
+    if (bw_dtls_server_post(p->s->cfg.dtls, p->worker, write_job, p) != 0)
+        write_job(p, NULL);
+}
+
 static void registration(bw_lwsrv_t *s, bw_dtls_worker_t *w,
                          const bw_dtls_peer_info_t *peer,
                          const bw_coap_msg_t *req, bw_lwsrv_req_t kind,
@@ -249,7 +413,8 @@ static void registration(bw_lwsrv_t *s, bw_dtls_worker_t *w,
         bw_lwsrv_registry_recall(s->cfg.registry, peer->addr, peer->addr_len,
                                  req->mid, now, EXCHANGE_LIFETIME_MS, out,
                                  sizeof out, &len)) {
-        (void)s->cfg.send(w, peer->addr, peer->addr_len, out, len);
+        if (len > 0) /* 0: its write is in flight, the answer will come */
+            (void)s->cfg.send(w, peer->addr, peer->addr_len, out, len);
         return;
     }
 
@@ -281,6 +446,12 @@ static void registration(bw_lwsrv_t *s, bw_dtls_worker_t *w,
             if (why == NULL)
                 why = "identity does not own this endpoint";
             emit(s, BW_LWSRV_EV_REFUSED, ep, peer, wi, &r, why);
+        } else if (kind != BW_LWSRV_REQ_BOOTSTRAP && s->cfg.commit != NULL) {
+            /* Answered once stored (write_ended), or 5.00 now. */
+            if (defer(s, wi, peer, req, kind, &r, ep, now) == 0)
+                return;
+            code = BW_COAP_CODE(5, 0);
+            why = "registration not stored";
         } else if (kind == BW_LWSRV_REQ_REGISTER) {
             err = bw_lwsrv_registry_register(
                 s->cfg.registry, &r, wi, peer->addr, peer->addr_len, now, loc);

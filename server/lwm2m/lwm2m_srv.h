@@ -15,6 +15,10 @@
  * validated (lwm2m_reg.h), the identity the DTLS handshake proved must own
  * the endpoint name (the authorize callback: the security store decides;
  * 4.03 Forbidden and an event otherwise), and the registry is updated.
+ * With a commit hook (bw_lwsrv_config_t.commit) the write goes to the
+ * store first and the registry is updated and the device answered only
+ * once it is committed (bw_lwsrv_committed): nothing acknowledged is
+ * lost when the server dies.
  * Retransmitted requests get the same answer again (registry dedup).
  * Bootstrap-Request (Core 6.1.3) is authorized the same way, answered
  * 2.04 and reported as an event: the bootstrap logic then sends its
@@ -68,6 +72,19 @@ typedef struct {
 
 typedef struct bw_lwsrv bw_lwsrv_t;
 
+/* A Register, Update or De-register waiting for its write to the store
+ * (see bw_lwsrv_config_t.commit). */
+typedef struct bw_lwsrv_pending bw_lwsrv_pending_t;
+
+/* What such a write holds; valid during the commit() call only. */
+typedef struct {
+    bw_lwsrv_req_t kind;             /* REGISTER, UPDATE or DEREGISTER */
+    const char *ep;                  /* the registration's endpoint */
+    const char *location;            /* drawn already for a Register */
+    const bw_lwsrv_reg_t *req;       /* the validated request */
+    const bw_dtls_peer_info_t *peer; /* what the handshake proved */
+} bw_lwsrv_write_t;
+
 typedef struct {
     bw_lwsrv_registry_t *registry;
     bw_dtls_server_t *dtls; /* for post; NULL in tests that only feed data */
@@ -92,12 +109,41 @@ typedef struct {
                 socklen_t addr_len, const uint8_t *data, size_t len);
     uint32_t ack_timeout_ms; /* [2000] */
     uint32_t max_retransmit; /* [4] */
+    /*
+     * Registrations acknowledged only once stored.  NULL: a Register,
+     * Update or De-register is applied to the registry and answered at
+     * once (tests of this layer alone).  Set (dtls MUST be set too): once
+     * it passed validation and authorization, it is handed to commit()
+     * on the device's worker and neither applied to the registry nor
+     * answered until bw_lwsrv_committed(p, ...) says how its write
+     * ended.  commit() MUST NOT wait for the disk (it queues the write
+     * for a writer thread, which commits many in one transaction) and
+     * returns 0 (p is then the caller's until bw_lwsrv_committed), or an
+     * error: the device is answered 5.00 at once and p is freed.  A
+     * retransmission of a request whose write is in flight is dropped:
+     * its answer comes when the write ends.
+     */
+    int (*commit)(void *arg, bw_lwsrv_pending_t *p, const bw_lwsrv_write_t *wr);
 } bw_lwsrv_config_t;
 
 /* Returns NULL when out of memory or the configuration is incomplete. */
 bw_lwsrv_t *bw_lwsrv_new(const bw_lwsrv_config_t *cfg, unsigned workers);
 /* After the DTLS server stopped: fails every request still in flight. */
 void bw_lwsrv_free(bw_lwsrv_t *s);
+
+/*
+ * How the write of p ended (any thread, exactly once per p; p is freed).
+ * On the device's worker, then:
+ *   0             the registry is changed, the event (REGISTERED,
+ *                 UPDATED, DEREGISTERED) emitted, and then the device
+ *                 answered 2.01 / 2.04 / 2.02;
+ *   BW_ENOTFOUND  the store holds no such registration (Update,
+ *                 De-register): it is dropped from memory too, and the
+ *                 device answered 4.04 (it registers again);
+ *   other codes   nothing changes in memory; answered 5.00.
+ * When the server is stopping, p is freed and nobody is answered.
+ */
+void bw_lwsrv_committed(bw_lwsrv_pending_t *p, int err);
 
 /* DTLS engine callbacks; arg is the bw_lwsrv_t. */
 void bw_lwsrv_on_data(void *arg, bw_dtls_worker_t *w,

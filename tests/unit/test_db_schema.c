@@ -6,6 +6,7 @@
  * keys) the rest of the module relies on.
  */
 #define _GNU_SOURCE
+#include "db_telemetry.h"
 #include "test_db_fixture.h"
 
 /* Tried: open a path where no file exists.
@@ -29,7 +30,7 @@ static void test_migrate_from_empty(void **state)
                      BW_DB_SCHEMA_VERSION);
     static const char *const tables[] = {
         "meta",          "devices",   "credentials",     "bootstrap_configs",
-        "registrations", "audit_log", "queued_requests", "timeseries",
+        "registrations", "audit_log", "queued_requests", "telemetry",
     };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char sql[160];
@@ -40,6 +41,10 @@ static void test_migrate_from_empty(void **state)
         if (dbfx_int(c, sql) != 1)
             fail_msg("table %s missing", tables[i]);
     }
+    /* Schema 9 replaced schema 3's timeseries with telemetry. */
+    assert_int_equal(dbfx_int(c, "SELECT COUNT(*) FROM sqlite_master WHERE "
+                                 "name LIKE 'timeseries%'"),
+                     0);
     sqlite3_stmt *st;
     assert_int_equal(
         sqlite3_prepare_v2(c, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
@@ -201,7 +206,9 @@ static void test_delete_cascades(void **state)
     bw_assert_err(bw_db_request_enqueue(f.db, ep, BW_DB_OP_READ, "/3/0", NULL,
                                         0, 1, 1000, NULL),
                   0);
-    bw_assert_err(bw_db_ts_append(f.db, ep, "/3/0/9", 1, "80", NULL, 0), 0);
+    bw_db_tm_value_t tm = {
+        .path = "/3/0/9", .sampled_ms = 1, .kind = BW_DB_TM_NUMBER, .num = 80};
+    bw_assert_err(bw_db_telemetry_store(f.db, ep, &tm, 1, 1, 10), 0);
     bw_db_reg_event_t ev = {.op = BW_DB_REG_REGISTER,
                             .endpoint = ep,
                             .lifetime_s = 60,
@@ -215,7 +222,7 @@ static void test_delete_cascades(void **state)
     bw_assert_err(bw_db_device_delete(f.db, ep), 0);
     sqlite3 *c = dbfx_raw(&f);
     static const char *const tables[] = {"credentials", "bootstrap_configs",
-                                         "queued_requests", "timeseries",
+                                         "queued_requests", "telemetry",
                                          "registrations"};
     for (size_t i = 0; i < 5; i++) {
         char sql[96];

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Device operations through the DM server: LwM2M Read, Write and Execute
- * on a registered device (docs/api.md).  The device's CoAP code is shown
- * with its name; a device that answers with an error (4.xx, 5.xx) makes
- * the command fail (exit 1) even though the API call itself worked.
+ * Device operations through the DM server: LwM2M Read, Write, Execute,
+ * Discover, Create, Delete and Write-Attributes on a registered device
+ * (docs/api.md).  The device's CoAP code is shown with its name; a device
+ * that answers with an error (4.xx, 5.xx) makes the command fail (exit 1)
+ * even though the API call itself worked.
  */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,6 +227,308 @@ int cmd_exec(ctl_t *c, int argc, char **argv)
         const char *code = json_string_value(json_object_get(a.body, "code"));
         rc = d != CTL_OK || code == NULL || code[0] != '2' ? CTL_API : CTL_OK;
     }
+    ctl_answer_free(&a);
+    return rc;
+}
+
+static const char discover_help[] =
+    "usage: " CTL_NAME " discover EP PATH\n"
+    "\n"
+    "LwM2M Discover of PATH (/3, /3/0, /3/0/7) on registered device EP:\n"
+    "what is under it, with the attributes attached at each level.\n"
+    "Prints PATH ATTRIBUTES lines.\n";
+
+static const char create_help[] =
+    "usage: " CTL_NAME " create EP PATH --value JSON [--instance N]\n"
+    "\n"
+    "LwM2M Create of an instance of object PATH (/3303) on registered\n"
+    "device EP, with the resources in --value: a SenML JSON array with full\n"
+    "names, e.g. '[{\"bn\":\"/3303/1/\",\"n\":\"5701\",\"vs\":\"Cel\"}]', or\n"
+    "'[]' for the device to pick the instance and use defaults.  With\n"
+    "--instance N the names are relative to /PATH/N: "
+    "'[{\"n\":\"5701\",...}]'.\n"
+    "Prints the device's code and the location of the new instance.\n";
+
+static const char delete_help[] =
+    "usage: " CTL_NAME " delete EP PATH\n"
+    "\n"
+    "LwM2M Delete of object instance PATH (/3303/1) on registered device\n"
+    "EP.\n";
+
+static const char attrs_help[] =
+    "usage: " CTL_NAME " attrs EP PATH [--pmin N] [--pmax N] [--gt X] "
+    "[--lt X]\n"
+    "                 [--st X] [--epmin N] [--epmax N] [--clear NAME]...\n"
+    "\n"
+    "LwM2M Write-Attributes on PATH of registered device EP: the\n"
+    "notification attributes observations of PATH use.\n"
+    "  --pmin N, --pmax N    least and most seconds between notifications\n"
+    "  --gt X, --lt X        notify when the value crosses above / below X\n"
+    "  --st X                notify when the value moves by X or more\n"
+    "  --epmin N, --epmax N  least and most seconds between evaluations\n"
+    "  --clear NAME          remove attribute NAME (repeatable)\n"
+    "N is a whole number 0..4294967295, X a decimal number.  Use\n"
+    "'discover EP PATH' to see the attributes in place.\n";
+
+/* Send body to the device operation act of EP; the answer in *a.  Prints
+ * it for --json.  Returns the exit status: API errors, then the device's
+ * code (an error code is 1; it is shown unless --json). */
+static int dm_call(ctl_t *c, const char *ep, const char *act, json_t *body,
+                   ctl_answer_t *a, int show_code)
+{
+    memset(a, 0, sizeof *a);
+    char path[CTL_PATH_MAX];
+    if (op_path(ep, act, path, sizeof path) != CTL_OK)
+        return CTL_USAGE;
+    int rc = ctl_call_json(c, "POST", path, body, a);
+    if (rc != CTL_OK)
+        return rc;
+    if (c->json)
+        ctl_print_raw(a);
+    const char *code = json_string_value(json_object_get(a->body, "code"));
+    if (code == NULL || code[0] != '2')
+        return c->json ? CTL_API : device_code(a->body);
+    if (show_code && !c->json)
+        return device_code(a->body);
+    return CTL_OK;
+}
+
+/* The two positional arguments EP PATH after options; usage otherwise. */
+static int ep_and_path(int argc, char **argv)
+{
+    if (argc - optind != 2)
+        return ctl_usage(argv[0], "wants EP and PATH");
+    return check_path(argv[0], argv[optind + 1]);
+}
+
+/* One link's attributes as "name=value name ..." (malloc'd, sanitized). */
+static char *attrs_text(const json_t *attrs)
+{
+    char *out = ctl_strdup("");
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)(uintptr_t)attrs, k, v)
+    {
+        char *val = json_is_true(v) ? NULL : ctl_cell(v, NULL);
+        char *n = ctl_printf("%s%s%s%s%s", out, *out != '\0' ? " " : "", k,
+                             val != NULL ? "=" : "", val != NULL ? val : "");
+        free(val);
+        free(out);
+        out = n;
+    }
+    ctl_sanitize(out);
+    if (*out == '\0') {
+        free(out);
+        out = ctl_strdup("-");
+    }
+    return out;
+}
+
+int cmd_discover(ctl_t *c, int argc, char **argv)
+{
+    int rc = parse(c, argc, argv, discover_help, NULL);
+    if (rc != CTL_OK)
+        return rc < 0 ? CTL_OK : rc;
+    if (ep_and_path(argc, argv) != CTL_OK)
+        return CTL_USAGE;
+    json_t *body = json_pack("{s:s}", "path", argv[optind + 1]);
+    if (body == NULL)
+        return ctl_usage(argv[0], "PATH must be UTF-8");
+    ctl_answer_t a;
+    rc = dm_call(c, argv[optind], "discover", body, &a, 0);
+    json_decref(body);
+    if (rc == CTL_OK && !c->json) {
+        const json_t *links = json_object_get(a.body, "links");
+        if (json_is_array(links)) {
+            static const char *const heads[] = {"PATH", "ATTRIBUTES", NULL};
+            ctl_table_t t;
+            ctl_table_init(&t, heads);
+            size_t i;
+            const json_t *l;
+            json_array_foreach(links, i, l)
+            {
+                char *row[2];
+                row[0] = ctl_cell(json_object_get(l, "path"), NULL);
+                row[1] = attrs_text(json_object_get(l, "attributes"));
+                ctl_table_row(&t, row);
+            }
+            ctl_table_print(&t, stdout);
+        } else { /* not link format: the payload as it came */
+            char *s = ctl_cell(json_object_get(a.body, "payload"), NULL);
+            printf("%s\n", s);
+            free(s);
+        }
+    }
+    ctl_answer_free(&a);
+    return rc;
+}
+
+int cmd_create(ctl_t *c, int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"value", required_argument, NULL, 'v'},
+        {"instance", required_argument, NULL, 'i'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *value = NULL;
+    long inst = -1;
+    int v;
+    while ((v = ctl_getopt(c, argc, argv, "", o)) != -1) {
+        if (v == 'h') {
+            fputs(create_help, stdout);
+            return CTL_OK;
+        }
+        if (v == 'v')
+            value = optarg;
+        else if (v != 'i' ||
+                 ctl_parse_long("--instance", optarg, 0, 65534, &inst) != 0)
+            return CTL_USAGE;
+    }
+    if (ep_and_path(argc, argv) != CTL_OK)
+        return CTL_USAGE;
+    if (value == NULL)
+        return ctl_usage(argv[0], "--value JSON is required ('[]' for "
+                                  "defaults)");
+    json_error_t je;
+    json_t *recs = json_loads(value, 0, &je);
+    if (!json_is_array(recs)) {
+        json_decref(recs);
+        return ctl_usage(argv[0], "--value is not a JSON array%s%s",
+                         recs == NULL ? ": " : "", recs == NULL ? je.text : "");
+    }
+    json_t *body =
+        json_pack("{s:s, s:o}", "path", argv[optind + 1], "value", recs);
+    if (body == NULL)
+        return ctl_usage(argv[0], "PATH must be UTF-8");
+    if (inst >= 0)
+        json_object_set_new(body, "instance", json_integer(inst));
+    ctl_answer_t a;
+    int rc = dm_call(c, argv[optind], "create", body, &a, 1);
+    json_decref(body);
+    const char *loc = json_string_value(json_object_get(a.body, "location"));
+    if (rc == CTL_OK && !c->json && loc != NULL) {
+        char *s = ctl_strdup(loc);
+        ctl_sanitize(s);
+        printf("location: %s\n", s);
+        free(s);
+    }
+    ctl_answer_free(&a);
+    return rc;
+}
+
+int cmd_delete(ctl_t *c, int argc, char **argv)
+{
+    int rc = parse(c, argc, argv, delete_help, NULL);
+    if (rc != CTL_OK)
+        return rc < 0 ? CTL_OK : rc;
+    if (ep_and_path(argc, argv) != CTL_OK)
+        return CTL_USAGE;
+    json_t *body = json_pack("{s:s}", "path", argv[optind + 1]);
+    if (body == NULL)
+        return ctl_usage(argv[0], "PATH must be UTF-8");
+    ctl_answer_t a;
+    rc = dm_call(c, argv[optind], "delete", body, &a, 1);
+    json_decref(body);
+    ctl_answer_free(&a);
+    return rc;
+}
+
+/* The attributes attrs takes, in --help's order; integer ones first. */
+static const char *const attr_names[] = {"pmin", "pmax", "epmin", "epmax",
+                                         "gt",   "lt",   "st",    NULL};
+#define ATTR_INTEGERS 4
+
+/* An attribute's value from its option: a whole number of seconds, or a
+ * decimal number as JSON would carry it.  NULL (message printed) when it
+ * is not. */
+static json_t *attr_value(const char *name, int integer, const char *s)
+{
+    char opt[16];
+    snprintf(opt, sizeof opt, "--%s", name);
+    if (integer) {
+        long n;
+        return ctl_parse_long(opt, s, 0, 4294967295L, &n) == 0 ? json_integer(n)
+                                                               : NULL;
+    }
+    char *end;
+    errno = 0;
+    double x = strtod(s, &end);
+    if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(x) ||
+        strspn(s, "+-0123456789.") != strlen(s)) {
+        ctl_usage(NULL, "%s wants a decimal number such as 30.5, not '%s'", opt,
+                  s);
+        return NULL;
+    }
+    /* Whole numbers go as JSON integers, so they are written back as
+     * they were typed. */
+    long long w = strtoll(s, &end, 10);
+    return *end == '\0' ? json_integer(w) : json_real(x);
+}
+
+int cmd_attrs(ctl_t *c, int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"pmin", required_argument, NULL, 0x100},
+        {"pmax", required_argument, NULL, 0x101},
+        {"epmin", required_argument, NULL, 0x102},
+        {"epmax", required_argument, NULL, 0x103},
+        {"gt", required_argument, NULL, 0x104},
+        {"lt", required_argument, NULL, 0x105},
+        {"st", required_argument, NULL, 0x106},
+        {"clear", required_argument, NULL, 'c'},
+        {NULL, 0, NULL, 0},
+    };
+    json_t *body = json_object();
+    if (body == NULL)
+        return ctl_fail(CTL_API, "out of memory");
+    int v, rc = CTL_OK;
+    while (rc == CTL_OK && (v = ctl_getopt(c, argc, argv, "", o)) != -1) {
+        if (v == 'h') {
+            fputs(attrs_help, stdout);
+            json_decref(body);
+            return CTL_OK;
+        }
+        int k = -1;
+        if (v >= 0x100 && v <= 0x106)
+            k = v - 0x100;
+        else if (v == 'c')
+            for (int i = 0; attr_names[i] != NULL && k < 0; i++)
+                if (strcmp(optarg, attr_names[i]) == 0)
+                    k = i;
+        if (k < 0) {
+            rc = v == 'c' ? ctl_usage(argv[0],
+                                      "--clear wants one of pmin, pmax, "
+                                      "epmin, epmax, gt, lt, st, not '%s'",
+                                      optarg)
+                          : CTL_USAGE;
+            break;
+        }
+        if (json_object_get(body, attr_names[k]) != NULL) {
+            rc = ctl_usage(argv[0], "%s is given twice", attr_names[k]);
+            break;
+        }
+        json_t *val =
+            v == 'c' ? json_null()
+                     : attr_value(attr_names[k], k < ATTR_INTEGERS, optarg);
+        if (val == NULL)
+            rc = CTL_USAGE;
+        else
+            json_object_set_new(body, attr_names[k], val);
+    }
+    if (rc == CTL_OK && ep_and_path(argc, argv) != CTL_OK)
+        rc = CTL_USAGE;
+    if (rc == CTL_OK && json_object_size(body) == 0)
+        rc = ctl_usage(argv[0], "give at least one attribute, or --clear");
+    if (rc == CTL_OK &&
+        json_object_set_new(body, "path", json_string(argv[optind + 1])) != 0)
+        rc = ctl_usage(argv[0], "PATH must be UTF-8");
+    if (rc != CTL_OK) {
+        json_decref(body);
+        return rc;
+    }
+    ctl_answer_t a;
+    rc = dm_call(c, argv[optind], "attributes", body, &a, 1);
+    json_decref(body);
     ctl_answer_free(&a);
     return rc;
 }

@@ -184,6 +184,7 @@ int cmd_read(ctl_t *c, int argc, char **argv);
 int cmd_write(ctl_t *c, int argc, char **argv);
 int cmd_exec(ctl_t *c, int argc, char **argv);
 int cmd_audit(ctl_t *c, int argc, char **argv);
+int cmd_data(ctl_t *c, int argc, char **argv);
 int cmd_firmware(ctl_t *c, int argc, char **argv);
 int cmd_campaign(ctl_t *c, int argc, char **argv);
 int cmd_token(ctl_t *c, int argc, char **argv);

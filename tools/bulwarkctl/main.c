@@ -24,8 +24,17 @@ static const char main_help[] =
     "  read EP PATH                   LwM2M Read on a registered device\n"
     "  write EP PATH VALUE            LwM2M Write\n"
     "  exec EP PATH [ARGS]            LwM2M Execute\n"
+    "  discover EP PATH               LwM2M Discover: objects, resources,\n"
+    "                                 attributes\n"
+    "  create EP PATH --value JSON [--instance N]\n"
+    "                                 LwM2M Create of an object instance\n"
+    "  delete EP PATH                 LwM2M Delete of an object instance\n"
+    "  attrs EP PATH [--pmin N] [--pmax N] [--gt X] [--lt X] [--st X]\n"
+    "        [--epmin N] [--epmax N] [--clear NAME]...\n"
+    "                                 LwM2M Write-Attributes\n"
     "  rotate EP                      rotate a device's DM credentials\n"
     "  audit [--limit N] [--after ID] the audit log\n"
+    "  data EP [--path P] [--since T] values EP reported with LwM2M Send\n"
     "  firmware upload|list|show      the firmware repository\n"
     "  campaign create|list|show|device|watch|pause|resume|abort\n"
     "                                 update campaigns\n"
@@ -49,6 +58,12 @@ static const char main_help[] =
     "Exit status: 0 ok, 1 API error, 2 usage, 3 campaign halted, 4 campaign\n"
     "aborted, 5 cannot reach the server (network, TLS), 6 authentication.\n";
 
+/* cmd_ops.c: Discover, Create, Delete, Write-Attributes. */
+int cmd_discover(ctl_t *c, int argc, char **argv);
+int cmd_create(ctl_t *c, int argc, char **argv);
+int cmd_delete(ctl_t *c, int argc, char **argv);
+int cmd_attrs(ctl_t *c, int argc, char **argv);
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -59,9 +74,11 @@ int main(int argc, char **argv)
         {"device", cmd_device},     {"provision", cmd_provision},
         {"read", cmd_read},         {"write", cmd_write},
         {"exec", cmd_exec},         {"execute", cmd_exec},
+        {"discover", cmd_discover}, {"create", cmd_create},
+        {"delete", cmd_delete},     {"attrs", cmd_attrs},
         {"audit", cmd_audit},       {"firmware", cmd_firmware},
         {"campaign", cmd_campaign}, {"token", cmd_token},
-        {"rotate", cmd_rotate},
+        {"rotate", cmd_rotate},     {"data", cmd_data},
     };
     ctl_t c = {0};
     c.url = getenv("BULWARK_URL");
