@@ -305,38 +305,6 @@ int bw_db_fw_highest(bw_db_t *db, const char *model, uint32_t *counter)
     return err;
 }
 
-int bw_db_device_set_fw_version(bw_db_t *db, const char *endpoint,
-                                const char *version, int64_t now_ms)
-{
-    if (db == NULL)
-        return BW_EINVAL;
-    int err = bw_db__endpoint_check(endpoint);
-    if (err == 0)
-        err = bw_db__text_check(version, BW_DB_FW_VERSION_MAX, 0, 0);
-    if (err != 0)
-        return err;
-    err = bw_db__begin(db);
-    if (err != 0)
-        return err;
-    sqlite3_stmt *st;
-    err = bw_db__prepare(db->w,
-                         "UPDATE devices SET fw_version = ?, fw_seen_at = ? "
-                         "WHERE endpoint = ?",
-                         &st);
-    if (err != 0)
-        return bw_db__rollback(db, err);
-    sqlite3_bind_text(st, 1, version, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, now_ms);
-    sqlite3_bind_text(st, 3, endpoint, -1, SQLITE_STATIC);
-    uint64_t changed = 0;
-    err = bw_db__step_write(db, st, &changed); /* rolls back on failure */
-    if (err != 0)
-        return err;
-    if (changed == 0)
-        return bw_db__rollback(db, BW_ENOTFOUND);
-    return bw_db__commit(db);
-}
-
 int bw_db_device_fw_version(bw_db_t *db, const char *endpoint, char *version,
                             size_t cap, int64_t *seen_ms)
 {

@@ -119,18 +119,8 @@ int bw_db_fw_list(bw_db_t *db, size_t max,
 int bw_db_fw_highest(bw_db_t *db, const char *model, uint32_t *counter);
 
 /*
- * The firmware version a device reported (/3/0/3), with when: sets
- * devices.fw_version and fw_seen_at.  Nothing else (enrolment in
- * auto-upgrade campaigns is bw_db_campaign_fw_reported's).
- * Returns 0, BW_ENOTFOUND (device), BW_EMALFORMED (endpoint; version
- * empty or with control characters), BW_EOVERFLOW (version), BW_ETIMEOUT,
- * BW_EIO, BW_EINVAL.
- */
-int bw_db_device_set_fw_version(bw_db_t *db, const char *endpoint,
-                                const char *version, int64_t now_ms);
-
-/*
- * The version a device last reported, into version (cap bytes, at least
+ * The version a device last reported (stored by
+ * bw_db_campaign_fw_reported, db_campaign.h), into version (cap bytes, at least
  * BW_DB_FW_VERSION_MAX + 1 is always enough) and *seen_ms (may be NULL).
  * A device that never reported one gets "" and 0.
  * Returns 0, BW_ENOTFOUND (device), BW_EMALFORMED (endpoint), BW_ENOSPC

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 
+#include "db_campaign.h"
 #include "db_fw.h"
 #include "test_db_fixture.h"
 
@@ -366,17 +367,17 @@ static void test_fw_version(void **state)
                   0);
     assert_string_equal(v, "");
     assert_int_equal(seen, 0);
-    bw_assert_err(bw_db_device_set_fw_version(f.db, "dev-1", "1.0.0+0", 777),
+    bw_assert_err(bw_db_campaign_fw_reported(f.db, "dev-1", "1.0.0+0", 777, NULL),
                   0);
     bw_assert_err(bw_db_device_fw_version(f.db, "dev-1", v, sizeof v, &seen),
                   0);
     assert_string_equal(v, "1.0.0+0");
     assert_int_equal(seen, 777);
-    bw_assert_err(bw_db_device_set_fw_version(f.db, "dev-1", "", 778),
+    bw_assert_err(bw_db_campaign_fw_reported(f.db, "dev-1", "", 778, NULL),
                   BW_EMALFORMED);
-    bw_assert_err(bw_db_device_set_fw_version(f.db, "dev-1", "1\n2", 778),
+    bw_assert_err(bw_db_campaign_fw_reported(f.db, "dev-1", "1\n2", 778, NULL),
                   BW_EMALFORMED);
-    bw_assert_err(bw_db_device_set_fw_version(f.db, "dev-2", "1.0", 778),
+    bw_assert_err(bw_db_campaign_fw_reported(f.db, "dev-2", "1.0", 778, NULL),
                   BW_ENOTFOUND);
     char small[4];
     bw_assert_err(
