@@ -103,7 +103,9 @@ extern "C" {
  * bootstrap server and one or two LwM2M servers; the rest is room for CON
  * notifications or separate responses still waiting for their ACK.
  */
+#ifndef BW_COAP_ENDPOINT_MAX_EXCHANGES
 #define BW_COAP_ENDPOINT_MAX_EXCHANGES 4
+#endif
 
 /*
  * Recently received (peer, message ID) pairs remembered for duplicate
@@ -119,8 +121,15 @@ extern "C" {
  * dropped without any answer, not even an RST, and reported as
  * EV_REJECTED with BW_ENOMEM; a CON is retransmitted by its sender and
  * gets in once the application has answered a request.
+ *
+ * Both counts are defaults a build may override with -D (for every file
+ * of the build; each slot of the arena is one datagram): a device with
+ * one server and one request of its own at a time lives with 1 and 2
+ * (scripts/size-m4, client-min).
  */
+#ifndef BW_COAP_ENDPOINT_DEDUP_ENTRIES
 #define BW_COAP_ENDPOINT_DEDUP_ENTRIES 8
+#endif
 
 /* Arena slots: one per exchange and one per deduplication entry. */
 #define BW_COAP_ENDPOINT_SLOTS                                                 \

@@ -74,17 +74,36 @@
 extern "C" {
 #endif
 
+/*
+ * RAM limits.  Each is a default a build may override with -D (the same
+ * for every file of the build: they change the size of the contexts).
+ * The small-device values, with which bw_lwm2m_client_t fits 6 KiB on a
+ * 32-bit MCU (one DM server, 8 observations, 1 KiB messages; measured by
+ * scripts/size-m4, see docs/performance.md "Cortex-M4 footprint"), are
+ * listed there and in scripts/size-m4 (min_defs).
+ */
+
 /* One bootstrap server and up to this many DM servers. */
+#ifndef BW_LWM2M_MAX_SERVERS
 #define BW_LWM2M_MAX_SERVERS 2
+#endif
 /* Security + Server instances: one per DM server, one for bootstrap. */
 #define BW_LWM2M_MAX_SECURITY (BW_LWM2M_MAX_SERVERS + 1)
-#define BW_LWM2M_URI_MAX      128
+#ifndef BW_LWM2M_URI_MAX
+#define BW_LWM2M_URI_MAX 128
+#endif
+#ifndef BW_LWM2M_ENDPOINT_MAX
 #define BW_LWM2M_ENDPOINT_MAX 64
+#endif
 /* PSK identity and key (RFC 4279 allows more; LwM2M uses names and
  * 128..256-bit keys).  Certificate material arrives with the identity
  * work: these bound the Security object's resources 3 and 5 until then. */
+#ifndef BW_LWM2M_PSK_ID_MAX
 #define BW_LWM2M_PSK_ID_MAX 64
-#define BW_LWM2M_PSK_MAX    64
+#endif
+#ifndef BW_LWM2M_PSK_MAX
+#define BW_LWM2M_PSK_MAX 64
+#endif
 /*
  * Access Control instances (/2) the set holds (Core 7.3.1: one per object
  * instance a server may reach when two or more are configured).  Eight
@@ -94,12 +113,16 @@ extern "C" {
  * in the staged one.  More is refused (5.00 to a Bootstrap-Write, a
  * Create that would need one).
  */
+#ifndef BW_LWM2M_MAX_ACL
 #define BW_LWM2M_MAX_ACL 8
+#endif
 /* ACL resource instances (/2/x/2/ssid) per Access Control instance: one
  * per DM server the set can hold, and the default (ri 0). */
 #define BW_LWM2M_ACL_ENTRIES (BW_LWM2M_MAX_SERVERS + 1)
 /* Largest datagram sent or received by the client core. */
+#ifndef BW_LWM2M_DATAGRAM_MAX
 #define BW_LWM2M_DATAGRAM_MAX 1152
+#endif
 /*
  * Largest server-set blob save() is handed (layout in lwm2m_servers.c):
  * a 14-byte header, every Security record at its longest (13 fixed
@@ -121,13 +144,19 @@ extern "C" {
      BW_LWM2M_MAX_ACL * (9 + 4 * BW_LWM2M_ACL_ENTRIES))
 /* Longest registration location kept ("/rd/5a3f"): the server picks it;
  * longer ones are refused as a failed Register. */
+#ifndef BW_LWM2M_LOCATION_MAX
 #define BW_LWM2M_LOCATION_MAX 64
+#endif
 /* NON notifications remembered so that an RST to one (which carries only
  * its message ID) can cancel the observation: a few in flight at once. */
+#ifndef BW_LWM2M_NON_NOTIFY_MEMORY
 #define BW_LWM2M_NON_NOTIFY_MEMORY 4
+#endif
 /* Paths one Send names: a few readings per report (LwM2M leaves the
  * choice to the client); each is copied into the client (8 bytes). */
+#ifndef BW_LWM2M_SEND_MAX_PATHS
 #define BW_LWM2M_SEND_MAX_PATHS 8
+#endif
 /* The retry schedule: 1 s doubling to 1 h, each delay jittered +-25%. */
 #define BW_LWM2M_RETRY_MIN_MS 1000u
 #define BW_LWM2M_RETRY_MAX_MS 3600000u
@@ -216,6 +245,34 @@ typedef enum {
 
 typedef struct bw_lwm2m_client bw_lwm2m_client_t;
 
+/*
+ * What a client speaks beyond its core (bootstrap, registration, Read,
+ * Write, Execute, Create, Delete, Observe): chosen at init, so that a
+ * device linking with --gc-sections carries only what it lists.
+ *   dm    the request handler's formats and optional operations
+ *         (lwm2m_dm.h: bw_lwm2m_dm_full, bw_lwm2m_dm_min, or the
+ *         application's own table);
+ *   acl   bw_lwm2m_feature_acl: the Access Control object (/2) and the
+ *         access checks (see the top of the file).  NULL: no /2 (a
+ *         Bootstrap-Write to it is 4.04) and every DM server may do
+ *         everything: for a device with one DM server;
+ *   send  bw_lwm2m_feature_send: bw_lwm2m_client_send().  NULL: it
+ *         answers BW_EUNSUPPORTED.
+ */
+extern const bw_lwm2m_feature_t bw_lwm2m_feature_acl;
+extern const bw_lwm2m_feature_t bw_lwm2m_feature_send;
+
+typedef struct {
+    const bw_lwm2m_dm_config_t *dm;
+    const bw_lwm2m_feature_t *acl;
+    const bw_lwm2m_feature_t *send;
+} bw_lwm2m_client_profile_t;
+
+/* Everything (what bw_lwm2m_client_init gives; bulwark-device). */
+extern const bw_lwm2m_client_profile_t bw_lwm2m_client_full;
+/* The small device: bw_lwm2m_dm_min, no Access Control, no Send. */
+extern const bw_lwm2m_client_profile_t bw_lwm2m_client_min;
+
 typedef struct {
     const char *endpoint; /* "ep", copied; 1..BW_LWM2M_ENDPOINT_MAX */
     /* The factory bootstrap server, used when load() finds no set: its
@@ -269,6 +326,7 @@ typedef struct {
  */
 struct bw_lwm2m_client {
     bw_lwm2m_client_config_t cfg;
+    const bw_lwm2m_client_profile_t *profile;
     char endpoint[BW_LWM2M_ENDPOINT_MAX + 1];
     char bootstrap_uri[BW_LWM2M_URI_MAX];
     bw_lwm2m_state_t state;
@@ -324,13 +382,25 @@ struct bw_lwm2m_client {
 };
 
 /*
- * Set up a client (nothing is sent yet).  seed feeds the jitter of the
- * retry schedule and the CoAP message IDs and tokens.
+ * Set up a client with every feature (bw_lwm2m_client_full; nothing is
+ * sent yet).  seed feeds the jitter of the retry schedule and the CoAP
+ * message IDs and tokens.
  * Returns 0, or BW_EINVAL (missing callback, endpoint name empty or too
  * long, bootstrap_uri too long).
  */
 int bw_lwm2m_client_init(bw_lwm2m_client_t *c,
                          const bw_lwm2m_client_config_t *cfg, uint64_t seed);
+
+/*
+ * The same with the features of profile (bw_lwm2m_client_full,
+ * bw_lwm2m_client_min, or the application's own), which is not copied
+ * and MUST outlive c.  Returns 0, or BW_EINVAL (as above; profile or its
+ * dm NULL, a dm table without TLV and SenML CBOR).
+ */
+int bw_lwm2m_client_init_profile(bw_lwm2m_client_t *c,
+                                 const bw_lwm2m_client_config_t *cfg,
+                                 uint64_t seed,
+                                 const bw_lwm2m_client_profile_t *profile);
 
 /* Add an application object (3, 4, 5, 3303, ...).  As bw_lwm2m_dm_add. */
 int bw_lwm2m_client_add_object(bw_lwm2m_client_t *c, bw_lwm2m_object_t *o);
@@ -423,6 +493,7 @@ void bw_lwm2m_client_post_event(bw_lwm2m_client_t *c, bw_lwm2m_event_t ev);
  *   BW_EUNSUPPORTED  a path names a resource that cannot be read
  *                 (write-only, executable);
  *   BW_EPATH      a malformed path, or the root;
+ *   BW_EUNSUPPORTED  the client's profile has no Send;
  *   BW_EINVAL     NULL, n of 0 or above BW_LWM2M_SEND_MAX_PATHS.
  */
 int bw_lwm2m_client_send(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *paths,

@@ -34,6 +34,10 @@
  * larger than one resource; text/plain (0) or opaque (42) for a single
  * resource when asked or by default; SenML JSON (110) when asked.  Read:
  * all of those.  Unknown Accept: 4.06; unknown Content-Format: 4.15.
+ * That is the full configuration (bw_lwm2m_dm_init); a handler set up
+ * with bw_lwm2m_dm_init_with() speaks only the formats and optional
+ * operations (Discover, Write-Attributes, Block1) its table lists, and
+ * answers the others as unknown (see bw_lwm2m_dm_config_t).
  *
  * Large responses: a payload that does not fit one message is sent in
  * Block2 blocks; the handler re-reads the target for each block (reads
@@ -107,11 +111,17 @@ extern "C" {
 #endif
 
 /* Objects one client holds, its own included (0, 1, 3, 4, 5, app). */
+#ifndef BW_LWM2M_DM_MAX_OBJECTS
 #define BW_LWM2M_DM_MAX_OBJECTS 16
+#endif
 /* Paths with Write-Attributes set at once. */
+#ifndef BW_LWM2M_DM_MAX_ATTRS
 #define BW_LWM2M_DM_MAX_ATTRS 16
+#endif
 /* Observations at once (all servers). */
+#ifndef BW_LWM2M_DM_MAX_OBS
 #define BW_LWM2M_DM_MAX_OBS 8
+#endif
 /*
  * Instances of one object, and resource instances of one resource, that
  * one request walks: the ids are listed into a stack array of this many
@@ -134,8 +144,12 @@ extern "C" {
  *              top-level TLV (a whole object instance when an object is
  *              read in TLV).  A larger piece answers 5.00.
  */
+#ifndef BW_LWM2M_DM_VALUE_MAX
 #define BW_LWM2M_DM_VALUE_MAX 256
+#endif
+#ifndef BW_LWM2M_DM_CHUNK_MAX
 #define BW_LWM2M_DM_CHUNK_MAX 512
+#endif
 /*
  * A block-wise Write with no block accepted for this long is dropped:
  * EXCHANGE_LIFETIME of RFC 7252 section 4.8.2 with the default
@@ -151,6 +165,63 @@ extern "C" {
  * this much to spare, so a request at that size fits a buffer like ours.
  */
 #define BW_LWM2M_DM_BLOCK1_HEAD 128u
+
+/*
+ * Content formats and optional operations: what a handler speaks is
+ * chosen at init (bw_lwm2m_dm_init_with) from the objects below, so that
+ * a device linking with --gc-sections carries only what it lists.
+ *
+ * A codec is one content format (its decoder for writes, its encoder for
+ * Read and notifications); a feature is one optional operation.  Both
+ * are opaque const objects of the library.
+ */
+typedef struct bw_lwm2m_codec bw_lwm2m_codec_t;
+typedef struct bw_lwm2m_feature bw_lwm2m_feature_t;
+
+extern const bw_lwm2m_codec_t bw_lwm2m_codec_tlv;        /* 11542 */
+extern const bw_lwm2m_codec_t bw_lwm2m_codec_senml_cbor; /* 112 */
+extern const bw_lwm2m_codec_t bw_lwm2m_codec_senml_json; /* 110 */
+extern const bw_lwm2m_codec_t bw_lwm2m_codec_text;       /* 0, one value */
+extern const bw_lwm2m_codec_t bw_lwm2m_codec_opaque; /* 42, one OPAQUE value */
+
+/* Discover and Bootstrap-Discover (GET with Accept: link-format). */
+extern const bw_lwm2m_feature_t bw_lwm2m_feature_discover;
+/* Write-Attributes, and the gt / lt / st filters of notifications. */
+extern const bw_lwm2m_feature_t bw_lwm2m_feature_write_attrs;
+/* Block-wise Write (Block1) of an opaque resource. */
+extern const bw_lwm2m_feature_t bw_lwm2m_feature_block1;
+
+/* Codecs one handler holds: the five formats the library has. */
+#define BW_LWM2M_DM_MAX_CODECS 5
+
+/*
+ * What a handler speaks.  codecs: the formats, unused slots NULL (at
+ * least one of TLV and SenML CBOR, which answer reads of more than one
+ * value).  A feature left NULL answers its requests as an operation the
+ * device does not implement:
+ *   discover     NULL: a GET with Accept: link-format is 4.06 Not
+ *                Acceptable (the link format is not spoken);
+ *   write_attrs  NULL: Write-Attributes is 4.05 Method Not Allowed, and
+ *                notifications follow the server's default pmin / pmax;
+ *   block1       NULL: any request with Block1 is 4.13 Request Entity
+ *                Too Large (as where block-wise is refused today).
+ * Requests in a format not listed: Accept 4.06, Content-Format 4.15.
+ * Default format of a Read: text/plain for one value when listed (for an
+ * OPAQUE resource octet-stream when listed), else TLV, else SenML CBOR.
+ */
+typedef struct {
+    const bw_lwm2m_codec_t *codecs[BW_LWM2M_DM_MAX_CODECS];
+    const bw_lwm2m_feature_t *discover;
+    const bw_lwm2m_feature_t *write_attrs;
+    const bw_lwm2m_feature_t *block1;
+} bw_lwm2m_dm_config_t;
+
+/* Every format and feature (what bw_lwm2m_dm_init gives). */
+extern const bw_lwm2m_dm_config_t bw_lwm2m_dm_full;
+/* TLV, SenML CBOR and octet-stream; no text/plain (a single value is
+ * answered in TLV unless asked otherwise), no Discover, Write-Attributes
+ * or Block1 (the small-device profile, see lwm2m_client.h). */
+extern const bw_lwm2m_dm_config_t bw_lwm2m_dm_min;
 
 /* Which interface a request arrived on. */
 typedef enum {
@@ -245,11 +316,21 @@ typedef struct {
     uint32_t default_pmin, default_pmax;
     bw_lwm2m_block1_t block1;    /* at most one block-wise Write at a time */
     bw_lwm2m_dm_access_t access; /* zeroed: no access control */
+    const bw_lwm2m_dm_config_t *cfg; /* formats and features */
     /* Working buffer (see BW_LWM2M_DM_VALUE_MAX); nothing survives a call. */
     uint8_t buf[BW_LWM2M_DM_VALUE_MAX + BW_LWM2M_DM_CHUNK_MAX];
 } bw_lwm2m_dm_t;
 
+/* Set up a handler with every format and feature (bw_lwm2m_dm_full). */
 void bw_lwm2m_dm_init(bw_lwm2m_dm_t *dm);
+
+/*
+ * Set up a handler speaking what cfg lists (bw_lwm2m_dm_full,
+ * bw_lwm2m_dm_min or the application's own); cfg is not copied and MUST
+ * outlive dm.  Returns 0, or BW_EINVAL (NULL, or neither TLV nor SenML
+ * CBOR listed); dm is then zeroed and MUST NOT be used.
+ */
+int bw_lwm2m_dm_init_with(bw_lwm2m_dm_t *dm, const bw_lwm2m_dm_config_t *cfg);
 
 /*
  * Add an object.  Returns 0, or BW_EDUPKEY (an object with this id is

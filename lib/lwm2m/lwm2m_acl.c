@@ -39,6 +39,7 @@
  */
 #include "bw_mem.h"
 #include "lwm2m_client_int.h"
+#include "lwm2m_int.h"
 
 #define OBJ_SERVER 1u
 #define OBJ_ACL    2u
@@ -202,3 +203,15 @@ void bw_lwm2m__acl_table(bw_lwm2m_client_t *c)
     };
     bw_lwm2m_dm_set_access(&c->dm, &acc);
 }
+
+/* The Access Control feature: /2 over the set, and the access table. */
+static int acl_setup(bw_lwm2m_client_t *c)
+{
+    bw_lwm2m__acl_object(c);
+    bw_lwm2m__acl_table(c);
+    return bw_lwm2m_dm_add(&c->dm, &c->acl_obj);
+}
+
+const bw_lwm2m_feature_t bw_lwm2m_feature_acl = {
+    .setup = acl_setup,
+};

@@ -57,6 +57,7 @@
  */
 #include "bw_mem.h"
 #include "lwm2m_client_int.h"
+#include "lwm2m_int.h"
 
 /* The endpoint sees one peer: whoever is at the end of the channel. */
 static const uint8_t peer_id[1] = {'S'};
@@ -145,6 +146,30 @@ const uint8_t *bw_lwm2m__client_peer(size_t *len)
     return peer_id;
 }
 
+/* ---- Send, through the profile (lwm2m_client_send.c) ------------------- */
+
+int bw_lwm2m_client_send(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *paths,
+                         size_t n, uint64_t now, int64_t time_ms)
+{
+    if (c == NULL || paths == NULL || n == 0 || n > BW_LWM2M_SEND_MAX_PATHS)
+        return BW_EINVAL;
+    if (c->profile == NULL || c->profile->send == NULL)
+        return BW_EUNSUPPORTED;
+    return c->profile->send->queue(c, paths, n, now, time_ms);
+}
+
+int bw_lwm2m__client_send_dp(bw_lwm2m_client_t *c, uint64_t now)
+{
+    /* Only a Send queued through the feature gets here. */
+    return c->profile->send->dp(c, now);
+}
+
+void bw_lwm2m__client_send_answer(bw_lwm2m_client_t *c, uint64_t now,
+                                  const bw_coap_msg_t *msg)
+{
+    c->profile->send->answer(c, now, msg);
+}
+
 /* ---- set-up ------------------------------------------------------------ */
 
 static size_t bounded_len(const char *s, size_t max)
@@ -155,12 +180,34 @@ static size_t bounded_len(const char *s, size_t max)
     return n;
 }
 
+const bw_lwm2m_client_profile_t bw_lwm2m_client_full = {
+    &bw_lwm2m_dm_full,
+    &bw_lwm2m_feature_acl,
+    &bw_lwm2m_feature_send,
+};
+
+const bw_lwm2m_client_profile_t bw_lwm2m_client_min = {
+    &bw_lwm2m_dm_min,
+    NULL,
+    NULL,
+};
+
 int bw_lwm2m_client_init(bw_lwm2m_client_t *c,
                          const bw_lwm2m_client_config_t *cfg, uint64_t seed)
+{
+    return bw_lwm2m_client_init_profile(c, cfg, seed, &bw_lwm2m_client_full);
+}
+
+int bw_lwm2m_client_init_profile(bw_lwm2m_client_t *c,
+                                 const bw_lwm2m_client_config_t *cfg,
+                                 uint64_t seed,
+                                 const bw_lwm2m_client_profile_t *profile)
 {
     if (c == NULL || cfg == NULL)
         return BW_EINVAL;
     bw__zero(c, sizeof *c);
+    if (profile == NULL)
+        return BW_EINVAL;
     if (cfg->connect == NULL || cfg->send == NULL || cfg->close == NULL ||
         cfg->save == NULL || cfg->load == NULL || cfg->endpoint == NULL)
         return BW_EINVAL;
@@ -189,16 +236,16 @@ int bw_lwm2m_client_init(bw_lwm2m_client_t *c,
     c->send.err = BW_ESTATE; /* no Send has ended yet */
     c->notify_ms = UINT64_MAX;
     c->update_ms = UINT64_MAX;
-    bw_lwm2m_dm_init(&c->dm);
+    c->profile = profile;
+    int err = bw_lwm2m_dm_init_with(&c->dm, profile->dm);
     bw_lwm2m__security_object(c);
     bw_lwm2m__server_object(c);
-    bw_lwm2m__acl_object(c);
-    bw_lwm2m__acl_table(c);
-    int err = bw_lwm2m_dm_add(&c->dm, &c->sec_obj);
+    if (err == 0)
+        err = bw_lwm2m_dm_add(&c->dm, &c->sec_obj);
     if (err == 0)
         err = bw_lwm2m_dm_add(&c->dm, &c->srv_obj);
-    if (err == 0)
-        err = bw_lwm2m_dm_add(&c->dm, &c->acl_obj);
+    if (err == 0 && profile->acl != NULL)
+        err = profile->acl->setup(c);
     if (err != 0) {
         bw__zero(c, sizeof *c);
         return err;

@@ -21,17 +21,22 @@
 
 uint64_t bw_lwm2m__client_backoff(bw_lwm2m_client_t *c, uint32_t failures)
 {
-    uint64_t base = BW_LWM2M_RETRY_MAX_MS;
+    /* 32-bit arithmetic only (a small MCU has no 64-bit divide): every
+     * base is a whole number of seconds, at most 3600 * 1250 ms. */
+    uint32_t base = BW_LWM2M_RETRY_MAX_MS;
     if (failures == 0)
         failures = 1;
     /* 2^12 s is past the ceiling already: no shift can overflow. */
     if (failures - 1 < 12) {
-        base = (uint64_t)BW_LWM2M_RETRY_MIN_MS << (failures - 1);
+        base = BW_LWM2M_RETRY_MIN_MS << (failures - 1);
         if (base > BW_LWM2M_RETRY_MAX_MS)
             base = BW_LWM2M_RETRY_MAX_MS;
     }
-    uint64_t permille = 750 + bw_lwm2m__client_rand(c) % 501;
-    return base * permille / 1000;
+    /* r % 501 from the two halves: 2^32 = 8572789 * 501 + 7. */
+    uint64_t r = bw_lwm2m__client_rand(c);
+    uint32_t hi = (uint32_t)(r >> 32) % 501u, lo = (uint32_t)r % 501u;
+    uint32_t permille = 750u + (hi * 7u + lo) % 501u;
+    return (uint64_t)(base / 1000u * permille);
 }
 
 static int bootstrap_account(const bw_lwm2m_servers_t *s)

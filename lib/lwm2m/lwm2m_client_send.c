@@ -31,6 +31,10 @@
  *
  * Names are full paths (no bn): the server never has to resolve a base
  * name against a path it did not ask for.
+ *
+ * Send is an optional feature (bw_lwm2m_feature_send): the client calls
+ * this file only through its profile, so a device without it does not
+ * link it.
  */
 #include "bulwark/cbor.h"
 #include "bulwark/lwm2m_senml.h"
@@ -93,11 +97,10 @@ static int check_path(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *p)
     return 0;
 }
 
-int bw_lwm2m_client_send(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *paths,
-                         size_t n, uint64_t now, int64_t time_ms)
+/* bw_lwm2m_client_send() with the Send feature (arguments checked). */
+static int send_queue(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *paths,
+                      size_t n, uint64_t now, int64_t time_ms)
 {
-    if (c == NULL || paths == NULL || n == 0 || n > BW_LWM2M_SEND_MAX_PATHS)
-        return BW_EINVAL;
     if (c->state != BW_LWM2M_STATE_REGISTERED)
         return BW_ESTATE;
     if (muted(c))
@@ -174,6 +177,7 @@ static int pack_path(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *p,
     g.obj = bw_lwm2m_dm_object(&c->dm, p->id[0]);
     g.path = *p;
     g.format = BW_COAP_FMT_SENML_CBOR;
+    g.codec = &bw_lwm2m_codec_senml_cbor;
     g.server = c->set.sec[c->current].ssid;
     g.iface = BW_LWM2M_IFACE_DM;
     g.dst = rec + *used;
@@ -238,7 +242,7 @@ static int build_pack(bw_lwm2m_client_t *c, uint64_t now, uint8_t *out,
     return 0;
 }
 
-int bw_lwm2m__client_send_dp(bw_lwm2m_client_t *c, uint64_t now)
+static int send_dp(bw_lwm2m_client_t *c, uint64_t now)
 {
     bw_coap_writer_t w;
     uint8_t tok[4];
@@ -295,8 +299,8 @@ static int answer_err(uint8_t code)
     }
 }
 
-void bw_lwm2m__client_send_answer(bw_lwm2m_client_t *c, uint64_t now,
-                                  const bw_coap_msg_t *msg)
+static void send_answer(bw_lwm2m_client_t *c, uint64_t now,
+                        const bw_coap_msg_t *msg)
 {
     (void)now;
     c->send.code = msg->code;
@@ -312,3 +316,9 @@ void bw_lwm2m__client_send_answer(bw_lwm2m_client_t *c, uint64_t now,
         c->update_now = 1;
     bw_lwm2m__client_send_end(c, answer_err(msg->code));
 }
+
+const bw_lwm2m_feature_t bw_lwm2m_feature_send = {
+    .queue = send_queue,
+    .dp = send_dp,
+    .answer = send_answer,
+};

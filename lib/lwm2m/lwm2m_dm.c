@@ -13,6 +13,11 @@
  *   lwm2m_dm_discover.c  Discover, Bootstrap-Discover, Register links
  *   lwm2m_dm_observe.c   Observe, notifications
  *   lwm2m_dm_block1.c    block-wise Write (Block1) of an opaque resource
+ *   lwm2m_dm_codec.c     the content formats, the configurations
+ *
+ * Discover, Write-Attributes and Block1 are optional features
+ * (bw_lwm2m_dm_config_t): without one, its requests get the code
+ * lwm2m_dm.h gives.
  *
  * Dispatch, in order (the first that applies answers):
  *
@@ -45,12 +50,6 @@ static const uint16_t known_opts[] = {
     BW_COAP_OPT_URI_PATH, BW_COAP_OPT_URI_QUERY, BW_COAP_OPT_ACCEPT,
     BW_COAP_OPT_BLOCK2,   BW_COAP_OPT_BLOCK1,
 };
-
-void bw_lwm2m_dm_init(bw_lwm2m_dm_t *dm)
-{
-    if (dm != NULL)
-        bw__zero(dm, sizeof *dm);
-}
 
 int bw_lwm2m_dm_add(bw_lwm2m_dm_t *dm, bw_lwm2m_object_t *obj)
 {
@@ -202,7 +201,10 @@ static int dispatch(const bw_lwm2m__req_t *r)
         return bw_lwm2m__dm_get(r);
     case BW_COAP_PUT:
         if (dm && m->payload_len == 0 && has_opt(m, BW_COAP_OPT_URI_QUERY))
-            return bw_lwm2m__dm_write_attr(r);
+            return r->dm->cfg->write_attrs != NULL
+                       ? r->dm->cfg->write_attrs->handle(r)
+                       : bw_lwm2m__dm_reply(r, BW_COAP_METHOD_NOT_ALLOWED,
+                                            NULL);
         if (depth == 0 || (dm && depth == 1) ||
             (!dm && depth > BW_LWM2M_DEPTH_RESOURCE))
             break;
@@ -233,7 +235,8 @@ int bw_lwm2m_dm_handle(bw_lwm2m_dm_t *dm, uint64_t now, bw_lwm2m_iface_t iface,
         *out_len = 0;
     if (dm == NULL || req == NULL || out == NULL || out_len == NULL ||
         (iface != BW_LWM2M_IFACE_DM && iface != BW_LWM2M_IFACE_BOOTSTRAP) ||
-        req->code == BW_COAP_EMPTY || BW_COAP_CODE_CLASS(req->code) != 0)
+        req->code == BW_COAP_EMPTY || BW_COAP_CODE_CLASS(req->code) != 0 ||
+        dm->cfg == NULL)
         return BW_EINVAL;
 
     bw_lwm2m__req_t r;
@@ -248,7 +251,9 @@ int bw_lwm2m_dm_handle(bw_lwm2m_dm_t *dm, uint64_t now, bw_lwm2m_iface_t iface,
     r.obj = NULL;
     bw_lwm2m_path_init(&r.path);
 
-    bw_lwm2m__dm_block1_expire(dm, now, NULL);
+    const bw_lwm2m_feature_t *block1 = dm->cfg->block1;
+    if (block1 != NULL)
+        block1->expire(dm, now, NULL);
     if (bw_coap_check_critical(req, known_opts,
                                sizeof known_opts / sizeof known_opts[0],
                                NULL) != 0)
@@ -261,6 +266,8 @@ int bw_lwm2m_dm_handle(bw_lwm2m_dm_t *dm, uint64_t now, bw_lwm2m_iface_t iface,
     if (denied != 0)
         return bw_lwm2m__dm_reply(&r, denied, NULL);
     if (has_opt(req, BW_COAP_OPT_BLOCK1))
-        return bw_lwm2m__dm_block1(&r);
+        return block1 != NULL
+                   ? block1->handle(&r)
+                   : bw_lwm2m__dm_reply(&r, BW_COAP_REQUEST_TOO_LARGE, NULL);
     return dispatch(&r);
 }

@@ -248,3 +248,9 @@ int bw_lwm2m__dm_write_attr(const bw_lwm2m__req_t *r)
     }
     return bw_lwm2m__dm_reply(r, code == 0 ? BW_COAP_CHANGED : code, NULL);
 }
+
+const bw_lwm2m_feature_t bw_lwm2m_feature_write_attrs = {
+    .handle = bw_lwm2m__dm_write_attr,
+    .snapshot = bw_lwm2m__obs_snapshot,
+    .crossed = bw_lwm2m__obs_crossed,
+};

@@ -247,3 +247,9 @@ int bw_lwm2m__dm_block1(const bw_lwm2m__req_t *r)
     t->last_ms = r->now;
     return reply(r, BW_COAP_CONTINUE, &e, NULL);
 }
+
+const bw_lwm2m_feature_t bw_lwm2m_feature_block1 = {
+    .handle = bw_lwm2m__dm_block1,
+    .expire = bw_lwm2m__dm_block1_expire,
+    .end = bw_lwm2m__dm_block1_end,
+};

@@ -324,3 +324,7 @@ int bw_lwm2m_dm_links(bw_lwm2m_dm_t *dm, char *out, size_t cap, size_t *out_len)
         *out_len = 0;
     return err;
 }
+
+const bw_lwm2m_feature_t bw_lwm2m_feature_discover = {
+    .handle = bw_lwm2m__dm_discover,
+};

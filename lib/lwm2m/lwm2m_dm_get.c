@@ -16,7 +16,9 @@
  *   an Accept the target cannot be written in             4.06
  *
  * Content format when no Accept is given: text/plain for one value
- * (octet-stream for an opaque one), TLV for anything larger.
+ * (octet-stream for an opaque one), TLV for anything larger, as far as
+ * the handler's configuration has them (see pick_codec).  Discover is
+ * the optional feature bw_lwm2m_feature_discover.
  */
 #include "bulwark/coap_block.h"
 #include "bw_mem.h"
@@ -33,31 +35,32 @@ static int single_value(const bw_lwm2m_path_t *p, const bw_lwm2m_res_def_t *def)
            (p->depth == BW_LWM2M_DEPTH_RESOURCE && !def->multiple);
 }
 
-/* The format to answer in, or -1 when the Accept cannot be met (4.06). */
-static int32_t pick_format(const bw_lwm2m_path_t *p,
-                           const bw_lwm2m_res_def_t *def, int has_accept,
-                           uint32_t accept)
+/* The codec to answer in, or NULL when the Accept cannot be met (4.06).
+ * Without Accept: text/plain for one value (octet-stream for an opaque
+ * one) when the handler has it, else TLV, else SenML CBOR. */
+static const bw_lwm2m_codec_t *pick_codec(const bw_lwm2m_dm_t *dm,
+                                          const bw_lwm2m_path_t *p,
+                                          const bw_lwm2m_res_def_t *def,
+                                          int has_accept, uint32_t accept)
 {
     int single = single_value(p, def);
-    if (!has_accept) {
-        if (!single)
-            return BW_COAP_FMT_LWM2M_TLV;
-        return def->type == BW_LWM2M_TYPE_OPAQUE ? BW_COAP_FMT_OPAQUE
-                                                 : BW_COAP_FMT_TEXT;
+    int opaque = def->type == BW_LWM2M_TYPE_OPAQUE;
+    const bw_lwm2m_codec_t *k = NULL;
+    if (has_accept) {
+        k = bw_lwm2m__codec(dm, accept);
+        if (k != NULL && (k->flags & BW_LWM2M__CODEC_SINGLE) && !single)
+            return NULL;
+        if (k != NULL && (k->flags & BW_LWM2M__CODEC_OPAQUE) && !opaque)
+            return NULL;
+        return k;
     }
-    switch (accept) {
-    case BW_COAP_FMT_TEXT:
-        return single ? BW_COAP_FMT_TEXT : -1;
-    case BW_COAP_FMT_OPAQUE:
-        return single && def->type == BW_LWM2M_TYPE_OPAQUE ? BW_COAP_FMT_OPAQUE
-                                                           : -1;
-    case BW_COAP_FMT_LWM2M_TLV:
-    case BW_COAP_FMT_SENML_JSON:
-    case BW_COAP_FMT_SENML_CBOR:
-        return (int32_t)accept;
-    default:
-        return -1;
-    }
+    if (single)
+        k = bw_lwm2m__codec(dm, opaque ? BW_COAP_FMT_OPAQUE : BW_COAP_FMT_TEXT);
+    if (k == NULL)
+        k = bw_lwm2m__codec(dm, BW_COAP_FMT_LWM2M_TLV);
+    if (k == NULL)
+        k = bw_lwm2m__codec(dm, BW_COAP_FMT_SENML_CBOR);
+    return k;
 }
 
 /*
@@ -117,10 +120,12 @@ static int content(const bw_lwm2m__req_t *r, bw_lwm2m__gen_t *g,
 }
 
 static void gen_init(bw_lwm2m__gen_t *g, const bw_lwm2m__req_t *r,
-                     bw_lwm2m__produce_fn fn, uint16_t format)
+                     bw_lwm2m__produce_fn fn, const bw_lwm2m_codec_t *k,
+                     uint16_t format)
 {
     bw__zero(g, sizeof *g);
     g->produce = fn;
+    g->codec = k;
     g->dm = r->dm;
     g->obj = r->obj;
     g->path = r->path;
@@ -129,7 +134,9 @@ static void gen_init(bw_lwm2m__gen_t *g, const bw_lwm2m__req_t *r,
     g->iface = (uint8_t)r->iface;
 }
 
-static int discover(const bw_lwm2m__req_t *r)
+/* Discover and Bootstrap-Discover: the handle of
+ * bw_lwm2m_feature_discover (lwm2m_dm_discover.c). */
+int bw_lwm2m__dm_discover(const bw_lwm2m__req_t *r)
 {
     const bw_lwm2m_res_def_t *def;
     bw_lwm2m__gen_t g;
@@ -151,7 +158,7 @@ static int discover(const bw_lwm2m__req_t *r)
     }
     if (code != 0)
         return bw_lwm2m__dm_reply(r, code, NULL);
-    gen_init(&g, r, bw_lwm2m__produce_discover, BW_COAP_FMT_LINK);
+    gen_init(&g, r, bw_lwm2m__produce_discover, NULL, BW_COAP_FMT_LINK);
     return content(r, &g, 0, 0);
 }
 
@@ -168,7 +175,9 @@ int bw_lwm2m__dm_get(const bw_lwm2m__req_t *r)
     uint8_t code;
 
     if (has_accept && accept == BW_COAP_FMT_LINK)
-        return discover(r);
+        return r->dm->cfg->discover != NULL
+                   ? r->dm->cfg->discover->handle(r)
+                   : bw_lwm2m__dm_reply(r, BW_COAP_NOT_ACCEPTABLE, NULL);
     if (p->depth == BW_LWM2M_DEPTH_ROOT)
         return bw_lwm2m__dm_reply(
             r, bs ? BW_COAP_BAD_REQUEST : BW_COAP_METHOD_NOT_ALLOWED, NULL);
@@ -185,14 +194,14 @@ int bw_lwm2m__dm_get(const bw_lwm2m__req_t *r)
     if (code != 0)
         return bw_lwm2m__dm_reply(r, code, NULL);
 
-    int32_t format =
-        pick_format(p, def != NULL ? def : &shallow, has_accept, accept);
-    if (format < 0)
+    const bw_lwm2m_codec_t *k =
+        pick_codec(r->dm, p, def != NULL ? def : &shallow, has_accept, accept);
+    if (k == NULL)
         return bw_lwm2m__dm_reply(r, BW_COAP_NOT_ACCEPTABLE, NULL);
-    gen_init(&g, r, bw_lwm2m__produce_read, (uint16_t)format);
+    gen_init(&g, r, bw_lwm2m__produce_read, k, k->format);
 
     int observing = 0;
     if (!bs && bw_coap_msg_uint(r->req, BW_COAP_OPT_OBSERVE, &obs) == 0)
-        observing = bw_lwm2m__dm_observe(r, (uint16_t)format, &seq);
+        observing = bw_lwm2m__dm_observe(r, k->format, &seq);
     return content(r, &g, observing, seq);
 }

@@ -124,7 +124,8 @@ int bw_lwm2m__dm_observe(const bw_lwm2m__req_t *r, uint16_t format,
     o->changed = 0;
     o->last_ms = r->now;
     o->last_con_ms = r->now;
-    o->has_last = read_number(dm, o, &o->last_num) == 0;
+    if (dm->cfg->write_attrs != NULL)
+        dm->cfg->write_attrs->snapshot(dm, o);
     *seq = o->seq;
     return 1;
 }
@@ -143,6 +144,11 @@ void bw_lwm2m_dm_changed(bw_lwm2m_dm_t *dm, const bw_lwm2m_path_t *path,
 
 #define NUMERIC_ATTRS (BW_LWM2M_ATTR_GT | BW_LWM2M_ATTR_LT | BW_LWM2M_ATTR_ST)
 
+void bw_lwm2m__obs_snapshot(bw_lwm2m_dm_t *dm, bw_lwm2m_obs_t *o)
+{
+    o->has_last = read_number(dm, o, &o->last_num) == 0;
+}
+
 /* Whether moving from last to x meets gt, lt or st (Core, "Attributes"). */
 static int crossed(const bw_lwm2m_attr_t *a, double last, double x)
 {
@@ -154,6 +160,14 @@ static int crossed(const bw_lwm2m_attr_t *a, double last, double x)
         (x - last >= a->st || last - x >= a->st))
         return 1;
     return 0;
+}
+
+int bw_lwm2m__obs_crossed(bw_lwm2m_dm_t *dm, const bw_lwm2m_obs_t *o,
+                          const bw_lwm2m_attr_t *a)
+{
+    double x;
+    return !o->has_last || read_number(dm, o, &x) != 0 ||
+           crossed(a, o->last_num, x);
 }
 
 /* 1 when o is due at now; else 0 and *next lowered to when it may be. */
@@ -171,9 +185,8 @@ static int due(bw_lwm2m_dm_t *dm, bw_lwm2m_obs_t *o, uint64_t now,
     if (pmax > 0 && now >= pmax_at)
         return 1;
     if (o->changed && now >= pmin_at) {
-        double x;
-        if (!(a.flags & NUMERIC_ATTRS) || !o->has_last ||
-            read_number(dm, o, &x) != 0 || crossed(&a, o->last_num, x))
+        const bw_lwm2m_feature_t *f = dm->cfg->write_attrs;
+        if (!(a.flags & NUMERIC_ATTRS) || f == NULL || f->crossed(dm, o, &a))
             return 1;
         o->changed = 0; /* a change below every threshold */
     }
@@ -210,6 +223,7 @@ static int build(bw_lwm2m_dm_t *dm, size_t i, uint64_t now, uint8_t *out,
     g.obj = bw_lwm2m_dm_object(dm, o->path.id[0]);
     g.path = o->path;
     g.format = o->format;
+    g.codec = bw_lwm2m__codec(dm, o->format);
     g.server = o->server;
     g.iface = BW_LWM2M_IFACE_DM;
     if (g.obj == NULL || g.obj->ops->read == NULL)
@@ -253,7 +267,8 @@ static int build(bw_lwm2m_dm_t *dm, size_t i, uint64_t now, uint8_t *out,
     if (con)
         o->last_con_ms = now;
     o->changed = 0;
-    o->has_last = read_number(dm, o, &o->last_num) == 0;
+    if (dm->cfg->write_attrs != NULL)
+        dm->cfg->write_attrs->snapshot(dm, o);
     return 0;
 }
 
@@ -265,9 +280,11 @@ int bw_lwm2m_dm_notify(bw_lwm2m_dm_t *dm, uint64_t now, uint8_t *out,
 
     if (out_len != NULL)
         *out_len = 0;
-    if (dm == NULL || out == NULL || out_len == NULL || server == NULL)
+    if (dm == NULL || out == NULL || out_len == NULL || server == NULL ||
+        dm->cfg == NULL)
         return BW_EINVAL;
-    bw_lwm2m__dm_block1_expire(dm, now, &next);
+    if (dm->cfg->block1 != NULL)
+        dm->cfg->block1->expire(dm, now, &next);
     for (size_t i = 0; i < dm->nobs; i++) {
         if (!due(dm, &dm->obs[i], now, &next))
             continue;

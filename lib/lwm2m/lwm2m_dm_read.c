@@ -13,110 +13,26 @@
  * skipped unless it is the target itself; an empty multiple resource is
  * a value-less record, which every format writes as an empty container.
  *
- * Each value is encoded on its own or with its group, then handed to
- * bw_lwm2m__gen_put():
- *   TLV         one top-level TLV at a time: under /O an object instance,
- *               under /O/I one resource; the bytes are those the TLV
- *               writer gives for the whole payload, as top-level TLVs
- *               are independent;
- *   SenML JSON  "[" record "," record ... "]", each record written with
- *               its full name ({"n":"/3/0/0","vs":"x"}; no bn);
- *   SenML CBOR  the array head, then each record's map: the count comes
- *               from a first pass over the same walk;
- *   text, opaque one value.
+ * Each value is encoded by the codec of g (lwm2m_dm_codec.c), which
+ * hands the bytes to bw_lwm2m__gen_put(); a codec that needs the record
+ * count first (SenML CBOR's array head) gets a counting pass over the
+ * same walk.
  */
 #include "bulwark/lwm2m_senml.h"
 #include "bw_mem.h"
 #include "lwm2m_int.h"
 
-/* The encoder state of one producer run. */
-typedef struct {
-    bw_lwm2m__gen_t *g;
-    uint8_t *chunk; /* dm->buf after the value area */
-    size_t chunk_cap;
-    int counting; /* SenML CBOR: count records only */
-    int open;     /* TLV: a group is open in w.tlv */
-    uint16_t group;
-    uint32_t n;
-    union {
-        bw_lwm2m_tlv_writer_t tlv;
-        bw_lwm2m_text_writer_t text;
-        bw_lwm2m_senml_json_writer_t json;
-        bw_lwm2m_senml_cbor_writer_t cbor;
-    } w;
-} enc_t;
-
-static int tlv_flush(enc_t *e)
-{
-    size_t len;
-    if (!e->open)
-        return 0;
-    e->open = 0;
-    int err = bw_lwm2m_tlv_finish(&e->w.tlv, &len);
-    if (err == 0)
-        bw_lwm2m__gen_put(e->g, e->chunk, len);
-    return err;
-}
+typedef bw_lwm2m__enc_t enc_t;
 
 static int encode(enc_t *e, const bw_lwm2m_record_t *rec)
 {
-    bw_lwm2m__gen_t *g = e->g;
-    const bw_lwm2m_path_t root = BW_LWM2M_PATH_ROOT;
-    size_t len = 0;
-    int err = 0;
-
     if (e->counting) {
         e->n++;
         return 0;
     }
-    switch (g->format) {
-    case BW_COAP_FMT_LWM2M_TLV: {
-        uint16_t key = g->path.depth <= BW_LWM2M_DEPTH_INSTANCE
-                           ? rec->path.id[g->path.depth]
-                           : 0;
-        if (e->open && key != e->group)
-            err = tlv_flush(e);
-        if (err == 0 && !e->open) {
-            bw_lwm2m_tlv_begin(&e->w.tlv, e->chunk, e->chunk_cap, &g->path);
-            e->open = 1;
-            e->group = key;
-        }
-        bw_lwm2m_tlv_add(&e->w.tlv, rec);
-        break;
-    }
-    case BW_COAP_FMT_TEXT:
-        bw_lwm2m_text_begin(&e->w.text, e->chunk, e->chunk_cap, &g->path);
-        bw_lwm2m_text_add(&e->w.text, rec);
-        err = bw_lwm2m_text_finish(&e->w.text, &len);
-        if (err == 0)
-            bw_lwm2m__gen_put(g, e->chunk, len);
-        break;
-    case BW_COAP_FMT_OPAQUE:
-        bw_lwm2m_opaque_begin(&e->w.text, e->chunk, e->chunk_cap, &g->path);
-        bw_lwm2m_opaque_add(&e->w.text, rec);
-        err = bw_lwm2m_opaque_finish(&e->w.text, &len);
-        if (err == 0)
-            bw_lwm2m__gen_put(g, e->chunk, len);
-        break;
-    case BW_COAP_FMT_SENML_JSON:
-        bw_lwm2m_senml_json_begin(&e->w.json, e->chunk, e->chunk_cap, &root);
-        bw_lwm2m_senml_json_add(&e->w.json, rec);
-        err = bw_lwm2m_senml_json_finish(&e->w.json, &len);
-        if (err == 0 && len >= 2) { /* "[" record "]" */
-            bw_lwm2m__gen_put(g, e->n == 0 ? "[" : ",", 1);
-            bw_lwm2m__gen_put(g, e->chunk + 1, len - 2);
-        }
-        break;
-    default: /* SenML CBOR */
-        bw_lwm2m_senml_cbor_begin(&e->w.cbor, e->chunk, e->chunk_cap, &root);
-        bw_lwm2m_senml_cbor_add(&e->w.cbor, rec);
-        err = bw_lwm2m_senml_cbor_finish(&e->w.cbor, &len);
-        if (err == 0 && len >= 1) /* array(1) head, then the map */
-            bw_lwm2m__gen_put(g, e->chunk + 1, len - 1);
-        break;
-    }
     /* A piece larger than the chunk buffer is our limit, not the
      * peer's fault. */
+    int err = e->g->codec->put(e, rec);
     e->n++;
     return err;
 }
@@ -216,14 +132,17 @@ static int walk(enc_t *e)
 
 int bw_lwm2m__produce_read(bw_lwm2m__gen_t *g)
 {
+    const bw_lwm2m_codec_t *k = g->codec;
     enc_t e;
     int err;
 
+    if (k == NULL)
+        return BW_EFORMAT;
     bw__zero(&e, sizeof e);
     e.g = g;
     e.chunk = g->dm->buf + BW_LWM2M_DM_VALUE_MAX;
     e.chunk_cap = BW_LWM2M_DM_CHUNK_MAX;
-    if (g->format == BW_COAP_FMT_SENML_CBOR) {
+    if (k->flags & BW_LWM2M__CODEC_COUNT) {
         uint8_t headbuf[BW_CBOR_MAX_HEAD_LEN];
         bw_cbor_writer_t cw;
         size_t hlen;
@@ -240,12 +159,7 @@ int bw_lwm2m__produce_read(bw_lwm2m__gen_t *g)
         e.n = 0;
     }
     err = walk(&e);
-    if (err == 0)
-        err = tlv_flush(&e);
-    if (err == 0 && g->format == BW_COAP_FMT_SENML_JSON)
-        bw_lwm2m__gen_put(g, e.n == 0 ? "[]" : "]", e.n == 0 ? 2 : 1);
-    if (err == 0 && e.n == 0 &&
-        (g->format == BW_COAP_FMT_TEXT || g->format == BW_COAP_FMT_OPAQUE))
-        err = BW_ENOTFOUND;
+    if (err == 0 && k->finish != NULL)
+        err = k->finish(&e);
     return err;
 }

@@ -70,24 +70,6 @@ typedef struct {
     size_t nmulti;
 } wctx_t;
 
-static bw_lwm2m_decode_fn decoder(uint32_t format)
-{
-    switch (format) {
-    case BW_COAP_FMT_TEXT:
-        return bw_lwm2m_text_decode;
-    case BW_COAP_FMT_OPAQUE:
-        return bw_lwm2m_opaque_decode;
-    case BW_COAP_FMT_LWM2M_TLV:
-        return bw_lwm2m_tlv_decode;
-    case BW_COAP_FMT_SENML_JSON:
-        return bw_lwm2m_senml_json_decode;
-    case BW_COAP_FMT_SENML_CBOR:
-        return bw_lwm2m_senml_cbor_decode;
-    default:
-        return NULL;
-    }
-}
-
 static bw_lwm2m_type_t type_of(void *ctx, const bw_lwm2m_path_t *p)
 {
     const wctx_t *c = ctx;
@@ -252,8 +234,9 @@ static int begin_all(wctx_t *c)
  * response code (2.04 on success).
  */
 static uint8_t transact(wctx_t *c, const bw_lwm2m_path_t *base,
-                        bw_lwm2m_decode_fn dec)
+                        const bw_lwm2m_codec_t *k)
 {
+    bw_lwm2m_decode_fn dec = k != NULL ? k->decode : NULL;
     const bw_coap_msg_t *m = c->r->req;
     bw_lwm2m_object_t *o = c->obj;
     bw_lwm2m_sink_t sink = {type_of, on_record, c, c->r->dm->buf,
@@ -299,13 +282,14 @@ static void wctx_init(wctx_t *c, const bw_lwm2m__req_t *r)
     c->bootstrap = r->iface == BW_LWM2M_IFACE_BOOTSTRAP;
 }
 
-/* The decoder for the request's Content-Format, or NULL (4.15). */
-static bw_lwm2m_decode_fn request_decoder(const bw_lwm2m__req_t *r)
+/* The codec of the request's Content-Format, or NULL (4.15): one the
+ * handler's configuration lists. */
+static const bw_lwm2m_codec_t *request_codec(const bw_lwm2m__req_t *r)
 {
     uint32_t cf;
     if (bw_coap_msg_uint(r->req, BW_COAP_OPT_CONTENT_FORMAT, &cf) != 0)
         return NULL;
-    return decoder(cf);
+    return bw_lwm2m__codec(r->dm, cf);
 }
 
 /* The request names one value: a single resource or a resource instance
@@ -355,14 +339,14 @@ int bw_lwm2m__dm_write(const bw_lwm2m__req_t *r)
     }
     if (code == 0 && r->obj->ops->write == NULL)
         code = BW_COAP_METHOD_NOT_ALLOWED;
-    bw_lwm2m_decode_fn dec = request_decoder(r);
+    const bw_lwm2m_codec_t *dec = request_codec(r);
     if (code == 0 && dec == NULL && r->req->payload_len > 0)
         code = BW_COAP_UNSUPPORTED_FORMAT;
     if (code == 0 && r->req->payload_len == 0 && single_value(r)) {
         /* The empty value (see the top of the file). */
         if (dec == NULL && !has_format(r))
-            dec = bw_lwm2m_text_decode;
-        if (dec == bw_lwm2m_text_decode || dec == bw_lwm2m_opaque_decode)
+            dec = bw_lwm2m__codec(r->dm, BW_COAP_FMT_TEXT);
+        if (dec != NULL && (dec->flags & BW_LWM2M__CODEC_SINGLE))
             c.empty_value = 1;
         else if (dec == NULL)
             code = BW_COAP_UNSUPPORTED_FORMAT;
@@ -386,7 +370,8 @@ int bw_lwm2m__dm_write(const bw_lwm2m__req_t *r)
         (void)add_inst(&c, p->id[1]); /* the target, even when empty */
     code = transact(&c, p, dec);
     if (code == BW_COAP_CHANGED) {
-        bw_lwm2m__dm_block1_end(r->dm, p);
+        if (r->dm->cfg->block1 != NULL)
+            r->dm->cfg->block1->end(r->dm, p);
         bw_lwm2m_dm_changed(r->dm, p, r->now);
     }
     return bw_lwm2m__dm_reply(r, code, NULL);
@@ -429,7 +414,7 @@ int bw_lwm2m__dm_create(const bw_lwm2m__req_t *r)
         return bw_lwm2m__dm_reply(r, bw_lwm2m__dm_code(err), NULL);
     if (!o->multiple_instances && count > 0)
         return bw_lwm2m__dm_reply(r, BW_COAP_METHOD_NOT_ALLOWED, NULL);
-    bw_lwm2m_decode_fn dec = request_decoder(r);
+    const bw_lwm2m_codec_t *dec = request_codec(r);
     if (dec == NULL && m->payload_len > 0)
         return bw_lwm2m__dm_reply(r, BW_COAP_UNSUPPORTED_FORMAT, NULL);
 
@@ -437,10 +422,10 @@ int bw_lwm2m__dm_create(const bw_lwm2m__req_t *r)
      * object instance, a SenML name), else it is the lowest free one
      * (Core, "Create"): a TLV of bare resources is decoded under /O/id. */
     bw_lwm2m_path_t base = BW_LWM2M_PATH_OBJ(o->id);
-    if (dec == bw_lwm2m_tlv_decode && m->payload_len > 0 &&
-        (m->payload[0] >> 6) != BW_LWM2M_TLV_OBJ_INST)
+    if (dec != NULL && dec->format == BW_COAP_FMT_LWM2M_TLV &&
+        m->payload_len > 0 && (m->payload[0] >> 6) != BW_LWM2M_TLV_OBJ_INST)
         (void)bw_lwm2m_path_push(&base, id);
-    if (dec == bw_lwm2m_text_decode || dec == bw_lwm2m_opaque_decode)
+    if (dec != NULL && (dec->flags & BW_LWM2M__CODEC_SINGLE))
         return bw_lwm2m__dm_reply(r, BW_COAP_UNSUPPORTED_FORMAT, NULL);
 
     wctx_init(&c, r);
@@ -453,8 +438,9 @@ int bw_lwm2m__dm_create(const bw_lwm2m__req_t *r)
      * mandatory writable resource given (Core, "Create"). */
     bw_lwm2m_sink_t sink = {type_of, on_record, &c, r->dm->buf,
                             sizeof r->dm->buf};
-    err =
-        m->payload_len > 0 ? dec(m->payload, m->payload_len, &base, &sink) : 0;
+    err = m->payload_len > 0
+              ? dec->decode(m->payload, m->payload_len, &base, &sink)
+              : 0;
     if (err != 0)
         return bw_lwm2m__dm_reply(r, decode_code(&c, err), NULL);
     if (c.ninst == 0)

@@ -110,6 +110,7 @@ size_t bw_lwm2m__dbl_digits(double v, int prec,
  */
 #include "bulwark/coap.h"
 #include "bulwark/lwm2m_dm.h"
+#include "bulwark/lwm2m_senml.h"
 
 typedef struct bw_lwm2m__gen bw_lwm2m__gen_t;
 typedef int (*bw_lwm2m__produce_fn)(bw_lwm2m__gen_t *g);
@@ -119,6 +120,7 @@ struct bw_lwm2m__gen {
     bw_lwm2m_dm_t *dm;
     bw_lwm2m_object_t *obj; /* NULL for the root */
     bw_lwm2m_path_t path;
+    const bw_lwm2m_codec_t *codec; /* produce_read's format */
     uint16_t format;
     uint16_t server;
     uint8_t iface;
@@ -223,6 +225,8 @@ void bw_lwm2m__dm_block1_expire(bw_lwm2m_dm_t *dm, uint64_t now,
 void bw_lwm2m__dm_block1_end(bw_lwm2m_dm_t *dm, const bw_lwm2m_path_t *path);
 /* GET: Read, Bootstrap-Read, Discover, Bootstrap-Discover, Observe. */
 int bw_lwm2m__dm_get(const bw_lwm2m__req_t *r);
+/* GET with Accept: link-format (the Discover feature's handle). */
+int bw_lwm2m__dm_discover(const bw_lwm2m__req_t *r);
 /* ---- access control in the handler (lwm2m_acl_dm.c) ---- */
 
 /* The access check of a DM request (see lwm2m_dm.h): 0 when it may go on,
@@ -243,5 +247,86 @@ void bw_lwm2m__dm_access_deleted(const bw_lwm2m__req_t *r, uint16_t oid,
  * whether one is now registered and its Observe value in *seq. */
 int bw_lwm2m__dm_observe(const bw_lwm2m__req_t *r, uint16_t format,
                          uint32_t *seq);
+
+/* ---- content formats and optional features (lwm2m_dm_codec.c) ----------
+ *
+ * A codec is one content format the handler speaks: its decoder (writes)
+ * and how a Read payload is built from records (put once per record,
+ * finish after the last).  The handler only reaches a codec through the
+ * table of its bw_lwm2m_dm_config_t, so a format nobody lists is never
+ * linked.
+ */
+
+/* The encoder state of one producer run (lwm2m_dm_read.c). */
+typedef struct {
+    bw_lwm2m__gen_t *g;
+    uint8_t *chunk; /* dm->buf after the value area */
+    size_t chunk_cap;
+    int counting; /* a first pass that only counts records */
+    int open;     /* TLV: a group is open in w.tlv */
+    uint16_t group;
+    uint32_t n; /* records encoded */
+    union {
+        bw_lwm2m_tlv_writer_t tlv;
+        bw_lwm2m_text_writer_t text;
+        bw_lwm2m_senml_json_writer_t json;
+        bw_lwm2m_senml_cbor_writer_t cbor;
+    } w;
+} bw_lwm2m__enc_t;
+
+/* Codec flags. */
+enum {
+    BW_LWM2M__CODEC_SINGLE = 1u << 0, /* one value only (text, opaque) */
+    BW_LWM2M__CODEC_OPAQUE = 1u << 1, /* of an OPAQUE resource only */
+    BW_LWM2M__CODEC_COUNT = 1u << 2,  /* a first pass counts the records */
+};
+
+struct bw_lwm2m_codec {
+    uint16_t format; /* Content-Format number */
+    uint8_t flags;   /* BW_LWM2M__CODEC_* */
+    bw_lwm2m_decode_fn decode;
+    /* Encode one record into e (bw_lwm2m__gen_put its bytes). */
+    int (*put)(bw_lwm2m__enc_t *e, const bw_lwm2m_record_t *rec);
+    /* After the last record (may be NULL). */
+    int (*finish)(bw_lwm2m__enc_t *e);
+};
+
+/* The codec of dm's table for format, or NULL. */
+const bw_lwm2m_codec_t *bw_lwm2m__codec(const bw_lwm2m_dm_t *dm,
+                                        uint32_t format);
+
+/*
+ * An optional feature: only the hooks of its kind are set.  The handler
+ * and the client call a feature only through the pointer their
+ * configuration holds, so one left out is never linked.
+ */
+struct bw_lwm2m_client;
+struct bw_lwm2m_feature {
+    /* DM operations (Discover, Write-Attributes, Block1): answer r. */
+    int (*handle)(const bw_lwm2m__req_t *r);
+    /* Block1: drop an idle transfer / a Write ended the one at path. */
+    void (*expire)(bw_lwm2m_dm_t *dm, uint64_t now, uint64_t *next);
+    void (*end)(bw_lwm2m_dm_t *dm, const bw_lwm2m_path_t *path);
+    /* Write-Attributes: remember the observed number (o->last_num), and
+     * whether gt / lt / st let a change of o through. */
+    void (*snapshot)(bw_lwm2m_dm_t *dm, bw_lwm2m_obs_t *o);
+    int (*crossed)(bw_lwm2m_dm_t *dm, const bw_lwm2m_obs_t *o,
+                   const bw_lwm2m_attr_t *a);
+    /* Client, Access Control: add /2 and the access table. */
+    int (*setup)(struct bw_lwm2m_client *c);
+    /* Client, Send: queue (bw_lwm2m_client_send), build and transmit,
+     * the answer, the end. */
+    int (*queue)(struct bw_lwm2m_client *c, const bw_lwm2m_path_t *paths,
+                 size_t n, uint64_t now, int64_t time_ms);
+    int (*dp)(struct bw_lwm2m_client *c, uint64_t now);
+    void (*answer)(struct bw_lwm2m_client *c, uint64_t now,
+                   const bw_coap_msg_t *msg);
+    void (*stop)(struct bw_lwm2m_client *c, int err);
+};
+
+/* The Write-Attributes hooks (lwm2m_dm_observe.c). */
+void bw_lwm2m__obs_snapshot(bw_lwm2m_dm_t *dm, bw_lwm2m_obs_t *o);
+int bw_lwm2m__obs_crossed(bw_lwm2m_dm_t *dm, const bw_lwm2m_obs_t *o,
+                          const bw_lwm2m_attr_t *a);
 
 #endif /* BW_LWM2M_INT_H */
