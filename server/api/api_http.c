@@ -138,7 +138,17 @@ static const struct {
     {"POST", "devices/*/delete", BW_DB_ROLE_OPERATOR},
     {"POST", "devices/*/attributes", BW_DB_ROLE_OPERATOR},
     {"POST", "devices/*/rotate", BW_DB_ROLE_OPERATOR},
+    {"GET", "devices/*/bootstrap", BW_DB_ROLE_VIEWER},
+    {"PUT", "devices/*/bootstrap", BW_DB_ROLE_ADMIN},
+    {"DELETE", "devices/*/bootstrap", BW_DB_ROLE_ADMIN},
+    {"GET", "devices/*/requests", BW_DB_ROLE_VIEWER},
+    {"GET", "requests/*", BW_DB_ROLE_VIEWER},
+    {"DELETE", "requests/*", BW_DB_ROLE_OPERATOR},
     {"GET", "devices/*/data", BW_DB_ROLE_VIEWER},
+    {"POST", "devices/*/observe", BW_DB_ROLE_OPERATOR},
+    {"POST", "devices/*/cancel", BW_DB_ROLE_OPERATOR},
+    {"GET", "devices/*/observations", BW_DB_ROLE_VIEWER},
+    {"DELETE", "devices/*/observations/*", BW_DB_ROLE_OPERATOR},
     {"GET", "audit", BW_DB_ROLE_VIEWER},
     {"GET", "firmware", BW_DB_ROLE_VIEWER},
     {"POST", "firmware", BW_DB_ROLE_OPERATOR},
@@ -228,6 +238,9 @@ static json_t *route(bw_api_t *a, const char *url, bw_api_req_t *r, int *status,
         return bw_api__campaign_route(a, rest + 9, r, status, allow);
     if (strncmp(rest, "tokens", 6) == 0 && (rest[6] == '\0' || rest[6] == '/'))
         return bw_api__tokens_route(a, rest + 6, r, status, allow);
+    if (strncmp(rest, "requests", 8) == 0 &&
+        (rest[8] == '\0' || rest[8] == '/'))
+        return bw_api__requests_route(a, rest + 8, r, status, allow);
     if (strncmp(rest, "devices/", 8) != 0)
         return bw_api__error(status, 404, "not found", url);
     const char *p = rest + 8;
@@ -259,11 +272,30 @@ static json_t *route(bw_api_t *a, const char *url, bw_api_req_t *r, int *status,
         r->ep = NULL; /* ep goes out of scope */
         return out;
     }
+    if (strcmp(act, "bootstrap") == 0) {
+        out = bw_api__device_bootstrap(a, r, status, allow);
+        r->ep = NULL; /* ep goes out of scope */
+        return out;
+    }
+    if (strcmp(act, "requests") == 0) {
+        out = get ? bw_api__device_requests(a, r, status)
+                  : bw_api__error(status, 405, "method not allowed", m);
+        if (!get)
+            *allow = "GET";
+        r->ep = NULL; /* ep goes out of scope */
+        return out;
+    }
     if (strcmp(act, "data") == 0) {
         out = get ? bw_api__device_data(a, r, status)
                   : bw_api__error(status, 405, "method not allowed", m);
         if (!get)
             *allow = "GET";
+        r->ep = NULL; /* ep goes out of scope */
+        return out;
+    }
+    if (strcmp(act, "observe") == 0 || strcmp(act, "cancel") == 0 ||
+        strncmp(act, "observations", 12) == 0) {
+        out = bw_api__observe_route(a, act, r, status, allow);
         r->ep = NULL; /* ep goes out of scope */
         return out;
     }
@@ -407,11 +439,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         r.path = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "path");
         r.since =
             MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+        r.state =
+            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state");
         out = NULL;
         if (cs->raw) {
             r.raw = (const uint8_t *)cs->body;
             r.raw_len = cs->len;
-        } else if (strcmp(method, "POST") == 0) {
+        } else if (strcmp(method, "POST") == 0 ||
+                   strcmp(method, "PUT") == 0) {
             /* No body at all reads as {} (POST .../pause needs none). */
             r.body = cs->len == 0
                          ? json_object()

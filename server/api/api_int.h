@@ -13,7 +13,10 @@
 #include <pthread.h>
 
 #include "api.h"
+#include "db_request.h"
 #include "db_token.h"
+
+struct bw_api_queue; /* api_queue.h */
 
 /* Verified tokens (api_auth.c): the SHA-256 of a token text that passed
  * argon2id, the row it matched and until when (monotonic ms, 0: free). */
@@ -35,6 +38,14 @@ struct bw_api {
     uint16_t port;
     bw_api_auth_t auth;
     char *cert_pem, *key_pem;
+    /* Queued requests (api_queue.h); NULL until attached: every
+     * operation is then synchronous.  Atomic pointer. */
+    struct bw_api_queue *queue;
+    /* Bootstrap defaults (api_bootstrap.h), set once after start:
+     * bs_ready (atomic) says they are there. */
+    int bs_ready;
+    char bs_dm_uri[BW_DB_URI_MAX + 1];
+    uint32_t bs_lifetime_s;
 };
 
 /* Who is calling: the token a request authenticated with. */
@@ -52,7 +63,8 @@ typedef struct {
     const char *limit;  /* ?limit= (NULL when absent) */
     const char *path;   /* ?path= (NULL when absent): GET .../data */
     const char *since;  /* ?since= (NULL when absent): GET .../data */
-    json_t *body;       /* parsed body of a POST, else NULL */
+    const char *state;  /* ?state= (NULL when absent): GET .../requests */
+    json_t *body;       /* parsed body of a POST or PUT, else NULL */
     int64_t id;         /* {id} of /campaigns/{id}/..., else 0 */
     const char *actor;  /* "api:<token name>": the audit log's actor */
     bw_db_role_t role;  /* the caller's role */
@@ -77,6 +89,10 @@ json_t *bw_api__device_get(bw_api_t *a, const bw_api_req_t *r, int *status);
 json_t *bw_api__audit(bw_api_t *a, const bw_api_req_t *r, int *status);
 /* GET /devices/{ep}/data: values from LwM2M Send (api_data.c). */
 json_t *bw_api__device_data(bw_api_t *a, const bw_api_req_t *r, int *status);
+/* api_observe.c: observe, cancel, observations (act: what follows
+ * /devices/{ep}/ in the URL). */
+json_t *bw_api__observe_route(bw_api_t *a, const char *act, bw_api_req_t *r,
+                              int *status, const char **allow);
 
 /* api_ops.c: Read, Write, Execute, Discover, Create, Delete and
  * Write-Attributes on a registered device. */
@@ -91,6 +107,42 @@ typedef enum {
 } bw_api_op_t;
 json_t *bw_api__device_op(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t op,
                           int *status);
+/* The CoAP request of an operation from its body (api_ops.c): path,
+ * method, formats, payload or query into op.  Shared by the synchronous
+ * call and the queue's delivery, so a queued request is sent exactly as
+ * it would have been at once.  location gets the instance a Create
+ * names.  NULL, or what is wrong for a 400 (may point into detail). */
+const char *bw_api__op_build(const json_t *body, bw_api_op_t kind,
+                             bw_lwsrv_op_t *op, char *location, size_t loc_cap,
+                             char *detail, size_t detail_cap);
+/* The answer as the synchronous call returns it: {"code": "2.05", ...}
+ * with what each kind adds (payload, links, location).  NULL when out
+ * of memory. */
+json_t *bw_api__op_answer(bw_api_op_t kind, uint8_t code, uint32_t cf,
+                          const char *payload, size_t len,
+                          const char *location);
+/* Operation names as the API and the audit log call them ("read",
+ * "write-attributes"). */
+const char *bw_api__op_name(bw_api_op_t kind);
+
+/* api_queue_rules.c: the store's operation for an API operation and
+ * back.  Returns 0, or BW_ENOTFOUND (an operation the other side does
+ * not have: observe), BW_EINVAL (NULL out, op out of range). */
+int bw_api__queue_db_op(bw_api_op_t op, bw_db_req_op_t *out);
+int bw_api__queue_api_op(bw_db_req_op_t op, bw_api_op_t *out);
+/* The attached queue, or NULL (api_queue.c). */
+struct bw_api_queue *bw_api__queue(bw_api_t *a);
+
+/* api_requests.c: GET /devices/{ep}/requests (viewer); rest: what
+ * follows "requests" in /api/v1/requests... (GET, DELETE). */
+json_t *bw_api__device_requests(bw_api_t *a, const bw_api_req_t *r,
+                                int *status);
+json_t *bw_api__requests_route(bw_api_t *a, const char *rest, bw_api_req_t *r,
+                               int *status, const char **allow);
+
+/* api_bootstrap.c: GET, PUT, DELETE /devices/{ep}/bootstrap. */
+json_t *bw_api__device_bootstrap(bw_api_t *a, const bw_api_req_t *r,
+                                 int *status, const char **allow);
 
 /* api_campaign.c: update campaigns (docs/api.md, "Campaigns"). */
 typedef enum {

@@ -5,8 +5,16 @@
  * bw_lwsrv_request(), the HTTPS thread waiting for the answer (at most
  * BW_API_DEVICE_WAIT_MS).  One path for all of them: build() makes the
  * CoAP request of each kind (the pure parts in api_dm_*.c), the request
- * is sent and waited for the same way, and shape() adds what each kind
- * returns beside the device's code.
+ * is sent and waited for the same way, and bw_api__op_answer() adds what
+ * each kind returns beside the device's code.
+ *
+ * Queue mode (api_queue.h): an operation with "async": true, or one for
+ * a queue-mode device that is asleep, is not sent here: its body (less
+ * "async" and "ttl") is committed to the store and the caller answered
+ * 202 with the request's id.  The delivery engine rebuilds the CoAP
+ * request from that body with the same bw_api__op_build() and stores the
+ * answer as bw_api__op_answer() makes it, so a queued operation is sent
+ * and answered exactly as a synchronous one.
  *
  * The answer comes on a DTLS worker thread, which must never wait: the
  * callback copies the answer, signals, and returns.  The waiter and the
@@ -22,6 +30,7 @@
 
 #include "api_dm.h"
 #include "api_int.h"
+#include "api_queue.h"
 #include "bulwark/coap.h"
 
 /* CoAP content formats used here (RFC 7252 12.3, LwM2M 1.1 Table 7.3-1). */
@@ -164,7 +173,7 @@ static const char *fault_text(const bw_api_dm_fault_t *f, char *buf, size_t cap)
  * is wrong with the body for a 400 (may point into detail).  location
  * gets the instance a Create names.
  */
-static const char *build(const bw_api_req_t *r, bw_api_op_t kind,
+static const char *build(const json_t *body, bw_api_op_t kind,
                          bw_lwsrv_op_t *op, char *location, size_t loc_cap,
                          char *detail, size_t detail_cap)
 {
@@ -180,63 +189,96 @@ static const char *build(const bw_api_req_t *r, bw_api_op_t kind,
         return NULL;
     case BW_API_OP_WRITE: {
         op->method = BW_COAP_PUT;
-        const json_t *v = json_object_get(r->body, "value");
+        const json_t *v = json_object_get(body, "value");
         return v != NULL ? write_payload(v, op) : "value is required";
     }
     case BW_API_OP_EXECUTE:
         op->method = BW_COAP_POST;
-        return execute_args(r->body, op);
+        return execute_args(body, op);
     case BW_API_OP_DISCOVER:
     case BW_API_OP_DELETE:
         op->method = kind == BW_API_OP_DISCOVER ? BW_COAP_GET : BW_COAP_DELETE;
         if (kind == BW_API_OP_DISCOVER)
             op->accept = CF_LINK;
-        err = bw_api_dm_members(r->body, path_only, &f);
+        err = bw_api_dm_members(body, path_only, &f);
         break;
     case BW_API_OP_CREATE:
         op->method = BW_COAP_POST;
-        err = bw_api_dm_members(r->body, create_members, &f);
+        err = bw_api_dm_members(body, create_members, &f);
         if (err == 0)
             err = bw_api_dm_create_payload(
-                op->path, json_object_get(r->body, "value"),
-                json_object_get(r->body, "instance"), (char *)op->payload,
+                op->path, json_object_get(body, "value"),
+                json_object_get(body, "instance"), (char *)op->payload,
                 sizeof op->payload, &op->payload_len, location, loc_cap, &f);
         if (err == 0)
             op->content_format = CF_SENML_JSON;
         break;
     case BW_API_OP_ATTRIBUTES:
         op->method = BW_COAP_PUT;
-        err = bw_api_dm_attrs_query(r->body, op->query, sizeof op->query, &f);
+        err = bw_api_dm_attrs_query(body, op->query, sizeof op->query, &f);
         break;
     }
     return err == 0 ? NULL : fault_text(&f, detail, detail_cap);
 }
 
-/* What each kind returns beside the device's code (into out). */
-static void shape(json_t *out, bw_api_op_t kind, const waiter_t *w,
-                  const char *location)
+const char *bw_api__op_build(const json_t *body, bw_api_op_t kind,
+                             bw_lwsrv_op_t *op, char *location, size_t loc_cap,
+                             char *detail, size_t detail_cap)
 {
+    memset(op, 0, sizeof *op);
+    if (loc_cap > 0)
+        location[0] = '\0';
+    const char *path = json_string_value(json_object_get(body, "path"));
+    if (path == NULL || path[0] != '/' || strlen(path) >= sizeof op->path)
+        return "path must be a string such as \"/3/0\"";
+    snprintf(op->path, sizeof op->path, "%s", path);
+    op->content_format = -1;
+    op->accept = -1;
+    return build(body, kind, op, location, loc_cap, detail, detail_cap);
+}
+
+json_t *bw_api__op_answer(bw_api_op_t kind, uint8_t code, uint32_t cf,
+                          const char *payload, size_t len, const char *location)
+{
+    char text[8];
+    snprintf(text, sizeof text, "%u.%02u", code >> 5, code & 31u);
+    json_t *out = json_pack("{s:s}", "code", text);
+    if (out == NULL)
+        return NULL;
     if (kind == BW_API_OP_READ) {
-        json_object_set_new(out, "content_format", json_integer(w->cf));
-        json_t *p = w->cf == CF_SENML_JSON
-                        ? json_loadb(w->payload, w->len, 0, NULL)
-                        : NULL;
+        json_object_set_new(out, "content_format", json_integer(cf));
+        json_t *p =
+            cf == CF_SENML_JSON ? json_loadb(payload, len, 0, NULL) : NULL;
         if (p == NULL)
-            p = json_stringn(w->payload, w->len); /* NULL: not UTF-8 */
+            p = json_stringn(payload, len); /* NULL: not UTF-8 */
         json_object_set_new(out, "payload", p != NULL ? p : json_null());
     } else if (kind == BW_API_OP_DISCOVER) {
         json_t *links = NULL;
-        if (w->code == BW_COAP_CONTENT &&
-            (w->cf == CF_LINK || w->cf == CF_NONE))
-            (void)bw_api_dm_links_json(w->payload, w->len, &links);
-        json_object_set_new(out, "content_format", json_integer(w->cf));
+        if (code == BW_COAP_CONTENT && (cf == CF_LINK || cf == CF_NONE))
+            (void)bw_api_dm_links_json(payload, len, &links);
+        json_object_set_new(out, "content_format", json_integer(cf));
         json_object_set_new(out, "links", links != NULL ? links : json_null());
-        json_t *p = json_stringn(w->payload, w->len);
+        json_t *p = json_stringn(payload, len);
         json_object_set_new(out, "payload", p != NULL ? p : json_null());
-    } else if (kind == BW_API_OP_CREATE && w->code == BW_COAP_CREATED &&
+    } else if (kind == BW_API_OP_CREATE && code == BW_COAP_CREATED &&
                location[0] != '\0') {
         json_object_set_new(out, "location", json_string(location));
     }
+    return out;
+}
+
+const char *bw_api__op_name(bw_api_op_t kind)
+{
+    static const char *const names[] = {
+        [BW_API_OP_READ] = "read",
+        [BW_API_OP_WRITE] = "write",
+        [BW_API_OP_EXECUTE] = "execute",
+        [BW_API_OP_DISCOVER] = "discover",
+        [BW_API_OP_CREATE] = "create",
+        [BW_API_OP_DELETE] = "delete",
+        [BW_API_OP_ATTRIBUTES] = "write-attributes",
+    };
+    return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "?";
 }
 
 static void audit_op(bw_api_t *a, const char *actor, const char *action,
@@ -252,42 +294,110 @@ static void audit_op(bw_api_t *a, const char *actor, const char *action,
         bw_api__log(a, "api: audit log: %s", bw_strerror(err));
 }
 
+/*
+ * Queue the operation (its body, "async" and "ttl" removed, is what is
+ * stored: the delivery rebuilds the request from it) and answer 202.
+ * Committed before the answer.
+ */
+static json_t *enqueue(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t kind,
+                       const json_t *stored, const bw_lwsrv_op_t *op,
+                       int64_t ttl_ms, bw_api_queue_route_t route, int *status)
+{
+    bw_db_req_op_t dbop;
+    char *text = json_dumps(stored, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text == NULL || bw_api__queue_db_op(kind, &dbop) != 0) {
+        json_free(text);
+        return bw_api__error(status, 500, "internal", "out of memory");
+    }
+    int64_t now = bw_api__now_ms(), id = 0;
+    int err = bw_db_request_enqueue(a->cfg.db, r->ep, dbop, op->path,
+                                    (const uint8_t *)text, strlen(text), now,
+                                    now + ttl_ms, &id);
+    json_free(text);
+    if (err == BW_ENOTFOUND)
+        return bw_api__error(status, 404, "not found", "no such device");
+    if (err == BW_EOVERFLOW)
+        return bw_api__error(status, 413, "request body too large",
+                             "too large to queue");
+    if (err != 0)
+        return bw_api__error(status, 500, "storage", bw_strerror(err));
+    char outcome[40];
+    snprintf(outcome, sizeof outcome, "queued #%lld", (long long)id);
+    audit_op(a, r->actor, bw_api__op_name(kind), r->ep, op, outcome);
+    const char *why =
+        route == BW_API_QUEUE_QUEUE_SEND
+            ? "queued as asked; the device can hear it now, so it is sent "
+              "at once"
+        : json_is_true(json_object_get(r->body, "async"))
+            ? "queued as asked; it is sent when the device next registers "
+              "or updates"
+            : "the device is in queue mode and asleep: the request is sent "
+              "when it next updates its registration";
+    if (route == BW_API_QUEUE_QUEUE_SEND)
+        bw_api_queue_wake(bw_api__queue(a), r->ep);
+    *status = 202;
+    return json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "state",
+                     "queued", "why", why, "expires_at",
+                     (json_int_t)(now + ttl_ms));
+}
+
 json_t *bw_api__device_op(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t kind,
                           int *status)
 {
-    static const char *const names[] = {
-        [BW_API_OP_READ] = "read",
-        [BW_API_OP_WRITE] = "write",
-        [BW_API_OP_EXECUTE] = "execute",
-        [BW_API_OP_DISCOVER] = "discover",
-        [BW_API_OP_CREATE] = "create",
-        [BW_API_OP_DELETE] = "delete",
-        [BW_API_OP_ATTRIBUTES] = "write-attributes",
-    };
-    const char *action = names[kind];
-    const json_t *jp = json_object_get(r->body, "path");
-    const char *path = json_string_value(jp);
-    if (path == NULL || path[0] != '/' ||
-        strlen(path) >= sizeof((bw_lwsrv_op_t *)0)->path)
-        return bw_api__error(status, 400, "bad request",
-                             "path must be a string such as \"/3/0\"");
-    if (a->cfg.dm == NULL)
-        return bw_api__error(status, 404, "not registered",
-                             "this server does not run the DM role");
-    bw_lwsrv_op_t *op = calloc(1, sizeof *op);
-    if (op == NULL)
+    const char *action = bw_api__op_name(kind);
+    int async = 0;
+    int64_t ttl_ms = 0;
+    const char *qwhy = NULL;
+    if (bw_api_queue_options(json_object_get(r->body, "async"),
+                             json_object_get(r->body, "ttl"), &async, &ttl_ms,
+                             &qwhy) != 0)
+        return bw_api__error(status, 400, "bad request", qwhy);
+    /* The operation proper: the body without the queue's members. */
+    json_t *body = json_copy(r->body);
+    if (body == NULL)
         return bw_api__error(status, 500, "internal", "out of memory");
-    snprintf(op->path, sizeof op->path, "%s", path);
-    op->content_format = -1;
-    op->accept = -1;
+    json_object_del(body, "async");
+    json_object_del(body, "ttl");
+    bw_lwsrv_op_t *op = calloc(1, sizeof *op);
+    if (op == NULL) {
+        json_decref(body);
+        return bw_api__error(status, 500, "internal", "out of memory");
+    }
     char location[BW_LWSRV_PATH_MAX] = "";
     char why_buf[256];
-    const char *why =
-        build(r, kind, op, location, sizeof location, why_buf, sizeof why_buf);
+    const char *why = bw_api__op_build(
+        body, kind, op, location, sizeof location, why_buf, sizeof why_buf);
     if (why != NULL) {
         free(op);
+        json_decref(body);
         return bw_api__error(status, 400, "bad request", why);
     }
+    if (a->cfg.dm == NULL) {
+        free(op);
+        json_decref(body);
+        return bw_api__error(status, 404, "not registered",
+                             "this server does not run the DM role");
+    }
+    /* Where it goes: api_queue.h's table. */
+    bw_api_queue_t *q = bw_api__queue(a);
+    bw_lwsrv_regview_t *view = malloc(sizeof *view);
+    int registered = view != NULL && a->cfg.dm_reg != NULL &&
+                     bw_lwsrv_registry_get(a->cfg.dm_reg, r->ep, view) == 0;
+    int queue_mode = registered && view->queue != 0;
+    free(view);
+    bw_api_queue_route_t route =
+        bw_api_queue_route(async, registered, queue_mode,
+                           bw_api_queue_is_awake(q, r->ep, bw_api__now_ms()));
+    if (route == BW_API_QUEUE_QUEUE_SEND || route == BW_API_QUEUE_QUEUE_WAKE) {
+        json_t *out =
+            q == NULL ? bw_api__error(status, 503, "unavailable",
+                                      "the request queue is not running")
+                      : enqueue(a, r, kind, body, op, ttl_ms, route, status);
+        free(op);
+        json_decref(body);
+        return out;
+    }
+    json_decref(body);
     waiter_t *w = calloc(1, sizeof *w);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -298,8 +408,9 @@ json_t *bw_api__device_op(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t kind,
         w->refs = 2;
     }
     pthread_condattr_destroy(&ca);
-    int err = w != NULL ? bw_lwsrv_request(a->cfg.dm, r->ep, op, on_answer, w)
-                        : BW_ENOMEM;
+    int err = route != BW_API_QUEUE_SEND_NOW ? BW_ENOTFOUND
+              : w != NULL ? bw_lwsrv_request(a->cfg.dm, r->ep, op, on_answer, w)
+                          : BW_ENOMEM;
     if (err != 0) {
         free(op);
         if (w != NULL) {
@@ -333,13 +444,15 @@ json_t *bw_api__device_op(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t kind,
                             bw_strerror(w->err));
     } else {
         snprintf(code, sizeof code, "%u.%02u", w->code >> 5, w->code & 31u);
-        out = json_pack("{s:s}", "code", code);
-        if (out != NULL)
-            shape(out, kind, w, location);
+        out = bw_api__op_answer(kind, w->code, w->cf, w->payload, w->len,
+                                location);
         *status = 200;
     }
+    int answered = w->done && w->err == 0;
     pthread_mutex_unlock(&w->m);
     release(w);
+    if (answered) /* an exchange: a queue-mode device stays awake */
+        bw_api_queue_seen(q, r->ep, bw_api__now_ms());
     audit_op(a, r->actor, action, r->ep, op, code);
     free(op);
     return out;

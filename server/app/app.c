@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include "api.h"
+#include "api_bootstrap.h"
+#include "api_queue.h"
 #include "api_rotate.h"
 #include "app.h"
 #include "campaign.h"
@@ -63,6 +65,9 @@ struct app {
     /* --rotate-days (DM role); atomic pointer, read by the DM workers */
     bw_api_rotate_policy_t *rotate;
     bw_lwsrv_send_config_t send; /* LwM2M Send on the DM role */
+    /* Requests queued for devices (DM role); atomic pointer, read by the
+     * DM workers. */
+    bw_api_queue_t *requests;
 };
 
 static int64_t wall_ms(void)
@@ -181,6 +186,11 @@ static int commit(void *arg, bw_lwsrv_pending_t *lp, const bw_lwsrv_write_t *wr)
             p->ev.object_links = "";
         }
     }
+    /* A Register or Update is an exchange: a queue-mode device is awake
+     * from now (api_queue.h).  Memory only; the disk is the writer's. */
+    if (p->ev.op != BW_DB_REG_DEREGISTER)
+        bw_api_queue_seen(__atomic_load_n(&a->requests, __ATOMIC_ACQUIRE),
+                          p->ep, p->ev.now_ms);
     if (p->ev.op == BW_DB_REG_REGISTER &&
         wr->peer->identity_len <= sizeof p->identity) {
         /* The key it registered with: confirmed in the same commit. */
@@ -324,10 +334,17 @@ static void on_event(void *arg, const bw_lwsrv_event_t *ev)
         if (!r->bootstrap) /* is its credential due? (next tick) */
             bw_api_rotate_policy_registered(
                 __atomic_load_n(&a->rotate, __ATOMIC_ACQUIRE), ev->ep);
+        /* Committed: what waits for it goes now (the queue's thread). */
+        if (!r->bootstrap)
+            bw_api_queue_wake(__atomic_load_n(&a->requests, __ATOMIC_ACQUIRE),
+                              ev->ep);
         break;
     case BW_LWSRV_EV_UPDATED:
         if (a->cfg.verbose)
             say(a, "%s: update", ev->ep);
+        if (!r->bootstrap)
+            bw_api_queue_wake(__atomic_load_n(&a->requests, __ATOMIC_ACQUIRE),
+                              ev->ep);
         break;
     case BW_LWSRV_EV_DEREGISTERED:
         say(a, "%s: de-registered", ev->ep);
@@ -548,6 +565,9 @@ static int role_start(app_t *a, role_t *r, int bootstrap, uint16_t port)
         lc.resource = dm_resource; /* Send, then firmware (/fw/<id>) */
         lc.resource_arg = a;
         lc.commit = commit; /* registrations answered once stored */
+        /* Notified values: the Send table, off the workers (a thread). */
+        lc.notify_store = send_store;
+        lc.notify_arg = a;
     }
     r->lw = bw_lwsrv_new(&lc, bw_dtls_server_workers(r->dtls));
     if (r->lw == NULL)
@@ -646,8 +666,26 @@ int bw_app_run(const bw_app_config_t *cfg)
         }
         __atomic_store_n(&a.rotate, rot, __ATOMIC_RELEASE);
     }
+    if (rc == 0 && a.dm.lw != NULL) {
+        /* Queued requests: delivered as devices register and update. */
+        bw_api_queue_config_t qc = {.db = a.db,
+                                    .dm = a.dm.lw,
+                                    .reg = a.dm.reg,
+                                    .log = api_log,
+                                    .log_arg = &a};
+        bw_api_queue_t *q = bw_api_queue_new(&qc);
+        if (q == NULL) {
+            say(&a, "request queue: cannot start");
+            rc = 1;
+        }
+        __atomic_store_n(&a.requests, q, __ATOMIC_RELEASE);
+    }
     if (rc == 0 && cfg->run_api && api_start(&a) != 0)
         rc = 1;
+    if (rc == 0 && a.api != NULL) {
+        bw_api_queue_attach(a.api, a.requests);
+        bw_api_bootstrap_defaults(a.api, a.cfg.dm_uri, a.cfg.lifetime_s);
+    }
     if (rc == 0) {
         unsigned dm = a.dm.dtls ? bw_dtls_server_port(a.dm.dtls) : 0;
         unsigned bs = a.bs.dtls ? bw_dtls_server_port(a.bs.dtls) : 0;
@@ -685,6 +723,9 @@ int bw_app_run(const bw_app_config_t *cfg)
     bw_api_stop(a.api); /* first: its requests use the DM role */
     a.api = NULL;
     bw_campaign_stop(a.camp); /* answers failing from here are no news */
+    /* No delivery starts from here; what is out stays SENT (requeued at
+     * the next start). */
+    bw_api_queue_stop(a.requests);
     /* The writer first: it commits what is queued and hands the answers
      * to the workers still running; registrations from here on are
      * answered 5.00 (commit). */
@@ -701,6 +742,8 @@ int bw_app_run(const bw_app_config_t *cfg)
     bw_api_rotate_policy_free(
         __atomic_exchange_n(&a.rotate, NULL, __ATOMIC_ACQ_REL));
     bw_fwrepo_free(a.fw); /* after the DM role: no download in progress */
+    /* After the DM role: its answers in flight have landed. */
+    bw_api_queue_free(__atomic_exchange_n(&a.requests, NULL, __ATOMIC_ACQ_REL));
     a.fw = NULL;
     if (rc == 0)
         audit(&a, "server", "stopped", NULL, NULL);

@@ -7,11 +7,13 @@
  * Every move is a single UPDATE guarded by the states it may leave
  * ("... WHERE id = ? AND state IN (...)"), so two server threads racing
  * to send the same request cannot both succeed: the loser sees no row
- * changed and is told BW_ESTATE.
+ * changed and is told BW_ESTATE.  The moves with a reason, the restart's
+ * requeue and paging across states are declared in db_request.h.
  */
 #include <string.h>
 
 #include "db_int.h"
+#include "db_request.h"
 
 static const char *const op_names[BW_DB_OP_COUNT_] = {
     "read",           "write",    "execute",          "create",
@@ -183,12 +185,14 @@ int bw_db_request_expire(bw_db_t *db, int64_t now_ms, uint64_t *count)
     sqlite3_stmt *st;
     err = bw_db__prepare(db->w,
                          "UPDATE queued_requests SET state = 'expired', "
-                         "updated_at = ?1 WHERE state IN ('queued', 'sent') "
-                         "AND expires_at <= ?1",
+                         "updated_at = ?1, result_code = 0, result = "
+                         "CAST(?2 AS BLOB) WHERE state IN ('queued', "
+                         "'sent') AND expires_at <= ?1",
                          &st);
     if (err != 0)
         return bw_db__rollback(db, err);
     sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_text(st, 2, BW_DB_REQ_WHY_TTL, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -280,6 +284,139 @@ int bw_db_request_list(bw_db_t *db, const char *endpoint,
         sqlite3_bind_int64(st, 1, dev);
         sqlite3_bind_text(st, 2, state_names[state], -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+        err = walk(st, cb, arg, &rows);
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&db->wlock);
+    return err;
+}
+
+/* ---- db_request.h ------------------------------------------------------ */
+
+const char *bw_db_request_state_name(bw_db_req_state_t state)
+{
+    return (unsigned)state <= BW_DB_REQ_EXPIRED ? state_names[state] : NULL;
+}
+
+const char *bw_db_request_op_name(bw_db_req_op_t op)
+{
+    return (unsigned)op < BW_DB_OP_COUNT_ ? op_names[op] : NULL;
+}
+
+int bw_db_request_state_parse(const char *s, bw_db_req_state_t *out)
+{
+    if (s == NULL || out == NULL)
+        return BW_EINVAL;
+    int i = name_index((const unsigned char *)s, state_names, 4);
+    if (i < 0)
+        return BW_EMALFORMED;
+    *out = (bw_db_req_state_t)i;
+    return 0;
+}
+
+int bw_db_request_give_up(bw_db_t *db, int64_t id, bw_db_req_state_t from,
+                          const char *why, int64_t now_ms)
+{
+    if (db == NULL || why == NULL ||
+        (from != BW_DB_REQ_QUEUED && from != BW_DB_REQ_SENT))
+        return BW_EINVAL;
+    int err = bw_db__text_check(why, BW_DB_REQ_WHY_MAX, 0, 0);
+    if (err != 0)
+        return err;
+    /* Not move(): that one records a result only with a CoAP code, and
+     * a reason has none. */
+    err = bw_db__begin(db);
+    if (err != 0)
+        return err;
+    sqlite3_stmt *st;
+    err = bw_db__prepare(db->w,
+                         "UPDATE queued_requests SET state = 'expired', "
+                         "updated_at = ?1, result_code = 0, result = "
+                         "CAST(?2 AS BLOB) WHERE id = ?3 AND state = ?4",
+                         &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, id);
+    sqlite3_bind_text(st, 4, state_names[from], -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return bw_db__rollback(db, bw_db__err(rc));
+    if (sqlite3_changes(db->w) == 0) {
+        err = bw_db__prepare(db->w,
+                             "SELECT 1 FROM queued_requests WHERE id = ?", &st);
+        if (err == 0) {
+            sqlite3_bind_int64(st, 1, id);
+            rc = sqlite3_step(st);
+            err = rc == SQLITE_ROW    ? BW_ESTATE
+                  : rc == SQLITE_DONE ? BW_ENOTFOUND
+                                      : bw_db__err(rc);
+            sqlite3_finalize(st);
+        }
+        return bw_db__rollback(db, err);
+    }
+    return bw_db__commit(db);
+}
+
+int bw_db_request_requeue_sent(bw_db_t *db, int64_t now_ms, uint64_t *count)
+{
+    if (count != NULL)
+        *count = 0;
+    if (db == NULL)
+        return BW_EINVAL;
+    int err = bw_db__begin(db);
+    if (err != 0)
+        return err;
+    sqlite3_stmt *st;
+    err = bw_db__prepare(db->w,
+                         "UPDATE queued_requests SET state = 'queued', "
+                         "updated_at = ? WHERE state = 'sent'",
+                         &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_int64(st, 1, now_ms);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return bw_db__rollback(db, bw_db__err(rc));
+    uint64_t n = (uint64_t)sqlite3_changes(db->w);
+    err = bw_db__commit(db);
+    if (err == 0 && count != NULL)
+        *count = n;
+    return err;
+}
+
+int bw_db_request_page(bw_db_t *db, const char *endpoint, int state,
+                       int64_t after_id, size_t max, bw_db_request_cb cb,
+                       void *arg)
+{
+    if (db == NULL || cb == NULL || state < BW_DB_REQ_ANY ||
+        state > BW_DB_REQ_EXPIRED)
+        return BW_EINVAL;
+    int err = bw_db__endpoint_check(endpoint);
+    if (err != 0)
+        return err;
+    if (max == 0)
+        return BW_ERANGE;
+    pthread_mutex_lock(&db->wlock);
+    int64_t dev;
+    sqlite3_stmt *st = NULL;
+    size_t rows;
+    err = bw_db__device_id(db, endpoint, &dev);
+    if (err == 0)
+        err = bw_db__prepare(db->w,
+                             REQ_COLUMNS "WHERE r.device_id = ?1 AND r.id > "
+                                         "?2 AND (?3 IS NULL OR r.state = "
+                                         "?3) ORDER BY r.id LIMIT ?4",
+                             &st);
+    if (err == 0) {
+        sqlite3_bind_int64(st, 1, dev);
+        sqlite3_bind_int64(st, 2, after_id);
+        if (state != BW_DB_REQ_ANY)
+            sqlite3_bind_text(st, 3, state_names[state], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, max > INT64_MAX ? INT64_MAX : (int64_t)max);
         err = walk(st, cb, arg, &rows);
     }
     sqlite3_finalize(st);

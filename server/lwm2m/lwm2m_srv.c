@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lwm2m_observe_int.h"
 #include "lwm2m_srv.h"
 
 /* RFC 7252 4.8: EXCHANGE_LIFETIME, how long a separate response may take
@@ -52,6 +53,8 @@ struct bw_lwsrv {
     bw_lwsrv_config_t cfg;
     unsigned nworkers;
     wstate_t *ws;
+    bw_lwsrv_obs_t *obs;       /* observations (lwm2m_observe.h) */
+    bw_lwsrv_obs_sink_t *sink; /* notified values to the store, or NULL */
 };
 
 typedef struct {
@@ -62,6 +65,8 @@ typedef struct {
     bw_lwsrv_done_t done;
     bw_lwsrv_done_ex_t done_ex;
     void *arg;
+    uint8_t has_token; /* token given (an observation's), else fresh */
+    uint8_t token[8];
 } job_t;
 
 /* A registration waiting for its write (lwm2m_srv.h, commit): copies of
@@ -107,7 +112,14 @@ bw_lwsrv_t *bw_lwsrv_new(const bw_lwsrv_config_t *cfg, unsigned workers)
         s->cfg.max_retransmit = 4;
     s->nworkers = workers;
     s->ws = calloc(workers, sizeof *s->ws);
-    if (s->ws == NULL) {
+    s->obs = bw_lwsrv_obs_new();
+    if (cfg->notify_store != NULL)
+        s->sink = bw_lwsrv_obs_sink_new(cfg->notify_store, cfg->notify_arg);
+    if (s->ws == NULL || s->obs == NULL ||
+        (cfg->notify_store != NULL && s->sink == NULL)) {
+        bw_lwsrv_obs_sink_free(s->sink);
+        bw_lwsrv_obs_free(s->obs);
+        free(s->ws);
         free(s);
         return NULL;
     }
@@ -161,6 +173,8 @@ void bw_lwsrv_free(bw_lwsrv_t *s)
     for (unsigned i = 0; i < s->nworkers; i++)
         while (s->ws[i].head != NULL)
             finish_err(&s->ws[i], &s->ws[i].head, BW_ESTATE);
+    bw_lwsrv_obs_sink_free(s->sink); /* stores what was notified */
+    bw_lwsrv_obs_free(s->obs);
     free(s->ws);
     free(s);
 }
@@ -245,6 +259,11 @@ static void emit(bw_lwsrv_t *s, bw_lwsrv_event_kind_t kind, const char *ep,
                  const bw_dtls_peer_info_t *peer, unsigned worker,
                  const bw_lwsrv_reg_t *req, const char *why)
 {
+    /* The device forgets its observations when it registers again, and
+     * a registration that ended takes them with it. */
+    if (kind == BW_LWSRV_EV_REGISTERED || kind == BW_LWSRV_EV_DEREGISTERED ||
+        kind == BW_LWSRV_EV_EXPIRED)
+        (void)bw_lwsrv_obs_end_ep(s->obs, ep);
     if (s->cfg.event == NULL)
         return;
     bw_lwsrv_event_t ev = {.kind = kind,
@@ -511,6 +530,9 @@ static void decode_answer(const bw_coap_msg_t *m, bw_lwsrv_answer_t *a)
     a->has_max_age = bw_coap_msg_uint(m, BW_COAP_OPT_MAX_AGE, &a->max_age) == 0;
     if (!a->has_max_age)
         a->max_age = 0;
+    a->has_observe = bw_coap_msg_uint(m, BW_COAP_OPT_OBSERVE, &a->observe) == 0;
+    if (!a->has_observe)
+        a->observe = 0;
 }
 
 static void answer(bw_lwsrv_t *s, bw_dtls_worker_t *w,
@@ -543,6 +565,8 @@ static void answer(bw_lwsrv_t *s, bw_dtls_worker_t *w,
             return;
         }
     }
+    if (bw_lwsrv__notification(s, w, peer, m))
+        return;
     /* Nobody asked: a CON gets a RST (RFC 7252 4.2), the rest is dropped. */
     if (m->type == BW_COAP_CON)
         send_empty(s, w, peer, BW_COAP_RST, m->mid);
@@ -609,7 +633,9 @@ static void job_run(void *arg, bw_dtls_worker_t *w)
     }
     if (f != NULL) {
         f->mid = ws->next_mid++;
-        if (RAND_bytes(f->token, sizeof f->token) != 1 ||
+        if (job->has_token)
+            memcpy(f->token, job->token, sizeof f->token);
+        if ((!job->has_token && RAND_bytes(f->token, sizeof f->token) != 1) ||
             build_request(&job->op, f->mid, f->token, f->msg, sizeof f->msg,
                           &f->len) != 0)
             err = BW_EINVAL;
@@ -661,7 +687,8 @@ static int block1_ok(const bw_lwsrv_op_t *op)
 
 static int post(bw_lwsrv_t *s, unsigned worker, const struct sockaddr *addr,
                 socklen_t addr_len, const bw_lwsrv_op_t *op,
-                bw_lwsrv_done_t done, bw_lwsrv_done_ex_t done_ex, void *arg)
+                bw_lwsrv_done_t done, bw_lwsrv_done_ex_t done_ex, void *arg,
+                const uint8_t *token)
 {
     if (s->cfg.dtls == NULL)
         return BW_ESTATE;
@@ -681,6 +708,9 @@ static int post(bw_lwsrv_t *s, unsigned worker, const struct sockaddr *addr,
     job->done = done;
     job->done_ex = done_ex;
     job->arg = arg;
+    job->has_token = token != NULL;
+    if (token != NULL)
+        memcpy(job->token, token, sizeof job->token);
     int err = bw_dtls_server_post(s->cfg.dtls, worker, job_run, job);
     if (err != 0)
         free(job);
@@ -689,7 +719,7 @@ static int post(bw_lwsrv_t *s, unsigned worker, const struct sockaddr *addr,
 
 static int request_ep(bw_lwsrv_t *s, const char *ep, const bw_lwsrv_op_t *op,
                       bw_lwsrv_done_t done, bw_lwsrv_done_ex_t done_ex,
-                      void *arg)
+                      void *arg, const uint8_t *token)
 {
     bw_lwsrv_regview_t *v = malloc(sizeof *v);
     if (v == NULL)
@@ -697,7 +727,7 @@ static int request_ep(bw_lwsrv_t *s, const char *ep, const bw_lwsrv_op_t *op,
     int err = bw_lwsrv_registry_get(s->cfg.registry, ep, v);
     if (err == 0)
         err = post(s, v->worker, (const struct sockaddr *)&v->addr, v->addr_len,
-                   op, done, done_ex, arg);
+                   op, done, done_ex, arg, token);
     free(v);
     return err;
 }
@@ -707,7 +737,7 @@ int bw_lwsrv_request(bw_lwsrv_t *s, const char *ep, const bw_lwsrv_op_t *op,
 {
     if (done == NULL)
         return BW_EINVAL;
-    return request_ep(s, ep, op, done, NULL, arg);
+    return request_ep(s, ep, op, done, NULL, arg, NULL);
 }
 
 int bw_lwsrv_request_ex(bw_lwsrv_t *s, const char *ep, const bw_lwsrv_op_t *op,
@@ -715,7 +745,7 @@ int bw_lwsrv_request_ex(bw_lwsrv_t *s, const char *ep, const bw_lwsrv_op_t *op,
 {
     if (done == NULL)
         return BW_EINVAL;
-    return request_ep(s, ep, op, NULL, done, arg);
+    return request_ep(s, ep, op, NULL, done, arg, NULL);
 }
 
 int bw_lwsrv_request_to(bw_lwsrv_t *s, unsigned worker,
@@ -725,7 +755,7 @@ int bw_lwsrv_request_to(bw_lwsrv_t *s, unsigned worker,
 {
     if (worker >= s->nworkers || done == NULL)
         return BW_EINVAL;
-    return post(s, worker, addr, addr_len, op, done, NULL, arg);
+    return post(s, worker, addr, addr_len, op, done, NULL, arg, NULL);
 }
 
 uint64_t bw_lwsrv_on_tick(void *arg, bw_dtls_worker_t *w, uint64_t now_ms)
@@ -781,4 +811,37 @@ size_t bw_lwsrv_expire(bw_lwsrv_t *s, uint64_t now_ms)
      * on its way (Core 6.2.2). */
     return bw_lwsrv_registry_expire(s->cfg.registry, mono_ms(), 15000,
                                     expired_cb, &x);
+}
+
+/* --- lent to the observation files (lwm2m_observe_int.h) ----------------- */
+
+bw_lwsrv_obs_t *bw_lwsrv__obs(bw_lwsrv_t *s)
+{
+    return s->obs;
+}
+
+bw_lwsrv_obs_sink_t *bw_lwsrv__sink(bw_lwsrv_t *s)
+{
+    return s->sink;
+}
+
+bw_lwsrv_registry_t *bw_lwsrv__registry(bw_lwsrv_t *s)
+{
+    return s->cfg.registry;
+}
+
+void bw_lwsrv__send_empty(bw_lwsrv_t *s, bw_dtls_worker_t *w,
+                          const bw_dtls_peer_info_t *peer, uint8_t type,
+                          uint16_t mid)
+{
+    send_empty(s, w, peer, type, mid);
+}
+
+int bw_lwsrv__request_token(bw_lwsrv_t *s, const char *ep,
+                            const bw_lwsrv_op_t *op, const uint8_t *token,
+                            bw_lwsrv_done_ex_t done, void *arg)
+{
+    if (done == NULL)
+        return BW_EINVAL;
+    return request_ep(s, ep, op, NULL, done, arg, token);
 }

@@ -36,6 +36,22 @@
  * the next one sent from the answer of the last.  This layer keeps no
  * state between blocks; it only builds each request and decodes each
  * answer.  The firmware push of a campaign (server/fleet) is the user.
+ *
+ * Observe (LwM2M Information Reporting, RFC 7641): bw_lwsrv_observe()
+ * sends a GET with Observe 0; a 2.xx answer carrying Observe records the
+ * observation (lwm2m_observe.h) under its token.  A later message with
+ * that token from the session the device is registered over is a
+ * notification: a CON one is ACKed, its payload decoded
+ * (bw_lwsrv_obs_decode) and queued for the store
+ * (bw_lwsrv_config_t.notify_store, on the store's own thread), a repeat
+ * of the last message ID is ACKed and not stored again.  A notification
+ * whose token matches no live observation gets a RST (RFC 7641 3.6; a
+ * CON always did); one for an endpoint no longer registered gets a RST
+ * and ends the observation.  An observation ends on Cancel
+ * (bw_lwsrv_cancel: GET with Observe 1 and the same token), on a 4.xx or
+ * 5.xx notification or a 2.xx one without Observe (the device stopped,
+ * RFC 7641 3.2), and when its endpoint de-registers, expires or
+ * registers again (the device forgets its observations then).
  */
 #ifndef BW_LWSRV_SRV_H
 #define BW_LWSRV_SRV_H
@@ -45,6 +61,7 @@
 
 #include "bulwark/coap_block.h"
 #include "dtls_server.h"
+#include "lwm2m_observe.h"
 #include "lwm2m_reg.h"
 #include "lwm2m_registry.h"
 
@@ -124,6 +141,14 @@ typedef struct {
      * its answer comes when the write ends.
      */
     int (*commit)(void *arg, bw_lwsrv_pending_t *p, const bw_lwsrv_write_t *wr);
+    /*
+     * Where notified values go: called on the layer's own writer thread
+     * (lwm2m_observe_sink.c), never on a DTLS worker, one call per
+     * notification, with the values and the receive time (Unix ms).
+     * NULL: notifications are acknowledged and counted, not stored.
+     */
+    bw_lwsrv_obs_store_fn notify_store;
+    void *notify_arg;
 } bw_lwsrv_config_t;
 
 /* Returns NULL when out of memory or the configuration is incomplete. */
@@ -207,6 +232,12 @@ typedef struct {
     bw_coap_block_t block1;
     uint8_t has_max_age;
     uint32_t max_age;
+    /* The Observe option, when present (has_observe 1: observe holds its
+     * value); obs_id the observation bw_lwsrv_observe() recorded, 0 when
+     * the device did not take it (no Observe in a 2.xx answer). */
+    uint8_t has_observe;
+    uint32_t observe;
+    int64_t obs_id;
 } bw_lwsrv_answer_t;
 
 typedef void (*bw_lwsrv_done_ex_t)(void *arg, const bw_lwsrv_answer_t *a);
@@ -236,6 +267,44 @@ int bw_lwsrv_request_to(bw_lwsrv_t *s, unsigned worker,
                         const struct sockaddr *addr, socklen_t addr_len,
                         const bw_lwsrv_op_t *op, bw_lwsrv_done_t done,
                         void *arg);
+
+/*
+ * Observe path on the registered endpoint ep (any thread): a GET with
+ * Observe 0, Accept accept (-1: none; the API asks for SenML JSON) and a
+ * fresh 8-byte token.  done runs once with the first answer; when it is
+ * a 2.xx with Observe, the observation is recorded first (actor: who
+ * asked, for the listing) and a->obs_id names it.  A 2.xx without
+ * Observe means the device did not take it (obs_id 0).
+ * Returns as bw_lwsrv_request() (BW_EINVAL also for a path that is not
+ * "/" and digits, an actor of BW_LWSRV_OBS_ACTOR_MAX bytes or more),
+ * and BW_ECRYPTO (no randomness for the token).
+ */
+int bw_lwsrv_observe(bw_lwsrv_t *s, const char *ep, const char *path,
+                     int32_t accept, const char *actor, bw_lwsrv_done_ex_t done,
+                     void *arg);
+
+/*
+ * Cancel an observation of ep (any thread): the one with id when id > 0,
+ * else the one of path.  It ends here at once (a late notification gets a
+ * RST) and *ended (may be NULL) gets its last view; then the device is
+ * sent a GET with Observe 1 and the same token (RFC 7641 3.6) and done
+ * runs once with its answer.
+ * Returns 0 (done will be called), or BW_ENOTFOUND (no such observation),
+ * or, the observation ended already, bw_lwsrv_request()'s codes for the
+ * GET (BW_ENOTFOUND also when ep is no longer registered).
+ */
+int bw_lwsrv_cancel(bw_lwsrv_t *s, const char *ep, int64_t id, const char *path,
+                    bw_lwsrv_done_ex_t done, void *arg,
+                    bw_lwsrv_obs_view_t *ended);
+
+/* The live observations of ep, oldest first (bw_lwsrv_obs_list). */
+int bw_lwsrv_observations(bw_lwsrv_t *s, const char *ep,
+                          int (*cb)(void *arg, const bw_lwsrv_obs_view_t *v),
+                          void *arg);
+
+/* Wait until every notification received so far reached the store
+ * (tests; a no-op without notify_store). */
+void bw_lwsrv_notify_flush(bw_lwsrv_t *s);
 
 /* Expire registrations past their lifetime (call every second or so). */
 size_t bw_lwsrv_expire(bw_lwsrv_t *s, uint64_t now_ms);

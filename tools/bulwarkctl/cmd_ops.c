@@ -5,6 +5,10 @@
  * (docs/api.md).  The device's CoAP code is shown with its name; a device
  * that answers with an error (4.xx, 5.xx) makes the command fail (exit 1)
  * even though the API call itself worked.
+ *
+ * An operation the server queues (--async, or a queue-mode device that
+ * sleeps) is answered 202 with a request id: printed with the way to
+ * follow it (`bulwarkctl request ID`), exit 0.
  */
 #include <errno.h>
 #include <math.h>
@@ -14,24 +18,68 @@
 
 #include "ctl.h"
 
+#define QUEUE_HELP                                                             \
+    "  --async    queue it and return its request id at once (202); the\n"     \
+    "             server sends it when the device can hear it\n"               \
+    "  --ttl S    a queued request expires after S seconds (default 86400)\n"  \
+    "A queue-mode device that sleeps gets it queued even without --async;\n"   \
+    "follow it with '" CTL_NAME " request ID'.\n"
+
 static const char read_help[] =
-    "usage: " CTL_NAME " read EP PATH\n"
+    "usage: " CTL_NAME " read [--async] [--ttl S] EP PATH\n"
     "\n"
     "LwM2M Read of PATH (/3/0, /3/0/0, ...) on registered device EP.\n"
-    "Prints the resources as NAME VALUE lines (SenML), or the payload.\n";
+    "Prints the resources as NAME VALUE lines (SenML), or the "
+    "payload.\n" QUEUE_HELP;
 
 static const char write_help[] =
-    "usage: " CTL_NAME " write [--senml] EP PATH VALUE\n"
+    "usage: " CTL_NAME " write [--senml] [--async] [--ttl S] EP PATH VALUE\n"
     "\n"
     "LwM2M Write of VALUE to resource PATH on registered device EP, sent\n"
     "as plain text.  With --senml, VALUE is a SenML JSON array, sent as\n"
-    "SenML JSON.  A value starting with '-' goes after '--'.\n";
+    "SenML JSON.  A value starting with '-' goes after '--'.\n" QUEUE_HELP;
 
 static const char exec_help[] =
-    "usage: " CTL_NAME " exec EP PATH [ARGS]\n"
+    "usage: " CTL_NAME " exec [--async] [--ttl S] EP PATH [ARGS]\n"
     "\n"
     "LwM2M Execute of resource PATH on registered device EP, with the\n"
-    "optional arguments as plain text (e.g. exec dev-1 /3/0/4 reboots).\n";
+    "optional arguments as plain text (e.g. exec dev-1 /3/0/4 "
+    "reboots).\n" QUEUE_HELP;
+
+/* --async and --ttl of read, write and exec. */
+typedef struct {
+    int async;
+    long ttl; /* 0: the server's default */
+} queue_opts_t;
+
+/* Add them to an operation's body. */
+static void queue_body(json_t *body, const queue_opts_t *q)
+{
+    if (q->async)
+        json_object_set_new(body, "async", json_true());
+    if (q->ttl > 0)
+        json_object_set_new(body, "ttl", json_integer(q->ttl));
+}
+
+/* A 202: the server queued the operation.  Prints its id and why (not
+ * for --json) and returns 1; 0 for any other answer. */
+static int queued(const ctl_t *c, const ctl_answer_t *a)
+{
+    if (a->status != 202)
+        return 0;
+    if (c->json)
+        return 1;
+    const json_t *id = json_object_get(a->body, "id");
+    const char *why = json_string_value(json_object_get(a->body, "why"));
+    char *s = ctl_printf("queued: request %lld%s%s",
+                         (long long)json_integer_value(id),
+                         why != NULL ? " (" : "", why != NULL ? why : "");
+    ctl_sanitize(s);
+    printf("%s%s\nfollow it: " CTL_NAME " request %lld\n", s,
+           why != NULL ? ")" : "", (long long)json_integer_value(id));
+    free(s);
+    return 1;
+}
 
 /* The device's code: shown, and an error code fails the command. */
 static int device_code(const json_t *body)
@@ -88,16 +136,22 @@ static int op_path(const char *ep, const char *act, char *path, size_t cap)
     return CTL_OK;
 }
 
-/* Options of the three commands: only --help, and --senml for write. */
-static int parse(ctl_t *c, int argc, char **argv, const char *help, int *senml)
+/* Options of the commands: --help, --senml for write (senml not NULL),
+ * --async and --ttl for read, write and exec (q not NULL). */
+static int parse(ctl_t *c, int argc, char **argv, const char *help, int *senml,
+                 queue_opts_t *q)
 {
-    static const struct option o[] = {
-        {"senml", no_argument, NULL, 's'},
-        {NULL, 0, NULL, 0},
-    };
+    struct option o[4];
+    size_t n = 0;
+    if (senml != NULL)
+        o[n++] = (struct option){"senml", no_argument, NULL, 's'};
+    if (q != NULL) {
+        o[n++] = (struct option){"async", no_argument, NULL, 'a'};
+        o[n++] = (struct option){"ttl", required_argument, NULL, 't'};
+    }
+    o[n] = (struct option){NULL, 0, NULL, 0};
     int v;
-    while ((v = ctl_getopt(c, argc, argv, "", senml != NULL ? o : NULL)) !=
-           -1) {
+    while ((v = ctl_getopt(c, argc, argv, "", o)) != -1) {
         if (v == 'h') {
             fputs(help, stdout);
             return -1;
@@ -106,6 +160,13 @@ static int parse(ctl_t *c, int argc, char **argv, const char *help, int *senml)
             *senml = 1;
             continue;
         }
+        if (v == 'a' && q != NULL) {
+            q->async = 1;
+            continue;
+        }
+        if (v == 't' && q != NULL &&
+            ctl_parse_long("--ttl", optarg, 1, 2592000, &q->ttl) == 0)
+            continue;
         return CTL_USAGE;
     }
     return CTL_OK;
@@ -120,7 +181,8 @@ static int check_path(const char *cmd, const char *p)
 
 int cmd_read(ctl_t *c, int argc, char **argv)
 {
-    int rc = parse(c, argc, argv, read_help, NULL);
+    queue_opts_t qo = {0, 0};
+    int rc = parse(c, argc, argv, read_help, NULL, &qo);
     if (rc != CTL_OK)
         return rc < 0 ? CTL_OK : rc;
     if (argc - optind != 2)
@@ -132,10 +194,14 @@ int cmd_read(ctl_t *c, int argc, char **argv)
     json_t *body = json_pack("{s:s}", "path", argv[optind + 1]);
     if (body == NULL)
         return ctl_usage(argv[0], "PATH must be UTF-8");
+    queue_body(body, &qo);
     ctl_answer_t a;
     rc = ctl_call_json(c, "POST", path, body, &a);
     json_decref(body);
-    if (rc == CTL_OK && c->json) {
+    if (rc == CTL_OK && queued(c, &a)) {
+        if (c->json)
+            ctl_print_raw(&a);
+    } else if (rc == CTL_OK && c->json) {
         ctl_print_raw(&a);
         const char *code = json_string_value(json_object_get(a.body, "code"));
         if (code == NULL || code[0] != '2')
@@ -160,7 +226,8 @@ int cmd_read(ctl_t *c, int argc, char **argv)
 int cmd_write(ctl_t *c, int argc, char **argv)
 {
     int senml = 0;
-    int rc = parse(c, argc, argv, write_help, &senml);
+    queue_opts_t qo = {0, 0};
+    int rc = parse(c, argc, argv, write_help, &senml, &qo);
     if (rc != CTL_OK)
         return rc < 0 ? CTL_OK : rc;
     if (argc - optind != 3)
@@ -188,10 +255,14 @@ int cmd_write(ctl_t *c, int argc, char **argv)
         json_pack("{s:s, s:o}", "path", argv[optind + 1], "value", value);
     if (body == NULL)
         return ctl_usage(argv[0], "PATH must be UTF-8");
+    queue_body(body, &qo);
     ctl_answer_t a;
     rc = ctl_call_json(c, "POST", path, body, &a);
     json_decref(body);
-    if (rc == CTL_OK) {
+    if (rc == CTL_OK && queued(c, &a)) {
+        if (c->json)
+            ctl_print_raw(&a);
+    } else if (rc == CTL_OK) {
         if (c->json)
             ctl_print_raw(&a);
         int d = c->json ? CTL_OK : device_code(a.body);
@@ -204,7 +275,8 @@ int cmd_write(ctl_t *c, int argc, char **argv)
 
 int cmd_exec(ctl_t *c, int argc, char **argv)
 {
-    int rc = parse(c, argc, argv, exec_help, NULL);
+    queue_opts_t qo = {0, 0};
+    int rc = parse(c, argc, argv, exec_help, NULL, &qo);
     if (rc != CTL_OK)
         return rc < 0 ? CTL_OK : rc;
     if (argc - optind != 2 && argc - optind != 3)
@@ -217,10 +289,14 @@ int cmd_exec(ctl_t *c, int argc, char **argv)
                              argc - optind == 3 ? argv[optind + 2] : "");
     if (body == NULL)
         return ctl_usage(argv[0], "ARGS must be UTF-8");
+    queue_body(body, &qo);
     ctl_answer_t a;
     rc = ctl_call_json(c, "POST", path, body, &a);
     json_decref(body);
-    if (rc == CTL_OK) {
+    if (rc == CTL_OK && queued(c, &a)) {
+        if (c->json)
+            ctl_print_raw(&a);
+    } else if (rc == CTL_OK) {
         if (c->json)
             ctl_print_raw(&a);
         int d = c->json ? CTL_OK : device_code(a.body);
@@ -270,6 +346,14 @@ static const char attrs_help[] =
     "N is a whole number 0..4294967295, X a decimal number.  Use\n"
     "'discover EP PATH' to see the attributes in place.\n";
 
+/* dm_call's "queued (202), printed": callers print nothing more and
+ * exit 0 (done()). */
+#define DM_QUEUED (-100)
+static int done(int rc)
+{
+    return rc == DM_QUEUED ? CTL_OK : rc;
+}
+
 /* Send body to the device operation act of EP; the answer in *a.  Prints
  * it for --json.  Returns the exit status: API errors, then the device's
  * code (an error code is 1; it is shown unless --json). */
@@ -285,6 +369,8 @@ static int dm_call(ctl_t *c, const char *ep, const char *act, json_t *body,
         return rc;
     if (c->json)
         ctl_print_raw(a);
+    if (queued(c, a))
+        return DM_QUEUED;
     const char *code = json_string_value(json_object_get(a->body, "code"));
     if (code == NULL || code[0] != '2')
         return c->json ? CTL_API : device_code(a->body);
@@ -326,7 +412,7 @@ static char *attrs_text(const json_t *attrs)
 
 int cmd_discover(ctl_t *c, int argc, char **argv)
 {
-    int rc = parse(c, argc, argv, discover_help, NULL);
+    int rc = parse(c, argc, argv, discover_help, NULL, NULL);
     if (rc != CTL_OK)
         return rc < 0 ? CTL_OK : rc;
     if (ep_and_path(argc, argv) != CTL_OK)
@@ -360,7 +446,7 @@ int cmd_discover(ctl_t *c, int argc, char **argv)
         }
     }
     ctl_answer_free(&a);
-    return rc;
+    return done(rc);
 }
 
 int cmd_create(ctl_t *c, int argc, char **argv)
@@ -413,12 +499,12 @@ int cmd_create(ctl_t *c, int argc, char **argv)
         free(s);
     }
     ctl_answer_free(&a);
-    return rc;
+    return done(rc);
 }
 
 int cmd_delete(ctl_t *c, int argc, char **argv)
 {
-    int rc = parse(c, argc, argv, delete_help, NULL);
+    int rc = parse(c, argc, argv, delete_help, NULL, NULL);
     if (rc != CTL_OK)
         return rc < 0 ? CTL_OK : rc;
     if (ep_and_path(argc, argv) != CTL_OK)
@@ -430,7 +516,7 @@ int cmd_delete(ctl_t *c, int argc, char **argv)
     rc = dm_call(c, argv[optind], "delete", body, &a, 1);
     json_decref(body);
     ctl_answer_free(&a);
-    return rc;
+    return done(rc);
 }
 
 /* The attributes attrs takes, in --help's order; integer ones first. */
@@ -530,5 +616,5 @@ int cmd_attrs(ctl_t *c, int argc, char **argv)
     rc = dm_call(c, argv[optind], "attributes", body, &a, 1);
     json_decref(body);
     ctl_answer_free(&a);
-    return rc;
+    return done(rc);
 }

@@ -21,9 +21,9 @@ static const char main_help[] =
     "  device EP                      one device and its registration\n"
     "  provision EP --psk-identity ID (--psk-file F | --psk-hex HEX)\n"
     "                                 add a device with its bootstrap PSK\n"
-    "  read EP PATH                   LwM2M Read on a registered device\n"
-    "  write EP PATH VALUE            LwM2M Write\n"
-    "  exec EP PATH [ARGS]            LwM2M Execute\n"
+    "  read [--async] EP PATH         LwM2M Read on a registered device\n"
+    "  write [--async] EP PATH VALUE  LwM2M Write\n"
+    "  exec [--async] EP PATH [ARGS]  LwM2M Execute\n"
     "  discover EP PATH               LwM2M Discover: objects, resources,\n"
     "                                 attributes\n"
     "  create EP PATH --value JSON [--instance N]\n"
@@ -32,7 +32,15 @@ static const char main_help[] =
     "  attrs EP PATH [--pmin N] [--pmax N] [--gt X] [--lt X] [--st X]\n"
     "        [--epmin N] [--epmax N] [--clear NAME]...\n"
     "                                 LwM2M Write-Attributes\n"
+    "  observe EP PATH [--follow]     LwM2M Observe; values go to 'data'\n"
+    "  cancel EP (PATH | --id N)      end an observation\n"
+    "  observations EP                a device's live observations\n"
     "  rotate EP                      rotate a device's DM credentials\n"
+    "  bootstrap EP [--binding U|UQ] [--lifetime S] [--server-uri U]\n"
+    "  bootstrap EP --show|--reset    what the device gets at its next\n"
+    "                                 bootstrap (queue mode: UQ)\n"
+    "  requests EP [--state S]        requests queued for a device\n"
+    "  request ID [--cancel]          one queued request, or cancel it\n"
     "  audit [--limit N] [--after ID] the audit log\n"
     "  data EP [--path P] [--since T] values EP reported with LwM2M Send\n"
     "  firmware upload|list|show      the firmware repository\n"
@@ -63,6 +71,15 @@ int cmd_discover(ctl_t *c, int argc, char **argv);
 int cmd_create(ctl_t *c, int argc, char **argv);
 int cmd_delete(ctl_t *c, int argc, char **argv);
 int cmd_attrs(ctl_t *c, int argc, char **argv);
+/* cmd_bootstrap.c, cmd_requests.c: bootstrap configuration, queued
+ * requests. */
+int cmd_bootstrap(ctl_t *c, int argc, char **argv);
+int cmd_requests(ctl_t *c, int argc, char **argv);
+int cmd_request(ctl_t *c, int argc, char **argv);
+/* cmd_observe.c: Observe, Cancel, the list of observations. */
+int cmd_observe(ctl_t *c, int argc, char **argv);
+int cmd_cancel(ctl_t *c, int argc, char **argv);
+int cmd_observations(ctl_t *c, int argc, char **argv);
 
 int main(int argc, char **argv)
 {
@@ -70,15 +87,30 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(ctl_t *c, int argc, char **argv);
     } cmds[] = {
-        {"health", cmd_health},     {"devices", cmd_devices},
-        {"device", cmd_device},     {"provision", cmd_provision},
-        {"read", cmd_read},         {"write", cmd_write},
-        {"exec", cmd_exec},         {"execute", cmd_exec},
-        {"discover", cmd_discover}, {"create", cmd_create},
-        {"delete", cmd_delete},     {"attrs", cmd_attrs},
-        {"audit", cmd_audit},       {"firmware", cmd_firmware},
-        {"campaign", cmd_campaign}, {"token", cmd_token},
-        {"rotate", cmd_rotate},     {"data", cmd_data},
+        {"health", cmd_health},
+        {"devices", cmd_devices},
+        {"device", cmd_device},
+        {"provision", cmd_provision},
+        {"read", cmd_read},
+        {"write", cmd_write},
+        {"exec", cmd_exec},
+        {"execute", cmd_exec},
+        {"discover", cmd_discover},
+        {"create", cmd_create},
+        {"delete", cmd_delete},
+        {"attrs", cmd_attrs},
+        {"audit", cmd_audit},
+        {"firmware", cmd_firmware},
+        {"campaign", cmd_campaign},
+        {"token", cmd_token},
+        {"rotate", cmd_rotate},
+        {"data", cmd_data},
+        {"observe", cmd_observe},
+        {"cancel", cmd_cancel},
+        {"observations", cmd_observations},
+        {"bootstrap", cmd_bootstrap},
+        {"requests", cmd_requests},
+        {"request", cmd_request},
     };
     ctl_t c = {0};
     c.url = getenv("BULWARK_URL");

@@ -1,0 +1,622 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The delivery engine of queued requests (api_queue.h).
+ *
+ * One thread (engine_main) does everything that touches the store.  It
+ * waits on one condition variable for three kinds of work, taken in
+ * this order each time round:
+ *   1. answers (the done list): a request came back from a device, or
+ *      failed; it is recorded and the device's next request is sent;
+ *   2. wakes (the wake list): a device registered or updated, or an
+ *      asynchronous request was queued for a device that hears now;
+ *      the device's oldest queued request is sent unless one of its
+ *      requests is out already;
+ *   3. the sweep, every BW_API_QUEUE_SWEEP_MS: requests past their time
+ *      to live expire.
+ *
+ * Per device at most one request is out (the busy list), so a device
+ * gets its requests one at a time and in creation order: the next is
+ * read from the store only after the previous one's answer is recorded.
+ *
+ * Sending one request (send_next):
+ *   read the oldest QUEUED row  ->  rebuild the CoAP request from its
+ *   body (bw_api__op_build)  ->  mark it SENT (committed)  ->
+ *   bw_lwsrv_request.  The answer (on_answer, on a DTLS worker) is
+ *   copied onto the done list; the engine then stores it
+ *   (bw_db_request_answer) or requeues it / gives it up
+ *   (bw_api_queue_after_failure).
+ *
+ * The seen table remembers when each device was last heard from
+ * (an open-addressed hash of BW_API_QUEUE_SEEN_MAX slots; a slot older
+ * than BW_API_QUEUE_AWAKE_MS is free for reuse, since it says nothing
+ * any more).
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api_int.h"
+#include "api_queue.h"
+
+/* The longest answer copied from a device: one CoAP message. */
+#define ANSWER_MAX BW_LWSRV_PAYLOAD_MAX
+/* Probes of the seen table before giving up on a slot. */
+#define SEEN_PROBES 32
+
+typedef struct {
+    char ep[BW_DB_ENDPOINT_MAX + 1];
+    int64_t at_ms; /* 0: free */
+} seen_t;
+
+typedef struct wake {
+    struct wake *next;
+    char ep[BW_DB_ENDPOINT_MAX + 1];
+} wake_t;
+
+/* One request out to a device: its busy entry, and after the answer its
+ * place on the done list. */
+typedef struct flight {
+    struct flight *next; /* busy list, then done list */
+    bw_api_queue_t *q;
+    int64_t id;
+    bw_api_op_t kind;
+    char ep[BW_DB_ENDPOINT_MAX + 1];
+    char location[BW_LWSRV_PATH_MAX];
+    char path[BW_LWSRV_PATH_MAX];
+    int rewoken; /* woken again while out: go on even after a failure */
+    /* The answer. */
+    int err;
+    uint8_t code;
+    uint32_t cf;
+    size_t len;
+    char payload[ANSWER_MAX];
+} flight_t;
+
+typedef struct tried {
+    struct tried *next;
+    int64_t id;
+    unsigned n;
+} tried_t;
+
+struct bw_api_queue {
+    bw_api_queue_config_t cfg;
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    pthread_t thread;
+    int started, stopping;
+    wake_t *wakes, **wakes_tail;
+    size_t n_wakes;
+    flight_t *busy; /* out to a device (engine thread only) */
+    flight_t *done; /* answered, waiting for the engine */
+    size_t n_busy;
+    tried_t *tried; /* engine thread only */
+    size_t n_tried;
+    pthread_mutex_t seen_m;
+    seen_t *seen;
+};
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+__attribute__((format(printf, 2, 3))) static void say(const bw_api_queue_t *q,
+                                                      const char *fmt, ...)
+{
+    if (q->cfg.log == NULL)
+        return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    q->cfg.log(q->cfg.log_arg, line);
+}
+
+static void audit(bw_api_queue_t *q, const char *action, const char *ep,
+                  const char *detail)
+{
+    int err = bw_db_audit_append(q->cfg.db, wall_ms(), "queue", action, ep,
+                                 detail, NULL);
+    if (err != 0)
+        say(q, "queue: audit log: %s", bw_strerror(err));
+}
+
+/* ---- the seen table -------------------------------------------------- */
+
+/* FNV-1a: endpoint names are short and chosen by the operator. */
+static size_t hash(const char *s)
+{
+    uint64_t h = 1469598103934665603u;
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (size_t)(h % BW_API_QUEUE_SEEN_MAX);
+}
+
+void bw_api_queue_seen(bw_api_queue_t *q, const char *ep, int64_t now_ms)
+{
+    if (q == NULL || ep == NULL || strlen(ep) > BW_DB_ENDPOINT_MAX)
+        return;
+    size_t h = hash(ep);
+    pthread_mutex_lock(&q->seen_m);
+    seen_t *reuse = NULL;
+    for (size_t i = 0; i < SEEN_PROBES; i++) {
+        seen_t *s = &q->seen[(h + i) % BW_API_QUEUE_SEEN_MAX];
+        if (s->at_ms != 0 && strcmp(s->ep, ep) == 0) {
+            reuse = s;
+            break;
+        }
+        if (reuse == NULL && !bw_api_queue_awake(s->at_ms, now_ms))
+            reuse = s; /* free, or says nothing any more */
+    }
+    if (reuse != NULL) { /* else full: the device counts as asleep */
+        snprintf(reuse->ep, sizeof reuse->ep, "%s", ep);
+        reuse->at_ms = now_ms;
+    }
+    pthread_mutex_unlock(&q->seen_m);
+}
+
+int bw_api_queue_is_awake(bw_api_queue_t *q, const char *ep, int64_t now_ms)
+{
+    if (q == NULL || ep == NULL)
+        return 0;
+    size_t h = hash(ep);
+    int64_t at = 0;
+    pthread_mutex_lock(&q->seen_m);
+    for (size_t i = 0; i < SEEN_PROBES && at == 0; i++) {
+        const seen_t *s = &q->seen[(h + i) % BW_API_QUEUE_SEEN_MAX];
+        if (s->at_ms != 0 && strcmp(s->ep, ep) == 0)
+            at = s->at_ms;
+    }
+    pthread_mutex_unlock(&q->seen_m);
+    return bw_api_queue_awake(at, now_ms);
+}
+
+/* ---- wakes ------------------------------------------------------------ */
+
+void bw_api_queue_wake(bw_api_queue_t *q, const char *ep)
+{
+    if (q == NULL || ep == NULL || strlen(ep) > BW_DB_ENDPOINT_MAX)
+        return;
+    pthread_mutex_lock(&q->m);
+    int known = 0;
+    for (const wake_t *w = q->wakes; w != NULL && !known; w = w->next)
+        known = strcmp(w->ep, ep) == 0;
+    wake_t *w = NULL;
+    int stopping = q->stopping;
+    if (!known && !stopping && q->n_wakes < BW_API_QUEUE_WAKES_MAX &&
+        (w = calloc(1, sizeof *w)) != NULL) {
+        snprintf(w->ep, sizeof w->ep, "%s", ep);
+        *q->wakes_tail = w;
+        q->wakes_tail = &w->next;
+        q->n_wakes++;
+        pthread_cond_signal(&q->c);
+    }
+    pthread_mutex_unlock(&q->m);
+    if (!known && w == NULL && !stopping)
+        say(q,
+            "queue: %s: wake dropped (%zu waiting); its requests go at "
+            "its next update",
+            ep, (size_t)BW_API_QUEUE_WAKES_MAX);
+}
+
+/* ---- tries (engine thread) ------------------------------------------- */
+
+static unsigned tries_add(bw_api_queue_t *q, int64_t id)
+{
+    for (tried_t *t = q->tried; t != NULL; t = t->next)
+        if (t->id == id)
+            return ++t->n;
+    if (q->n_tried >= BW_API_QUEUE_TRIED_MAX) { /* drop the oldest */
+        tried_t **pp = &q->tried;
+        while ((*pp)->next != NULL)
+            pp = &(*pp)->next;
+        free(*pp);
+        *pp = NULL;
+        q->n_tried--;
+    }
+    tried_t *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return 1;
+    t->id = id;
+    t->n = 1;
+    t->next = q->tried;
+    q->tried = t;
+    q->n_tried++;
+    return 1;
+}
+
+static void tries_forget(bw_api_queue_t *q, int64_t id)
+{
+    for (tried_t **pp = &q->tried; *pp != NULL; pp = &(*pp)->next)
+        if ((*pp)->id == id) {
+            tried_t *t = *pp;
+            *pp = t->next;
+            free(t);
+            q->n_tried--;
+            return;
+        }
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+/* On a DTLS worker: copy, hand over, never block on anything but the
+ * engine's mutex. */
+static void on_answer(void *arg, int err, uint8_t code, uint32_t cf,
+                      const uint8_t *payload, size_t len)
+{
+    flight_t *f = arg;
+    bw_api_queue_t *q = f->q;
+    if (err == 0 && len > sizeof f->payload)
+        len = sizeof f->payload; /* cannot happen: one CoAP message */
+    f->err = err;
+    f->code = code;
+    f->cf = cf;
+    f->len = err == 0 ? len : 0;
+    if (f->len > 0)
+        memcpy(f->payload, payload, f->len);
+    if (err == 0)
+        bw_api_queue_seen(q, f->ep, wall_ms());
+    pthread_mutex_lock(&q->m);
+    for (flight_t **pp = &q->busy; *pp != NULL; pp = &(*pp)->next)
+        if (*pp == f) {
+            *pp = f->next;
+            break;
+        }
+    f->next = q->done;
+    q->done = f;
+    pthread_cond_signal(&q->c);
+    pthread_mutex_unlock(&q->m);
+}
+
+/* The oldest queued request of a device, copied out of the walk. */
+typedef struct {
+    int found;
+    int64_t id;
+    bw_db_req_op_t op;
+    char path[BW_DB_PATH_MAX + 1];
+    char *body; /* the stored body, NUL-terminated (malloc) */
+} oldest_t;
+
+static int take_oldest(void *arg, const bw_db_request_t *r)
+{
+    oldest_t *o = arg;
+    o->found = 1;
+    o->id = r->id;
+    o->op = r->op;
+    snprintf(o->path, sizeof o->path, "%s", r->path);
+    o->body = malloc(r->payload_len + 1);
+    if (o->body == NULL)
+        return BW_ENOMEM;
+    if (r->payload_len > 0)
+        memcpy(o->body, r->payload, r->payload_len);
+    o->body[r->payload_len] = '\0';
+    return 0;
+}
+
+static int is_busy(bw_api_queue_t *q, const char *ep, int rewake)
+{
+    int busy = 0;
+    pthread_mutex_lock(&q->m);
+    for (flight_t *f = q->busy; f != NULL && !busy; f = f->next)
+        if (strcmp(f->ep, ep) == 0) {
+            busy = 1;
+            f->rewoken |= rewake;
+        }
+    pthread_mutex_unlock(&q->m);
+    return busy;
+}
+
+/*
+ * Send ep's oldest queued request, if it has one and nothing is out to
+ * it.  A request that cannot be rebuilt (a body this version no longer
+ * reads) is given up and the next one tried.
+ */
+static void send_next(bw_api_queue_t *q, const char *ep, int rewake)
+{
+    for (;;) {
+        if (__atomic_load_n(&q->stopping, __ATOMIC_ACQUIRE) ||
+            is_busy(q, ep, rewake))
+            return;
+        bw_lwsrv_regview_t *view = malloc(sizeof *view);
+        int registered =
+            view != NULL && bw_lwsrv_registry_get(q->cfg.reg, ep, view) == 0;
+        free(view);
+        if (!registered)
+            return; /* at its next registration */
+        oldest_t o = {0};
+        int err = bw_db_request_list(q->cfg.db, ep, BW_DB_REQ_QUEUED, 1,
+                                     take_oldest, &o);
+        if (err != 0 || !o.found) {
+            if (err != 0 && err != BW_ENOTFOUND)
+                say(q, "queue: %s: %s", ep, bw_strerror(err));
+            free(o.body);
+            return;
+        }
+        flight_t *f = calloc(1, sizeof *f);
+        bw_lwsrv_op_t *op = calloc(1, sizeof *op);
+        json_t *body = json_loads(o.body, 0, NULL);
+        free(o.body);
+        if (f == NULL || op == NULL) { /* stays queued: next wake */
+            free(f);
+            free(op);
+            json_decref(body);
+            say(q, "queue: %s: out of memory", ep);
+            return;
+        }
+        const char *why = NULL;
+        char detail[256];
+        if (body == NULL)
+            why = "the stored request does not read as JSON";
+        else if (bw_api__queue_api_op(o.op, &f->kind) != 0)
+            why = "not an operation the API sends";
+        else
+            why = bw_api__op_build(body, f->kind, op, f->location,
+                                   sizeof f->location, detail, sizeof detail);
+        json_decref(body);
+        if (why != NULL) {
+            char reason[BW_DB_REQ_WHY_MAX + 1];
+            snprintf(reason, sizeof reason, "cannot be sent: %s", why);
+            err = bw_db_request_give_up(q->cfg.db, o.id, BW_DB_REQ_QUEUED,
+                                        reason, wall_ms());
+            say(q, "queue: %s: request %lld %s", ep, (long long)o.id, reason);
+            free(f);
+            free(op);
+            if (err != 0)
+                return; /* the store is in trouble: next wake */
+            continue;
+        }
+        f->q = q;
+        f->id = o.id;
+        snprintf(f->ep, sizeof f->ep, "%s", ep);
+        snprintf(f->path, sizeof f->path, "%s", op->path);
+        /* SENT before it leaves: a crash from here on leaves it SENT,
+         * and the next start requeues it. */
+        err = bw_db_request_mark_sent(q->cfg.db, f->id, wall_ms());
+        if (err != 0) { /* cancelled or expired meanwhile: the next */
+            free(f);
+            free(op);
+            if (err == BW_ESTATE)
+                continue;
+            say(q, "queue: %s: request %lld not sent: %s", ep, (long long)o.id,
+                bw_strerror(err));
+            return;
+        }
+        pthread_mutex_lock(&q->m);
+        f->next = q->busy;
+        q->busy = f;
+        q->n_busy++;
+        pthread_mutex_unlock(&q->m);
+        err = bw_lwsrv_request(q->cfg.dm, ep, op, on_answer, f);
+        free(op);
+        if (err != 0) /* the callback will not run: as a failed answer */
+            on_answer(f, err, 0, 0, NULL, 0);
+        return;
+    }
+}
+
+/* Record an answer (or a failure) and go on with the device. */
+static void finish(bw_api_queue_t *q, flight_t *f)
+{
+    pthread_mutex_lock(&q->m);
+    q->n_busy--;
+    pthread_mutex_unlock(&q->m);
+    int64_t now = wall_ms();
+    int go_on = 1, err;
+    char detail[BW_LWSRV_PATH_MAX + 64];
+    if (f->err == 0) {
+        json_t *ans = bw_api__op_answer(f->kind, f->code, f->cf, f->payload,
+                                        f->len, f->location);
+        char *text = ans != NULL ? json_dumps(ans, JSON_COMPACT) : NULL;
+        json_decref(ans);
+        err = text != NULL ? bw_db_request_answer(q->cfg.db, f->id, f->code,
+                                                  (const uint8_t *)text,
+                                                  strlen(text), now)
+                           : BW_ENOMEM;
+        if (text != NULL) {
+            json_malloc_t m;
+            json_free_t fr;
+            json_get_alloc_funcs(&m, &fr);
+            fr(text);
+        }
+        snprintf(detail, sizeof detail, "%s -> %u.%02u (request %lld)", f->path,
+                 f->code >> 5, f->code & 31u, (long long)f->id);
+        if (err == 0)
+            audit(q, bw_api__op_name(f->kind), f->ep, detail);
+        else /* expired or cancelled while out: the answer is dropped */
+            say(q, "queue: %s: answer to request %lld not stored: %s", f->ep,
+                (long long)f->id, bw_strerror(err));
+        tries_forget(q, f->id);
+    } else {
+        unsigned tries = f->err == BW_ENOTFOUND || f->err == BW_ESTATE
+                             ? 0
+                             : tries_add(q, f->id);
+        bw_api_queue_failure_t next = bw_api_queue_after_failure(f->err, tries);
+        if (next == BW_API_QUEUE_GIVE_UP) {
+            char reason[BW_DB_REQ_WHY_MAX + 1];
+            snprintf(reason, sizeof reason, "no answer after %u tries (%s)",
+                     tries, bw_strerror(f->err));
+            err = bw_db_request_give_up(q->cfg.db, f->id, BW_DB_REQ_SENT,
+                                        reason, now);
+            tries_forget(q, f->id);
+            snprintf(detail, sizeof detail, "%s: given up (request %lld)",
+                     f->path, (long long)f->id);
+            if (err == 0)
+                audit(q, "request-expired", f->ep, detail);
+        } else {
+            err = bw_db_request_requeue(q->cfg.db, f->id, now);
+        }
+        if (err != 0 && err != BW_ESTATE)
+            say(q, "queue: %s: request %lld: %s", f->ep, (long long)f->id,
+                bw_strerror(err));
+        say(q, "queue: %s: request %lld %s: %s", f->ep, (long long)f->id,
+            next == BW_API_QUEUE_GIVE_UP ? "given up" : "back in the queue",
+            bw_strerror(f->err));
+        /* Asleep (or gone): the rest waits for its next wake, unless it
+         * woke again while this one was out. */
+        go_on = f->rewoken;
+    }
+    char ep[BW_DB_ENDPOINT_MAX + 1];
+    snprintf(ep, sizeof ep, "%s", f->ep);
+    free(f);
+    if (go_on)
+        send_next(q, ep, 0);
+}
+
+static void sweep(bw_api_queue_t *q)
+{
+    uint64_t n = 0;
+    int err = bw_db_request_expire(q->cfg.db, wall_ms(), &n);
+    if (err != 0)
+        say(q, "queue: expiry: %s", bw_strerror(err));
+    else if (n > 0)
+        say(q, "queue: %llu request(s) past their time to live expired",
+            (unsigned long long)n);
+}
+
+static void *engine_main(void *arg)
+{
+    bw_api_queue_t *q = arg;
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    pthread_mutex_lock(&q->m);
+    while (!q->stopping) {
+        if (q->done != NULL) {
+            flight_t *f = q->done;
+            q->done = f->next;
+            pthread_mutex_unlock(&q->m);
+            finish(q, f);
+            pthread_mutex_lock(&q->m);
+            continue;
+        }
+        if (q->wakes != NULL) {
+            wake_t *w = q->wakes;
+            q->wakes = w->next;
+            if (q->wakes == NULL)
+                q->wakes_tail = &q->wakes;
+            q->n_wakes--;
+            pthread_mutex_unlock(&q->m);
+            send_next(q, w->ep, 1);
+            free(w);
+            pthread_mutex_lock(&q->m);
+            continue;
+        }
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > next.tv_sec ||
+            (now.tv_sec == next.tv_sec && now.tv_nsec >= next.tv_nsec)) {
+            pthread_mutex_unlock(&q->m);
+            sweep(q);
+            pthread_mutex_lock(&q->m);
+            next = now;
+            next.tv_nsec += (long)BW_API_QUEUE_SWEEP_MS % 1000 * 1000000;
+            next.tv_sec +=
+                BW_API_QUEUE_SWEEP_MS / 1000 + next.tv_nsec / 1000000000;
+            next.tv_nsec %= 1000000000;
+            continue;
+        }
+        pthread_cond_timedwait(&q->c, &q->m, &next);
+    }
+    pthread_mutex_unlock(&q->m);
+    return NULL;
+}
+
+/* ---- life ------------------------------------------------------------- */
+
+bw_api_queue_t *bw_api_queue_new(const bw_api_queue_config_t *cfg)
+{
+    if (cfg == NULL || cfg->db == NULL || cfg->dm == NULL || cfg->reg == NULL)
+        return NULL;
+    bw_api_queue_t *q = calloc(1, sizeof *q);
+    if (q == NULL)
+        return NULL;
+    q->seen = calloc(BW_API_QUEUE_SEEN_MAX, sizeof *q->seen);
+    if (q->seen == NULL) {
+        free(q);
+        return NULL;
+    }
+    q->cfg = *cfg;
+    q->wakes_tail = &q->wakes;
+    pthread_mutex_init(&q->m, NULL);
+    pthread_mutex_init(&q->seen_m, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&q->c, &ca);
+    pthread_condattr_destroy(&ca);
+    /* What a previous run had sent got no recorded answer: again. */
+    uint64_t n = 0;
+    int err = bw_db_request_requeue_sent(q->cfg.db, wall_ms(), &n);
+    if (err != 0)
+        say(q, "queue: requests left sent: %s", bw_strerror(err));
+    else if (n > 0)
+        say(q,
+            "queue: %llu request(s) sent before the last stop are queued "
+            "again",
+            (unsigned long long)n);
+    if (pthread_create(&q->thread, NULL, engine_main, q) != 0) {
+        say(q, "queue: cannot start its thread");
+        bw_api_queue_free(q);
+        return NULL;
+    }
+    q->started = 1;
+    return q;
+}
+
+void bw_api_queue_stop(bw_api_queue_t *q)
+{
+    if (q == NULL)
+        return;
+    pthread_mutex_lock(&q->m);
+    __atomic_store_n(&q->stopping, 1, __ATOMIC_RELEASE);
+    pthread_cond_signal(&q->c);
+    pthread_mutex_unlock(&q->m);
+    if (q->started)
+        pthread_join(q->thread, NULL);
+    q->started = 0;
+}
+
+void bw_api_queue_free(bw_api_queue_t *q)
+{
+    if (q == NULL)
+        return;
+    bw_api_queue_stop(q);
+    while (q->wakes != NULL) {
+        wake_t *w = q->wakes;
+        q->wakes = w->next;
+        free(w);
+    }
+    /* Requests still busy were failed by the DM role as it stopped, and
+     * are on the done list now; any other is the DM role's to free. */
+    while (q->done != NULL) {
+        flight_t *f = q->done;
+        q->done = f->next;
+        free(f);
+    }
+    while (q->tried != NULL) {
+        tried_t *t = q->tried;
+        q->tried = t->next;
+        free(t);
+    }
+    pthread_mutex_destroy(&q->m);
+    pthread_mutex_destroy(&q->seen_m);
+    pthread_cond_destroy(&q->c);
+    free(q->seen);
+    free(q);
+}
+
+void bw_api_queue_attach(bw_api_t *api, bw_api_queue_t *q)
+{
+    if (api != NULL)
+        __atomic_store_n(&api->queue, q, __ATOMIC_RELEASE);
+}
+
+bw_api_queue_t *bw_api__queue(bw_api_t *a)
+{
+    return a != NULL ? __atomic_load_n(&a->queue, __ATOMIC_ACQUIRE) : NULL;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Requests queued for devices: what the queue's delivery and the REST
+ * API need beyond the state machine in db.h ("requests queued for a
+ * device").  The rows, states and guards are db.h's; this header adds
+ * the moves that carry a reason, the one a restart makes, and paging
+ * across states.  docs/server.md "Queue mode" tells the whole story.
+ *
+ * Reasons.  An EXPIRED request says why in its result (result_code 0,
+ * result the reason as UTF-8 text): BW_DB_REQ_WHY_TTL when its time to
+ * live ran out (bw_db_request_expire), or the text given to
+ * bw_db_request_give_up (cancelled by an operator, delivery given up).
+ * An ANSWERED one holds the device's code and answer instead.
+ *
+ * What it must never do: move a request out of ANSWERED or EXPIRED; let
+ * two threads make the same move (every move is guarded by the state it
+ * leaves, as in db.h).
+ */
+#ifndef BW_DB_REQUEST_H
+#define BW_DB_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+
+/* A reason is one sentence for an operator ("cancelled by api:ops"). */
+#define BW_DB_REQ_WHY_MAX 255
+/* The reason bw_db_request_expire() records. */
+#define BW_DB_REQ_WHY_TTL "its time to live ran out"
+/* bw_db_request_page(): every state. */
+#define BW_DB_REQ_ANY (-1)
+
+/*
+ * from (QUEUED or SENT) -> EXPIRED, why stored as the result text: an
+ * operator cancels a queued request, or the delivery gives up on a sent
+ * one after its tries.
+ * Returns 0, or BW_ENOTFOUND (no such request), BW_ESTATE (not in
+ * state from), BW_EMALFORMED (why empty or with control characters),
+ * BW_EOVERFLOW (why above BW_DB_REQ_WHY_MAX), BW_ETIMEOUT, BW_EIO,
+ * BW_EINVAL (NULL db or why, from neither QUEUED nor SENT).
+ */
+int bw_db_request_give_up(bw_db_t *db, int64_t id, bw_db_req_state_t from,
+                          const char *why, int64_t now_ms);
+
+/*
+ * Every SENT request back to QUEUED: what a server does at start, when
+ * the answers to what it had sent before it stopped are lost (the
+ * device may have applied a Write or an Execute: docs/server.md says
+ * what that means).  *count (may be NULL) gets how many.
+ * Returns 0, BW_ETIMEOUT, BW_EIO, BW_EINVAL.
+ */
+int bw_db_request_requeue_sent(bw_db_t *db, int64_t now_ms, uint64_t *count);
+
+/*
+ * Up to max requests of a device with id > after_id, oldest first, in
+ * one state or in any (state BW_DB_REQ_ANY).  Returns 0, cb's non-zero
+ * code, BW_ENOTFOUND (device), BW_EMALFORMED (endpoint), BW_ERANGE (max
+ * 0), BW_EIO, BW_EINVAL (NULL db or cb, state out of range).
+ */
+int bw_db_request_page(bw_db_t *db, const char *endpoint, int state,
+                       int64_t after_id, size_t max, bw_db_request_cb cb,
+                       void *arg);
+
+/* Which request states and operations are called in the API and the
+ * store ("queued", "write-attributes"); NULL when out of range. */
+const char *bw_db_request_state_name(bw_db_req_state_t state);
+const char *bw_db_request_op_name(bw_db_req_op_t op);
+/* The state named s.  Returns 0, BW_EMALFORMED, BW_EINVAL (NULL). */
+int bw_db_request_state_parse(const char *s, bw_db_req_state_t *out);
+
+#endif /* BW_DB_REQUEST_H */
