@@ -74,6 +74,33 @@ static int find_config(int argc, char **argv, const char *shortopts,
     return err;
 }
 
+int bw_cfgfile_check_stat(const char *path, const struct stat *st, uid_t me,
+                          char *why, size_t cap)
+{
+    if (!S_ISREG(st->st_mode)) {
+        say(why, cap, "%s: not a regular file", path);
+        return BW_ETYPE;
+    }
+    if (st->st_uid != me && st->st_uid != 0) {
+        /* It may name key files: only its owner or root may decide. */
+        say(why, cap,
+            "%s: owned by uid %u, not by uid %u (who runs this) or root", path,
+            (unsigned)st->st_uid, (unsigned)me);
+        return BW_EPERM;
+    }
+    if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+        say(why, cap,
+            "%s: writable by group or others (mode %04o; chmod go-w it)", path,
+            (unsigned)(st->st_mode & 07777));
+        return BW_EPERM;
+    }
+    if (st->st_size > (off_t)BW_CONFIG_TEXT_MAX) {
+        say(why, cap, "%s: larger than %u bytes", path, BW_CONFIG_TEXT_MAX);
+        return BW_EOVERFLOW;
+    }
+    return 0;
+}
+
 /* Step 2: the whole file into a fresh buffer (*text, free it). */
 static int read_checked(const char *path, char **text, size_t *len, char *why,
                         size_t cap)
@@ -89,27 +116,11 @@ static int read_checked(const char *path, char **text, size_t *len, char *why,
     }
     struct stat st;
     int err = 0;
-    uid_t me = geteuid();
     if (fstat(fd, &st) != 0) {
         say(why, cap, "%s: %s", path, strerror(errno));
         err = BW_EIO;
-    } else if (!S_ISREG(st.st_mode)) {
-        say(why, cap, "%s: not a regular file", path);
-        err = BW_ETYPE;
-    } else if (st.st_uid != me && st.st_uid != 0) {
-        /* It may name key files: only its owner or root may decide. */
-        say(why, cap,
-            "%s: owned by uid %u, not by uid %u (who runs this) or root", path,
-            (unsigned)st.st_uid, (unsigned)me);
-        err = BW_EPERM;
-    } else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-        say(why, cap,
-            "%s: writable by group or others (mode %04o; chmod go-w it)", path,
-            (unsigned)(st.st_mode & 07777));
-        err = BW_EPERM;
-    } else if (st.st_size > (off_t)BW_CONFIG_TEXT_MAX) {
-        say(why, cap, "%s: larger than %u bytes", path, BW_CONFIG_TEXT_MAX);
-        err = BW_EOVERFLOW;
+    } else {
+        err = bw_cfgfile_check_stat(path, &st, geteuid(), why, cap);
     }
     /* One byte more than the limit: a file that grew is caught too. */
     char *buf = err == 0 ? malloc(BW_CONFIG_TEXT_MAX + 1u) : NULL;

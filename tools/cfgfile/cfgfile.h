@@ -30,6 +30,8 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "bulwark/config.h"
 
@@ -89,6 +91,16 @@ typedef struct {
  */
 int bw_cfgfile_merge(int argc, char **argv, const bw_cfgfile_spec_t *spec,
                      bw_cfgfile_argv_t *out, char *why, size_t why_cap);
+
+/*
+ * The checks bw_cfgfile_merge applies to the opened file's fstat() (me:
+ * the effective uid): a regular file, owned by me or root, not writable
+ * by group or others, at most BW_CONFIG_TEXT_MAX bytes.  Returns 0 or
+ * BW_ETYPE, BW_EPERM, BW_EOVERFLOW with the reason in why (naming path).
+ * Exposed so the rules can be checked for any owner without root.
+ */
+int bw_cfgfile_check_stat(const char *path, const struct stat *st, uid_t me,
+                          char *why, size_t cap);
 
 /* Free what bw_cfgfile_merge made; *m is zeroed.  m MAY be zeroed
  * already.  Pointers taken from m->argv (optarg) die here. */
