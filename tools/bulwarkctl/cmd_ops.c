@@ -179,6 +179,30 @@ static int check_path(const char *cmd, const char *p)
     return CTL_OK;
 }
 
+/* POST body (consumed) to path for an operation whose answer is only a
+ * code (write, execute): prints a queued request or, with --json, the
+ * answer; CTL_API unless the device answered 2.xx. */
+static int post_op(ctl_t *c, const char *path, json_t *body,
+                   const queue_opts_t *qo)
+{
+    queue_body(body, qo);
+    ctl_answer_t a;
+    int rc = ctl_call_json(c, "POST", path, body, &a);
+    json_decref(body);
+    if (rc == CTL_OK && queued(c, &a)) {
+        if (c->json)
+            ctl_print_raw(&a);
+    } else if (rc == CTL_OK) {
+        if (c->json)
+            ctl_print_raw(&a);
+        int d = c->json ? CTL_OK : device_code(a.body);
+        const char *code = json_string_value(json_object_get(a.body, "code"));
+        rc = d != CTL_OK || code == NULL || code[0] != '2' ? CTL_API : CTL_OK;
+    }
+    ctl_answer_free(&a);
+    return rc;
+}
+
 int cmd_read(ctl_t *c, int argc, char **argv)
 {
     queue_opts_t qo = {0, 0};
@@ -255,22 +279,7 @@ int cmd_write(ctl_t *c, int argc, char **argv)
         json_pack("{s:s, s:o}", "path", argv[optind + 1], "value", value);
     if (body == NULL)
         return ctl_usage(argv[0], "PATH must be UTF-8");
-    queue_body(body, &qo);
-    ctl_answer_t a;
-    rc = ctl_call_json(c, "POST", path, body, &a);
-    json_decref(body);
-    if (rc == CTL_OK && queued(c, &a)) {
-        if (c->json)
-            ctl_print_raw(&a);
-    } else if (rc == CTL_OK) {
-        if (c->json)
-            ctl_print_raw(&a);
-        int d = c->json ? CTL_OK : device_code(a.body);
-        const char *code = json_string_value(json_object_get(a.body, "code"));
-        rc = d != CTL_OK || code == NULL || code[0] != '2' ? CTL_API : CTL_OK;
-    }
-    ctl_answer_free(&a);
-    return rc;
+    return post_op(c, path, body, &qo);
 }
 
 int cmd_exec(ctl_t *c, int argc, char **argv)
@@ -289,22 +298,7 @@ int cmd_exec(ctl_t *c, int argc, char **argv)
                              argc - optind == 3 ? argv[optind + 2] : "");
     if (body == NULL)
         return ctl_usage(argv[0], "ARGS must be UTF-8");
-    queue_body(body, &qo);
-    ctl_answer_t a;
-    rc = ctl_call_json(c, "POST", path, body, &a);
-    json_decref(body);
-    if (rc == CTL_OK && queued(c, &a)) {
-        if (c->json)
-            ctl_print_raw(&a);
-    } else if (rc == CTL_OK) {
-        if (c->json)
-            ctl_print_raw(&a);
-        int d = c->json ? CTL_OK : device_code(a.body);
-        const char *code = json_string_value(json_object_get(a.body, "code"));
-        rc = d != CTL_OK || code == NULL || code[0] != '2' ? CTL_API : CTL_OK;
-    }
-    ctl_answer_free(&a);
-    return rc;
+    return post_op(c, path, body, &qo);
 }
 
 static const char discover_help[] =
