@@ -100,6 +100,29 @@ int bw_db_request_enqueue(bw_db_t *db, const char *endpoint, bw_db_req_op_t op,
     return err;
 }
 
+/* After a guarded UPDATE of request id that stepped to rc, inside the
+ * transaction: commit when it changed the row; else roll back with
+ * BW_ESTATE (the request is in another state) or BW_ENOTFOUND. */
+static int settle(bw_db_t *db, int rc, int64_t id)
+{
+    if (rc != SQLITE_DONE)
+        return bw_db__rollback(db, bw_db__err(rc));
+    if (sqlite3_changes(db->w) > 0)
+        return bw_db__commit(db);
+    sqlite3_stmt *st;
+    int err = bw_db__prepare(db->w,
+                             "SELECT 1 FROM queued_requests WHERE id = ?", &st);
+    if (err == 0) {
+        sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        err = rc == SQLITE_ROW    ? BW_ESTATE
+              : rc == SQLITE_DONE ? BW_ENOTFOUND
+                                  : bw_db__err(rc);
+        sqlite3_finalize(st);
+    }
+    return bw_db__rollback(db, err);
+}
+
 /*
  * One guarded move: from the state named `from` to `to`.  No row changed
  * means the request is unknown (BW_ENOTFOUND) or in another state
@@ -131,22 +154,7 @@ static int move(bw_db_t *db, int64_t id, bw_db_req_state_t from,
     sqlite3_bind_text(st, 6, state_names[from], -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__rollback(db, bw_db__err(rc));
-    if (sqlite3_changes(db->w) == 0) {
-        err = bw_db__prepare(db->w,
-                             "SELECT 1 FROM queued_requests WHERE id = ?", &st);
-        if (err == 0) {
-            sqlite3_bind_int64(st, 1, id);
-            rc = sqlite3_step(st);
-            err = rc == SQLITE_ROW    ? BW_ESTATE
-                  : rc == SQLITE_DONE ? BW_ENOTFOUND
-                                      : bw_db__err(rc);
-            sqlite3_finalize(st);
-        }
-        return bw_db__rollback(db, err);
-    }
-    return bw_db__commit(db);
+    return settle(db, rc, id);
 }
 
 int bw_db_request_mark_sent(bw_db_t *db, int64_t id, int64_t now_ms)
@@ -342,22 +350,7 @@ int bw_db_request_give_up(bw_db_t *db, int64_t id, bw_db_req_state_t from,
     sqlite3_bind_text(st, 4, state_names[from], -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__rollback(db, bw_db__err(rc));
-    if (sqlite3_changes(db->w) == 0) {
-        err = bw_db__prepare(db->w,
-                             "SELECT 1 FROM queued_requests WHERE id = ?", &st);
-        if (err == 0) {
-            sqlite3_bind_int64(st, 1, id);
-            rc = sqlite3_step(st);
-            err = rc == SQLITE_ROW    ? BW_ESTATE
-                  : rc == SQLITE_DONE ? BW_ENOTFOUND
-                                      : bw_db__err(rc);
-            sqlite3_finalize(st);
-        }
-        return bw_db__rollback(db, err);
-    }
-    return bw_db__commit(db);
+    return settle(db, rc, id);
 }
 
 int bw_db_request_requeue_sent(bw_db_t *db, int64_t now_ms, uint64_t *count)
