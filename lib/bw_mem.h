@@ -38,4 +38,18 @@ void bw__zero(void *p, size_t n);
 void bw__fill(void *p, uint8_t v, size_t n);
 bool bw__equal(const void *a, const void *b, size_t n);
 
+/*
+ * Remove element i of an array of n elements of size bytes each: the
+ * ones after it move down one place (the last slot keeps a stale copy).
+ * The open loop "a[i] = a[i + 1]" over structs becomes a memmove call.
+ */
+void bw__remove_at(void *a, size_t i, size_t n, size_t size);
+
+/*
+ * Length of the NUL-terminated s, at most max (s MUST hold a NUL within
+ * max bytes or max bytes).  A plain counting loop becomes a strlen call,
+ * which is 220 bytes in newlib-nano.
+ */
+size_t bw__strnlen(const char *s, size_t max);
+
 #endif /* BW_MEM_H */

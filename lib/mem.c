@@ -32,6 +32,22 @@ void bw__zero(void *p, size_t n)
     bw__fill(p, 0, n);
 }
 
+void bw__remove_at(void *a, size_t i, size_t n, size_t size)
+{
+    uint8_t *p = (uint8_t *)a + i * size;
+    if (i + 1 < n)
+        bw__move_down(p, p + size, (n - i - 1) * size);
+}
+
+size_t bw__strnlen(const char *s, size_t max)
+{
+    /* Bounded: not recognised as strlen. */
+    size_t n = 0;
+    while (n < max && s[n] != '\0')
+        n++;
+    return n;
+}
+
 bool bw__equal(const void *a, const void *b, size_t n)
 {
     const uint8_t *x = a, *y = b;

@@ -73,9 +73,7 @@ static int answer(bw_lwm2m_client_t *c, const bw_coap_msg_t *req, uint8_t code,
     bw_coap_writer_init(&w, c->buf, sizeof c->buf, BW_COAP_ACK, code, 0,
                         req->token, req->token_len);
     if (why != NULL && why[0] != '\0') {
-        size_t n = 0;
-        while (why[n] != '\0')
-            n++;
+        size_t n = bw__strnlen(why, sizeof c->buf);
         bw_coap_writer_add_uint(&w, BW_COAP_OPT_CONTENT_FORMAT,
                                 BW_COAP_FMT_TEXT);
         bw_coap_writer_payload(&w, why, n);

@@ -31,9 +31,7 @@ static void add_query(bw_coap_writer_t *w, const char *key, const char *val,
                       size_t n)
 {
     char q[QUERY_MAX];
-    size_t k = 0;
-    while (key[k] != '\0')
-        k++;
+    size_t k = bw__strnlen(key, sizeof q);
     if (k + n > sizeof q) {
         w->err = w->err != 0 ? w->err : BW_ENOSPC;
         return;

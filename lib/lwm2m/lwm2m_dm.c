@@ -66,9 +66,12 @@ int bw_lwm2m_dm_add(bw_lwm2m_dm_t *dm, bw_lwm2m_object_t *obj)
         return BW_EDUPKEY;
     if (dm->nobjects == BW_LWM2M_DM_MAX_OBJECTS)
         return BW_ENOMEM;
-    for (size_t i = dm->nobjects; i > at; i--)
-        dm->objects[i] = dm->objects[i - 1];
-    dm->objects[at] = obj;
+    /* Insert by rotation (an open shift loop becomes a memmove call). */
+    for (size_t i = at; i <= dm->nobjects; i++) {
+        bw_lwm2m_object_t *next = i < dm->nobjects ? dm->objects[i] : NULL;
+        dm->objects[i] = obj;
+        obj = next;
+    }
     dm->nobjects++;
     return 0;
 }

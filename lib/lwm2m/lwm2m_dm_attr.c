@@ -57,9 +57,7 @@ const bw_lwm2m_attr_t *bw_lwm2m__dm_attr_at(const bw_lwm2m_dm_t *dm,
 
 static void drop(bw_lwm2m_dm_t *dm, size_t i)
 {
-    for (; i + 1 < dm->nattrs; i++)
-        dm->attrs[i] = dm->attrs[i + 1];
-    dm->nattrs--;
+    bw__remove_at(dm->attrs, i, dm->nattrs--, sizeof dm->attrs[0]);
 }
 
 void bw_lwm2m__dm_forget(bw_lwm2m_dm_t *dm, const bw_lwm2m_path_t *path)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Link-format payloads (RFC 6690, content format 40): Discover and
- * Bootstrap-Discover responses, and the object list of Register and
- * Update (OMA LwM2M 1.1 Core, "Discover", "Bootstrap-Discover",
- * "Register").
+ * Bootstrap-Discover responses (OMA LwM2M 1.1 Core, "Discover",
+ * "Bootstrap-Discover").  The object list of Register and Update is
+ * lwm2m_dm_links.c.
  *
  * Discover (DM) lists what is under the target with the attributes
  * attached at each level (Core, Discover examples):
@@ -28,7 +28,6 @@
 
 #define OBJ_SECURITY 0u
 #define OBJ_SERVER   1u
-#define OBJ_OSCORE   21u
 
 /* Longest plain decimal written for gt / lt / st: the link attribute
  * reader takes at most 18 digits, so |exponent| <= 18 around them. */
@@ -280,48 +279,6 @@ int bw_lwm2m__produce_discover(bw_lwm2m__gen_t *g)
     int err = g->iface == BW_LWM2M_IFACE_BOOTSTRAP ? discover_bs(&l)
                                                    : discover_dm(&l);
     g->obj = obj; /* bs_object() walked it through every object */
-    return err;
-}
-
-int bw_lwm2m_dm_links(bw_lwm2m_dm_t *dm, char *out, size_t cap, size_t *out_len)
-{
-    bw_coap_link_writer_t w;
-    uint16_t ids[BW_LWM2M_DM_MAX_LIST];
-    int err = 0;
-
-    if (out_len != NULL)
-        *out_len = 0;
-    if (dm == NULL || out == NULL || out_len == NULL)
-        return BW_EINVAL;
-    bw_coap_link_writer_init(&w, out, cap);
-    bw_coap_link_writer_link(&w, "/", 1);
-    bw_coap_link_writer_quoted(&w, "rt", "oma.lwm2m", 9);
-    bw_coap_link_writer_uint(&w, "ct", BW_COAP_FMT_LWM2M_TLV);
-    for (size_t i = 0; err == 0 && i < dm->nobjects; i++) {
-        bw_lwm2m_object_t *o = dm->objects[i];
-        char target[BW_LWM2M_PATH_STR_MAX];
-        size_t n = 0, tl = 0;
-        if (o->id == OBJ_SECURITY || o->id == OBJ_OSCORE)
-            continue; /* never announced (Core, Register) */
-        err = bw_lwm2m__dm_list(o, ids, &n);
-        if (err == 0 && (n == 0 || o->version != NULL)) {
-            bw_lwm2m_path_t p = BW_LWM2M_PATH_OBJ(o->id);
-            (void)bw_lwm2m_path_format(&p, target, sizeof target, &tl);
-            bw_coap_link_writer_link(&w, target, tl);
-            if (o->version != NULL)
-                bw_coap_link_writer_token(&w, "ver", o->version,
-                                          cstrlen(o->version));
-        }
-        for (size_t k = 0; err == 0 && k < n; k++) {
-            bw_lwm2m_path_t p = BW_LWM2M_PATH_INST(o->id, ids[k]);
-            (void)bw_lwm2m_path_format(&p, target, sizeof target, &tl);
-            bw_coap_link_writer_link(&w, target, tl);
-        }
-    }
-    if (err == 0)
-        err = bw_coap_link_writer_finish(&w, out_len);
-    if (err != 0)
-        *out_len = 0;
     return err;
 }
 

@@ -46,9 +46,7 @@ static int same_token(const bw_lwm2m_obs_t *o, uint16_t server,
 
 static void drop(bw_lwm2m_dm_t *dm, size_t i)
 {
-    for (; i + 1 < dm->nobs; i++)
-        dm->obs[i] = dm->obs[i + 1];
-    dm->nobs--;
+    bw__remove_at(dm->obs, i, dm->nobs--, sizeof dm->obs[0]);
 }
 
 void bw_lwm2m_dm_cancel_server(bw_lwm2m_dm_t *dm, uint16_t server)

@@ -102,7 +102,10 @@ static int sec_read(bw_lwm2m_object_t *o, const bw_lwm2m_path_t *path,
         return 0;
     }
     case 1:
-        *v = bw_lwm2m_value_bool(e->bootstrap != 0);
+        /* Not the constructor: its union initializer is a memset call. */
+        bw__zero(v, sizeof *v);
+        v->type = BW_LWM2M_TYPE_BOOLEAN;
+        v->v.b = e->bootstrap != 0;
         return 0;
     case 2:
         *v = bw_lwm2m_value_int(e->mode);

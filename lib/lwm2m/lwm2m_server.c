@@ -101,6 +101,15 @@ static size_t binding_len(const bw_lwm2m_server_t *e)
     return n;
 }
 
+/* A BOOLEAN value; not the constructor, whose union initializer is a
+ * memset call. */
+static void put_bool(bw_lwm2m_value_t *v, uint8_t b)
+{
+    bw__zero(v, sizeof *v);
+    v->type = BW_LWM2M_TYPE_BOOLEAN;
+    v->v.b = b != 0;
+}
+
 static int srv_read(bw_lwm2m_object_t *o, const bw_lwm2m_path_t *path,
                     bw_lwm2m_value_t *v, uint8_t *scratch, size_t cap)
 {
@@ -126,14 +135,14 @@ static int srv_read(bw_lwm2m_object_t *o, const bw_lwm2m_path_t *path,
         *v = bw_lwm2m_value_int(DISABLE_TIMEOUT_S);
         return 0;
     case 6:
-        *v = bw_lwm2m_value_bool(e->notif_storing != 0);
+        put_bool(v, e->notif_storing);
         return 0;
     case 7:
         *v = bw_lwm2m_value_bytes(BW_LWM2M_TYPE_STRING, e->binding,
                                   binding_len(e));
         return 0;
     case 23:
-        *v = bw_lwm2m_value_bool(e->mute_send != 0);
+        put_bool(v, e->mute_send);
         return 0;
     default:
         return BW_ENOTFOUND;

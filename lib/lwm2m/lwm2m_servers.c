@@ -50,13 +50,17 @@
  */
 #include "bulwark/lwm2m_client.h"
 
+#include <stddef.h>
+
 #include "bw_mem.h"
 
 #define HDR_LEN     14
 #define CRC_LEN     4
-#define SEC_FIXED   13
-#define SRV_FIXED   18
 #define BINDING_MAX 3
+
+_Static_assert(BW_LWM2M_URI_MAX - 1 <= 0xFF && BW_LWM2M_PSK_ID_MAX <= 0xFF &&
+                   BW_LWM2M_PSK_MAX <= 0xFF,
+               "string lengths are one byte in the blob");
 
 static const uint8_t magic[4] = {'B', 'W', 'S', 'V'};
 
@@ -73,45 +77,21 @@ static uint32_t crc32(const uint8_t *p, size_t n)
     return ~crc;
 }
 
-static void put16(uint8_t *p, uint32_t v)
+/* Big-endian n bytes (n <= 4) of v at p, and back. */
+static void put_be(uint8_t *p, uint32_t v, size_t n)
 {
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
+    while (n-- > 0) {
+        p[n] = (uint8_t)v;
+        v >>= 8;
+    }
 }
 
-static void put32(uint8_t *p, uint32_t v)
+static uint32_t get_be(const uint8_t *p, size_t n)
 {
-    put16(p, v >> 16);
-    put16(p + 2, v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return ((uint32_t)get16(p) << 16) | get16(p + 2);
-}
-
-static size_t str_len(const char *s, size_t cap)
-{
-    size_t n = 0;
-    while (n < cap && s[n] != '\0')
-        n++;
-    return n;
-}
-
-static int binding_ok(const char *b, size_t n)
-{
-    if (n == 0 || n > BINDING_MAX)
-        return 0;
+    uint32_t v = 0;
     for (size_t i = 0; i < n; i++)
-        if (b[i] != 'U' && b[i] != 'Q' && b[i] != 'S' && b[i] != 'N' &&
-            b[i] != 'T')
-            return 0;
-    return 1;
+        v = v << 8 | p[i];
+    return v;
 }
 
 void bw_lwm2m_servers_wipe(bw_lwm2m_servers_t *s)
@@ -120,96 +100,243 @@ void bw_lwm2m_servers_wipe(bw_lwm2m_servers_t *s)
         bw__zero(s, sizeof *s);
 }
 
-/* ---- encode ------------------------------------------------------------ */
+/* ---- records ------------------------------------------------------------ */
 
-/* A tiny cursor with a sticky error, so the record writers stay flat. */
+/*
+ * One description of each record serves both directions: a list of
+ * fields in wire order, each with its place in the struct and its check.
+ * A check that fails is BW_ERANGE (an out-of-range number), BW_EMALFORMED
+ * (a flag or string the layout forbids) or, for a length over its limit,
+ * BW_ERANGE when encoding and BW_EOVERFLOW when decoding.
+ */
+enum {
+    F_FLAG,  /* uint8_t 0 or 1: 1 byte; over 1 is BW_EMALFORMED */
+    F_BITS,  /* two uint8_t flags (off, aux) as bits 0 and 1 of 1 byte */
+    F_MODE,  /* uint8_t security mode: 1 byte, <= NOSEC */
+    F_COUNT, /* uint8_t ACL entries: 1 byte, <= BW_LWM2M_ACL_ENTRIES */
+    F_ID,    /* uint16_t <= BW_LWM2M_ID_MAX: 2 bytes */
+    F_OID,   /* uint16_t 1 .. BW_LWM2M_ID_MAX: 2 bytes */
+    F_U16,   /* uint16_t: 2 bytes */
+    F_U32,   /* uint32_t: 4 bytes */
+    F_STR,   /* char[max + 1], NUL-terminated: length byte + text */
+    F_BIND,  /* F_STR holding 1..3 of U Q S N T */
+    F_BYTES, /* uint8_t[max] with its uint8_t length at aux: length + bytes */
+};
+
+/* Bytes on the wire and largest value of the number kinds. */
+static const uint8_t width[F_STR] = {1, 1, 1, 1, 2, 2, 2, 4};
+static const uint32_t limit[F_STR] = {1,
+                                      3,
+                                      BW_LWM2M_SEC_NOSEC,
+                                      BW_LWM2M_ACL_ENTRIES,
+                                      BW_LWM2M_ID_MAX,
+                                      BW_LWM2M_ID_MAX,
+                                      UINT16_MAX,
+                                      UINT32_MAX};
+
 typedef struct {
-    uint8_t *p;
-    size_t cap, len;
+    uint16_t off; /* offsetof the field */
+    uint8_t kind;
+    uint8_t max;  /* F_STR, F_BIND, F_BYTES: most bytes */
+    uint16_t aux; /* F_BYTES: offsetof the length; F_BITS: of bit 1 */
+} field_t;
+
+#define FIELD(T, m, k)                                                         \
+    {                                                                          \
+        offsetof(T, m), k, 0, 0                                                \
+    }
+#define STRING(T, m, k, n)                                                     \
+    {                                                                          \
+        offsetof(T, m), k, n, 0                                                \
+    }
+#define BYTES(T, m, n, l)                                                      \
+    {                                                                          \
+        offsetof(T, m), F_BYTES, n, offsetof(T, l)                             \
+    }
+
+/* Security record: inst ssid bootstrap mode holdoff uri psk_id psk. */
+static const field_t sec_fields[] = {
+    FIELD(bw_lwm2m_security_t, inst, F_ID),
+    FIELD(bw_lwm2m_security_t, ssid, F_ID),
+    FIELD(bw_lwm2m_security_t, bootstrap, F_FLAG),
+    FIELD(bw_lwm2m_security_t, mode, F_MODE),
+    FIELD(bw_lwm2m_security_t, holdoff_s, F_U32),
+    STRING(bw_lwm2m_security_t, uri, F_STR, BW_LWM2M_URI_MAX - 1),
+    BYTES(bw_lwm2m_security_t, psk_id, BW_LWM2M_PSK_ID_MAX, psk_id_len),
+    BYTES(bw_lwm2m_security_t, psk, BW_LWM2M_PSK_MAX, psk_len),
+};
+
+/* Server record: inst ssid lifetime pmin pmax flags binding. */
+static const field_t srv_fields[] = {
+    FIELD(bw_lwm2m_server_t, inst, F_ID),
+    FIELD(bw_lwm2m_server_t, ssid, F_ID),
+    FIELD(bw_lwm2m_server_t, lifetime_s, F_U32),
+    FIELD(bw_lwm2m_server_t, pmin_s, F_U32),
+    FIELD(bw_lwm2m_server_t, pmax_s, F_U32),
+    {offsetof(bw_lwm2m_server_t, notif_storing), F_BITS, 0,
+     offsetof(bw_lwm2m_server_t, mute_send)},
+    STRING(bw_lwm2m_server_t, binding, F_BIND, BINDING_MAX),
+};
+
+/* Access Control record: inst oid iid owner n, then n entries. */
+static const field_t acl_fields[] = {
+    FIELD(bw_lwm2m_acl_t, inst, F_ID),    FIELD(bw_lwm2m_acl_t, oid, F_OID),
+    FIELD(bw_lwm2m_acl_t, iid, F_U16),    FIELD(bw_lwm2m_acl_t, owner, F_U16),
+    FIELD(bw_lwm2m_acl_t, nacl, F_COUNT),
+};
+
+static const field_t entry_fields[] = {
+    FIELD(bw_lwm2m_acl_entry_t, ssid, F_ID),
+    FIELD(bw_lwm2m_acl_entry_t, rights, F_U16),
+};
+
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A cursor over the blob with a sticky error: out when encoding, in when
+ * decoding (the other is NULL).  Running out is BW_ENOSPC when encoding
+ * (the caller's buffer) and BW_EMALFORMED when decoding (the CRC held,
+ * so the declared sizes do not add up). */
+typedef struct {
+    uint8_t *out;
+    const uint8_t *in;
+    size_t cap, pos;
     int err;
 } cur_t;
 
-static uint8_t *take(cur_t *w, size_t n)
+/* Offset of the next n bytes, or SIZE_MAX (the error is set). */
+static size_t take(cur_t *c, size_t n)
 {
-    if (w->err != 0)
-        return NULL;
-    if (n > w->cap - w->len) {
-        w->err = BW_ENOSPC;
-        return NULL;
+    if (c->err != 0)
+        return SIZE_MAX;
+    if (n > c->cap - c->pos) {
+        c->err = c->out != NULL ? BW_ENOSPC : BW_EMALFORMED;
+        return SIZE_MAX;
     }
-    uint8_t *at = w->p + w->len;
-    w->len += n;
-    return at;
+    c->pos += n;
+    return c->pos - n;
 }
 
-static void put_bytes(cur_t *w, const void *src, size_t n, size_t max)
+static void fail(cur_t *c, int err)
 {
-    if (w->err == 0 && n > max)
-        w->err = BW_ERANGE;
-    uint8_t *at = take(w, 1 + n);
-    if (at == NULL)
-        return;
-    at[0] = (uint8_t)n;
-    bw__copy(at + 1, src, n);
+    if (c->err == 0)
+        c->err = err;
 }
 
-static void put_sec(cur_t *w, const bw_lwm2m_security_t *e)
+static bool binding_ok(const uint8_t *b, size_t n)
 {
-    uint8_t *at = take(w, SEC_FIXED - 3);
-    if (at != NULL) {
-        put16(at, e->inst);
-        put16(at + 2, e->ssid);
-        at[4] = e->bootstrap ? 1 : 0;
-        at[5] = e->mode;
-        put32(at + 6, e->holdoff_s);
-        if (e->mode > BW_LWM2M_SEC_NOSEC)
-            w->err = BW_ERANGE;
-    }
-    put_bytes(w, e->uri, str_len(e->uri, sizeof e->uri), BW_LWM2M_URI_MAX - 1);
-    put_bytes(w, e->psk_id, e->psk_id_len, BW_LWM2M_PSK_ID_MAX);
-    put_bytes(w, e->psk, e->psk_len, BW_LWM2M_PSK_MAX);
+    if (n == 0 || n > BINDING_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != 'U' && b[i] != 'Q' && b[i] != 'S' && b[i] != 'N' &&
+            b[i] != 'T')
+            return false;
+    return true;
 }
 
-static void put_acl(cur_t *w, const bw_lwm2m_acl_t *e)
+/* A string or byte field: length byte, then the bytes.  Encoding reads
+ * the record at src; decoding fills dst (see record()). */
+static void string_field(cur_t *c, const field_t *f, const uint8_t *src,
+                         uint8_t *dst)
 {
-    uint8_t *at = take(w, 9);
-    if (at == NULL)
+    bool enc = c->out != NULL;
+    size_t at = take(c, 1), n = 0;
+    if (at == SIZE_MAX)
         return;
-    put16(at, e->inst);
-    put16(at + 2, e->oid);
-    put16(at + 4, e->iid);
-    put16(at + 6, e->owner);
-    at[8] = e->nacl;
-    if (e->nacl > BW_LWM2M_ACL_ENTRIES || e->oid == 0 ||
-        e->oid > BW_LWM2M_ID_MAX || e->inst > BW_LWM2M_ID_MAX) {
-        w->err = BW_ERANGE;
+    if (!enc)
+        n = c->in[at];
+    else if (f->kind == F_BYTES)
+        n = src[f->aux];
+    else
+        while (n <= f->max && src[f->off + n] != '\0')
+            n++;
+    if (n > f->max) {
+        fail(c, enc ? BW_ERANGE : BW_EOVERFLOW);
         return;
     }
-    for (size_t i = 0; i < e->nacl; i++) {
-        uint8_t *p = take(w, 4);
-        if (p == NULL)
+    size_t v = take(c, n);
+    if (v == SIZE_MAX)
+        return;
+    const uint8_t *bytes = src + f->off;
+    if (enc) {
+        c->out[at] = (uint8_t)n;
+        bw__copy(c->out + v, bytes, n);
+    } else {
+        bytes = c->in + v;
+        bw__copy(dst + f->off, bytes, n);
+        if (f->kind == F_BYTES)
+            dst[f->aux] = (uint8_t)n;
+        for (size_t i = 0; f->kind != F_BYTES && i < n; i++)
+            if (bytes[i] == '\0')
+                fail(c, BW_EMALFORMED);
+    }
+    if (f->kind == F_BIND && !binding_ok(bytes, n))
+        fail(c, enc ? BW_ERANGE : BW_EMALFORMED);
+}
+
+/* Encode (from src; dst is NULL) or decode (into dst; src is dst, the
+ * record as far as it is filled) the fields of one record. */
+static void record(cur_t *c, const field_t *f, size_t nf, const void *src,
+                   void *dst)
+{
+    bool enc = c->out != NULL;
+    for (; nf > 0 && c->err == 0; f++, nf--) {
+        const uint8_t *r = src;
+        if (f->kind >= F_STR) {
+            string_field(c, f, r, dst);
+            continue;
+        }
+        size_t w = width[f->kind];
+        size_t at = take(c, w);
+        if (at == SIZE_MAX)
             return;
-        put16(p, e->acl[i].ssid);
-        put16(p + 2, e->acl[i].rights);
+        const void *m = r + f->off;
+        uint32_t v;
+        if (!enc)
+            v = get_be(c->in + at, w);
+        else if (f->kind == F_BITS)
+            v = (r[f->off] ? 1u : 0u) | (r[f->aux] ? 2u : 0u);
+        else if (w == 4)
+            v = *(const uint32_t *)m;
+        else if (w == 2)
+            v = *(const uint16_t *)m;
+        else
+            v = f->kind == F_FLAG ? r[f->off] != 0 : r[f->off];
+        if (v > limit[f->kind] || (f->kind == F_OID && v == 0)) {
+            int err = f->kind <= F_BITS ? BW_EMALFORMED : BW_ERANGE;
+            fail(c, f->kind == F_COUNT && !enc ? BW_EOVERFLOW : err);
+            return;
+        }
+        if (enc) {
+            put_be(c->out + at, v, w);
+            continue;
+        }
+        uint8_t *d = (uint8_t *)dst + f->off;
+        if (f->kind == F_BITS) {
+            *d = (uint8_t)(v & 1u);
+            ((uint8_t *)dst)[f->aux] = (uint8_t)(v >> 1);
+        } else if (w == 4)
+            *(uint32_t *)(void *)d = v;
+        else if (w == 2)
+            *(uint16_t *)(void *)d = (uint16_t)v;
+        else
+            *d = (uint8_t)v;
     }
 }
 
-static void put_srv(cur_t *w, const bw_lwm2m_server_t *e)
+/* An Access Control record with its entries; no ssid twice. */
+static void acl_record(cur_t *c, const bw_lwm2m_acl_t *src, bw_lwm2m_acl_t *dst)
 {
-    uint8_t *at = take(w, SRV_FIXED - 1);
-    if (at != NULL) {
-        put16(at, e->inst);
-        put16(at + 2, e->ssid);
-        put32(at + 4, e->lifetime_s);
-        put32(at + 8, e->pmin_s);
-        put32(at + 12, e->pmax_s);
-        at[16] = (uint8_t)((e->notif_storing ? 1 : 0) | (e->mute_send ? 2 : 0));
+    record(c, acl_fields, NFIELDS(acl_fields), src, dst);
+    for (size_t i = 0; c->err == 0 && i < src->nacl; i++) {
+        record(c, entry_fields, NFIELDS(entry_fields), &src->acl[i],
+               dst != NULL ? &dst->acl[i] : NULL);
+        for (size_t j = 0; c->err == 0 && j < i; j++)
+            if (src->acl[j].ssid == src->acl[i].ssid)
+                c->err = BW_EDUPKEY;
     }
-    size_t n = str_len(e->binding, sizeof e->binding);
-    if (w->err == 0 && !binding_ok(e->binding, n))
-        w->err = BW_ERANGE;
-    put_bytes(w, e->binding, n, BINDING_MAX);
 }
+
+/* ---- encode ------------------------------------------------------------ */
 
 int bw_lwm2m_servers_encode(const bw_lwm2m_servers_t *s, uint32_t generation,
                             uint8_t *out, size_t cap, size_t *len)
@@ -218,181 +345,42 @@ int bw_lwm2m_servers_encode(const bw_lwm2m_servers_t *s, uint32_t generation,
         *len = 0;
     if (s == NULL || out == NULL || len == NULL)
         return BW_EINVAL;
-    cur_t w = {out, cap, 0, 0};
-    uint8_t *hdr = take(&w, HDR_LEN);
+    cur_t c = {out, NULL, cap, 0, 0};
+    (void)take(&c, HDR_LEN);
     uint8_t nsec = 0, nsrv = 0, nacl = 0;
     for (size_t i = 0; i < BW_LWM2M_MAX_SECURITY; i++)
         if (s->sec[i].in_use) {
-            put_sec(&w, &s->sec[i]);
+            record(&c, sec_fields, NFIELDS(sec_fields), &s->sec[i], NULL);
             nsec++;
         }
     for (size_t i = 0; i < BW_LWM2M_MAX_SERVERS; i++)
         if (s->srv[i].in_use) {
-            put_srv(&w, &s->srv[i]);
+            record(&c, srv_fields, NFIELDS(srv_fields), &s->srv[i], NULL);
             nsrv++;
         }
     for (size_t i = 0; i < BW_LWM2M_MAX_ACL; i++)
         if (s->acl[i].in_use) {
-            put_acl(&w, &s->acl[i]);
+            acl_record(&c, &s->acl[i], NULL);
             nacl++;
         }
-    uint8_t *tail = take(&w, CRC_LEN);
-    if (w.err != 0) {
+    (void)take(&c, CRC_LEN);
+    if (c.err != 0) {
         bw__zero(out, cap);
-        return w.err;
+        return c.err;
     }
-    bw__copy(hdr, magic, sizeof magic);
-    hdr[4] = 1;
-    hdr[5] = nsec;
-    hdr[6] = nsrv;
-    hdr[7] = nacl;
-    put32(hdr + 8, generation);
-    put16(hdr + 12, (uint32_t)(w.len - HDR_LEN - CRC_LEN));
-    put32(tail, crc32(out, w.len - CRC_LEN));
-    *len = w.len;
+    bw__copy(out, magic, sizeof magic);
+    out[4] = 1;
+    out[5] = nsec;
+    out[6] = nsrv;
+    out[7] = nacl;
+    put_be(out + 8, generation, 4);
+    put_be(out + 12, (uint32_t)(c.pos - HDR_LEN - CRC_LEN), 2);
+    put_be(out + c.pos - CRC_LEN, crc32(out, c.pos - CRC_LEN), 4);
+    *len = c.pos;
     return 0;
 }
 
 /* ---- decode ------------------------------------------------------------ */
-
-/* Read cursor over the body; any overrun is BW_EMALFORMED (the CRC held,
- * so the declared sizes simply do not add up). */
-typedef struct {
-    const uint8_t *p;
-    size_t len, pos;
-    int err;
-} rd_t;
-
-static const uint8_t *get(rd_t *r, size_t n)
-{
-    if (r->err != 0)
-        return NULL;
-    if (n > r->len - r->pos) {
-        r->err = BW_EMALFORMED;
-        return NULL;
-    }
-    const uint8_t *at = r->p + r->pos;
-    r->pos += n;
-    return at;
-}
-
-/* A length-prefixed string of at most max bytes into dst; *n its length. */
-static void get_bytes(rd_t *r, void *dst, size_t max, size_t *n)
-{
-    const uint8_t *l = get(r, 1);
-    *n = 0;
-    if (l == NULL)
-        return;
-    if (l[0] > max) {
-        r->err = BW_EOVERFLOW;
-        return;
-    }
-    const uint8_t *v = get(r, l[0]);
-    if (v == NULL)
-        return;
-    bw__copy(dst, v, l[0]);
-    *n = l[0];
-}
-
-static int id_ok(uint16_t id)
-{
-    return id <= BW_LWM2M_ID_MAX;
-}
-
-static void get_sec(rd_t *r, bw_lwm2m_security_t *e)
-{
-    const uint8_t *at = get(r, SEC_FIXED - 3);
-    size_t n;
-    if (at == NULL)
-        return;
-    e->in_use = 1;
-    e->inst = get16(at);
-    e->ssid = get16(at + 2);
-    e->bootstrap = at[4];
-    e->mode = at[5];
-    e->holdoff_s = get32(at + 6);
-    if (at[4] > 1) {
-        r->err = BW_EMALFORMED;
-        return;
-    }
-    if (!id_ok(e->inst) || !id_ok(e->ssid) || e->mode > BW_LWM2M_SEC_NOSEC) {
-        r->err = BW_ERANGE;
-        return;
-    }
-    get_bytes(r, e->uri, BW_LWM2M_URI_MAX - 1, &n);
-    for (size_t i = 0; r->err == 0 && i < n; i++)
-        if (e->uri[i] == '\0')
-            r->err = BW_EMALFORMED;
-    get_bytes(r, e->psk_id, BW_LWM2M_PSK_ID_MAX, &n);
-    e->psk_id_len = (uint8_t)n;
-    get_bytes(r, e->psk, BW_LWM2M_PSK_MAX, &n);
-    e->psk_len = (uint8_t)n;
-}
-
-static void get_srv(rd_t *r, bw_lwm2m_server_t *e)
-{
-    const uint8_t *at = get(r, SRV_FIXED - 1);
-    size_t n;
-    if (at == NULL)
-        return;
-    e->in_use = 1;
-    e->inst = get16(at);
-    e->ssid = get16(at + 2);
-    e->lifetime_s = get32(at + 4);
-    e->pmin_s = get32(at + 8);
-    e->pmax_s = get32(at + 12);
-    e->notif_storing = at[16] & 1;
-    e->mute_send = (at[16] >> 1) & 1;
-    if (at[16] > 3) {
-        r->err = BW_EMALFORMED;
-        return;
-    }
-    if (!id_ok(e->inst) || !id_ok(e->ssid)) {
-        r->err = BW_ERANGE;
-        return;
-    }
-    get_bytes(r, e->binding, BINDING_MAX, &n);
-    if (r->err == 0 && !binding_ok(e->binding, n))
-        r->err = BW_EMALFORMED;
-}
-
-static void get_acl(rd_t *r, bw_lwm2m_acl_t *e)
-{
-    const uint8_t *at = get(r, 9);
-    if (at == NULL)
-        return;
-    e->in_use = 1;
-    e->inst = get16(at);
-    e->oid = get16(at + 2);
-    e->iid = get16(at + 4);
-    e->owner = get16(at + 6);
-    if (!id_ok(e->inst) || e->oid == 0 || !id_ok(e->oid)) {
-        r->err = BW_ERANGE;
-        return;
-    }
-    if (at[8] > BW_LWM2M_ACL_ENTRIES) {
-        r->err = BW_EOVERFLOW;
-        return;
-    }
-    for (size_t i = 0; i < at[8]; i++) {
-        const uint8_t *p = get(r, 4);
-        if (p == NULL)
-            return;
-        uint16_t ssid = get16(p);
-        if (!id_ok(ssid)) {
-            r->err = BW_ERANGE;
-            return;
-        }
-        for (size_t j = 0; j < i; j++)
-            if (e->acl[j].ssid == ssid) {
-                r->err = BW_EDUPKEY;
-                return;
-            }
-        e->acl[i].ssid = ssid;
-        e->acl[i].rights = get16(p + 2);
-    }
-    e->nacl = at[8];
-}
 
 static int dup_ids(const bw_lwm2m_servers_t *s)
 {
@@ -422,26 +410,32 @@ static int decode_body(const uint8_t *blob, size_t len, bw_lwm2m_servers_t *s)
         return BW_EMAGIC;
     if (blob[4] != 1)
         return BW_EVERSION;
-    size_t body = get16(blob + 12);
+    size_t body = get_be(blob + 12, 2);
     if (len < HDR_LEN + body + CRC_LEN)
         return BW_ETRUNC;
     if (len > HDR_LEN + body + CRC_LEN)
         return BW_ETRAILING;
-    if (crc32(blob, HDR_LEN + body) != get32(blob + HDR_LEN + body))
+    if (crc32(blob, HDR_LEN + body) != get_be(blob + HDR_LEN + body, 4))
         return BW_EHASH;
     if (blob[5] > BW_LWM2M_MAX_SECURITY || blob[6] > BW_LWM2M_MAX_SERVERS ||
         blob[7] > BW_LWM2M_MAX_ACL)
         return BW_ERANGE;
-    rd_t r = {blob + HDR_LEN, body, 0, 0};
-    for (size_t i = 0; i < blob[5]; i++)
-        get_sec(&r, &s->sec[i]);
-    for (size_t i = 0; i < blob[6]; i++)
-        get_srv(&r, &s->srv[i]);
-    for (size_t i = 0; i < blob[7]; i++)
-        get_acl(&r, &s->acl[i]);
-    if (r.err != 0)
-        return r.err;
-    if (r.pos != body)
+    cur_t c = {NULL, blob + HDR_LEN, body, 0, 0};
+    for (size_t i = 0; i < blob[5]; i++) {
+        s->sec[i].in_use = 1;
+        record(&c, sec_fields, NFIELDS(sec_fields), &s->sec[i], &s->sec[i]);
+    }
+    for (size_t i = 0; i < blob[6]; i++) {
+        s->srv[i].in_use = 1;
+        record(&c, srv_fields, NFIELDS(srv_fields), &s->srv[i], &s->srv[i]);
+    }
+    for (size_t i = 0; i < blob[7]; i++) {
+        s->acl[i].in_use = 1;
+        acl_record(&c, &s->acl[i], &s->acl[i]);
+    }
+    if (c.err != 0)
+        return c.err;
+    if (c.pos != body)
         return BW_EMALFORMED;
     return dup_ids(s) ? BW_EDUPKEY : 0;
 }
@@ -459,7 +453,7 @@ int bw_lwm2m_servers_decode(const uint8_t *blob, size_t len,
         bw__zero(s, sizeof *s);
         return err;
     }
-    *generation = get32(blob + 8);
+    *generation = get_be(blob + 8, 4);
     return 0;
 }
 
