@@ -2,88 +2,54 @@
 #
 # Shared by the firmware-over-the-air fault and campaign scripts (sourced,
 # not run) that use the real programs end to end: bulwark-server with its
-# firmware repository and REST API on loopback, devices provisioned with
-# factory credentials whose flash holds v1 (the real bulwark-device,
-# signed by bulwark-image), each run under its own bulwark-boot, images
-# uploaded with bulwarkctl and rolled out by campaigns.
+# firmware repository and REST API on loopback (tests/server_common.bash,
+# sourced first: the work directory W, fail, the server, provision, api),
+# devices provisioned with factory credentials whose flash holds v1 (the
+# real bulwark-device, signed by bulwark-image), each run under its own
+# bulwark-boot, images uploaded with bulwarkctl and rolled out by
+# campaigns.
 #
-# What it provides:
+# What it adds to server_common.bash:
 #   fota_images          keys, v1 (bulwark-device, 1.0.0, counter 1) and
 #                        v2 (bulwark-device-v2, 2.0.0, counter 2) signed
 #                        for model bulwark-sim; GEOMETRY that fits them
-#   server_start/_kill9/_stop   the server; a restart keeps its ports,
-#                        database and state directory
-#   provision EP         factory credentials on both sides
+#                        (every server start takes the fleet key)
 #   factory EP           a flash file with v1 in the primary slot
 #   boot_dev EP [opts]   bulwark-boot + bulwark-device in the background
 #   kill_dev EP          kill -9 of both processes (a power cut)
+#   dev_exit, bstatus, count, wait_for, dl_offset
 #   start_one EP         provision + factory + boot_dev, until registered
-#   api, upload, campaign_create, cdev   REST API helpers
-# Every process started here is stopped on exit, also on failure.  The
-# payload is an ASan build of the device (about 6 MB): 64 KiB sectors
-# keep the trailer small and the swap's operation count in the hundreds.
-# shellcheck disable=SC2034 # RC, URL, ... are read by the scripts
-set -euo pipefail
-
-: "${BW_BIN_DIR:?BW_BIN_DIR must point at the built programs (ctest sets it)}"
-for p in bulwark-server bulwark-device bulwark-device-v2 bulwark-keystore \
-  bulwark-boot bulwark-bootctl bulwark-image bulwarkctl; do
-  [[ -x $BW_BIN_DIR/$p ]] || { echo "FAIL: $BW_BIN_DIR/$p not built"; exit 1; }
-done
-for t in curl sqlite3 strip; do
-  command -v $t >/dev/null || { echo "FAIL: $t missing (scripts/install-deps)"; exit 1; }
-done
-export PATH="$BW_BIN_DIR:$PATH"
+#   upload, campaign_create, campaign, cfield, cdev, campaign_wait,
+#   cdev_wait            firmware and campaigns through the REST API
+# The caller sets LIFETIME (default 30 here). Every process started here
+# is stopped on exit, also on failure.  The payload is an ASan build of
+# the device (about 6 MB): 64 KiB sectors keep the trailer small and the
+# swap's operation count in the hundreds.
+# shellcheck disable=SC2034 # RC, GEOMETRY, ... are read by the scripts
+# shellcheck source=tests/server_common.bash
+source "$(dirname "${BASH_SOURCE[0]}")/server_common.bash"
+need bulwark-device bulwark-device-v2 bulwark-keystore bulwark-boot \
+  bulwark-bootctl bulwark-image bulwarkctl
+need_tool sqlite3 strip
 # Flash files live in the work directory: no fdatasync (a killed process
 # loses nothing the kernel already has).
 export BW_FLASH_NOSYNC=1
 MODEL=bulwark-sim
+LIFETIME=30
+SERVER_OPTS=(--image-key "$W/fleet.pem")
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/bw-fota-$(basename "$0" .sh).XXXXXX")
-SERVER_PID=
 declare -A BOOT_PID=()
 BOOT_ENV=()
-# alive PID: PID runs (a zombie does not count).
-# (Its stderr is dropped: the shell's "Killed" report of a cut child may
-# surface here, and is expected.)
-alive() {
-  local st
-  st=$(ps -o stat= -p "$1") || return 1
-  [[ $st != Z* ]]
-} 2>/dev/null
-
-cleanup() {
+# Each bulwark-boot and the device it runs: SIGKILL on exit (a power cut).
+fota_cleanup() {
   local p c
   for p in "${BOOT_PID[@]}"; do
     for c in $(pgrep -P "$p" 2>/dev/null); do kill -9 "$c" 2>/dev/null || true; done
     kill -9 "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
   done
-  for p in ${EXTRA_PIDS-}; do kill "$p" 2>/dev/null || true; done
-  if [[ -n $SERVER_PID ]]; then
-    # It may be held with SIGSTOP by a test.
-    kill -CONT "$SERVER_PID" 2>/dev/null || true
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 100); do alive "$SERVER_PID" || break; sleep 0.05; done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-  fi
-  wait 2>/dev/null || true
-  if [[ -n ${BW_KEEP:-} ]]; then echo "work directory kept: $W"; else rm -rf "$W"; fi
-} 2>/dev/null
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*"
-  [[ -f $W/body ]] && { echo "--- last API answer"; head -c 3000 "$W/body"; echo; }
-  local f
-  for f in "$W"/*.log; do
-    [[ -f $f ]] && { echo "--- $(basename "$f")"; tail -25 "$f"; }
-  done
-  exit 1
 }
-
-# Elapsed seconds since the script started, for the run time report.
-T0=$(date +%s%N)
-elapsed() { echo $(( ($(date +%s%N) - T0) / 1000000000 )); }
+on_exit fota_cleanup
 
 # ---- images ------------------------------------------------------------------
 
@@ -112,65 +78,11 @@ fota_images() {
   GEOMETRY=${SECTOR}x$(( 2 * UNITS + 3 ))
 }
 
-# ---- server ------------------------------------------------------------------
-
-S=(--db "$W/bulwark.db" --master-key "$W/master.key")
-DM=0 BS=0 API=0
-
-# server_start [run options...]: init on first use; keeps the ports of an
-# earlier start, so a restart is the same server to the devices.
-server_start() {
-  [[ -f $W/bulwark.db ]] || bulwark-server init "${S[@]}" >/dev/null || fail "server init"
-  mkdir -p "$W/srv"
-  rm -f "$W/ready"
-  bulwark-server run "${S[@]}" --bind 127.0.0.1 --dm-port "$DM" --bs-port "$BS" \
-    --api-port "$API" --state-dir "$W/srv" --image-key "$W/fleet.pem" \
-    --lifetime "${LIFETIME:-30}" --ready-file "$W/ready" "$@" >>"$W/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 300); do
-    [[ -s $W/ready ]] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || fail "the server exited at start-up"
-    sleep 0.05
-  done
-  [[ -s $W/ready ]] || fail "the server did not start"
-  read -r DM BS API <"$W/ready"
-  URL=https://127.0.0.1:$API/api/v1
-  CTL=(bulwarkctl --url "https://127.0.0.1:$API" --token-file "$W/api.token"
-       --cacert "$W/srv/api-cert.pem")
-}
-
-server_kill9() {
-  kill -9 "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=
-}
-
-server_stop() {
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=
-}
-
 # ---- devices -----------------------------------------------------------------
 
 flashargs() {
   echo --flash "$W/$1.flash" --geometry "$GEOMETRY" --key "$W/fleet.der" \
     --counter "$W/$1.counter"
-}
-
-# provision EP: the server knows EP's factory PSK (model bulwark-sim) and
-# EP's key store holds it.
-provision() {
-  local ep=$1 id
-  id="fac-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-  head -c 32 /dev/urandom >"$W/k"
-  printf %s "$id" >"$W/id"
-  bulwark-server provision "${S[@]}" --endpoint "$ep" --psk-identity "$id" \
-    --psk-key-file "$W/k" --model "$MODEL" >/dev/null || fail "provision $ep"
-  mkdir -m 700 "$W/$ep.keys" "$W/$ep.state"
-  bulwark-keystore put "$W/$ep.keys" bs/psk-identity "$W/id" >/dev/null
-  bulwark-keystore put "$W/$ep.keys" bs/psk "$W/k" >/dev/null
-  rm -f "$W/k" "$W/id"
 }
 
 # factory EP: a new flash file for EP with v1 in its primary slot.
@@ -252,14 +164,6 @@ dl_offset() {
 }
 
 # ---- REST API ----------------------------------------------------------------
-
-# api METHOD PATH [JSON]: prints the HTTP status; the body is in $W/body.
-api() {
-  local args=(-H "Authorization: Bearer $(tr -d '\n' <"$W/api.token")")
-  [[ -n ${3-} ]] && args+=(-H "Content-Type: application/json" --data-binary "$3")
-  curl -s --cacert "$W/srv/api-cert.pem" -o "$W/body" -w '%{http_code}' \
-    --max-time 40 -X "$1" "${args[@]}" "$URL$2" || echo 000
-}
 
 # upload IMAGE: bulwarkctl firmware upload; prints the firmware id.
 upload() {

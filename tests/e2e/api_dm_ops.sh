@@ -28,72 +28,17 @@
 # bulwarkctl exits 0, 1 (device error, API error) or 2 (usage) as
 # docs/bulwarkctl.md says.
 set -euo pipefail
-: "${BW_BIN_DIR:?BW_BIN_DIR must point at the built programs (ctest sets it)}"
-SERVER=$BW_BIN_DIR/bulwark-server
-DEVICE=$BW_BIN_DIR/bulwark-device
-CTL=$BW_BIN_DIR/bulwarkctl
-for p in "$SERVER" "$DEVICE" "$CTL"; do [[ -x $p ]] || { echo "FAIL: $p not built"; exit 1; }; done
-for t in curl python3; do
-  command -v $t >/dev/null || { echo "FAIL: $t missing (scripts/install-deps)"; exit 1; }
-done
+# shellcheck source=tests/server_common.bash
+source "$(dirname "$0")/../server_common.bash"
+need bulwark-device bulwarkctl
+need_tool python3
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bw-e2e-dmops.XXXXXX")
-SERVER_PID= DEVICE_PID=
-cleanup() {
-  [[ -n $DEVICE_PID ]] && kill -CONT "$DEVICE_PID" 2>/dev/null
-  for pid in $DEVICE_PID $SERVER_PID; do
-    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  [[ -f $WORK/body ]] && { echo "--- last API response"; cat "$WORK/body"; echo; }
-  [[ -f $WORK/out ]] && { echo "--- bulwarkctl stdout"; cat "$WORK/out"; }
-  [[ -f $WORK/err ]] && { echo "--- bulwarkctl stderr"; cat "$WORK/err"; }
-  [[ -f $WORK/server.log ]] && { echo "--- server log"; tail -30 "$WORK/server.log"; }
-  [[ -f $WORK/device.log ]] && { echo "--- device log"; tail -30 "$WORK/device.log"; }
-  exit 1
-}
-
-S=(--db "$WORK/bulwark.db" --master-key "$WORK/master.key")
-"$SERVER" init "${S[@]}" >/dev/null || fail "init"
-TOKEN=$(tr -d '\n' <"$WORK/api.token")
-mkdir -p "$WORK/state"
-"$SERVER" run "${S[@]}" --bind 127.0.0.1 --dm-port 0 --bs-port 0 --api-port 0 \
-    --state-dir "$WORK/state" --lifetime 120 --ready-file "$WORK/ready" \
-    >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 200); do [[ -s $WORK/ready ]] && break; sleep 0.05; done
-[[ -s $WORK/ready ]] || fail "server did not start"
-read -r DM BS API <"$WORK/ready"
-[[ ${API:-0} -gt 0 ]] || fail "no API port in the ready file"
-URL=https://127.0.0.1:$API/api/v1
-CERT=$WORK/state/api-cert.pem
+LIFETIME=120
+API_MAX_TIME=60
+server_start
 VIEWER=$("$SERVER" token create "${S[@]}" --name viewer --role viewer) ||
   fail "token create viewer"
 
-# api METHOD PATH [BODY [TOKEN]]: prints the status, body in $WORK/body.
-api() {
-  local tok=${4-$TOKEN} args=()
-  [[ -n $tok ]] && args+=(-H "Authorization: Bearer $tok")
-  [[ -n ${3-} ]] && args+=(-H "Content-Type: application/json" --data-binary "$3")
-  curl -s --cacert "$CERT" -o "$WORK/body" -w '%{http_code}' --max-time 60 \
-    -X "$1" "${args[@]}" "$URL$2"
-}
-expect() { # STATUS METHOD PATH [BODY [TOKEN]]
-  local want=$1; shift
-  local got; got=$(api "$@") || fail "curl $1 $2 failed"
-  [[ $got == "$want" ]] || fail "$1 $2 $3: status $got, want $want"
-}
-# body_is PYTHON-EXPRESSION: d is the last answer, parsed.
-body_is() {
-  python3 -c "
-import json, sys
-d = json.load(open(sys.argv[1]))
-sys.exit(0 if ($1) else 1)" "$WORK/body" || fail "answer does not satisfy: $1"
-}
 # dev_code OP BODY CODE: the device answered CODE (HTTP 200).
 dev_code() {
   expect 200 POST "/devices/dev-0001/$1" "$2"
@@ -105,20 +50,8 @@ bad() {
   body_is "d['error'] == 'bad request' and d['detail'].startswith('$3')"
 }
 
-# ctl WANT-STATUS ARGS...: bulwarkctl, stdout in $WORK/out, stderr in $WORK/err.
-G=(--url "https://127.0.0.1:$API" --cacert "$CERT" --token-file "$WORK/api.token")
-ctl() {
-  local want=$1; shift
-  local rc=0
-  "$CTL" "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
-  [[ $rc == "$want" ]] || fail "bulwarkctl $*: exit $rc, want $want"
-}
-out_has() { grep -q -- "$1" "$WORK/out" || fail "stdout lacks '$1'"; }
-out_lacks() { grep -q -- "$1" "$WORK/out" && fail "stdout has '$1'"; return 0; }
-err_has() { grep -q -- "$1" "$WORK/err" || fail "stderr lacks '$1'"; }
-
-head -c 32 /dev/urandom >"$WORK/fk1"
-ctl 0 "${G[@]}" provision dev-0001 --psk-identity fac-5d11e0a3 --psk-file "$WORK/fk1"
+head -c 32 /dev/urandom >"$W/fk1"
+ctl 0 "${G[@]}" provision dev-0001 --psk-identity fac-5d11e0a3 --psk-file "$W/fk1"
 ctl 0 "${G[@]}" provision dev-0002 --psk-identity fac-6e22f1b4 \
     --psk-hex "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
@@ -130,22 +63,14 @@ for req in 'discover {"path":"/3"}' 'create {"path":"/3303","value":[]}' \
 done
 echo "ok: 404 for a device that is not registered"
 
-mkdir -p "$WORK/d1"
-"$DEVICE" --endpoint dev-0001 --bootstrap "coaps://127.0.0.1:$BS" \
-    --keystore "$WORK/d1/keys" --state "$WORK/d1/state" \
-    --psk-identity fac-5d11e0a3 --psk-key-file "$WORK/fk1" \
-    --max-runtime 240 >"$WORK/device.log" 2>&1 &
-DEVICE_PID=$!
-for _ in $(seq 150); do
-  "$CTL" "${G[@]}" device dev-0001 2>/dev/null | grep -q '^registered: *yes' && break
-  sleep 0.1
-done
+device_start d1 dev-0001 fac-5d11e0a3 "$W/fk1" --max-runtime 240
+wait_registered dev-0001 || true
 ctl 0 "${G[@]}" device dev-0001
 out_has "^registered: *yes$"
 # The temperature object samples once a second: wait for its value.
 for _ in $(seq 50); do
   [[ $(api POST /devices/dev-0001/read '{"path":"/3303/0/5700"}') == 200 ]] &&
-    grep -q '"code":"2.05"' "$WORK/body" && break
+    grep -q '"code":"2.05"' "$W/body" && break
   sleep 0.1
 done
 body_is "d['code'] == '2.05'"
@@ -231,7 +156,7 @@ echo "ok: a viewer gets 403 (operator needed) on the four routes"
 
 # ---- bulwarkctl ----------------------------------------------------------
 ctl 0 "${G[@]}" discover dev-0001 /3
-head -1 "$WORK/out" | grep -q '^PATH  *ATTRIBUTES$' || fail "discover: no table heading"
+head -1 "$W/out" | grep -q '^PATH  *ATTRIBUTES$' || fail "discover: no table heading"
 out_has "^/3  *ver=1.1$"
 out_has "^/3/0/0  *-$"
 out_has "^/3/0/6  *dim=[0-9]"
@@ -240,7 +165,7 @@ python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["code"] == "2.05" and d["links"][0]["path"] == "/3/0", d
-' "$WORK/out" || fail "discover --json does not parse or is wrong"
+' "$W/out" || fail "discover --json does not parse or is wrong"
 ctl 1 "${G[@]}" discover dev-0001 /9
 err_has "the device answered 4.04 Not Found"
 ctl 0 "${G[@]}" attrs dev-0001 /3303/0/5700 --pmin 5 --pmax 50 --gt 25 --lt=-5.5
@@ -254,7 +179,7 @@ ctl 1 "${G[@]}" attrs dev-0001 /3303/0/5700 --epmax 100
 err_has "the device answered 4.00 Bad Request"
 ctl 1 "${G[@]}" --json attrs dev-0001 /3303/0/5700 --pmin 51
 python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == {"code": "4.00"}' \
-  "$WORK/out" || fail "attrs --json of a refused write"
+  "$W/out" || fail "attrs --json of a refused write"
 ctl 2 "${G[@]}" attrs dev-0001 /3303/0/5700
 ctl 2 "${G[@]}" attrs dev-0001 /3303/0/5700 --pmin -1
 ctl 2 "${G[@]}" attrs dev-0001 /3303/0/5700 --pmin 4294967296

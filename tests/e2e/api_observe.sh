@@ -23,83 +23,21 @@
 # a second cancel is 404; the audit log has observe and
 # cancel-observation.
 set -euo pipefail
-: "${BW_BIN_DIR:?BW_BIN_DIR must point at the built programs (ctest sets it)}"
-SERVER=$BW_BIN_DIR/bulwark-server
-DEVICE=$BW_BIN_DIR/bulwark-device
-CTL=$BW_BIN_DIR/bulwarkctl
-for p in "$SERVER" "$DEVICE" "$CTL"; do [[ -x $p ]] || { echo "FAIL: $p not built"; exit 1; }; done
-for t in curl python3; do
-  command -v $t >/dev/null || { echo "FAIL: $t missing (scripts/install-deps)"; exit 1; }
-done
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bw-e2e-observe.XXXXXX")
-SERVER_PID= DEVICE_PID=
-cleanup() {
-  for pid in $DEVICE_PID $SERVER_PID; do
-    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  [[ -f $WORK/body ]] && { echo "--- last API response"; cat "$WORK/body"; echo; }
-  [[ -f $WORK/out ]] && { echo "--- bulwarkctl stdout"; cat "$WORK/out"; }
-  [[ -f $WORK/err ]] && { echo "--- bulwarkctl stderr"; cat "$WORK/err"; }
-  [[ -f $WORK/server.log ]] && { echo "--- server log"; tail -30 "$WORK/server.log"; }
-  [[ -f $WORK/device.log ]] && { echo "--- device log"; tail -30 "$WORK/device.log"; }
-  exit 1
-}
+# shellcheck source=tests/server_common.bash
+source "$(dirname "$0")/../server_common.bash"
+need bulwark-device bulwarkctl
+need_tool python3
 now_ms() { python3 -c 'import time; print(int(time.time() * 1000))'; }
 
-S=(--db "$WORK/bulwark.db" --master-key "$WORK/master.key")
-"$SERVER" init "${S[@]}" >/dev/null || fail "init"
-TOKEN=$(tr -d '\n' <"$WORK/api.token")
-mkdir -p "$WORK/state"
-"$SERVER" run "${S[@]}" --bind 127.0.0.1 --dm-port 0 --bs-port 0 --api-port 0 \
-    --state-dir "$WORK/state" --lifetime 120 --ready-file "$WORK/ready" \
-    >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 200); do [[ -s $WORK/ready ]] && break; sleep 0.05; done
-[[ -s $WORK/ready ]] || fail "server did not start"
-read -r DM BS API <"$WORK/ready"
-[[ ${API:-0} -gt 0 ]] || fail "no API port in the ready file"
-URL=https://127.0.0.1:$API/api/v1
-CERT=$WORK/state/api-cert.pem
+LIFETIME=120
+API_MAX_TIME=60
+server_start
 VIEWER=$("$SERVER" token create "${S[@]}" --name viewer --role viewer) ||
   fail "token create viewer"
 
-# api METHOD PATH [BODY [TOKEN]]: prints the status, body in $WORK/body.
-api() {
-  local tok=${4-$TOKEN} args=()
-  [[ -n $tok ]] && args+=(-H "Authorization: Bearer $tok")
-  [[ -n ${3-} ]] && args+=(-H "Content-Type: application/json" --data-binary "$3")
-  curl -s --cacert "$CERT" -o "$WORK/body" -w '%{http_code}' --max-time 60 \
-    -X "$1" "${args[@]}" "$URL$2"
-}
-expect() { # STATUS METHOD PATH [BODY [TOKEN]]
-  local want=$1; shift
-  local got; got=$(api "$@") || fail "curl $1 $2 failed"
-  [[ $got == "$want" ]] || fail "$1 $2 $3: status $got, want $want"
-}
-body_is() { # PYTHON-EXPRESSION over d, the last answer
-  python3 -c "
-import json, sys
-d = json.load(open(sys.argv[1]))
-sys.exit(0 if ($1) else 1)" "$WORK/body" || fail "answer does not satisfy: $1"
-}
-G=(--url "https://127.0.0.1:$API" --cacert "$CERT" --token-file "$WORK/api.token")
-ctl() { # WANT-STATUS ARGS...: stdout in $WORK/out, stderr in $WORK/err
-  local want=$1; shift
-  local rc=0
-  "$CTL" "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
-  [[ $rc == "$want" ]] || fail "bulwarkctl $*: exit $rc, want $want"
-}
-out_has() { grep -q -- "$1" "$WORK/out" || fail "stdout lacks '$1'"; }
-
 P=/3303/0/5700
 # values FROM TO: the stored values of P sampled in [FROM, TO) (Unix ms),
-# oldest first, one "t value" per line, into $WORK/vals; prints the count.
+# oldest first, one "t value" per line, into $W/vals; prints the count.
 values() {
   expect 200 GET "/devices/dev-0001/data?path=$P&since=$1&limit=1000"
   python3 -c "
@@ -110,7 +48,7 @@ rows.reverse()
 with open(sys.argv[3], 'w') as f:
     for r in rows:
         f.write('%d %r\n' % (r['t'], r['value']))
-print(len(rows))" "$WORK/body" "$2" "$WORK/vals"
+print(len(rows))" "$W/body" "$2" "$W/vals"
 }
 # phase SECONDS: count the values stored over the next SECONDS.
 phase() {
@@ -119,21 +57,13 @@ phase() {
   values "$from" "$(now_ms)"
 }
 
-head -c 32 /dev/urandom >"$WORK/fk1"
-ctl 0 "${G[@]}" provision dev-0001 --psk-identity fac-0b5e77ed --psk-file "$WORK/fk1"
+head -c 32 /dev/urandom >"$W/fk1"
+ctl 0 "${G[@]}" provision dev-0001 --psk-identity fac-0b5e77ed --psk-file "$W/fk1"
 expect 404 POST /devices/dev-0001/observe "{\"path\":\"$P\"}"
 body_is "d['error'] == 'not registered'"
 
-mkdir -p "$WORK/d1"
-"$DEVICE" --endpoint dev-0001 --bootstrap "coaps://127.0.0.1:$BS" \
-    --keystore "$WORK/d1/keys" --state "$WORK/d1/state" \
-    --psk-identity fac-0b5e77ed --psk-key-file "$WORK/fk1" \
-    --sample-interval 1 --max-runtime 120 >"$WORK/device.log" 2>&1 &
-DEVICE_PID=$!
-for _ in $(seq 150); do
-  "$CTL" "${G[@]}" device dev-0001 2>/dev/null | grep -q '^registered: *yes' && break
-  sleep 0.1
-done
+device_start d1 dev-0001 fac-0b5e77ed "$W/fk1" --sample-interval 1 --max-runtime 120
+wait_registered dev-0001 || true
 ctl 0 "${G[@]}" device dev-0001
 out_has "^registered: *yes$"
 echo "ok: device registered"
@@ -146,17 +76,17 @@ ctl 0 "${G[@]}" observe dev-0001 $P --follow --for 4
 out_has "^2.05"
 out_has "^observation: [0-9]"
 # --follow printed the values notified meanwhile: "TIME PATH VALUE".
-n=$(grep -c " $P " "$WORK/out" || true)
+n=$(grep -c " $P " "$W/out" || true)
 [[ $n -ge 2 ]] || fail "observe --follow printed $n values in 4 s"
 expect 200 GET /devices/dev-0001/observations
 body_is "len(d['observations']) == 1 and d['observations'][0]['path'] == '$P'"
 body_is "d['observations'][0]['notifications'] >= 2 and d['observations'][0]['by'] == 'api:admin'"
-OBS_ID=$(python3 -c "import json; print(json.load(open('$WORK/body'))['observations'][0]['id'])")
+OBS_ID=$(python3 -c "import json; print(json.load(open('$W/body'))['observations'][0]['id'])")
 echo "ok: bulwarkctl observe: 2.05, observation $OBS_ID, --follow printed $n values"
 
 n=$(phase 6)
 [[ $n -ge 4 ]] || fail "pmin 1: $n values in 6 s, want at least 4"
-python3 - "$WORK/vals" "$START" <<'EOF' || fail "values not plausible: $(cat "$WORK/vals")"
+python3 - "$W/vals" "$START" <<'EOF' || fail "values not plausible: $(cat "$W/vals")"
 import sys
 rows = [l.split() for l in open(sys.argv[1])]
 t = [int(r[0]) for r in rows]

@@ -16,65 +16,16 @@
 # detail on stderr, tables with the right rows, JSON that parses and says
 # the same, and the token in no output and no log.
 set -euo pipefail
-: "${BW_BIN_DIR:?BW_BIN_DIR must point at the built programs (ctest sets it)}"
-SERVER=$BW_BIN_DIR/bulwark-server
-DEVICE=$BW_BIN_DIR/bulwark-device
-CTL=$BW_BIN_DIR/bulwarkctl
-for p in "$SERVER" "$DEVICE" "$CTL"; do [[ -x $p ]] || { echo "FAIL: $p not built"; exit 1; }; done
-for t in openssl python3; do
-  command -v $t >/dev/null || { echo "FAIL: $t missing (scripts/install-deps)"; exit 1; }
-done
+# shellcheck source=tests/server_common.bash
+source "$(dirname "$0")/../server_common.bash"
+need bulwark-device bulwarkctl
+need_tool openssl python3
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bw-e2e-ctl.XXXXXX")
-SERVER_PID= DEVICE_PID=
-cleanup() {
-  for pid in $DEVICE_PID $SERVER_PID; do
-    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  [[ -f $WORK/out ]] && { echo "--- stdout"; cat "$WORK/out"; }
-  [[ -f $WORK/err ]] && { echo "--- stderr"; cat "$WORK/err"; }
-  [[ -f $WORK/server.log ]] && { echo "--- server log"; tail -30 "$WORK/server.log"; }
-  [[ -f $WORK/device.log ]] && { echo "--- device log"; tail -30 "$WORK/device.log"; }
-  exit 1
-}
-
-S=(--db "$WORK/bulwark.db" --master-key "$WORK/master.key")
-"$SERVER" init "${S[@]}" >/dev/null || fail "init"
-TOKEN=$(tr -d '\n' <"$WORK/api.token")
-mkdir -p "$WORK/state"
-"$SERVER" run "${S[@]}" --bind 127.0.0.1 --dm-port 0 --bs-port 0 --api-port 0 \
-    --state-dir "$WORK/state" --lifetime 60 --ready-file "$WORK/ready" \
-    >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 200); do [[ -s $WORK/ready ]] && break; sleep 0.05; done
-[[ -s $WORK/ready ]] || fail "server did not start"
-read -r DM BS API <"$WORK/ready"
-[[ ${API:-0} -gt 0 ]] || fail "no API port in the ready file"
-CERT=$WORK/state/api-cert.pem
-
-# Every output of bulwarkctl is kept, to look for the token at the end.
-: >"$WORK/all"
-# ctl WANT-STATUS ARGS...: runs bulwarkctl (stdout in $WORK/out, stderr in
-# $WORK/err) and checks its exit status.
-ctl() {
-  local want=$1; shift
-  local rc=0
-  "$CTL" "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
-  cat "$WORK/out" "$WORK/err" >>"$WORK/all"
-  [[ $rc == "$want" ]] || fail "bulwarkctl $*: exit $rc, want $want"
-}
-out_has() { grep -q -- "$1" "$WORK/out" || fail "stdout lacks '$1'"; }
-err_has() { grep -q -- "$1" "$WORK/err" || fail "stderr lacks '$1'"; }
-G=(--url "https://127.0.0.1:$API" --cacert "$CERT" --token-file "$WORK/api.token")
+server_start
 
 # Reaching the server: pinned certificate, names, TLS failures.
 ctl 0 "${G[@]}" health
-[[ $(cat "$WORK/out") == ok ]] || fail "health printed '$(cat "$WORK/out")', want ok"
+[[ $(cat "$W/out") == ok ]] || fail "health printed '$(cat "$W/out")', want ok"
 ctl 0 --url "https://localhost:$API" --cacert "$CERT" health
 ctl 0 --url "https://127.0.0.1:$API" --insecure health
 err_has "warning: --insecure"
@@ -82,30 +33,30 @@ ctl 5 --url "https://127.0.0.1:$API" health
 err_has "certificate"
 err_has "--cacert"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-    -subj /CN=127.0.0.1 -keyout "$WORK/other-key.pem" -out "$WORK/other.pem" 2>/dev/null
-ctl 5 --url "https://127.0.0.1:$API" --cacert "$WORK/other.pem" health
-ctl 5 --url "https://localhost:$API" --cacert "$WORK/other.pem" health
+    -subj /CN=127.0.0.1 -keyout "$W/other-key.pem" -out "$W/other.pem" 2>/dev/null
+ctl 5 --url "https://127.0.0.1:$API" --cacert "$W/other.pem" health
+ctl 5 --url "https://localhost:$API" --cacert "$W/other.pem" health
 ctl 5 --url "https://127.0.0.1:1" --cacert "$CERT" health
 err_has "127.0.0.1:1"
 echo "ok: health over the pinned certificate (by address and by name); 5 without trust, with another certificate, on a closed port"
 
 # Authentication.
-printf '%064d\n' 0 >"$WORK/wrong.token"; chmod 600 "$WORK/wrong.token"
-ctl 6 --url "https://127.0.0.1:$API" --cacert "$CERT" --token-file "$WORK/wrong.token" devices
+printf '%064d\n' 0 >"$W/wrong.token"; chmod 600 "$W/wrong.token"
+ctl 6 --url "https://127.0.0.1:$API" --cacert "$CERT" --token-file "$W/wrong.token" devices
 err_has "401 unauthorized"
 ctl 6 --url "https://127.0.0.1:$API" --cacert "$CERT" devices
 err_has "no API token"
-echo short >"$WORK/short.token"; chmod 600 "$WORK/short.token"
-ctl 6 --url "https://127.0.0.1:$API" --cacert "$CERT" --token-file "$WORK/short.token" devices
-ctl 6 --url "https://127.0.0.1:$API" --cacert "$CERT" --token-file "$WORK/nosuch.token" devices
+echo short >"$W/short.token"; chmod 600 "$W/short.token"
+ctl 6 --url "https://127.0.0.1:$API" --cacert "$CERT" --token-file "$W/short.token" devices
+ctl 6 --url "https://127.0.0.1:$API" --cacert "$CERT" --token-file "$W/nosuch.token" devices
 BULWARK_URL=https://127.0.0.1:$API BULWARK_CACERT=$CERT BULWARK_TOKEN=$TOKEN ctl 0 devices
-BULWARK_URL=https://127.0.0.1:$API BULWARK_CACERT=$CERT BULWARK_TOKEN_FILE=$WORK/api.token ctl 0 devices
+BULWARK_URL=https://127.0.0.1:$API BULWARK_CACERT=$CERT BULWARK_TOKEN_FILE=$W/api.token ctl 0 devices
 echo "ok: 6 for a wrong, missing, malformed or unreadable token; the token from the environment works"
 
 # Provisioning and the device table.
-head -c 32 /dev/urandom >"$WORK/fk1"
+head -c 32 /dev/urandom >"$W/fk1"
 K3=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-ctl 0 "${G[@]}" provision dev-0001 --model bulwark-sim --psk-identity fac-7c1e93a0 --psk-file "$WORK/fk1"
+ctl 0 "${G[@]}" provision dev-0001 --model bulwark-sim --psk-identity fac-7c1e93a0 --psk-file "$W/fk1"
 out_has "provisioned dev-0001, model bulwark-sim"
 ctl 0 "${G[@]}" provision dev-0002 --psk-identity fac-22b4d7f1 --psk-hex "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 ctl 0 "${G[@]}" provision dev-0003 --model m2 --psk-identity fac-0c3d5e7f --psk-hex "$K3"
@@ -114,21 +65,21 @@ err_has "422 weak credential: "
 ctl 1 "${G[@]}" provision dev-0005 --psk-identity fac-1a2b3c4d --psk-hex "$K3"
 err_has "422 reused credential"
 ctl 0 "${G[@]}" devices
-head -1 "$WORK/out" | grep -q '^ENDPOINT  *MODEL  *TAGS  *REGISTERED' || fail "no table heading"
-[[ $(wc -l <"$WORK/out") == 4 ]] || fail "devices: want a heading and 3 rows"
-grep -q '^dev-0001  *bulwark-sim  *-  *no$' "$WORK/out" || fail "dev-0001 row wrong"
-grep -q '^dev-0003  *m2  ' "$WORK/out" || fail "dev-0003 row wrong"
-grep -q 'dev-0004\|dev-0005' "$WORK/out" && fail "a refused device is listed"
+head -1 "$W/out" | grep -q '^ENDPOINT  *MODEL  *TAGS  *REGISTERED' || fail "no table heading"
+[[ $(wc -l <"$W/out") == 4 ]] || fail "devices: want a heading and 3 rows"
+grep -q '^dev-0001  *bulwark-sim  *-  *no$' "$W/out" || fail "dev-0001 row wrong"
+grep -q '^dev-0003  *m2  ' "$W/out" || fail "dev-0003 row wrong"
+grep -q 'dev-0004\|dev-0005' "$W/out" && fail "a refused device is listed"
 # Columns line up: TAGS starts at the same offset on every line.
-cols=$(awk '{ match($0, /^[^ ]+ +[^ ]+ +/); print RLENGTH }' "$WORK/out" | sort -u | wc -l)
+cols=$(awk '{ match($0, /^[^ ]+ +[^ ]+ +/); print RLENGTH }' "$W/out" | sort -u | wc -l)
 [[ $cols == 1 ]] || fail "devices table not aligned"
 ctl 0 "${G[@]}" devices --limit 1
-[[ $(wc -l <"$WORK/out") == 2 ]] || fail "--limit 1: want one row"
+[[ $(wc -l <"$W/out") == 2 ]] || fail "--limit 1: want one row"
 err_has "devices --after dev-0001"
 ctl 0 "${G[@]}" devices --after dev-0001 --limit 1
-grep -q '^dev-0002 ' "$WORK/out" || fail "--after dev-0001 must give dev-0002"
+grep -q '^dev-0002 ' "$W/out" || fail "--after dev-0001 must give dev-0002"
 ctl 0 "${G[@]}" devices --model m2
-[[ $(wc -l <"$WORK/out") == 2 ]] && grep -q '^dev-0003 ' "$WORK/out" || fail "--model m2 must give dev-0003 only"
+[[ $(wc -l <"$W/out") == 2 ]] && grep -q '^dev-0003 ' "$W/out" || fail "--model m2 must give dev-0003 only"
 ctl 0 "${G[@]}" --json devices
 python3 -c '
 import json, sys
@@ -136,13 +87,13 @@ d = json.load(open(sys.argv[1]))
 eps = [x["endpoint"] for x in d["devices"]]
 assert eps == ["dev-0001", "dev-0002", "dev-0003"], eps
 assert d["devices"][0]["model"] == "bulwark-sim" and d["next"] is None
-' "$WORK/out" || fail "devices --json does not parse or is wrong"
+' "$W/out" || fail "devices --json does not parse or is wrong"
 ctl 0 "${G[@]}" devices --model bulwark-sim --json
 python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert [x["endpoint"] for x in d["devices"]] == ["dev-0001"], d
-' "$WORK/out" || fail "devices --model --json is wrong"
+' "$W/out" || fail "devices --model --json is wrong"
 echo "ok: provisioned 3 devices (422 with the reason for weak and reused PSKs); table, pages, filters, --json"
 
 ctl 0 "${G[@]}" device dev-0001
@@ -153,16 +104,8 @@ err_has "^bulwarkctl: 404 "
 ctl 1 "${G[@]}" read dev-0001 /3/0
 err_has "404 not registered"
 
-mkdir -p "$WORK/d1"
-"$DEVICE" --endpoint dev-0001 --bootstrap "coaps://127.0.0.1:$BS" \
-    --keystore "$WORK/d1/keys" --state "$WORK/d1/state" \
-    --psk-identity fac-7c1e93a0 --psk-key-file "$WORK/fk1" \
-    --max-runtime 30 >"$WORK/device.log" 2>&1 &
-DEVICE_PID=$!
-for _ in $(seq 150); do
-  "$CTL" "${G[@]}" device dev-0001 2>/dev/null | grep -q '^registered: *yes' && break
-  sleep 0.1
-done
+device_start d1 dev-0001 fac-7c1e93a0 "$W/fk1" --max-runtime 30
+wait_registered dev-0001 || true
 ctl 0 "${G[@]}" device dev-0001
 out_has "^registered: *yes$"
 out_has "^registration$"
@@ -178,7 +121,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["code"] == "2.05", d
 assert any(r.get("vs") == "Bulwark" for r in d["payload"]), d
-' "$WORK/out" || fail "read --json does not parse or is wrong"
+' "$W/out" || fail "read --json does not parse or is wrong"
 ctl 1 "${G[@]}" write dev-0001 /3303/0/5701 K
 err_has "the device answered 4.05 Method Not Allowed"
 ctl 0 "${G[@]}" exec dev-0001 /3/0/4
@@ -189,9 +132,9 @@ DEVICE_PID=
 echo "ok: read shows the resources, --json read parses, a read-only write exits 1 with 4.05, exec reboots"
 
 ctl 0 "${G[@]}" audit --limit 1000
-head -1 "$WORK/out" | grep -q '^ID  *TIME  *ACTOR  *ACTION  *SUBJECT  *DETAIL$' || fail "audit heading"
+head -1 "$W/out" | grep -q '^ID  *TIME  *ACTOR  *ACTION  *SUBJECT  *DETAIL$' || fail "audit heading"
 for act in provisioned read write execute; do
-  grep -q " api:admin  *$act  " "$WORK/out" || fail "no audit row for api:admin $act"
+  grep -q " api:admin  *$act  " "$W/out" || fail "no audit row for api:admin $act"
 done
 echo "ok: audit"
 
@@ -226,9 +169,9 @@ ctl 0 --version
 out_has "^bulwarkctl [0-9]"
 echo "ok: usage errors exit 2; help and version exit 0"
 
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
+server_stop
 ctl 5 "${G[@]}" health
-grep -q "$TOKEN" "$WORK/all" && fail "the API token appears in bulwarkctl's output"
-grep -q "$TOKEN" "$WORK/server.log" && fail "the API token appears in the server log"
-grep -qi "$K3" "$WORK/all" "$WORK/server.log" && fail "a PSK appears in an output or the log"
+grep -q "$TOKEN" "$W/all" && fail "the API token appears in bulwarkctl's output"
+grep -q "$TOKEN" "$W/server.log" && fail "the API token appears in the server log"
+grep -qi "$K3" "$W/all" "$W/server.log" && fail "a PSK appears in an output or the log"
 echo "ok: 5 once the server is gone; token and PSKs in no output and no log"

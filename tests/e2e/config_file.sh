@@ -18,29 +18,13 @@
 # reason" (or "PROG: FILE: reason"), exit code 2, and nothing starts (no
 # process left, no database, no state directory, no ready file).
 set -euo pipefail
-: "${BW_BIN_DIR:?BW_BIN_DIR must point at the built programs (ctest sets it)}"
+# shellcheck source=tests/server_common.bash
+source "$(dirname "$0")/../server_common.bash"
 : "${BW_SRC_DIR:?BW_SRC_DIR must point at the source tree (ctest sets it)}"
-SERVER=$BW_BIN_DIR/bulwark-server
-DEVICE=$BW_BIN_DIR/bulwark-device
-for p in "$SERVER" "$DEVICE"; do [[ -x $p ]] || { echo "FAIL: $p not built"; exit 1; }; done
+need bulwark-device
 for f in bulwark-server.conf bulwark-device.conf; do
   [[ -f $BW_SRC_DIR/examples/$f ]] || { echo "FAIL: examples/$f missing"; exit 1; }
 done
-
-W=$(mktemp -d "${TMPDIR:-/tmp}/bw-e2e-cfg.XXXXXX")
-SERVER_PID=
-cleanup() {
-  if [[ -n $SERVER_PID ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  [[ -n ${BW_KEEP:-} ]] || rm -rf "$W"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  for f in "$W"/*.log "$W"/*.err; do
-    [[ -f $f ]] && { echo "--- $f"; tail -30 "$f"; }
-  done
-  exit 1
-}
 
 # --- the server, from examples/bulwark-server.conf -------------------------
 # Paths into $W, ports 0, loopback, the default DM URI (from the real
@@ -114,9 +98,7 @@ grep -q "sensor-0042: registered" "$W/server.log" || fail "the file's endpoint d
 [[ -f $W/dev/keys/bs/psk-identity ]] || fail "no factory key store where the file says"
 echo "ok: bulwark-device bootstraps and registers from the file; --state on the command line wins"
 
-kill "$SERVER_PID"
-wait "$SERVER_PID" 2>/dev/null || true
-SERVER_PID=
+server_stop
 
 # --- broken files: exit 2, a message naming file and line, nothing started
 # expect_refused NAME WANT PROG ARGS...: PROG exits 2 with stderr WANT

@@ -46,12 +46,11 @@ factory "$BAD"
 boot_dev "$GOOD"
 boot_dev "$BAD" --fail-health-check --health-timeout 5
 # Batch 2: registered devices without a bootloader.
-EXTRA_PIDS=
 for ep in "${B2[@]}"; do
   bulwark-device --endpoint "$ep" --bootstrap "coaps://127.0.0.1:$BS" \
     --keystore "$W/$ep.keys" --state "$W/$ep.state" --fw-version 1.0.0 \
     >"$W/$ep.out" 2>&1 &
-  EXTRA_PIDS+=" $!"
+  PIDS+=($!)
 done
 for _ in $(seq 600); do
   n=$( (grep -l "registered with" "$W"/ch-*.log "$W"/ch-*.out 2>/dev/null || true) | wc -l)

@@ -19,32 +19,12 @@
 # figure) is printed: the payload is this build's program, several MB
 # under the sanitizers, so it is thousands of round trips.
 set -euo pipefail
-: "${BW_BIN_DIR:?BW_BIN_DIR must point at the built programs (ctest sets it)}"
+# shellcheck source=tests/server_common.bash
+source "$(dirname "$0")/../server_common.bash"
+need bulwark-device bulwark-device-v2 bulwark-keystore bulwark-boot \
+  bulwark-bootctl bulwark-image bulwarkctl
+need_tool strip
 B=$BW_BIN_DIR
-for p in bulwark-server bulwark-device bulwark-device-v2 bulwark-keystore \
-         bulwark-boot bulwark-bootctl bulwark-image bulwarkctl; do
-  [[ -x $B/$p ]] || { echo "FAIL: $B/$p not built"; exit 1; }
-done
-for t in curl strip; do
-  command -v $t >/dev/null || { echo "FAIL: $t missing (scripts/install-deps)"; exit 1; }
-done
-
-W=$(mktemp -d "${TMPDIR:-/tmp}/bw-e2e-push.XXXXXX")
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  [[ -n ${BW_KEEP:-} ]] || rm -rf "$W"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  [[ -f $W/body ]] && { echo "--- last response"; cat "$W/body"; echo; }
-  for f in "$W"/server.log "$W"/dev-*.log; do
-    [[ -f $f ]] && { echo "--- $(basename "$f")"; tail -25 "$f"; }
-  done
-  exit 1
-}
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 N=${BW_PUSH_DEVICES:-2}
@@ -72,41 +52,19 @@ GEOM=${SECTOR}x$(( 2 * UNITS + 3 ))
 flashargs() { echo --flash "$1" --geometry "$GEOM" --key "$W/fleet.der" --counter "$1.counter"; }
 
 # ---- server, devices provisioned, v1 programmed at the factory ----------
-S=(--db "$W/bulwark.db" --master-key "$W/master.key")
-"$B/bulwark-server" init "${S[@]}" >/dev/null || fail "server init"
+server_init
 ep_of() { printf 'push-%04d' "$1"; }
 for i in $(seq 1 "$N"); do
   ep=$(ep_of "$i"); d=$W/dev/$ep
-  mkdir -p -m 700 "$d" "$d/keys" "$d/state"
-  id="fac-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-  head -c 32 /dev/urandom >"$W/k"
-  printf %s "$id" >"$W/id"
-  "$B/bulwark-server" provision "${S[@]}" --endpoint "$ep" --psk-identity "$id" \
-      --psk-key-file "$W/k" --model "$MODEL" >/dev/null || fail "provision $ep"
-  "$B/bulwark-keystore" put "$d/keys" bs/psk-identity "$W/id" >/dev/null
-  "$B/bulwark-keystore" put "$d/keys" bs/psk "$W/k" >/dev/null
+  mkdir -p -m 700 "$d" "$d/state"
+  provision "$ep" "$d/keys"
   # shellcheck disable=SC2046
   "$B/bulwark-bootctl" $(flashargs "$d/flash") factory "$W/v1.img" >/dev/null ||
     fail "factory programming of $ep"
 done
-rm -f "$W/k" "$W/id"
 
-mkdir -p "$W/srv"
-"$B/bulwark-server" run "${S[@]}" --bind 127.0.0.1 --dm-port 0 --bs-port 0 \
-    --api-port 0 --state-dir "$W/srv" --image-key "$W/fleet.pem" \
-    --lifetime 60 --ready-file "$W/ready" >"$W/server.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 200); do [[ -s $W/ready ]] && break; sleep 0.05; done
-[[ -s $W/ready ]] || fail "the server did not start"
-read -r DM BS API <"$W/ready"
-CTL=("$B/bulwarkctl" --url "https://127.0.0.1:$API" --token-file "$W/api.token"
-     --cacert "$W/srv/api-cert.pem")
-TOKEN=$(tr -d '\n' <"$W/api.token")
-api() { # METHOD PATH: prints the status, body in $W/body
-  curl -sk -o "$W/body" -w '%{http_code}' --max-time 40 -X "$1" \
-    -H "Authorization: Bearer $TOKEN" "https://127.0.0.1:$API/api/v1$2"
-}
-has() { grep -q -- "$1" "$W/body" || fail "response lacks $1"; }
+SERVER_OPTS=(--image-key "$W/fleet.pem")
+server_start
 
 for i in $(seq 1 "$N"); do
   ep=$(ep_of "$i"); d=$W/dev/$ep

@@ -15,98 +15,78 @@
 # database and nothing revoked that should not be; each refusal logged by
 # the server with its reason and audited; no key in any log.
 set -euo pipefail
-: "${BW_BIN_DIR:?BW_BIN_DIR must point at the built programs (ctest sets it)}"
-SERVER=$BW_BIN_DIR/bulwark-server
-DEVICE=$BW_BIN_DIR/bulwark-device
-for p in "$SERVER" "$DEVICE"; do [[ -x $p ]] || { echo "FAIL: $p not built"; exit 1; }; done
-command -v sqlite3 >/dev/null || { echo "FAIL: sqlite3 missing (scripts/install-deps)"; exit 1; }
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bw-e2e-rot.XXXXXX")
-SERVER_PID=
-cleanup() {
-  if [[ -n $SERVER_PID ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  [[ -f $WORK/server.log ]] && { echo "--- server log"; tail -40 "$WORK/server.log"; }
-  [[ -f $WORK/device.log ]] && { echo "--- device log"; tail -40 "$WORK/device.log"; }
-  exit 1
-}
-sql() { sqlite3 -batch -noheader "$WORK/bulwark.db" "$1"; }
+# shellcheck source=tests/server_common.bash
+source "$(dirname "$0")/../server_common.bash"
+need bulwark-device
+need_tool sqlite3
+sql() { sqlite3 -batch -noheader "$W/bulwark.db" "$1"; }
 
 # Factory keys: 32 random bytes each, as a factory would make them.
-head -c 32 /dev/urandom >"$WORK/fk1"
-head -c 32 /dev/urandom >"$WORK/fk2"
-head -c 32 /dev/urandom >"$WORK/wrong"
-S=(--db "$WORK/bulwark.db" --master-key "$WORK/master.key")
-"$SERVER" init "${S[@]}" >/dev/null || fail "init"
-[[ $(stat -c %a "$WORK/master.key") == 600 ]] || fail "master key not 0600"
+head -c 32 /dev/urandom >"$W/fk1"
+head -c 32 /dev/urandom >"$W/fk2"
+head -c 32 /dev/urandom >"$W/wrong"
+server_init
+[[ $(stat -c %a "$W/master.key") == 600 ]] || fail "master key not 0600"
 "$SERVER" provision "${S[@]}" --endpoint dev-0001 --psk-identity fac-7c1e93a0 \
-    --psk-key-file "$WORK/fk1" >/dev/null || fail "provision dev-0001"
+    --psk-key-file "$W/fk1" >/dev/null || fail "provision dev-0001"
 "$SERVER" provision "${S[@]}" --endpoint dev-0002 --psk-identity fac-22b4d7f1 \
-    --psk-key-file "$WORK/fk2" >/dev/null || fail "provision dev-0002"
+    --psk-key-file "$W/fk2" >/dev/null || fail "provision dev-0002"
 # The same key for another device, and an identity made of the name: refused.
 if "$SERVER" provision "${S[@]}" --endpoint dev-0002 --psk-identity fac-09d1 \
-    --psk-key-file "$WORK/fk1" 2>"$WORK/err"; then fail "a reused PSK was accepted"; fi
-grep -q "already used" "$WORK/err" || fail "reused PSK: no reason given"
+    --psk-key-file "$W/fk1" 2>"$W/err"; then fail "a reused PSK was accepted"; fi
+grep -q "already used" "$W/err" || fail "reused PSK: no reason given"
 if "$SERVER" provision "${S[@]}" --endpoint dev-0002 --psk-identity dev-0002-bs \
-    --psk-key-file "$WORK/wrong" 2>"$WORK/err"; then fail "an identity derived from the endpoint was accepted"; fi
+    --psk-key-file "$W/wrong" 2>"$W/err"; then fail "an identity derived from the endpoint was accepted"; fi
 echo "ok: provisioning refuses a reused PSK and a derived identity"
 
-"$SERVER" run "${S[@]}" --bind 127.0.0.1 --dm-port 0 --bs-port 0 --lifetime 60 \
-    --ready-file "$WORK/ready" -v >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 100); do [[ -s $WORK/ready ]] && break; sleep 0.05; done
-[[ -s $WORK/ready ]] || fail "server did not start"
-read -r DM BS <"$WORK/ready"
+SERVER_API=0
+server_start -v
 
 # device DIR NAME FACTORY-ID KEYFILE [more options]: run one device (its
-# key store and state in $WORK/DIR) until it registers (exit 0) or 30 s
+# key store and state in $W/DIR) until it registers (exit 0) or 30 s
 # pass (exit 1).
 device() {
   local dir=$1 ep=$2 id=$3 key=$4; shift 4
-  mkdir -p "$WORK/$dir"
+  mkdir -p "$W/$dir"
   "$DEVICE" --endpoint "$ep" --bootstrap "coaps://127.0.0.1:$BS" \
-      --keystore "$WORK/$dir/keys" --state "$WORK/$dir/state" \
+      --keystore "$W/$dir/keys" --state "$W/$dir/state" \
       --psk-identity "$id" --psk-key-file "$key" \
-      --exit-after-register --max-runtime 30 "$@" >>"$WORK/device.log" 2>&1
+      --exit-after-register --max-runtime 30 "$@" >>"$W/device.log" 2>&1
 }
 
-device d1 dev-0001 fac-7c1e93a0 "$WORK/fk1" || fail "dev-0001 did not register"
-grep -q "dev-0001: bootstrap finished" "$WORK/server.log" || fail "no bootstrap"
-grep -q "dev-0001: registered" "$WORK/server.log" || fail "no registration"
+device d1 dev-0001 fac-7c1e93a0 "$W/fk1" || fail "dev-0001 did not register"
+grep -q "dev-0001: bootstrap finished" "$W/server.log" || fail "no bootstrap"
+grep -q "dev-0001: registered" "$W/server.log" || fail "no registration"
 dm_id=$(sql "SELECT CAST(identity AS TEXT) FROM credentials c JOIN devices d ON d.id = c.device_id WHERE d.endpoint = 'dev-0001' AND purpose = 'dm' AND state = 'active'")
 [[ $dm_id == dm-* ]] || fail "no active DM credential drawn by the server (got '$dm_id')"
 [[ $(sql "SELECT state FROM credentials WHERE CAST(identity AS TEXT) = 'fac-7c1e93a0'") == active ]] ||
   fail "the factory bootstrap credential was touched"
-grep -q "identity '$dm_id'" "$WORK/server.log" || fail "the DM session did not use $dm_id"
+grep -q "identity '$dm_id'" "$W/server.log" || fail "the DM session did not use $dm_id"
 echo "ok: bootstrap issued $dm_id, the device registered with it"
 
-n_bs=$(grep -c "dev-0001: bootstrap request" "$WORK/server.log")
-device d1 dev-0001 fac-7c1e93a0 "$WORK/fk1" || fail "dev-0001 did not register after a restart"
-(( $(grep -c "dev-0001: bootstrap request" "$WORK/server.log") == n_bs )) ||
+n_bs=$(grep -c "dev-0001: bootstrap request" "$W/server.log")
+device d1 dev-0001 fac-7c1e93a0 "$W/fk1" || fail "dev-0001 did not register after a restart"
+(( $(grep -c "dev-0001: bootstrap request" "$W/server.log") == n_bs )) ||
   fail "the restarted device bootstrapped again instead of using its saved set"
-(( $(grep -c "dev-0001: registered" "$WORK/server.log") == 2 )) || fail "no second registration"
+(( $(grep -c "dev-0001: registered" "$W/server.log") == 2 )) || fail "no second registration"
 echo "ok: restarted device registered directly with its saved DM credentials"
 
-if device d2 dev-0002 fac-22b4d7f1 "$WORK/wrong" --max-runtime 8; then fail "wrong factory key registered"; fi
-grep -q "does not authenticate" "$WORK/server.log" || fail "wrong factory key: no reason logged"
+if device d2 dev-0002 fac-22b4d7f1 "$W/wrong" --max-runtime 8; then fail "wrong factory key registered"; fi
+grep -q "does not authenticate" "$W/server.log" || fail "wrong factory key: no reason logged"
 echo "ok: wrong factory key refused"
 
-if device d3 dev-0001 fac-22b4d7f1 "$WORK/fk2" --max-runtime 8; then
+if device d3 dev-0001 fac-22b4d7f1 "$W/fk2" --max-runtime 8; then
   fail "dev-0002's key bootstrapped as dev-0001"
 fi
-grep -q "dev-0001: refused: identity 'fac-22b4d7f1'" "$WORK/server.log" ||
+grep -q "dev-0001: refused: identity 'fac-22b4d7f1'" "$W/server.log" ||
   fail "endpoint claimed with another identity: not logged"
 [[ $(sql "SELECT count(*) FROM audit_log WHERE action = 'refused' AND subject = 'dev-0001'") -ge 1 ]] ||
   fail "endpoint claimed with another identity: not audited"
 echo "ok: a device claiming another's endpoint gets 4.03, logged and audited"
 
-for f in "$WORK/server.log" "$WORK/device.log"; do
+for f in "$W/server.log" "$W/device.log"; do
   for k in fk1 fk2; do
-    hex=$(od -An -tx1 "$WORK/$k" | tr -d ' \n')
+    hex=$(od -An -tx1 "$W/$k" | tr -d ' \n')
     if grep -qi "$hex" "$f"; then fail "a key appears in $(basename "$f")"; fi
   done
 done

@@ -17,67 +17,21 @@
 # "api:admin" (the token file's token); the token never appears in the
 # server log.
 set -euo pipefail
-: "${BW_BIN_DIR:?BW_BIN_DIR must point at the built programs (ctest sets it)}"
-SERVER=$BW_BIN_DIR/bulwark-server
-DEVICE=$BW_BIN_DIR/bulwark-device
-for p in "$SERVER" "$DEVICE"; do [[ -x $p ]] || { echo "FAIL: $p not built"; exit 1; }; done
-for t in curl openssl; do
-  command -v $t >/dev/null || { echo "FAIL: $t missing (scripts/install-deps)"; exit 1; }
-done
+# shellcheck source=tests/server_common.bash
+source "$(dirname "$0")/../server_common.bash"
+need bulwark-device
+need_tool openssl
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bw-e2e-api.XXXXXX")
-SERVER_PID= DEVICE_PID=
-cleanup() {
-  for pid in $DEVICE_PID $SERVER_PID; do
-    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  [[ -f $WORK/body ]] && { echo "--- last response"; cat "$WORK/body"; echo; }
-  [[ -f $WORK/server.log ]] && { echo "--- server log"; tail -40 "$WORK/server.log"; }
-  [[ -f $WORK/device.log ]] && { echo "--- device log"; tail -40 "$WORK/device.log"; }
-  exit 1
-}
-
-S=(--db "$WORK/bulwark.db" --master-key "$WORK/master.key")
-"$SERVER" init "${S[@]}" >/dev/null || fail "init"
-[[ -f $WORK/api.token ]] || fail "init made no API token next to the master key"
-[[ $(stat -c %a "$WORK/api.token") == 600 ]] || fail "API token not 0600"
-TOKEN=$(tr -d '\n' <"$WORK/api.token")
+server_init
+[[ -f $W/api.token ]] || fail "init made no API token next to the master key"
+[[ $(stat -c %a "$W/api.token") == 600 ]] || fail "API token not 0600"
 [[ $TOKEN =~ ^[0-9a-f]{64}$ ]] || fail "API token is not 64 hex digits"
-
-mkdir -p "$WORK/state"
-"$SERVER" run "${S[@]}" --bind 127.0.0.1 --dm-port 0 --bs-port 0 --api-port 0 \
-    --state-dir "$WORK/state" --lifetime 60 --ready-file "$WORK/ready" \
-    >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 200); do [[ -s $WORK/ready ]] && break; sleep 0.05; done
-[[ -s $WORK/ready ]] || fail "server did not start"
-read -r DM BS API <"$WORK/ready"
-[[ ${API:-0} -gt 0 ]] || fail "no API port in the ready file"
-URL=https://127.0.0.1:$API/api/v1
-
-# api METHOD PATH [BODY [TOKEN]]: prints the status, body in $WORK/body.
-api() {
-  local tok=${4-$TOKEN} args=()
-  [[ -n $tok ]] && args+=(-H "Authorization: Bearer $tok")
-  [[ -n ${3-} ]] && args+=(-H "Content-Type: application/json" --data-binary "$3")
-  curl -sk -o "$WORK/body" -w '%{http_code}' --max-time 40 -X "$1" "${args[@]}" "$URL$2"
-}
-expect() { # STATUS METHOD PATH [BODY [TOKEN]]
-  local want=$1; shift
-  local got; got=$(api "$@") || fail "curl $1 $2 failed"
-  [[ $got == "$want" ]] || fail "$1 $2: status $got, want $want"
-}
-has() { grep -q -- "$1" "$WORK/body" || fail "response lacks $1"; }
+server_start
 
 # The certificate: made on first start, its fingerprint logged and served.
-[[ $(stat -c %a "$WORK/state/api-key.pem") == 600 ]] || fail "API key not 0600"
-fpr=$(openssl x509 -in "$WORK/state/api-cert.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
-grep -q "fingerprint $fpr" "$WORK/server.log" || fail "certificate fingerprint $fpr not logged"
+[[ $(stat -c %a "$W/srv/api-key.pem") == 600 ]] || fail "API key not 0600"
+fpr=$(openssl x509 -in "$CERT" -noout -fingerprint -sha256 | sed 's/.*=//')
+grep -q "fingerprint $fpr" "$W/server.log" || fail "certificate fingerprint $fpr not logged"
 served=$(openssl s_client -connect "127.0.0.1:$API" </dev/null 2>/dev/null |
   openssl x509 -noout -fingerprint -sha256 | sed 's/.*=//')
 [[ $served == "$fpr" ]] || fail "served certificate $served is not the generated one"
@@ -99,13 +53,13 @@ expect 405 GET /devices/x/read
 expect 400 POST /devices '{"endpoint": "dev-0001",'
 has '"malformed JSON"'
 expect 400 POST /devices '[1,2]'
-head -c 70000 /dev/zero | tr '\0' 'a' >"$WORK/big"
-expect 413 POST /devices "@$WORK/big"
+head -c 70000 /dev/zero | tr '\0' 'a' >"$W/big"
+expect 413 POST /devices "@$W/big"
 expect 400 GET '/devices?limit=1001'
 echo "ok: 404, 405, 400 with a reason, 413 above 64 KiB"
 
-head -c 32 /dev/urandom >"$WORK/fk1"
-K1=$(od -An -tx1 "$WORK/fk1" | tr -d ' \n')
+head -c 32 /dev/urandom >"$W/fk1"
+K1=$(od -An -tx1 "$W/fk1" | tr -d ' \n')
 K2=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 expect 201 POST /devices "{\"endpoint\":\"dev-0001\",\"model\":\"m1\",\"psk_identity\":\"fac-7c1e93a0\",\"psk_hex\":\"$K1\"}"
 expect 201 POST /devices "{\"endpoint\":\"dev-0002\",\"psk_identity\":\"fac-22b4d7f1\",\"psk_hex\":\"$K2\"}"
@@ -117,7 +71,7 @@ has 'already used'
 expect 200 GET /devices
 has '"endpoint":"dev-0001"'
 has '"endpoint":"dev-0002"'
-grep -q 'dev-0003\|dev-0004' "$WORK/body" && fail "a refused device was kept"
+grep -q 'dev-0003\|dev-0004' "$W/body" && fail "a refused device was kept"
 expect 200 GET '/devices?limit=1'
 has '"next":"dev-0001"'
 expect 200 GET '/devices?after=dev-0001&limit=1'
@@ -129,17 +83,8 @@ has '"registered":false'
 expect 404 GET /devices/dev-9999
 expect 404 POST /devices/dev-0001/read '{"path":"/3/0"}'
 
-mkdir -p "$WORK/d1"
-"$DEVICE" --endpoint dev-0001 --bootstrap "coaps://127.0.0.1:$BS" \
-    --keystore "$WORK/d1/keys" --state "$WORK/d1/state" \
-    --psk-identity fac-7c1e93a0 --psk-key-file "$WORK/fk1" \
-    --max-runtime 30 >"$WORK/device.log" 2>&1 &
-DEVICE_PID=$!
-for _ in $(seq 150); do
-  api GET /devices/dev-0001 >/dev/null && grep -q '"registered":true' "$WORK/body" && break
-  sleep 0.1
-done
-grep -q '"registered":true' "$WORK/body" || fail "dev-0001 did not register"
+device_start d1 dev-0001 fac-7c1e93a0 "$W/fk1" --max-runtime 30
+wait_registered dev-0001 || fail "dev-0001 did not register"
 has '"location":"'
 has '"lifetime":60'
 echo "ok: GET /devices/dev-0001 shows the registration"
@@ -162,14 +107,14 @@ echo "ok: Execute Reboot answers 2.04, the device exits 75"
 
 expect 200 GET '/audit?limit=1000'
 for act in provisioned read write execute; do
-  grep -q "\"actor\":\"api:admin\",\"action\":\"$act\"" "$WORK/body" || fail "no audit entry for api $act"
+  grep -q "\"actor\":\"api:admin\",\"action\":\"$act\"" "$W/body" || fail "no audit entry for api $act"
 done
 expect 200 GET '/audit?after=1&limit=1'
 has '"next":'
 echo "ok: the API's actions are audited"
 
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
-grep -q "$TOKEN" "$WORK/server.log" && fail "the API token appears in the server log"
-for k in "$K1" "$K2"; do grep -qi "$k" "$WORK/server.log" && fail "a PSK appears in the server log"; done
-grep -q "api: POST /api/v1/devices -> 201" "$WORK/server.log" || fail "requests not logged"
+server_stop
+grep -q "$TOKEN" "$W/server.log" && fail "the API token appears in the server log"
+for k in "$K1" "$K2"; do grep -qi "$k" "$W/server.log" && fail "a PSK appears in the server log"; done
+grep -q "api: POST /api/v1/devices -> 201" "$W/server.log" || fail "requests not logged"
 echo "ok: token and keys never logged"

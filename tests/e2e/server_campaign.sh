@@ -19,91 +19,39 @@
 # device shows pending, downloading, failed; creation and abort are
 # audited with actor "api:admin".
 set -euo pipefail
-: "${BW_BIN_DIR:?BW_BIN_DIR must point at the built programs (ctest sets it)}"
-SERVER=$BW_BIN_DIR/bulwark-server
-DEVICE=$BW_BIN_DIR/bulwark-device
-KEYSTORE=$BW_BIN_DIR/bulwark-keystore
-for p in "$SERVER" "$DEVICE" "$KEYSTORE"; do
-  [[ -x $p ]] || { echo "FAIL: $p not built"; exit 1; }
-done
-for t in curl sqlite3; do
-  command -v $t >/dev/null || { echo "FAIL: $t missing (scripts/install-deps)"; exit 1; }
-done
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bw-e2e-campaign.XXXXXX")
-SERVER_PID= DEVICE_PID=
-cleanup() {
-  for pid in $DEVICE_PID $SERVER_PID; do
-    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-  done
-  [[ -n ${BW_KEEP:-} ]] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  [[ -f $WORK/body ]] && { echo "--- last response"; cat "$WORK/body"; echo; }
-  [[ -f $WORK/server.log ]] && { echo "--- server log"; tail -40 "$WORK/server.log"; }
-  [[ -f $WORK/device.log ]] && { echo "--- device log"; tail -20 "$WORK/device.log"; }
-  exit 1
-}
+# shellcheck source=tests/server_common.bash
+source "$(dirname "$0")/../server_common.bash"
+need bulwark-device bulwark-keystore
+need_tool sqlite3
 
 N=20
-S=(--db "$WORK/bulwark.db" --master-key "$WORK/master.key")
-"$SERVER" init "${S[@]}" >/dev/null || fail "init"
-TOKEN=$(tr -d '\n' <"$WORK/api.token")
-mkdir -p "$WORK/keys" "$WORK/state" "$WORK/srv"
+MODEL=bulwark-sim
+server_init
+mkdir -p "$W/keys" "$W/state"
 for i in $(seq 1 $N); do
   ep=$(printf 'camp-%04d' "$i")
-  id="fac-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-  head -c 32 /dev/urandom >"$WORK/k"
-  printf %s "$id" >"$WORK/id"
-  "$SERVER" provision "${S[@]}" --endpoint "$ep" --psk-identity "$id" \
-      --psk-key-file "$WORK/k" --model bulwark-sim >/dev/null || fail "provision $ep"
-  mkdir -p -m 700 "$WORK/keys/$ep"
-  "$KEYSTORE" put "$WORK/keys/$ep" bs/psk-identity "$WORK/id" >/dev/null
-  "$KEYSTORE" put "$WORK/keys/$ep" bs/psk "$WORK/k" >/dev/null
+  provision "$ep" "$W/keys/$ep"
 done
-rm -f "$WORK/k" "$WORK/id"
+server_start
 
-"$SERVER" run "${S[@]}" --bind 127.0.0.1 --dm-port 0 --bs-port 0 --api-port 0 \
-    --state-dir "$WORK/srv" --lifetime 60 --ready-file "$WORK/ready" \
-    >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 200); do [[ -s $WORK/ready ]] && break; sleep 0.05; done
-[[ -s $WORK/ready ]] || fail "server did not start"
-read -r DM BS API <"$WORK/ready"
-URL=https://127.0.0.1:$API/api/v1
-
-# api METHOD PATH [BODY]: prints the status, body in $WORK/body.
-api() {
-  local args=(-H "Authorization: Bearer $TOKEN")
-  [[ -n ${3-} ]] && args+=(-H "Content-Type: application/json" --data-binary "$3")
-  curl -sk -o "$WORK/body" -w '%{http_code}' --max-time 40 -X "$1" "${args[@]}" "$URL$2"
-}
-expect() { # STATUS METHOD PATH [BODY]
-  local want=$1; shift
-  local got; got=$(api "$@") || fail "curl $1 $2 failed"
-  [[ $got == "$want" ]] || fail "$1 $2: status $got, want $want"
-}
-has() { grep -q -- "$1" "$WORK/body" || fail "response lacks $1"; }
 # field NAME: a top-level or counts member of the last campaign answer.
-field() { sed -n "s/.*\"$1\":\\([^,}]*\\).*/\\1/p" "$WORK/body" | head -1 | tr -d '"'; }
+field() { sed -n "s/.*\"$1\":\\([^,}]*\\).*/\\1/p" "$W/body" | head -1 | tr -d '"'; }
 
 "$DEVICE" --fleet $N --endpoint camp --bootstrap "coaps://127.0.0.1:$BS" \
-    --keystore "$WORK/keys" --state "$WORK/state" --max-runtime 150 \
-    >"$WORK/device.log" 2>&1 &
+    --keystore "$W/keys" --state "$W/state" --max-runtime 150 \
+    >"$W/device.log" 2>&1 &
 DEVICE_PID=$!
 for _ in $(seq 300); do
   api GET '/devices?limit=100' >/dev/null || true
-  (( $(grep -o '"registered":true' "$WORK/body" | wc -l) == N )) && break
+  (( $(grep -o '"registered":true' "$W/body" | wc -l) == N )) && break
   sleep 0.1
 done
-(( $(grep -o '"registered":true' "$WORK/body" | wc -l) == N )) || fail "not all $N devices registered"
+(( $(grep -o '"registered":true' "$W/body" | wc -l) == N )) || fail "not all $N devices registered"
 echo "ok: $N devices bootstrapped and registered"
 
 # /3/0/3 is read from every device that registers and stored.
 for _ in $(seq 100); do
-  seen=$(sqlite3 "$WORK/bulwark.db" "SELECT COUNT(*) FROM devices WHERE fw_version IS NOT NULL")
+  seen=$(sqlite3 "$W/bulwark.db" "SELECT COUNT(*) FROM devices WHERE fw_version IS NOT NULL")
   (( seen == N )) && break
   sleep 0.1
 done
@@ -113,7 +61,7 @@ echo "ok: every device's firmware version (/3/0/3) is stored"
 # A firmware row for model bulwark-sim, version 2.0.0.  Written into the
 # store directly: this test is about campaigns, not uploads.
 FW=5a17c0ffee000001
-sqlite3 "$WORK/bulwark.db" ".timeout 5000" "INSERT INTO firmware (id, model,
+sqlite3 "$W/bulwark.db" ".timeout 5000" "INSERT INTO firmware (id, model,
   version, security_counter, size, sha256, key_hash, image, uploaded_at,
   uploaded_by) VALUES ('$FW', 'bulwark-sim', '2.0.0', 1, 4, randomblob(32),
   randomblob(32), x'00010203', 0, 'test')" || fail "firmware row"
@@ -141,7 +89,7 @@ CID=$(field id)
 [[ $CID =~ ^[0-9]+$ ]] || fail "no campaign id"
 for _ in $(seq 600); do
   api GET "/campaigns/$CID" >/dev/null || true
-  grep -q '"state":"halted"' "$WORK/body" && break
+  grep -q '"state":"halted"' "$W/body" && break
   sleep 0.1
 done
 has '"state":"halted"'
@@ -150,20 +98,20 @@ has '"failed":2'
 has '"pending":18'
 has '"downloading":0'
 has '"halt_reason":"batch 1: 2 of 2'
-(( $(grep -o '"batch":1,' "$WORK/body" | wc -l) == 2 )) || fail "batch 1 does not hold 2 devices"
-(( $(grep -o '"batch":2,"state":"pending"' "$WORK/body" | wc -l) == 18 )) ||
+(( $(grep -o '"batch":1,' "$W/body" | wc -l) == 2 )) || fail "batch 1 does not hold 2 devices"
+(( $(grep -o '"batch":2,"state":"pending"' "$W/body" | wc -l) == 18 )) ||
   fail "a device of batch 2 was started"
 echo "ok: batch 1 (2 devices) failed; halted after batch 1 with 2 failed, 18 pending"
 
 # The failed devices' history: pending, downloading, failed.
-EP=$(grep -o '"endpoint":"camp-[0-9]*","batch":1,"state":"failed"' "$WORK/body" |
+EP=$(grep -o '"endpoint":"camp-[0-9]*","batch":1,"state":"failed"' "$W/body" |
   head -1 | sed 's/"endpoint":"\([^"]*\)".*/\1/')
 [[ -n $EP ]] || fail "no failed device of batch 1 listed"
 expect 200 GET "/campaigns/$CID/devices/$EP"
 has '"state":"failed"'
 DETAIL=$(field detail)
 grep -q '"history":\[{[^]]*"state":"pending"[^]]*"state":"downloading"[^]]*"state":"failed"' \
-  "$WORK/body" || fail "history is not pending, downloading, failed"
+  "$W/body" || fail "history is not pending, downloading, failed"
 expect 404 GET "/campaigns/$CID/devices/nosuch"
 echo "ok: $EP's history: pending, downloading, failed ($DETAIL)"
 
@@ -185,5 +133,5 @@ echo "ok: pause and resume of a halted campaign get 409; abort aborts the 18 pen
 expect 200 GET '/audit?limit=1000'
 has '"actor":"api:admin","action":"campaign-created"'
 has '"actor":"api:admin","action":"campaign-aborted"'
-grep -qF "$TOKEN" "$WORK/server.log" && fail "the token appears in the server log"
+grep -qF "$TOKEN" "$W/server.log" && fail "the token appears in the server log"
 echo "ok: campaign creation and abort audited with actor api:admin"

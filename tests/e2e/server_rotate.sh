@@ -22,33 +22,11 @@
 # API call (actor "policy"), once only, and leaves the unregistered device
 # alone; no key or token in any log.
 set -euo pipefail
-: "${BW_BIN_DIR:?BW_BIN_DIR must point at the built programs (ctest sets it)}"
-SERVER=$BW_BIN_DIR/bulwark-server
-DEVICE=$BW_BIN_DIR/bulwark-device
-CTL=$BW_BIN_DIR/bulwarkctl
-for p in "$SERVER" "$DEVICE" "$CTL"; do [[ -x $p ]] || { echo "FAIL: $p not built"; exit 1; }; done
-for t in curl sqlite3; do
-  command -v $t >/dev/null || { echo "FAIL: $t missing (scripts/install-deps)"; exit 1; }
-done
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bw-e2e-rotate.XXXXXX")
-SERVER_PID= DEVICE_PID=
-cleanup() {
-  for pid in $DEVICE_PID $SERVER_PID; do
-    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  [[ -f $WORK/body ]] && { echo "--- last response"; cat "$WORK/body"; echo; }
-  [[ -f $WORK/err ]] && { echo "--- bulwarkctl stderr"; cat "$WORK/err"; }
-  [[ -f $WORK/server.log ]] && { echo "--- server log"; tail -40 "$WORK/server.log"; }
-  [[ -f $WORK/device.log ]] && { echo "--- device log"; tail -30 "$WORK/device.log"; }
-  exit 1
-}
-sql() { sqlite3 -batch -noheader "$WORK/bulwark.db" "$1"; }
+# shellcheck source=tests/server_common.bash
+source "$(dirname "$0")/../server_common.bash"
+need bulwark-device bulwarkctl
+need_tool sqlite3
+sql() { sqlite3 -batch -noheader "$W/bulwark.db" "$1"; }
 # The device's DM credentials: identity|state, one a line, oldest first.
 dm_creds() {
   sql "SELECT CAST(c.identity AS TEXT) || '|' || c.state FROM credentials c JOIN devices d ON d.id = c.device_id WHERE d.endpoint = '$1' AND c.purpose = 'dm' ORDER BY c.id"
@@ -57,53 +35,26 @@ active_dm() {
   sql "SELECT CAST(c.identity AS TEXT) FROM credentials c JOIN devices d ON d.id = c.device_id WHERE d.endpoint = '$1' AND c.purpose = 'dm' AND c.state = 'active'"
 }
 
-S=(--db "$WORK/bulwark.db" --master-key "$WORK/master.key")
-"$SERVER" init "${S[@]}" >/dev/null || fail "init"
-head -c 32 /dev/urandom >"$WORK/fk1"
-head -c 32 /dev/urandom >"$WORK/fk2"
+server_init
+head -c 32 /dev/urandom >"$W/fk1"
+head -c 32 /dev/urandom >"$W/fk2"
 "$SERVER" provision "${S[@]}" --endpoint dev-0001 --psk-identity fac-5e21a9c4 \
-    --psk-key-file "$WORK/fk1" >/dev/null || fail "provision dev-0001"
+    --psk-key-file "$W/fk1" >/dev/null || fail "provision dev-0001"
 "$SERVER" provision "${S[@]}" --endpoint dev-0002 --psk-identity fac-b0c7d315 \
-    --psk-key-file "$WORK/fk2" >/dev/null || fail "provision dev-0002"
-ADMIN=$(tr -d '\n' <"$WORK/api.token")
+    --psk-key-file "$W/fk2" >/dev/null || fail "provision dev-0002"
+ADMIN=$TOKEN
 OPS=$("$SERVER" token create "${S[@]}" --name ops --role operator) || fail "token create ops"
 VIEWER=$("$SERVER" token create "${S[@]}" --name viewer --role viewer) || fail "token create viewer"
-printf '%s\n' "$OPS" >"$WORK/ops.token"
-printf '%s\n' "$VIEWER" >"$WORK/viewer.token"
-chmod 600 "$WORK/ops.token" "$WORK/viewer.token"
+printf '%s\n' "$OPS" >"$W/ops.token"
+printf '%s\n' "$VIEWER" >"$W/viewer.token"
+chmod 600 "$W/ops.token" "$W/viewer.token"
 
-mkdir -p "$WORK/state"
-# start_server DM-PORT BS-PORT [options]: run the server (log appended),
-# wait for its ports (0: picked; the second run reuses the first's, which
-# the device saved).
-start_server() {
-  local dm=$1 bs=$2; shift 2
-  rm -f "$WORK/ready"
-  "$SERVER" run "${S[@]}" --bind 127.0.0.1 --dm-port "$dm" --bs-port "$bs" --api-port 0 \
-      --state-dir "$WORK/state" --lifetime 60 --ready-file "$WORK/ready" "$@" \
-      >>"$WORK/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 200); do [[ -s $WORK/ready ]] && break; sleep 0.05; done
-  [[ -s $WORK/ready ]] || fail "server did not start"
-  read -r DM BS API <"$WORK/ready"
-  URL=https://127.0.0.1:$API/api/v1
-}
-stop_server() {
-  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
-}
 # start_device: dev-0001 in the background, until stopped (60 s at most).
-start_device() {
-  mkdir -p "$WORK/d1"
-  "$DEVICE" --endpoint dev-0001 --bootstrap "coaps://127.0.0.1:$BS" \
-      --keystore "$WORK/d1/keys" --state "$WORK/d1/state" \
-      --psk-identity fac-5e21a9c4 --psk-key-file "$WORK/fk1" \
-      --max-runtime 60 >>"$WORK/device.log" 2>&1 &
-  DEVICE_PID=$!
-}
+start_device() { device_start d1 dev-0001 fac-5e21a9c4 "$W/fk1" --max-runtime 60; }
 stop_device() {
   kill "$DEVICE_PID" 2>/dev/null || true; wait "$DEVICE_PID" 2>/dev/null || true; DEVICE_PID=
 }
-registrations() { grep -c "dev-0001: registered" "$WORK/server.log" || true; }
+registrations() { grep -c "dev-0001: registered" "$W/server.log" || true; }
 # wait_registered N: until the server logged N registrations of dev-0001.
 wait_registered() {
   for _ in $(seq 200); do (( $(registrations) >= $1 )) && return 0; sleep 0.1; done
@@ -135,28 +86,22 @@ trail_after() {
 }
 TRAIL="rotation-requested credential-issued registered credential-revoked "
 
-# api TOKEN METHOD PATH: prints the status, the body in $WORK/body.
-api() {
-  curl -sk -o "$WORK/body" -w '%{http_code}' --max-time 40 -X "$2" \
-      -H "Authorization: Bearer $1" "$URL$3"
-}
-expect() { # STATUS TOKEN METHOD PATH
-  local want=$1; shift
-  local got; got=$(api "$@") || fail "curl $2 $3 failed"
-  [[ $got == "$want" ]] || fail "$2 $3: status $got, want $want"
-}
-has() { grep -q -- "$1" "$WORK/body" || fail "response lacks $1"; }
-# ctl WANT-STATUS TOKEN-FILE ARGS...: bulwarkctl, stdout in $WORK/out.
+# Here the token comes first: api TOKEN METHOD PATH, expect STATUS TOKEN
+# METHOD PATH.
+api() { api_as "$@"; }
+expect() { expect_as "$@"; }
+# ctl WANT-STATUS TOKEN-FILE ARGS...: bulwarkctl, stdout in $W/out.
 ctl() {
   local want=$1 tf=$2; shift 2
   local rc=0
-  "$CTL" --url "https://127.0.0.1:$API" --cacert "$WORK/state/api-cert.pem" \
-      --token-file "$tf" "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+  CTL_RAN=1
+  bulwarkctl --url "https://127.0.0.1:$API" --cacert "$CERT" \
+      --token-file "$tf" "$@" >"$W/out" 2>"$W/err" || rc=$?
   [[ $rc == "$want" ]] || fail "bulwarkctl $*: exit $rc, want $want"
 }
 
 # ---- on demand ----------------------------------------------------------
-start_server 0 0
+server_start
 start_device
 wait_registered 1
 id0=$(active_dm dev-0001)
@@ -181,8 +126,8 @@ sql "SELECT detail FROM audit_log WHERE id >= $mark AND action = 'credential-iss
 echo "ok: POST rotate -> 202; the device re-bootstrapped, registered with $id1, $id0 revoked, trail in order"
 
 mark=$(sql "SELECT coalesce(max(id), 0) + 1 FROM audit_log")
-ctl 0 "$WORK/ops.token" rotate dev-0001
-grep -q "dev-0001: rotation-requested" "$WORK/out" || fail "bulwarkctl rotate printed '$(cat "$WORK/out")'"
+ctl 0 "$W/ops.token" rotate dev-0001
+grep -q "dev-0001: rotation-requested" "$W/out" || fail "bulwarkctl rotate printed '$(cat "$W/out")'"
 wait_registered 3
 wait_rotated "$id1"
 id2=$(active_dm dev-0001)
@@ -193,13 +138,13 @@ trail=$(trail_after "$mark")
 [[ $trail == "$TRAIL" ]] || fail "audit trail '$trail', want '$TRAIL'"
 echo "ok: bulwarkctl rotate -> rotation-requested; $id2 active, $id1 revoked"
 
-ctl 1 "$WORK/ops.token" rotate dev-0002
-grep -q "409 not registered" "$WORK/err" || fail "bulwarkctl rotate of an unregistered device: no 409 with reason"
-grep -q "must be online" "$WORK/err" || fail "409 without the reason"
+ctl 1 "$W/ops.token" rotate dev-0002
+grep -q "409 not registered" "$W/err" || fail "bulwarkctl rotate of an unregistered device: no 409 with reason"
+grep -q "must be online" "$W/err" || fail "409 without the reason"
 expect 409 "$OPS" POST /devices/dev-0002/rotate
 expect 404 "$OPS" POST /devices/dev-9999/rotate
-ctl 1 "$WORK/viewer.token" rotate dev-0001
-grep -q "403 forbidden" "$WORK/err" || fail "a viewer's rotate was not refused with 403"
+ctl 1 "$W/viewer.token" rotate dev-0001
+grep -q "403 forbidden" "$W/err" || fail "a viewer's rotate was not refused with 403"
 expect 403 "$VIEWER" POST /devices/dev-0001/rotate
 has '"role_needed":"operator"'
 expect 405 "$ADMIN" GET /devices/dev-0001/rotate
@@ -209,14 +154,14 @@ echo "ok: unregistered 409 (exit 1), unknown 404, viewer 403 (exit 1), GET 405"
 
 # ---- by policy ----------------------------------------------------------
 stop_device
-stop_server
+server_stop
 # The active DM credential, issued two days ago.
 sql "UPDATE credentials SET created_at = created_at - 2 * 86400000 WHERE CAST(identity AS TEXT) = '$id2'"
 n_api=$(sql "SELECT count(*) FROM audit_log WHERE action = 'rotation-requested' AND actor LIKE 'api:%'")
 mark=$(sql "SELECT coalesce(max(id), 0) + 1 FROM audit_log")
 regs=$(registrations)
-start_server "$DM" "$BS" --rotate-days 1
-grep -q "rotation policy: DM credentials older than 1 day" "$WORK/server.log" || fail "policy not announced"
+server_start --rotate-days 1
+grep -q "rotation policy: DM credentials older than 1 day" "$W/server.log" || fail "policy not announced"
 start_device
 wait_registered $((regs + 2))
 wait_rotated "$id2"
@@ -240,13 +185,13 @@ sleep 2.5
 echo "ok: --rotate-days 1 rotated the 2-day-old $id2 to $id3 without an API call, once"
 
 stop_device
-stop_server
+server_stop
 if grep -q "rotation-failed" <(sql "SELECT action FROM audit_log"); then
   fail "a rotation failed: $(sql "SELECT detail FROM audit_log WHERE action = 'rotation-failed'")"
 fi
-for f in "$WORK/server.log" "$WORK/device.log"; do
+for f in "$W/server.log" "$W/device.log"; do
   for k in fk1 fk2; do
-    hex=$(od -An -tx1 "$WORK/$k" | tr -d ' \n')
+    hex=$(od -An -tx1 "$W/$k" | tr -d ' \n')
     grep -qi "$hex" "$f" && fail "a key appears in $(basename "$f")"
   done
   for t in "$ADMIN" "$OPS" "$VIEWER"; do grep -q "$t" "$f" && fail "a token appears in $(basename "$f")"; done

@@ -19,56 +19,18 @@
 # token text appears in the server log, in a token list or in the
 # database file.
 set -euo pipefail
-: "${BW_BIN_DIR:?BW_BIN_DIR must point at the built programs (ctest sets it)}"
-SERVER=$BW_BIN_DIR/bulwark-server
-DEVICE=$BW_BIN_DIR/bulwark-device
-CTL=$BW_BIN_DIR/bulwarkctl
-for p in "$SERVER" "$DEVICE" "$CTL"; do [[ -x $p ]] || { echo "FAIL: $p not built"; exit 1; }; done
-command -v curl >/dev/null || { echo "FAIL: curl missing (scripts/install-deps)"; exit 1; }
+# shellcheck source=tests/server_common.bash
+source "$(dirname "$0")/../server_common.bash"
+need bulwark-device bulwarkctl
+# Here the token comes first: api TOKEN METHOD PATH [BODY] and
+# expect STATUS TOKEN METHOD PATH [BODY].
+api() { api_as "$@"; }
+expect() { expect_as "$@"; }
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bw-e2e-tokens.XXXXXX")
-SERVER_PID= DEVICE_PID=
-cleanup() {
-  for pid in $DEVICE_PID $SERVER_PID; do
-    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  [[ -f $WORK/body ]] && { echo "--- last response"; cat "$WORK/body"; echo; }
-  [[ -f $WORK/server.log ]] && { echo "--- server log"; tail -40 "$WORK/server.log"; }
-  [[ -f $WORK/device.log ]] && { echo "--- device log"; tail -20 "$WORK/device.log"; }
-  exit 1
-}
-
-S=(--db "$WORK/bulwark.db" --master-key "$WORK/master.key")
-"$SERVER" init "${S[@]}" >"$WORK/init.out" || fail "init"
-grep -q 'stored as admin token "admin"' "$WORK/init.out" || fail "init did not store the admin token"
-ADMIN=$(tr -d '\n' <"$WORK/api.token")
-
-"$SERVER" run "${S[@]}" --bind 127.0.0.1 --dm-port 0 --bs-port 0 --api-port 0 \
-    --state-dir "$WORK" --lifetime 60 --ready-file "$WORK/ready" \
-    >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 200); do [[ -s $WORK/ready ]] && break; sleep 0.05; done
-[[ -s $WORK/ready ]] || fail "server did not start"
-read -r DM BS API <"$WORK/ready"
-URL=https://127.0.0.1:$API/api/v1
-
-# api TOKEN METHOD PATH [BODY]: prints the status, body in $WORK/body.
-api() {
-  local args=(-H "Authorization: Bearer $1")
-  [[ -n ${4-} ]] && args+=(-H "Content-Type: application/json" --data-binary "$4")
-  curl -sk -o "$WORK/body" -w '%{http_code}' --max-time 40 -X "$2" "${args[@]}" "$URL$3"
-}
-expect() { # STATUS TOKEN METHOD PATH [BODY]
-  local want=$1; shift
-  local got; got=$(api "$@") || fail "curl $2 $3 failed"
-  [[ $got == "$want" ]] || fail "$2 $3: status $got, want $want"
-}
-has() { grep -q -- "$1" "$WORK/body" || fail "response lacks $1"; }
+server_init
+grep -q 'stored as admin token "admin"' "$W/init.out" || fail "init did not store the admin token"
+ADMIN=$TOKEN
+server_start
 
 # A viewer from the command line, while the server runs.
 VIEWER=$("$SERVER" token create "${S[@]}" --name viewer --role viewer) ||
@@ -77,7 +39,7 @@ VIEWER=$("$SERVER" token create "${S[@]}" --name viewer --role viewer) ||
 # An operator through the API.
 expect 201 "$ADMIN" POST /tokens '{"name":"ops","role":"operator"}'
 has '"role":"operator"'
-OPS=$(sed -n 's/.*"token":"\([0-9a-f]\{64\}\)".*/\1/p' "$WORK/body")
+OPS=$(sed -n 's/.*"token":"\([0-9a-f]\{64\}\)".*/\1/p' "$W/body")
 [[ -n $OPS ]] || fail "POST /tokens gave no token"
 expect 409 "$ADMIN" POST /tokens '{"name":"ops","role":"viewer"}'
 expect 400 "$ADMIN" POST /tokens '{"name":"x","role":"root"}'
@@ -85,8 +47,8 @@ expect 400 "$ADMIN" POST /tokens '{"name":"a b","role":"viewer"}'
 echo "ok: tokens from the command line and from POST /tokens (201 once, 409, 400)"
 
 # A device to operate on.
-head -c 32 /dev/urandom >"$WORK/fk1"
-K1=$(od -An -tx1 "$WORK/fk1" | tr -d ' \n')
+head -c 32 /dev/urandom >"$W/fk1"
+K1=$(od -An -tx1 "$W/fk1" | tr -d ' \n')
 PROV="{\"endpoint\":\"dev-0001\",\"psk_identity\":\"fac-5a1d3c9e\",\"psk_hex\":\"$K1\"}"
 expect 403 "$VIEWER" POST /devices "$PROV"
 has '"role_needed":"admin"'
@@ -95,17 +57,8 @@ has '"role_needed":"admin"'
 expect 201 "$ADMIN" POST /devices "$PROV"
 echo "ok: provisioning: viewer 403, operator 403, admin 201"
 
-mkdir -p "$WORK/d1"
-"$DEVICE" --endpoint dev-0001 --bootstrap "coaps://127.0.0.1:$BS" \
-    --keystore "$WORK/d1/keys" --state "$WORK/d1/state" \
-    --psk-identity fac-5a1d3c9e --psk-key-file "$WORK/fk1" \
-    --max-runtime 40 >"$WORK/device.log" 2>&1 &
-DEVICE_PID=$!
-for _ in $(seq 150); do
-  api "$VIEWER" GET /devices/dev-0001 >/dev/null && grep -q '"registered":true' "$WORK/body" && break
-  sleep 0.1
-done
-grep -q '"registered":true' "$WORK/body" || fail "dev-0001 did not register (or the viewer cannot read it)"
+device_start d1 dev-0001 fac-5a1d3c9e "$W/fk1" --max-runtime 40
+wait_registered dev-0001 "$VIEWER" || fail "dev-0001 did not register (or the viewer cannot read it)"
 
 expect 200 "$VIEWER" GET /devices
 has '"endpoint":"dev-0001"'
@@ -131,12 +84,12 @@ echo "ok: operator reads and writes the device, gets 403 on provisioning and tok
 expect 200 "$ADMIN" GET /tokens
 for n in admin viewer ops; do has "\"name\":\"$n\""; done
 for t in "$ADMIN" "$VIEWER" "$OPS"; do
-  grep -q "$t" "$WORK/body" && fail "GET /tokens shows a token text"
+  grep -q "$t" "$W/body" && fail "GET /tokens shows a token text"
 done
-"$SERVER" token list "${S[@]}" >"$WORK/list.out" || fail "token list"
-grep -q '^viewer  *viewer ' "$WORK/list.out" || fail "token list lacks viewer"
+"$SERVER" token list "${S[@]}" >"$W/list.out" || fail "token list"
+grep -q '^viewer  *viewer ' "$W/list.out" || fail "token list lacks viewer"
 for t in "$ADMIN" "$VIEWER" "$OPS"; do
-  grep -q "$t" "$WORK/list.out" && fail "token list shows a token text"
+  grep -q "$t" "$W/list.out" && fail "token list shows a token text"
 done
 echo "ok: admin lists the tokens; no list shows a secret"
 
@@ -158,18 +111,18 @@ echo "ok: a revoked token gets 401 at once (API and command line); unknown token
 
 # bulwarkctl token ...: admin creates, lists and revokes; a viewer's
 # list is refused with 403 (exit 1).
-C=(--url "https://127.0.0.1:$API" --cacert "$WORK/api-cert.pem")
-printf '%s\n' "$ADMIN" >"$WORK/admin.token"; chmod 600 "$WORK/admin.token"
-CI=$("$CTL" "${C[@]}" --token-file "$WORK/admin.token" token create ci --role viewer 2>"$WORK/ctl.err") ||
-  fail "bulwarkctl token create: $(cat "$WORK/ctl.err")"
+C=(--url "https://127.0.0.1:$API" --cacert "$CERT")
+printf '%s\n' "$ADMIN" >"$W/admin.token"; chmod 600 "$W/admin.token"
+CI=$(bulwarkctl "${C[@]}" --token-file "$W/admin.token" token create ci --role viewer 2>"$W/ctl.err") ||
+  fail "bulwarkctl token create: $(cat "$W/ctl.err")"
 [[ $CI =~ ^[0-9a-f]{64}$ ]] || fail "bulwarkctl token create printed no token"
-"$CTL" "${C[@]}" --token-file "$WORK/admin.token" token list >"$WORK/ctl.out" || fail "bulwarkctl token list"
-grep -q '^ci  *viewer ' "$WORK/ctl.out" || fail "bulwarkctl token list lacks ci"
-grep -q "$CI" "$WORK/ctl.out" && fail "bulwarkctl token list shows a token text"
-rc=0; BULWARK_TOKEN=$CI "$CTL" "${C[@]}" token list >/dev/null 2>"$WORK/ctl.err" || rc=$?
+bulwarkctl "${C[@]}" --token-file "$W/admin.token" token list >"$W/ctl.out" || fail "bulwarkctl token list"
+grep -q '^ci  *viewer ' "$W/ctl.out" || fail "bulwarkctl token list lacks ci"
+grep -q "$CI" "$W/ctl.out" && fail "bulwarkctl token list shows a token text"
+rc=0; BULWARK_TOKEN=$CI bulwarkctl "${C[@]}" token list >/dev/null 2>"$W/ctl.err" || rc=$?
 [[ $rc == 1 ]] || fail "a viewer's bulwarkctl token list exited $rc, want 1"
-grep -q 403 "$WORK/ctl.err" || fail "bulwarkctl did not report the 403"
-"$CTL" "${C[@]}" --token-file "$WORK/admin.token" token revoke ci >/dev/null || fail "bulwarkctl token revoke"
+grep -q 403 "$W/ctl.err" || fail "bulwarkctl did not report the 403"
+bulwarkctl "${C[@]}" --token-file "$W/admin.token" token revoke ci >/dev/null || fail "bulwarkctl token revoke"
 expect 401 "$CI" GET /devices
 echo "ok: bulwarkctl token create, list, revoke; a viewer's token list exits 1 (403)"
 
@@ -183,10 +136,10 @@ has '"actor":"api:viewer","action":"denied"'
 has '"actor":"cli","action":"token-revoked","subject":"token ops"'
 echo "ok: the audit log names the token of every mutating call"
 
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
-grep -q '(api:ops)' "$WORK/server.log" || fail "requests not logged with their token name"
+server_stop
+grep -q '(api:ops)' "$W/server.log" || fail "requests not logged with their token name"
 for t in "$ADMIN" "$VIEWER" "$OPS" "$CI"; do
-  grep -q "$t" "$WORK/server.log" && fail "a token text appears in the server log"
-  grep -qa "$t" "$WORK"/bulwark.db* && fail "a token text is stored in the database"
+  grep -q "$t" "$W/server.log" && fail "a token text appears in the server log"
+  grep -qa "$t" "$W"/bulwark.db* && fail "a token text is stored in the database"
 done
 echo "ok: no token text in the server log or the database"

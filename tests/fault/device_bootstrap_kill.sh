@@ -13,61 +13,39 @@
 # not decode, and registers (with A's server, which sends it back to
 # bootstrap, or with B).
 set -euo pipefail
-: "${BW_BIN_DIR:?BW_BIN_DIR must point at the built programs (ctest sets it)}"
-SERVER=$BW_BIN_DIR/bulwark-server
-DEVICE=$BW_BIN_DIR/bulwark-device
-for p in "$SERVER" "$DEVICE"; do [[ -x $p ]] || { echo "FAIL: $p not built"; exit 1; }; done
-for c in strace sqlite3; do
-  command -v $c >/dev/null || { echo "FAIL: $c missing (scripts/install-deps)"; exit 1; }
-done
+# shellcheck source=tests/server_common.bash
+source "$(dirname "$0")/../server_common.bash"
+need bulwark-device
+need_tool strace sqlite3
 # LeakSanitizer cannot run under ptrace; the kill runs are about state on
 # disk, the leak checks run everywhere else.
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bw-fault-bskill.XXXXXX")
-SERVER_PID=
-cleanup() {
-  if [[ -n $SERVER_PID ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  [[ -f $WORK/device.log ]] && { echo "--- device log"; tail -20 "$WORK/device.log"; }
-  [[ -f $WORK/server.log ]] && { echo "--- server log"; tail -20 "$WORK/server.log"; }
-  exit 1
-}
-
-S=(--db "$WORK/bulwark.db" --master-key "$WORK/master.key")
-head -c 32 /dev/urandom >"$WORK/fk"
-"$SERVER" init "${S[@]}" >/dev/null || fail "init"
+head -c 32 /dev/urandom >"$W/fk"
+server_init
 "$SERVER" provision "${S[@]}" --endpoint kd-0001 --psk-identity fac-5e8a02c4 \
-    --psk-key-file "$WORK/fk" >/dev/null || fail "provision"
-"$SERVER" run "${S[@]}" --bind 127.0.0.1 --dm-port 0 --bs-port 0 \
-    --ready-file "$WORK/ready" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 100); do [[ -s $WORK/ready ]] && break; sleep 0.05; done
-[[ -s $WORK/ready ]] || fail "server did not start"
-read -r _ BS <"$WORK/ready"
+    --psk-key-file "$W/fk" >/dev/null || fail "provision"
+SERVER_API=0 LIFETIME=
+server_start
 
-D=(--endpoint kd-0001 --bootstrap "coaps://127.0.0.1:$BS" --keystore "$WORK/ks"
+D=(--endpoint kd-0001 --bootstrap "coaps://127.0.0.1:$BS" --keystore "$W/ks"
    --exit-after-register --max-runtime 20)
-"$DEVICE" "${D[@]}" --state "$WORK/A" --psk-identity fac-5e8a02c4 \
-    --psk-key-file "$WORK/fk" >"$WORK/device.log" 2>&1 || fail "first bootstrap"
+"$DEVICE" "${D[@]}" --state "$W/A" --psk-identity fac-5e8a02c4 \
+    --psk-key-file "$W/fk" >"$W/device.log" 2>&1 || fail "first bootstrap"
 BLOB=lwm2m/servers
-[[ -f $WORK/A/$BLOB ]] || fail "no saved set after the first bootstrap"
+[[ -f $W/A/$BLOB ]] || fail "no saved set after the first bootstrap"
 
-revoke() { sqlite3 -cmd ".timeout 5000" "$WORK/bulwark.db" "UPDATE credentials SET state = 'revoked', revoked_at = 1 WHERE purpose = 'dm' AND state <> 'revoked'"; }
+revoke() { sqlite3 -cmd ".timeout 5000" "$W/bulwark.db" "UPDATE credentials SET state = 'revoked', revoked_at = 1 WHERE purpose = 'dm' AND state <> 'revoked'"; }
 
 # How many of each call a whole re-bootstrap makes.
 revoke
-rm -rf "$WORK/st" && cp -a "$WORK/A" "$WORK/st"
-strace -f -qq -o "$WORK/trace" -e trace=write,fsync,rename,renameat,renameat2 \
-    "$DEVICE" "${D[@]}" --state "$WORK/st" >"$WORK/device.log" 2>&1 || fail "traced re-bootstrap"
-cmp -s "$WORK/A/$BLOB" "$WORK/st/$BLOB" && fail "the re-bootstrap did not save a new set"
+rm -rf "$W/st" && cp -a "$W/A" "$W/st"
+strace -f -qq -o "$W/trace" -e trace=write,fsync,rename,renameat,renameat2 \
+    "$DEVICE" "${D[@]}" --state "$W/st" >"$W/device.log" 2>&1 || fail "traced re-bootstrap"
+cmp -s "$W/A/$BLOB" "$W/st/$BLOB" && fail "the re-bootstrap did not save a new set"
 declare -A count
 for sc in write fsync rename renameat renameat2; do
-  count[$sc]=$(grep -c "^[0-9]* *$sc(" "$WORK/trace" || true)
+  count[$sc]=$(grep -c "^[0-9]* *$sc(" "$W/trace" || true)
 done
 (( count[write] > 0 && count[fsync] > 0 )) || fail "no write or fsync seen in the trace"
 
@@ -75,27 +53,27 @@ runs=0 old=0 new=0 skipped=0
 for sc in write fsync rename renameat renameat2; do
   for ((n = 1; n <= count[$sc]; n++)); do
     revoke
-    rm -rf "$WORK/st" && cp -a "$WORK/A" "$WORK/st"
+    rm -rf "$W/st" && cp -a "$W/A" "$W/st"
     rc=0
     # In a subshell whose stderr is discarded: the shell's own "Killed"
     # report is expected here, not news.
     (strace -f -qq -o /dev/null -e trace="$sc" -e inject="$sc":signal=KILL:when="$n" \
-        "$DEVICE" "${D[@]}" --state "$WORK/st" >"$WORK/device.log" 2>&1
+        "$DEVICE" "${D[@]}" --state "$W/st" >"$W/device.log" 2>&1
      exit $?) 2>/dev/null || rc=$?
     # A run may make one call fewer than the traced one (a log line less):
     # then it finished before call #n; its state is checked all the same.
     (( rc != 0 )) || skipped=$((skipped + 1))
-    if [[ ! -f $WORK/st/$BLOB ]]; then
+    if [[ ! -f $W/st/$BLOB ]]; then
       fail "$sc #$n: the saved set is gone"
-    elif cmp -s "$WORK/A/$BLOB" "$WORK/st/$BLOB"; then
+    elif cmp -s "$W/A/$BLOB" "$W/st/$BLOB"; then
       old=$((old + 1))
     else
       new=$((new + 1))
     fi
     # Restart without a kill: it must read the set and end registered.
-    "$DEVICE" "${D[@]}" --state "$WORK/st" >"$WORK/device.log" 2>&1 ||
+    "$DEVICE" "${D[@]}" --state "$W/st" >"$W/device.log" 2>&1 ||
       fail "$sc #$n: restarted device did not register"
-    if grep -q "does not decode\|reading the saved server set failed" "$WORK/device.log"; then
+    if grep -q "does not decode\|reading the saved server set failed" "$W/device.log"; then
       fail "$sc #$n: the saved set was torn"
     fi
     runs=$((runs + 1))

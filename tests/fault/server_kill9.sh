@@ -24,48 +24,22 @@
 #     stranded with credentials the server never committed), and the
 #     database holds the 50 registrations.
 set -euo pipefail
-
-: "${BW_BIN_DIR:?BW_BIN_DIR must point at the built programs (ctest sets it)}"
-for p in bulwark-server bulwark-device bulwark-keystore; do
-  [[ -x $BW_BIN_DIR/$p ]] || { echo "FAIL: $BW_BIN_DIR/$p not built"; exit 1; }
-done
-for t in curl sqlite3 od; do
-  command -v $t >/dev/null || { echo "FAIL: $t missing (scripts/install-deps)"; exit 1; }
-done
-export PATH="$BW_BIN_DIR:$PATH"
+# shellcheck source=tests/server_common.bash
+source "$(dirname "$0")/../server_common.bash"
+need bulwark-device bulwark-keystore
+need_tool sqlite3 od
 
 N=50
-W=$(mktemp -d "${TMPDIR:-/tmp}/bw-fault-kill9.XXXXXX")
-SERVER_PID= FLEET_PID=
+FLEET_PID=
 BURST_PIDS=() WATCH_PIDS=()
-cleanup() {
+# Everything this test started is cut with SIGKILL on exit.
+kill9_all() {
   local p
   for p in "${BURST_PIDS[@]}" "${WATCH_PIDS[@]}" $FLEET_PID $SERVER_PID; do
     kill -9 "$p" 2>/dev/null || true
   done
-  wait 2>/dev/null || true
-  if [[ -n ${BW_KEEP:-} ]]; then echo "work directory kept: $W"; else rm -rf "$W"; fi
 } 2>/dev/null
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*"
-  local f
-  for f in "$W"/*.log; do
-    [[ -f $f ]] && { echo "--- $(basename "$f")"; tail -25 "$f"; }
-  done
-  exit 1
-}
-
-# alive PID: PID runs (a zombie, killed but not yet waited for, does not).
-alive() {
-  local st
-  st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-  [[ $st != Z* ]]
-}
-
-T0=$(date +%s%N)
-elapsed() { echo $(( ($(date +%s%N) - T0) / 1000000000 )); }
+on_exit kill9_all
 
 # sql QUERY: one answer from the database (the server may be running);
 # SQL_DB=... for another copy.
@@ -73,28 +47,8 @@ sql() { sqlite3 -cmd ".timeout 5000" "${SQL_DB:-$W/bulwark.db}" "$1"; }
 
 # ---- the server ------------------------------------------------------------
 
-S=(--db "$W/bulwark.db" --master-key "$W/master.key")
-DM=0 BS=0 API=0
-bulwark-server init "${S[@]}" >/dev/null || fail "server init"
-mkdir -p "$W/srv"
-
-# server_start: keeps the ports of an earlier start (a restart is the
-# same server to the devices).
-server_start() {
-  rm -f "$W/ready"
-  bulwark-server run "${S[@]}" --bind 127.0.0.1 --dm-port "$DM" --bs-port "$BS" \
-    --api-port "$API" --state-dir "$W/srv" --lifetime 10 \
-    --ready-file "$W/ready" >>"$W/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 300); do
-    [[ -s $W/ready ]] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || fail "the server exited at start-up"
-    sleep 0.05
-  done
-  [[ -s $W/ready ]] || fail "the server did not start"
-  read -r DM BS API <"$W/ready"
-  URL=https://127.0.0.1:$API/api/v1
-}
+LIFETIME=10
+server_init
 
 # api METHOD PATH [BODY]: prints the HTTP status (000: no answer).
 api() {
@@ -188,27 +142,27 @@ for _ in $(seq 300); do
   sleep 0.05
 done
 (( $(acked) >= 6 )) || fail "the API acknowledged $(acked) writes in 15 s"
-bulwark-device --fleet $N --endpoint k9 --keystore "$W/keys" --state "$W/state" \
-  --bootstrap "coaps://127.0.0.1:$BS" -v >>"$W/fleet.log" 2>&1 &
-FLEET_PID=$!
 # Bootstraps come in a burst, faster than a shell loop polls: a watcher
-# reads the fleet's log line by line and kills the server after the first
-# registration once 5 devices have bootstrapped, or at 25 bootstraps.
-exec 3< <(exec tail -n +1 -F "$W/fleet.log" 2>/dev/null)
-WATCH_PIDS=("$!")
-awk -v pid="$SERVER_PID" '
-  /: bootstrap finished/ { b++ }
-  /: registered with/ { r++ }
-  (b >= 5 && r >= 1) || b >= 25 { system("kill -9 " pid); exit }' <&3 &
-WATCH_PIDS+=("$!")
-exec 3<&-
+# reads the fleet's output as it is written (a pipe, not the log file)
+# and kills the server after the first registration once 5 devices have
+# bootstrapped, or at 25 bootstraps; it keeps copying the output to the
+# log after that.
+watch_fleet() {
+  tee -a "$W/fleet.log" | awk -v pid="$SERVER_PID" '
+    !done && /: bootstrap finished/ { b++ }
+    !done && /: registered with/ { r++ }
+    !done && ((b >= 5 && r >= 1) || b >= 25) { system("kill -9 " pid); done = 1 }
+    { }' >/dev/null
+}
+bulwark-device --fleet $N --endpoint k9 --keystore "$W/keys" --state "$W/state" \
+  --bootstrap "coaps://127.0.0.1:$BS" -v > >(watch_fleet) 2>&1 &
+FLEET_PID=$!
 for _ in $(seq 600); do
   alive "$SERVER_PID" || break
   kill -0 "$FLEET_PID" 2>/dev/null || fail "the fleet process exited"
   sleep 0.05
 done
 alive "$SERVER_PID" && fail "only $(count "bootstrap finished") devices bootstrapped in 30 s"
-kill "${WATCH_PIDS[@]}" 2>/dev/null || true
 { kill -9 "$SERVER_PID"; wait "$SERVER_PID"; } 2>/dev/null || true
 SERVER_PID=
 for p in "${BURST_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
@@ -260,8 +214,9 @@ echo "ok: all $na API writes answered 2xx are in the database"
 # A device's saved server set names the DM identity it will use (the
 # identity is not secret; the key beside it is not looked at).
 held=0
-for ep in $(ls "$W/snap/state"); do
-  f=$W/snap/state/$ep/lwm2m/servers
+for d in "$W/snap/state"/*; do
+  ep=${d##*/}
+  f=$d/lwm2m/servers
   [[ -f $f ]] || continue
   id=$(grep -aoE 'dm-[0-9a-f]{16}' "$f" | head -1)
   [[ -n $id ]] || fail "$ep: no DM identity in its saved server set"
