@@ -538,8 +538,11 @@ uint32_t bw_lwm2m_client_dropped(const bw_lwm2m_client_t *c);
  * Serialize the in-use entries of s with generation into out (cap bytes;
  * BW_LWM2M_SERVERS_BLOB_ACL_MAX always suffices, BW_LWM2M_SERVERS_BLOB_MAX
  * when s has no Access Control instance).  Returns 0 and *len, or
- * BW_ENOSPC, BW_ERANGE (a length field beyond its limit: the set was not
- * built by the client), BW_EINVAL (NULL).  out is wiped on failure.
+ * BW_ENOSPC, BW_ERANGE (a value the decoder would refuse: a length
+ * field beyond its limit, a security mode above 3, an instance id, SSID
+ * or Object ID out of range, a binding other than U Q S N T: the set
+ * was not built by the client), BW_EDUPKEY (two ACL entries for one
+ * SSID), BW_EINVAL (NULL).  out is wiped on failure.
  */
 int bw_lwm2m_servers_encode(const bw_lwm2m_servers_t *s, uint32_t generation,
                             uint8_t *out, size_t cap, size_t *len);
