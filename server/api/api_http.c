@@ -163,6 +163,7 @@ static const struct {
     {"GET", "tokens", BW_DB_ROLE_ADMIN},
     {"POST", "tokens", BW_DB_ROLE_ADMIN},
     {"DELETE", "tokens/*", BW_DB_ROLE_ADMIN},
+    {"GET", "events", BW_DB_ROLE_VIEWER}, /* api_events_sse.c */
 };
 
 /* Does path (under the prefix) match pattern, "*" standing for one
@@ -442,7 +443,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         r.state =
             MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state");
         out = NULL;
-        if (cs->raw) {
+        if (strcmp(url, PREFIX "events") == 0 && strcmp(method, "GET") == 0) {
+            /* A stream, not a JSON answer (api_events_sse.c). */
+            int ret;
+            out = bw_api__events_open(a, c, &status, &ret);
+            if (out == NULL) {
+                bw_api__log(a, "api: GET %s -> 200 stream (%s)", url,
+                            cs->caller.actor);
+                return (enum MHD_Result)ret;
+            }
+        } else if (cs->raw) {
             r.raw = (const uint8_t *)cs->body;
             r.raw_len = cs->len;
         } else if (strcmp(method, "POST") == 0 ||
@@ -537,6 +547,7 @@ static void why_set(char *why, size_t cap, const char *s, const char *what)
 
 static void api_free(bw_api_t *a)
 {
+    bw_api__events_free(a);
     bw_api__auth_done(a);
     if (a->key_pem != NULL) {
         OPENSSL_cleanse(a->key_pem, strlen(a->key_pem));
@@ -557,8 +568,9 @@ int bw_api_start(const bw_api_config_t *cfg, bw_api_t **out, char *why,
         return BW_EINVAL;
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    unsigned flags =
-        MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    /* Suspend and resume: event streams wait without a thread. */
+    unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD |
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
     if (inet_pton(AF_INET, cfg->bind_addr, &s4->sin_addr) == 1) {
@@ -625,6 +637,7 @@ void bw_api_stop(bw_api_t *api)
 {
     if (api == NULL)
         return;
+    bw_api__events_stop(api); /* no stream may stay suspended */
     MHD_stop_daemon(api->d);
     api_free(api);
 }

@@ -16,7 +16,9 @@
 #include "db_request.h"
 #include "db_token.h"
 
-struct bw_api_queue; /* api_queue.h */
+struct bw_api_queue;  /* api_queue.h */
+struct bw_api_events; /* api_events_sse.c */
+struct MHD_Connection;
 
 /* Verified tokens (api_auth.c): the SHA-256 of a token text that passed
  * argon2id, the row it matched and until when (monotonic ms, 0: free). */
@@ -46,6 +48,9 @@ struct bw_api {
     int bs_ready;
     char bs_dm_uri[BW_DB_URI_MAX + 1];
     uint32_t bs_lifetime_s;
+    /* Live event streams (api_events.h); NULL until attached: GET
+     * /events answers 503.  Atomic pointer. */
+    struct bw_api_events *events;
 };
 
 /* Who is calling: the token a request authenticated with. */
@@ -190,5 +195,16 @@ int bw_api__role_allows(bw_db_role_t have, bw_db_role_t need);
  * "tokens" in the URL ("", "/<name>"). */
 json_t *bw_api__tokens_route(bw_api_t *a, const char *rest, bw_api_req_t *r,
                              int *status, const char **allow);
+
+/* api_events_sse.c: GET /events.  Queues the event stream on c and
+ * returns NULL with *status 200 and *mhd_ret the result of
+ * MHD_queue_response; or returns the JSON error to send instead (400 a
+ * bad filter or Last-Event-ID, 503 no events or too many streams, 500). */
+json_t *bw_api__events_open(bw_api_t *a, struct MHD_Connection *c, int *status,
+                            int *mhd_ret);
+/* Before the daemon stops: end every stream (bounded wait). */
+void bw_api__events_stop(bw_api_t *a);
+/* After the daemon stopped. */
+void bw_api__events_free(bw_api_t *a);
 
 #endif /* BW_API_INT_H */

@@ -38,6 +38,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api_events.h"
 #include "api_int.h"
 #include "api_queue.h"
 
@@ -125,6 +126,20 @@ static void audit(bw_api_queue_t *q, const char *action, const char *ep,
                                  detail, NULL);
     if (err != 0)
         say(q, "queue: audit log: %s", bw_strerror(err));
+}
+
+/* A request's outcome as a live event (api_events.h), once it is stored:
+ * "request.answered" with the CoAP code, "request.expired" with why. */
+static void publish(bw_api_queue_t *q, const flight_t *f, const char *type,
+                    const char *why)
+{
+    char code[8];
+    snprintf(code, sizeof code, "%u.%02u", f->code >> 5, f->code & 31u);
+    (void)bw_events_publish(
+        q->cfg.events, type, f->ep,
+        json_pack("{s:I, s:s, s:s, s:s}", "request", (json_int_t)f->id,
+                  "operation", bw_api__op_name(f->kind), "path", f->path,
+                  why != NULL ? "reason" : "code", why != NULL ? why : code));
 }
 
 /* ---- the seen table -------------------------------------------------- */
@@ -426,8 +441,10 @@ static void finish(bw_api_queue_t *q, flight_t *f)
         }
         snprintf(detail, sizeof detail, "%s -> %u.%02u (request %lld)", f->path,
                  f->code >> 5, f->code & 31u, (long long)f->id);
-        if (err == 0)
+        if (err == 0) {
             audit(q, bw_api__op_name(f->kind), f->ep, detail);
+            publish(q, f, "request.answered", NULL);
+        }
         else /* expired or cancelled while out: the answer is dropped */
             say(q, "queue: %s: answer to request %lld not stored: %s", f->ep,
                 (long long)f->id, bw_strerror(err));
@@ -446,8 +463,10 @@ static void finish(bw_api_queue_t *q, flight_t *f)
             tries_forget(q, f->id);
             snprintf(detail, sizeof detail, "%s: given up (request %lld)",
                      f->path, (long long)f->id);
-            if (err == 0)
+            if (err == 0) {
                 audit(q, "request-expired", f->ep, detail);
+                publish(q, f, "request.expired", reason);
+            }
         } else {
             err = bw_db_request_requeue(q->cfg.db, f->id, now);
         }

@@ -149,6 +149,7 @@ typedef struct {
     bw_lwsrv_registry_t *reg; /* and its registry */
     bw_api_log_t log;         /* one line per event; may be NULL */
     void *log_arg;
+    struct bw_events *events; /* live events (api_events.h); may be NULL */
 } bw_api_queue_config_t;
 
 /*

@@ -100,13 +100,50 @@ void bw_campaign__track_drop(bw_campaign_t *e, int64_t campaign_id,
     }
 }
 
+/* Every change the engine commits goes through here, so the changed
+ * hook (live events) sees each one exactly once, after the commit. */
+int bw_campaign__apply(bw_campaign_t *e, int64_t campaign_id,
+                       const bw_db_camp_change_t *cc, bw_db_cdev_change_t *ch,
+                       const char *const *eps, size_t n, int64_t now_ms)
+{
+    int err = bw_db_campaign_apply(e->cfg.db, campaign_id, cc, ch, n, now_ms);
+    if (err != 0 || e->cfg.changed == NULL)
+        return err;
+    if (cc != NULL) {
+        bw_campaign_change_t x = {.campaign_id = campaign_id,
+                                  .to = bw_db_camp_state_name(cc->to),
+                                  .result = -1,
+                                  .detail = cc->detail};
+        e->cfg.changed(e->cfg.changed_arg, &x);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!ch[i].applied)
+            continue;
+        const char *ep = eps != NULL ? eps[i] : NULL;
+        if (ep == NULL) {
+            const track_t *t =
+                bw_campaign__track(e, campaign_id, ch[i].device_id);
+            ep = t != NULL ? t->ep : NULL;
+        }
+        bw_campaign_change_t x = {campaign_id,
+                                  ch[i].device_id,
+                                  ep,
+                                  bw_db_cdev_state_name(ch[i].from),
+                                  bw_db_cdev_state_name(ch[i].to),
+                                  ch[i].result,
+                                  ch[i].detail};
+        e->cfg.changed(e->cfg.changed_arg, &x);
+    }
+    return 0;
+}
+
 int bw_campaign__set(bw_campaign_t *e, int64_t campaign_id, int64_t device_id,
                      bw_db_cdev_state_t from, bw_db_cdev_state_t to, int result,
                      const char *detail)
 {
     bw_db_cdev_change_t ch = {device_id, from, to, result, detail, 0};
-    int err = bw_db_campaign_apply(e->cfg.db, campaign_id, NULL, &ch, 1,
-                                   bw_campaign__wall_ms());
+    int err = bw_campaign__apply(e, campaign_id, NULL, &ch, NULL, 1,
+                                 bw_campaign__wall_ms());
     if (err != 0)
         bw_campaign__log(e, "campaign %lld: device %lld: %s -> %s: %s",
                          (long long)campaign_id, (long long)device_id,
@@ -182,10 +219,15 @@ static void record_and_act(bw_campaign_t *e, const bw_db_campaign_t *c,
                            const devs_t *v, const bw_cplan_out_t *o)
 {
     bw_db_cdev_change_t *ch = calloc(o->n > 0 ? o->n : 1, sizeof *ch);
-    if (ch == NULL)
+    const char **eps = calloc(o->n > 0 ? o->n : 1, sizeof *eps);
+    if (ch == NULL || eps == NULL) {
+        free(ch);
+        free(eps);
         return;
+    }
     for (size_t i = 0; i < o->n; i++) {
         const bw_db_cdev_t *d = &v->d[o->actions[i].index];
+        eps[i] = d->endpoint;
         ch[i].device_id = d->device_id;
         ch[i].from = d->state;
         ch[i].result = -1;
@@ -219,8 +261,9 @@ static void record_and_act(bw_campaign_t *e, const bw_db_campaign_t *c,
         .detail = detail,
     };
     camp_detail(c, o, detail, sizeof detail);
-    int err = bw_db_campaign_apply(e->cfg.db, c->id, o->changed ? &cc : NULL,
-                                   ch, o->n, bw_campaign__wall_ms());
+    int err = bw_campaign__apply(e, c->id, o->changed ? &cc : NULL, ch, eps,
+                                 o->n, bw_campaign__wall_ms());
+    free(eps);
     if (err != 0) {
         /* BW_ESTATE: the operator changed the campaign meanwhile; the
          * next step plans again from what is stored. */
@@ -516,7 +559,7 @@ int bw_campaign_control(bw_campaign_t *e, int64_t id, bw_campaign_op_t op,
         err = err == 0 ? BW_EINVAL : err;
     }
     if (err == 0)
-        err = bw_db_campaign_apply(e->cfg.db, id, &cc, NULL, 0, now_ms);
+        err = bw_campaign__apply(e, id, &cc, NULL, NULL, 0, now_ms);
     if (err == 0) {
         bw_campaign__log(e, "campaign %lld: %s", (long long)id, cc.detail);
         if (!e->stopping)

@@ -61,6 +61,18 @@
 
 typedef struct bw_campaign bw_campaign_t;
 
+/* A change the store committed (bw_campaign_config_t.changed): of the
+ * campaign itself (device_id 0), or of one device in it. */
+typedef struct {
+    int64_t campaign_id;
+    int64_t device_id; /* 0: the campaign's own state */
+    const char *ep;    /* the device's endpoint; NULL when not known */
+    const char *from;  /* state names; from is NULL for a campaign */
+    const char *to;
+    int result;         /* Update Result (/5/0/5); -1 when none */
+    const char *detail; /* the history row's text; may be NULL */
+} bw_campaign_change_t;
+
 typedef struct {
     bw_db_t *db;
     bw_lwsrv_t *dm;           /* the DM server's LwM2M layer */
@@ -71,6 +83,10 @@ typedef struct {
     uint32_t poll_ms;                        /* [BW_CAMPAIGN_POLL_MS] */
     void (*log)(void *arg, const char *msg); /* may be NULL */
     void *log_arg;
+    /* Called once per change after it is committed, with the engine's
+     * mutex held: it MUST NOT block or call the engine.  May be NULL. */
+    void (*changed)(void *arg, const bw_campaign_change_t *ch);
+    void *changed_arg;
 } bw_campaign_config_t;
 
 /* Returns NULL when out of memory or the configuration is incomplete

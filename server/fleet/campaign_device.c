@@ -248,8 +248,9 @@ static void on_state(bw_campaign_t *e, const req_t *q, track_t *t, int state)
             {q->device_id, BW_DB_CDEV_DOWNLOADED, BW_DB_CDEV_UPDATING, -1,
              "execute /5/0/2", 0},
         };
-        int err = bw_db_campaign_apply(e->cfg.db, q->campaign_id, NULL, ch, 2,
-                                       bw_campaign__wall_ms());
+        const char *eps[2] = {q->ep, q->ep};
+        int err = bw_campaign__apply(e, q->campaign_id, NULL, ch, eps, 2,
+                                     bw_campaign__wall_ms());
         if (err != 0 || !ch[1].applied) {
             if (err != 0)
                 bw_campaign__log(e, "campaign %lld: %s: %s",

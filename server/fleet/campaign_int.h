@@ -83,6 +83,12 @@ track_t *bw_campaign__track_add(bw_campaign_t *e, int64_t campaign_id,
                                 const char *target, track_phase_t phase);
 void bw_campaign__track_drop(bw_campaign_t *e, int64_t campaign_id,
                              int64_t device_id);
+/* bw_db_campaign_apply, then the config's changed hook for every change
+ * applied (lock held).  eps: the endpoints of ch[] (NULL, or entries
+ * NULL: looked up in the tracks).  Same codes as bw_db_campaign_apply. */
+int bw_campaign__apply(bw_campaign_t *e, int64_t campaign_id,
+                       const bw_db_camp_change_t *cc, bw_db_cdev_change_t *ch,
+                       const char *const *eps, size_t n, int64_t now_ms);
 /* One device change with its history row (lock held).  Returns 1 when
  * applied. */
 int bw_campaign__set(bw_campaign_t *e, int64_t campaign_id, int64_t device_id,

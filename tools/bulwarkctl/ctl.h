@@ -54,6 +54,9 @@ enum {
  * server 30 s (then 504), an upload of 16 MiB over a slow link longer. */
 #define CTL_TIMEOUT_DEFAULT 60
 #define CTL_TIMEOUT_MAX     3600
+/* A stream that sends nothing for this long is taken as lost (the
+ * server sends a comment every 15 s). */
+#define CTL_STREAM_SILENT_S 45
 /* Room for a request path with its query (escaped endpoint names are at
  * most 3 * 64 bytes). */
 #define CTL_PATH_MAX 1024
@@ -111,6 +114,21 @@ int ctl_call(ctl_t *c, const char *method, const char *path, int auth,
 int ctl_call_json(ctl_t *c, const char *method, const char *path, json_t *body,
                   ctl_answer_t *a);
 void ctl_answer_free(ctl_answer_t *a);
+/*
+ * GET path (under /api/v1) as a stream: no overall time-out; the bytes
+ * of a 2xx answer go to on_data as they arrive (it returns 0 to go on,
+ * non-zero to end the transfer); stop is asked about once a second and
+ * ends the transfer when it answers non-zero; last_event_id (NULL: none)
+ * goes in a Last-Event-ID header.  A connection that stays silent for
+ * CTL_STREAM_SILENT_S counts as lost.  Returns CTL_OK when the server
+ * ended the stream or on_data or stop ended it; CTL_NET (printed) when
+ * the connection failed or was lost; otherwise as ctl_call: CTL_AUTH for
+ * 401, CTL_API for another error answer (*status is the HTTP status, 0
+ * when none came).
+ */
+int ctl_stream(ctl_t *c, const char *path, const char *last_event_id,
+               int (*on_data)(void *arg, const char *p, size_t n),
+               int (*stop)(void *arg), void *arg, long *status);
 void ctl_done(ctl_t *c);
 /* A path segment percent-escaped into out (cap bytes).  Returns 0, or -1
  * (message printed) when it does not fit. */

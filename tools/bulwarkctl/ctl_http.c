@@ -335,6 +335,120 @@ int ctl_call_json(ctl_t *c, const char *method, const char *path, json_t *body,
     return rc;
 }
 
+/* ---- streams ------------------------------------------------------------ */
+
+typedef struct {
+    ctl_t *c;
+    int (*on_data)(void *arg, const char *p, size_t n);
+    int (*stop)(void *arg);
+    void *arg;
+    int ok;     /* the status was 2xx: bytes go to on_data */
+    int ended;  /* on_data or stop ended it */
+    sink_t err; /* the body of an error answer */
+} stream_t;
+
+static size_t on_stream(char *p, size_t size, size_t nmemb, void *ud)
+{
+    stream_t *s = ud;
+    size_t n = size * nmemb;
+    if (!s->ok) {
+        long st = 0;
+        curl_easy_getinfo(s->c->curl, CURLINFO_RESPONSE_CODE, &st);
+        s->ok = st >= 200 && st < 300;
+        if (!s->ok)
+            return on_data(p, size, nmemb, &s->err);
+    }
+    if (s->on_data(s->arg, p, n) != 0) {
+        s->ended = 1;
+        return 0;
+    }
+    return n;
+}
+
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+                       curl_off_t un)
+{
+    stream_t *s = ud;
+    (void)dt;
+    (void)dn;
+    (void)ut;
+    (void)un;
+    if (s->stop != NULL && s->stop(s->arg)) {
+        s->ended = 1;
+        return 1;
+    }
+    return 0;
+}
+
+int ctl_stream(ctl_t *c, const char *path, const char *last_event_id,
+               int (*on_data_cb)(void *arg, const char *p, size_t n),
+               int (*stop)(void *arg), void *arg, long *status)
+{
+    *status = 0;
+    int rc = setup(c);
+    if (rc == CTL_OK)
+        rc = load_token(c);
+    if (rc != CTL_OK)
+        return rc;
+    CURL *h = c->curl;
+    size_t bn = strlen(c->url);
+    while (bn > 0 && c->url[bn - 1] == '/')
+        bn--;
+    char *url = ctl_printf("%.*s/api/v1%s", (int)bn, c->url, path);
+    struct curl_slist *hdrs = NULL;
+    char authz[sizeof "Authorization: Bearer " + CTL_TOKEN_HEX];
+    snprintf(authz, sizeof authz, "Authorization: Bearer %s", c->token);
+    hdrs = curl_slist_append(hdrs, authz);
+    ctl_wipe(authz, sizeof authz);
+    char lid[48];
+    if (last_event_id != NULL) {
+        snprintf(lid, sizeof lid, "Last-Event-ID: %.24s", last_event_id);
+        hdrs = curl_slist_append(hdrs, lid);
+    }
+    hdrs = curl_slist_append(hdrs, "Accept: text/event-stream");
+    stream_t s = {.c = c, .on_data = on_data_cb, .stop = stop, .arg = arg};
+    c->errbuf[0] = '\0';
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_stream);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 0L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)CTL_STREAM_SILENT_S);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &s);
+    CURLcode cc = curl_easy_perform(h);
+    /* The handle goes back to what ctl_call expects. */
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, c->timeout_s);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 0L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 0L);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 1L);
+    curl_slist_free_all(hdrs);
+    free(url);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    if (s.ended) {
+        free(s.err.buf);
+        return CTL_OK;
+    }
+    if (*status != 0 && (*status < 200 || *status >= 300)) {
+        ctl_answer_t a = {
+            .status = *status, .raw = s.err.buf, .len = s.err.len};
+        if (a.raw != NULL)
+            a.body = json_loadb(a.raw, a.len, 0, NULL);
+        rc = api_error(&a);
+        ctl_answer_free(&a);
+        return rc;
+    }
+    free(s.err.buf);
+    if (cc != CURLE_OK)
+        return net_error(c, cc);
+    return CTL_OK;
+}
+
 void ctl_answer_free(ctl_answer_t *a)
 {
     json_decref(a->body);

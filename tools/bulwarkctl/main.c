@@ -47,6 +47,8 @@ static const char main_help[] =
     "  campaign create|list|show|device|watch|pause|resume|abort\n"
     "                                 update campaigns\n"
     "  token create|list|revoke       API tokens and their roles (admin)\n"
+    "  events [--type T] [--endpoint EP]\n"
+    "                                 live events as they happen\n"
     "\n"
     "Global options (before or after the command):\n"
     "  --url URL          the API (default https://localhost:8443, env "
@@ -80,6 +82,8 @@ int cmd_request(ctl_t *c, int argc, char **argv);
 int cmd_observe(ctl_t *c, int argc, char **argv);
 int cmd_cancel(ctl_t *c, int argc, char **argv);
 int cmd_observations(ctl_t *c, int argc, char **argv);
+/* cmd_events.c: live events (GET /events, Server-Sent Events). */
+int cmd_events(ctl_t *c, int argc, char **argv);
 
 int main(int argc, char **argv)
 {
@@ -111,6 +115,7 @@ int main(int argc, char **argv)
         {"bootstrap", cmd_bootstrap},
         {"requests", cmd_requests},
         {"request", cmd_request},
+        {"events", cmd_events},
     };
     ctl_t c = {0};
     c.url = getenv("BULWARK_URL");
