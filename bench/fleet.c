@@ -725,8 +725,9 @@ int main(int argc, char **argv)
            "%s, goal 512), %.0f at N/10, marginal %.0f; idle DTLS session "
            "alone %.0f (second half of the baseline)\n",
            b_all, n, b_all <= 1024 ? "met" : "MISSED", b_r1, b_marg, b_sess);
-    printf("  server structures: sizeof(bw_dtls_session_t) %zu, "
-           "sizeof(bw_lwsrv_regview_t) %zu (one registry entry holds one)\n",
+    printf("  server structures: sizeof(bw_dtls_session_t) %zu; a "
+           "registry entry is sized to what was registered (the %zu-byte "
+           "bw_lwsrv_regview_t is only the form copied out)\n",
            sizeof(bw_dtls_session_t), sizeof(bw_lwsrv_regview_t));
     printf("  registrations held in the database: %ld of %u; %llu finished, "
            "%llu failed, %llu CoAP retransmissions",

@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "api_bootstrap.h"
+#include "api_events.h"
 #include "api_queue.h"
 #include "api_rotate.h"
 #include "app.h"
@@ -40,14 +41,16 @@ typedef struct {
     bw_lwsrv_registry_t *reg;
 } role_t;
 
+/* One write for the writer, sized to it: the object links (at most
+ * BW_DB_LINKS_MAX bytes) are its last member. */
 typedef struct pending {
     struct pending *next;
     bw_lwsrv_pending_t *lp; /* the LwM2M layer's, answered after commit */
     uint8_t identity[BW_DB_IDENTITY_MAX];
     bw_db_reg_event_t ev;
     char ep[BW_DB_ENDPOINT_MAX + 1];
-    char links[BW_DB_LINKS_MAX + 1];
     char binding[8];
+    char links[]; /* NUL-terminated */
 } pending_t;
 
 struct app {
@@ -58,6 +61,7 @@ struct app {
     pthread_cond_t cond;
     pending_t *queue, **tail;
     int stopping;
+    int writer_idle; /* the writer waits on cond (under lock) */
     pthread_t writer;
     bw_api_t *api;
     bw_campaign_t *camp; /* update campaigns (DM role); atomic pointer */
@@ -68,6 +72,9 @@ struct app {
     /* Requests queued for devices (DM role); atomic pointer, read by the
      * DM workers. */
     bw_api_queue_t *requests;
+    /* Live events (api_events.h): made first, freed last, so every part
+     * may publish for as long as it runs. */
+    bw_events_t *events;
 };
 
 static int64_t wall_ms(void)
@@ -156,7 +163,11 @@ static int commit(void *arg, bw_lwsrv_pending_t *lp, const bw_lwsrv_write_t *wr)
     role_t *r = arg;
     app_t *a = r->app;
     const bw_lwsrv_reg_t *req = wr->req;
-    pending_t *p = calloc(1, sizeof *p);
+    size_t links = wr->kind != BW_LWSRV_REQ_DEREGISTER && req->links != NULL
+                       ? (req->links_len < BW_DB_LINKS_MAX ? req->links_len
+                                                           : BW_DB_LINKS_MAX)
+                       : 0;
+    pending_t *p = calloc(1, sizeof *p + links + 1);
     if (p == NULL)
         return BW_ENOMEM;
     p->lp = lp;
@@ -178,9 +189,7 @@ static int commit(void *arg, bw_lwsrv_pending_t *lp, const bw_lwsrv_write_t *wr)
         p->ev.binding = p->binding;
         p->ev.version = req->version_minor == 1 ? "1.1" : "1.0";
         if (req->links != NULL) {
-            size_t n = req->links_len < BW_DB_LINKS_MAX ? req->links_len
-                                                        : BW_DB_LINKS_MAX;
-            memcpy(p->links, req->links, n);
+            memcpy(p->links, req->links, links);
             p->ev.object_links = p->links;
         } else if (p->ev.op == BW_DB_REG_REGISTER) {
             p->ev.object_links = "";
@@ -203,7 +212,9 @@ static int commit(void *arg, bw_lwsrv_pending_t *lp, const bw_lwsrv_write_t *wr)
     if (!stopping) {
         *a->tail = p;
         a->tail = &p->next;
-        pthread_cond_signal(&a->cond);
+        /* A busy writer takes this with its next batch: no wake-up. */
+        if (a->writer_idle)
+            pthread_cond_signal(&a->cond);
     }
     pthread_mutex_unlock(&a->lock);
     if (stopping) {
@@ -220,8 +231,11 @@ static void *writer_main(void *arg)
     pending_t *batch[BATCH_MAX];
     for (;;) {
         pthread_mutex_lock(&a->lock);
-        while (a->queue == NULL && !a->stopping)
+        while (a->queue == NULL && !a->stopping) {
+            a->writer_idle = 1;
             pthread_cond_wait(&a->cond, &a->lock);
+        }
+        a->writer_idle = 0;
         if (a->queue == NULL && a->stopping) {
             pthread_mutex_unlock(&a->lock);
             return NULL;
@@ -240,9 +254,13 @@ static void *writer_main(void *arg)
         if (err != 0)
             say(a, "registrations: %zu not stored: %s", n, bw_strerror(err));
         for (size_t i = 0; i < n; i++) {
-            if (evs[i].result == 0 && evs[i].revoked > 0)
+            if (evs[i].result == 0 && evs[i].revoked > 0) {
                 say(a, "%s: %llu older DM credential(s) revoked", batch[i]->ep,
                     (unsigned long long)evs[i].revoked);
+                bw_events_publish(
+                    a->events, "credential.rotated", batch[i]->ep,
+                    json_pack("{s:I}", "revoked", (json_int_t)evs[i].revoked));
+            }
             /* Answered now: committed, or 4.04 / 5.00 (lwm2m_srv.h). */
             bw_lwsrv_committed(batch[i]->lp, evs[i].result);
             OPENSSL_cleanse(batch[i]->identity, sizeof batch[i]->identity);
@@ -302,12 +320,21 @@ static int provide(void *arg, const char *ep, bw_lwsrv_bs_config_t *out)
     snprintf(detail, sizeof detail, "identity %.*s for %s",
              (int)out->identity_len, (const char *)out->identity, out->dm_uri);
     audit(a, "bootstrap", "credential-issued", ep, detail);
+    bw_events_publish(a->events, "credential.issued", ep,
+                      json_pack("{s:s%, s:s}", "identity",
+                                (const char *)out->identity, out->identity_len,
+                                "server", out->dm_uri));
     return 0;
 }
 
 static void finished(void *arg, const char *ep, int err, const char *step)
 {
     app_t *a = arg;
+    bw_events_publish(a->events,
+                      err == 0 ? "bootstrap.finished" : "bootstrap.failed", ep,
+                      err == 0 ? NULL
+                               : json_pack("{s:s?, s:s}", "step", step, "error",
+                                           bw_strerror(err)));
     if (err == 0) {
         say(a, "%s: bootstrap finished", ep);
         audit(a, "bootstrap", "bootstrap-finished", ep, NULL);
@@ -317,10 +344,41 @@ static void finished(void *arg, const char *ep, int err, const char *step)
     }
 }
 
+/* A registration-interface event as a live event (api_events.h). */
+static void publish_event(app_t *a, const role_t *r, const bw_lwsrv_event_t *ev)
+{
+    static const char *const types[] = {
+        [BW_LWSRV_EV_REGISTERED] = "device.registered",
+        [BW_LWSRV_EV_UPDATED] = "device.updated",
+        [BW_LWSRV_EV_DEREGISTERED] = "device.deregistered",
+        [BW_LWSRV_EV_EXPIRED] = "device.expired",
+        [BW_LWSRV_EV_REFUSED] = "device.refused",
+        [BW_LWSRV_EV_BOOTSTRAP_REQUEST] = "bootstrap.requested",
+    };
+    if ((size_t)ev->kind >= sizeof types / sizeof types[0] ||
+        types[ev->kind] == NULL)
+        return;
+    json_t *d = json_pack("{s:s}", "server", r->bootstrap ? "bootstrap" : "dm");
+    const bw_lwsrv_reg_t *q = ev->req;
+    if (d != NULL && q != NULL && ev->kind != BW_LWSRV_EV_BOOTSTRAP_REQUEST) {
+        if (q->has_lifetime || ev->kind == BW_LWSRV_EV_REGISTERED)
+            json_object_set_new(d, "lifetime", json_integer(q->lifetime));
+        if (q->has_binding || ev->kind == BW_LWSRV_EV_REGISTERED)
+            json_object_set_new(d, "binding",
+                                json_string(q->binding[0] ? q->binding : "U"));
+        if (ev->kind == BW_LWSRV_EV_REGISTERED)
+            json_object_set_new(d, "queue", json_boolean(q->queue));
+    }
+    if (d != NULL && ev->kind == BW_LWSRV_EV_REFUSED && ev->why != NULL)
+        json_object_set_new(d, "why", json_string(ev->why));
+    bw_events_publish(a->events, types[ev->kind], ev->ep, d);
+}
+
 static void on_event(void *arg, const bw_lwsrv_event_t *ev)
 {
     role_t *r = arg;
     app_t *a = r->app;
+    publish_event(a, r, ev);
     /* Campaigns follow the DM server's devices (and read /3/0/3 of each
      * device that registers). */
     bw_campaign_t *camp = __atomic_load_n(&a->camp, __ATOMIC_ACQUIRE);
@@ -411,6 +469,23 @@ static int api_start(app_t *a)
     return 0;
 }
 
+/* A committed campaign change as a live event (bw_campaign_config_t). */
+static void campaign_changed(void *arg, const bw_campaign_change_t *ch)
+{
+    app_t *a = arg;
+    json_t *d =
+        json_pack("{s:I, s:s, s:s?}", "campaign", (json_int_t)ch->campaign_id,
+                  "state", ch->to, "detail", ch->detail);
+    if (d != NULL && ch->device_id != 0) {
+        json_object_set_new(d, "from", json_string(ch->from));
+        if (ch->result >= 0)
+            json_object_set_new(d, "result", json_integer(ch->result));
+    }
+    bw_events_publish(a->events,
+                      ch->device_id != 0 ? "campaign.device" : "campaign.state",
+                      ch->ep, d);
+}
+
 /* ---- the firmware repository ------------------------------------------ */
 
 /* Created before the DM role, whose workers serve its images. */
@@ -472,6 +547,10 @@ static int send_store(void *arg, const char *ep, const bw_lwsrv_sample_t *v,
     int err = bw_db_telemetry_store(a->db, ep, rows, n, now_ms, max);
     if (err != 0)
         say(a, "%s: Send not stored: %s", ep, bw_strerror(err));
+    else /* Send and notifications alike: values now in GET .../data */
+        bw_events_publish(a->events, "telemetry", ep,
+                          json_pack("{s:I, s:s}", "values", (json_int_t)n,
+                                    "path", n > 0 ? v[0].path : ""));
     return err;
 }
 
@@ -593,6 +672,10 @@ int bw_app_run(const bw_app_config_t *cfg)
     pthread_mutex_init(&a.lock, NULL);
     pthread_cond_init(&a.cond, NULL);
     a.tail = &a.queue;
+    if (bw_events_new(BW_EVENTS_RING_DEFAULT, 0, &a.events) != 0) {
+        say(&a, "live events: out of memory");
+        return 1;
+    }
     bw_db_config_t dbc = {.path = cfg->db_path,
                           .master_key_file = cfg->master_key,
                           .readers = cfg->workers > 4 ? cfg->workers * 2 : 8};
@@ -640,7 +723,9 @@ int bw_app_run(const bw_app_config_t *cfg)
                                    .reg = a.dm.reg,
                                    .dm_uri = a.cfg.dm_uri,
                                    .log = api_log,
-                                   .log_arg = &a};
+                                   .log_arg = &a,
+                                   .changed = campaign_changed,
+                                   .changed_arg = &a};
         bw_campaign_t *camp = bw_campaign_new(&cc);
         if (camp == NULL) {
             say(&a, "campaigns: cannot start (DM URI %s)", a.cfg.dm_uri);
@@ -672,7 +757,8 @@ int bw_app_run(const bw_app_config_t *cfg)
                                     .dm = a.dm.lw,
                                     .reg = a.dm.reg,
                                     .log = api_log,
-                                    .log_arg = &a};
+                                    .log_arg = &a,
+                                    .events = a.events};
         bw_api_queue_t *q = bw_api_queue_new(&qc);
         if (q == NULL) {
             say(&a, "request queue: cannot start");
@@ -684,6 +770,8 @@ int bw_app_run(const bw_app_config_t *cfg)
         rc = 1;
     if (rc == 0 && a.api != NULL) {
         bw_api_queue_attach(a.api, a.requests);
+        if (bw_api_events_attach(a.api, a.events) != 0)
+            say(&a, "live events: not served (GET /events answers 503)");
         bw_api_bootstrap_defaults(a.api, a.cfg.dm_uri, a.cfg.lifetime_s);
     }
     if (rc == 0) {
@@ -748,5 +836,7 @@ int bw_app_run(const bw_app_config_t *cfg)
     if (rc == 0)
         audit(&a, "server", "stopped", NULL, NULL);
     bw_db_close(a.db);
+    bw_events_free(a.events); /* every publisher is gone */
+    a.events = NULL;
     return rc;
 }

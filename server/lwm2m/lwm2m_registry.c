@@ -5,6 +5,14 @@
  * one mutex.  The dedup table is a fixed ring of slots indexed by a hash
  * of (peer, message ID); a collision forgets the older answer, which only
  * costs a retransmission being answered afresh.
+ *
+ * An entry is one allocation sized to what was registered: the fixed
+ * fields, then the endpoint name, the object links (both NUL-terminated)
+ * and the peer address, back to back.  A registered device costs its
+ * entry (96 bytes on x86-64, plus its names, links and address) and two
+ * index slots; bw_lwsrv_regview_t, with its room for the longest links,
+ * exists only in the callers' copies.  An Update that changes the size
+ * of the links or of the address replaces the entry.
  */
 #include <openssl/rand.h>
 #include <stdlib.h>
@@ -13,11 +21,38 @@
 #include "lwm2m_registry.h"
 
 #define DEDUP_SLOTS 4096
+/* Object links kept per registration: what a view can hold (the rest is
+ * cut, links_truncated says so). */
+#define LINKS_KEPT (sizeof(((bw_lwsrv_regview_t *)0)->links) - 1)
 
 typedef struct entry {
     struct entry *next_ep, *next_loc;
-    bw_lwsrv_regview_t v;
+    uint64_t registered_ms, updated_ms, expires_ms; /* monotonic */
+    uint32_t lifetime;
+    unsigned worker;
+    uint16_t links_len;
+    uint8_t ep_len;
+    uint8_t addr_len; /* at most sizeof(struct sockaddr_storage) */
+    uint8_t queue, version_minor, links_truncated;
+    char binding[4];
+    char location[BW_LWSRV_LOC_LEN + 1];
+    char text[]; /* ep NUL, links NUL, address (addr_len bytes) */
 } entry_t;
+
+static const char *ep_of(const entry_t *e)
+{
+    return e->text;
+}
+
+static const char *links_of(const entry_t *e)
+{
+    return e->text + e->ep_len + 1;
+}
+
+static const uint8_t *addr_of(const entry_t *e)
+{
+    return (const uint8_t *)e->text + e->ep_len + 1 + e->links_len + 1;
+}
 
 typedef struct {
     uint8_t addr[28];
@@ -91,7 +126,7 @@ void bw_lwsrv_registry_free(bw_lwsrv_registry_t *r)
 static entry_t *find_ep(bw_lwsrv_registry_t *r, const char *ep)
 {
     for (entry_t *e = r->by_ep[slot_of(r, ep)]; e != NULL; e = e->next_ep)
-        if (strcmp(e->v.ep, ep) == 0)
+        if (strcmp(ep_of(e), ep) == 0)
             return e;
     return NULL;
 }
@@ -99,14 +134,14 @@ static entry_t *find_ep(bw_lwsrv_registry_t *r, const char *ep)
 static entry_t *find_loc(bw_lwsrv_registry_t *r, const char *loc)
 {
     for (entry_t *e = r->by_loc[slot_of(r, loc)]; e != NULL; e = e->next_loc)
-        if (strcmp(e->v.location, loc) == 0)
+        if (strcmp(e->location, loc) == 0)
             return e;
     return NULL;
 }
 
 static void link_in(bw_lwsrv_registry_t *r, entry_t *e)
 {
-    size_t a = slot_of(r, e->v.ep), b = slot_of(r, e->v.location);
+    size_t a = slot_of(r, ep_of(e)), b = slot_of(r, e->location);
     e->next_ep = r->by_ep[a];
     r->by_ep[a] = e;
     e->next_loc = r->by_loc[b];
@@ -115,11 +150,11 @@ static void link_in(bw_lwsrv_registry_t *r, entry_t *e)
 
 static void unlink_out(bw_lwsrv_registry_t *r, entry_t *e)
 {
-    entry_t **pp = &r->by_ep[slot_of(r, e->v.ep)];
+    entry_t **pp = &r->by_ep[slot_of(r, ep_of(e))];
     while (*pp != e)
         pp = &(*pp)->next_ep;
     *pp = e->next_ep;
-    pp = &r->by_loc[slot_of(r, e->v.location)];
+    pp = &r->by_loc[slot_of(r, e->location)];
     while (*pp != e)
         pp = &(*pp)->next_loc;
     *pp = e->next_loc;
@@ -154,25 +189,39 @@ static void grow(bw_lwsrv_registry_t *r)
     }
 }
 
-static void set_links(bw_lwsrv_regview_t *v, const bw_lwsrv_reg_t *req)
+/* Object links as kept: at most LINKS_KEPT bytes. */
+static size_t links_kept(size_t len)
 {
-    size_t n = req->links_len;
-    v->links_truncated = n >= sizeof v->links;
-    if (n >= sizeof v->links)
-        n = sizeof v->links - 1;
-    memcpy(v->links, req->links, n);
-    v->links[n] = '\0';
+    return len > LINKS_KEPT ? LINKS_KEPT : len;
 }
 
-static void set_peer(bw_lwsrv_regview_t *v, unsigned worker,
-                     const struct sockaddr *addr, socklen_t addr_len)
+/* Peer addresses as kept: at most a sockaddr_storage. */
+static socklen_t addr_kept(socklen_t len)
 {
-    v->worker = worker;
-    if (addr_len > (socklen_t)sizeof v->addr)
-        addr_len = sizeof v->addr;
-    memset(&v->addr, 0, sizeof v->addr);
-    memcpy(&v->addr, addr, addr_len);
-    v->addr_len = addr_len;
+    return len > (socklen_t)sizeof(struct sockaddr_storage)
+               ? (socklen_t)sizeof(struct sockaddr_storage)
+               : len;
+}
+
+/* A zeroed entry with its text filled in; links_len and addr_len
+ * already cut to what is kept.  NULL when out of memory. */
+static entry_t *entry_new(const char *ep, size_t ep_len, const char *links,
+                          size_t links_len, const struct sockaddr *addr,
+                          socklen_t addr_len)
+{
+    entry_t *e =
+        calloc(1, sizeof *e + ep_len + 1 + links_len + 1 + (size_t)addr_len);
+    if (e == NULL)
+        return NULL;
+    e->ep_len = (uint8_t)ep_len;
+    e->links_len = (uint16_t)links_len;
+    e->addr_len = (uint8_t)addr_len;
+    memcpy(e->text, ep, ep_len);
+    if (links_len > 0)
+        memcpy(e->text + ep_len + 1, links, links_len);
+    memcpy((uint8_t *)e->text + ep_len + 1 + links_len + 1, addr,
+           (size_t)addr_len);
+    return e;
 }
 
 int bw_lwsrv_registry_register(bw_lwsrv_registry_t *r,
@@ -210,22 +259,23 @@ int bw_lwsrv_registry_register_at(bw_lwsrv_registry_t *r,
 {
     if (strnlen(location, BW_LWSRV_LOC_LEN + 1) != BW_LWSRV_LOC_LEN)
         return BW_EINVAL;
-    entry_t *e = calloc(1, sizeof *e);
+    size_t links = req->links != NULL ? links_kept(req->links_len) : 0;
+    entry_t *e = entry_new(req->ep, strnlen(req->ep, BW_LWSRV_EP_MAX),
+                           req->links, links, addr, addr_kept(addr_len));
     if (e == NULL)
         return BW_ENOMEM;
-    memcpy(e->v.location, location, BW_LWSRV_LOC_LEN + 1);
-    memcpy(e->v.ep, req->ep, sizeof e->v.ep);
-    e->v.lifetime = req->lifetime;
-    e->v.queue = req->queue;
-    e->v.version_minor = req->version_minor;
-    memcpy(e->v.binding, req->binding, sizeof e->v.binding);
-    set_links(&e->v, req);
-    set_peer(&e->v, worker, addr, addr_len);
-    e->v.registered_ms = e->v.updated_ms = now_ms;
-    e->v.expires_ms = now_ms + (uint64_t)req->lifetime * 1000u;
+    memcpy(e->location, location, BW_LWSRV_LOC_LEN + 1);
+    e->lifetime = req->lifetime;
+    e->queue = req->queue;
+    e->version_minor = req->version_minor;
+    memcpy(e->binding, req->binding, sizeof e->binding);
+    e->links_truncated = req->links != NULL && req->links_len > LINKS_KEPT;
+    e->worker = worker;
+    e->registered_ms = e->updated_ms = now_ms;
+    e->expires_ms = now_ms + (uint64_t)req->lifetime * 1000u;
 
     pthread_mutex_lock(&r->lock);
-    entry_t *old = find_ep(r, req->ep);
+    entry_t *old = find_ep(r, ep_of(e));
     if (old != NULL) {
         unlink_out(r, old);
         r->count--;
@@ -239,33 +289,83 @@ int bw_lwsrv_registry_register_at(bw_lwsrv_registry_t *r,
     return 0;
 }
 
+/*
+ * Under the lock: e with the links (when req gives some) and peer
+ * address of an Update.  In place when the sizes stay; otherwise a new
+ * entry takes e's place in both indexes, and e is handed back in *old
+ * for the caller to free.  NULL when out of memory (e unchanged).
+ */
+static entry_t *entry_refresh(bw_lwsrv_registry_t *r, entry_t *e,
+                              const bw_lwsrv_reg_t *req,
+                              const struct sockaddr *addr, socklen_t addr_len,
+                              entry_t **old)
+{
+    *old = NULL;
+    size_t links =
+        req->links != NULL ? links_kept(req->links_len) : (size_t)e->links_len;
+    if (links != e->links_len || addr_len != e->addr_len) {
+        entry_t *n = entry_new(ep_of(e), e->ep_len,
+                               req->links != NULL ? req->links : links_of(e),
+                               links, addr, addr_len);
+        if (n == NULL)
+            return NULL;
+        memcpy(n->location, e->location, sizeof n->location);
+        n->registered_ms = e->registered_ms;
+        n->lifetime = e->lifetime;
+        n->queue = e->queue;
+        n->version_minor = e->version_minor;
+        n->links_truncated = e->links_truncated;
+        memcpy(n->binding, e->binding, sizeof n->binding);
+        unlink_out(r, e);
+        link_in(r, n);
+        *old = e;
+        e = n;
+    } else {
+        if (req->links != NULL)
+            memcpy(e->text + e->ep_len + 1, req->links, links);
+        memcpy((uint8_t *)e->text + e->ep_len + 1 + e->links_len + 1, addr,
+               (size_t)addr_len);
+    }
+    if (req->links != NULL)
+        e->links_truncated = req->links_len > LINKS_KEPT;
+    return e;
+}
+
 int bw_lwsrv_registry_update(bw_lwsrv_registry_t *r, const bw_lwsrv_reg_t *req,
                              unsigned worker, const struct sockaddr *addr,
                              socklen_t addr_len, uint64_t now_ms,
                              char ep[BW_LWSRV_EP_MAX + 1])
 {
+    entry_t *old = NULL;
+    int err = 0;
     pthread_mutex_lock(&r->lock);
     entry_t *e = find_loc(r, req->location);
     if (e == NULL) {
+        err = BW_ENOTFOUND;
+    } else {
+        e = entry_refresh(r, e, req, addr, addr_kept(addr_len), &old);
+        if (e == NULL)
+            err = BW_ENOMEM;
+    }
+    if (err != 0) {
         pthread_mutex_unlock(&r->lock);
         if (ep != NULL)
             ep[0] = '\0';
-        return BW_ENOTFOUND;
+        return err;
     }
     if (req->has_lifetime)
-        e->v.lifetime = req->lifetime;
+        e->lifetime = req->lifetime;
     if (req->has_binding) {
-        memcpy(e->v.binding, req->binding, sizeof e->v.binding);
-        e->v.queue = req->queue;
+        memcpy(e->binding, req->binding, sizeof e->binding);
+        e->queue = req->queue;
     }
-    if (req->links != NULL)
-        set_links(&e->v, req);
-    set_peer(&e->v, worker, addr, addr_len);
-    e->v.updated_ms = now_ms;
-    e->v.expires_ms = now_ms + (uint64_t)e->v.lifetime * 1000u;
+    e->worker = worker;
+    e->updated_ms = now_ms;
+    e->expires_ms = now_ms + (uint64_t)e->lifetime * 1000u;
     if (ep != NULL)
-        memcpy(ep, e->v.ep, BW_LWSRV_EP_MAX + 1);
+        memcpy(ep, ep_of(e), (size_t)e->ep_len + 1);
     pthread_mutex_unlock(&r->lock);
+    free(old);
     return 0;
 }
 
@@ -278,7 +378,7 @@ int bw_lwsrv_registry_deregister(bw_lwsrv_registry_t *r, const char *location,
         unlink_out(r, e);
         r->count--;
         if (ep != NULL)
-            memcpy(ep, e->v.ep, BW_LWSRV_EP_MAX + 1);
+            memcpy(ep, ep_of(e), (size_t)e->ep_len + 1);
     } else if (ep != NULL) {
         ep[0] = '\0';
     }
@@ -290,13 +390,44 @@ int bw_lwsrv_registry_deregister(bw_lwsrv_registry_t *r, const char *location,
 int bw_lwsrv_registry_get(bw_lwsrv_registry_t *r, const char *ep,
                           bw_lwsrv_regview_t *out)
 {
+    memset(out, 0, sizeof *out);
     pthread_mutex_lock(&r->lock);
     entry_t *e = find_ep(r, ep);
-    if (e != NULL)
-        *out = e->v;
+    if (e != NULL) {
+        memcpy(out->ep, ep_of(e), (size_t)e->ep_len + 1);
+        memcpy(out->location, e->location, sizeof out->location);
+        out->lifetime = e->lifetime;
+        out->queue = e->queue;
+        out->version_minor = e->version_minor;
+        memcpy(out->binding, e->binding, sizeof out->binding);
+        out->worker = e->worker;
+        memcpy(&out->addr, addr_of(e), e->addr_len);
+        out->addr_len = e->addr_len;
+        out->registered_ms = e->registered_ms;
+        out->updated_ms = e->updated_ms;
+        out->expires_ms = e->expires_ms;
+        memcpy(out->links, links_of(e), (size_t)e->links_len + 1);
+        out->links_truncated = e->links_truncated;
+    }
     pthread_mutex_unlock(&r->lock);
-    if (e == NULL)
-        memset(out, 0, sizeof *out);
+    return e != NULL ? 0 : BW_ENOTFOUND;
+}
+
+int bw_lwsrv_registry_peer(bw_lwsrv_registry_t *r, const char *ep,
+                           unsigned *worker, struct sockaddr_storage *addr,
+                           socklen_t *addr_len)
+{
+    memset(addr, 0, sizeof *addr);
+    *worker = 0;
+    *addr_len = 0;
+    pthread_mutex_lock(&r->lock);
+    entry_t *e = find_ep(r, ep);
+    if (e != NULL) {
+        *worker = e->worker;
+        memcpy(addr, addr_of(e), e->addr_len);
+        *addr_len = e->addr_len;
+    }
+    pthread_mutex_unlock(&r->lock);
     return e != NULL ? 0 : BW_ENOTFOUND;
 }
 
@@ -306,7 +437,7 @@ int bw_lwsrv_registry_ep_of(bw_lwsrv_registry_t *r, const char *location,
     pthread_mutex_lock(&r->lock);
     entry_t *e = find_loc(r, location);
     if (e != NULL)
-        memcpy(ep, e->v.ep, BW_LWSRV_EP_MAX + 1);
+        memcpy(ep, ep_of(e), (size_t)e->ep_len + 1);
     else
         ep[0] = '\0';
     pthread_mutex_unlock(&r->lock);
@@ -324,7 +455,7 @@ size_t bw_lwsrv_registry_expire(bw_lwsrv_registry_t *r, uint64_t now_ms,
     for (size_t i = 0; i < r->cap; i++) {
         for (entry_t *e = r->by_ep[i], *next; e != NULL; e = next) {
             next = e->next_ep;
-            if (e->v.expires_ms + grace_ms <= now_ms) {
+            if (e->expires_ms + grace_ms <= now_ms) {
                 unlink_out(r, e);
                 r->count--;
                 e->next_ep = gone;
@@ -337,7 +468,7 @@ size_t bw_lwsrv_registry_expire(bw_lwsrv_registry_t *r, uint64_t now_ms,
     for (entry_t *e = gone, *next; e != NULL; e = next) {
         next = e->next_ep;
         if (expired != NULL)
-            expired(arg, e->v.ep);
+            expired(arg, ep_of(e));
         free(e);
     }
     return n;

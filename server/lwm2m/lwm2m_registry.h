@@ -8,6 +8,8 @@
  * send them requests).  Every call takes the registry's lock for a short,
  * bounded time: lookups are hash probes, nothing is done under the lock
  * that waits for I/O.  Entries are found by endpoint name and by location.
+ * Each entry is sized to what was registered (object links kept up to
+ * what a view holds); bw_lwsrv_regview_t is only the form copied out.
  *
  * Locations are 128-bit random values (getrandom), written as 32 hex
  * digits: unguessable, so one device cannot Update or De-register
@@ -103,6 +105,15 @@ int bw_lwsrv_registry_deregister(bw_lwsrv_registry_t *r, const char *location,
 /* Copy out the registration of ep.  Returns 0 or BW_ENOTFOUND. */
 int bw_lwsrv_registry_get(bw_lwsrv_registry_t *r, const char *ep,
                           bw_lwsrv_regview_t *out);
+
+/*
+ * Where ep's session is: its worker and peer address (what a request to
+ * it needs, without copying a whole view).  Returns 0, or BW_ENOTFOUND
+ * (worker and addr_len 0, addr zeroed).
+ */
+int bw_lwsrv_registry_peer(bw_lwsrv_registry_t *r, const char *ep,
+                           unsigned *worker, struct sockaddr_storage *addr,
+                           socklen_t *addr_len);
 
 /* The endpoint registered at location ("" and BW_ENOTFOUND if none). */
 int bw_lwsrv_registry_ep_of(bw_lwsrv_registry_t *r, const char *location,
