@@ -212,6 +212,15 @@ static void test_largest_with_acl(void **state)
     s.acl[0].nacl = 1;
     s.acl[0].oid = 0;
     bw_assert_err(bw_lwm2m_servers_encode(&s, 1, b, sizeof b, &len), BW_ERANGE);
+    /* Two entries for one server: the decoder refuses it, so does the
+     * encoder. */
+    s.acl[0].oid = 1024;
+    s.acl[0].nacl = 2;
+    s.acl[0].acl[1].ssid = s.acl[0].acl[0].ssid;
+    bw_assert_err(bw_lwm2m_servers_encode(&s, 1, b, sizeof b, &len),
+                  BW_EDUPKEY);
+    s.acl[0].acl[1].ssid = (uint16_t)(s.acl[0].acl[0].ssid + 100);
+    assert_int_equal(bw_lwm2m_servers_encode(&s, 1, b, sizeof b, &len), 0);
 }
 
 /* Damaged Access Control records, CRC made valid again: each answered by

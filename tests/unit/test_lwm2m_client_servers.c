@@ -209,6 +209,30 @@ static void test_record_damage(void **state)
 }
 
 /* The Finish check, one defect at a time. */
+/* Tried: encoding sets the decoder would refuse: a security mode above
+ * 3, an SSID of 65535, a binding with a letter outside U Q S N T.
+ * Must hold: BW_ERANGE for each, and the repaired set encodes again. */
+static void test_encode_refuses(void **state)
+{
+    (void)state;
+    bw_lwm2m_servers_t s;
+    uint8_t b[BW_LWM2M_SERVERS_BLOB_MAX];
+    size_t len;
+    memset(&s, 0, sizeof s);
+    full_set(&s);
+    assert_int_equal(bw_lwm2m_servers_encode(&s, 1, b, sizeof b, &len), 0);
+    s.sec[1].mode = 4;
+    bw_assert_err(bw_lwm2m_servers_encode(&s, 1, b, sizeof b, &len), BW_ERANGE);
+    s.sec[1].mode = BW_LWM2M_SEC_PSK;
+    s.srv[1].ssid = 65535;
+    bw_assert_err(bw_lwm2m_servers_encode(&s, 1, b, sizeof b, &len), BW_ERANGE);
+    s.srv[1].ssid = 102;
+    strcpy(s.srv[1].binding, "X");
+    bw_assert_err(bw_lwm2m_servers_encode(&s, 1, b, sizeof b, &len), BW_ERANGE);
+    strcpy(s.srv[1].binding, "U");
+    assert_int_equal(bw_lwm2m_servers_encode(&s, 1, b, sizeof b, &len), 0);
+}
+
 static void test_check(void **state)
 {
     bw_lwm2m_servers_t s;
@@ -261,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_largest_blob),
         cmocka_unit_test(test_header_damage),
         cmocka_unit_test(test_record_damage),
+        cmocka_unit_test(test_encode_refuses),
         cmocka_unit_test(test_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
