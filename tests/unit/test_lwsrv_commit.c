@@ -12,9 +12,8 @@
 #include "dtls_client_fixture.h"
 
 #include "lwm2m_srv.h"
+#include "lwsrv_fixture.h"
 
-static bw_lwsrv_t *volatile lw;
-static bw_lwsrv_registry_t *reg;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned ev_count[BW_LWSRV_EV_BOOTSTRAP_REQUEST + 1];
 /* The writes handed to the hook and not yet completed, oldest first. */
@@ -23,33 +22,6 @@ static bw_lwsrv_write_t held_wr[8]; /* kind and the location only */
 static char held_loc[8][BW_LWSRV_LOC_LEN + 1];
 static size_t n_held, n_commits;
 static int commit_err; /* what the hook returns */
-
-static void on_data(void *arg, bw_dtls_worker_t *w,
-                    const bw_dtls_peer_info_t *peer, const uint8_t *data,
-                    size_t len)
-{
-    (void)arg;
-    if (lw != NULL)
-        bw_lwsrv_on_data(lw, w, peer, data, len);
-}
-
-static uint64_t on_tick(void *arg, bw_dtls_worker_t *w, uint64_t now)
-{
-    (void)arg;
-    return lw != NULL ? bw_lwsrv_on_tick(lw, w, now) : now + 10;
-}
-
-static int authorize(void *arg, const bw_dtls_peer_info_t *peer, const char *ep,
-                     int bootstrap, const char **why)
-{
-    (void)arg;
-    (void)bootstrap;
-    if (peer->identity_len == strlen(ep) &&
-        memcmp(peer->identity, ep, peer->identity_len) == 0)
-        return 0;
-    *why = "identity does not own this endpoint";
-    return BW_EAUTH;
-}
 
 static void event(void *arg, const bw_lwsrv_event_t *ev)
 {
@@ -116,8 +88,6 @@ static void complete(int err, char loc[BW_LWSRV_LOC_LEN + 1])
     pthread_mutex_unlock(&lock);
     bw_lwsrv_committed(p, err); /* from this thread: any thread may */
 }
-
-static fix_server_t *h;
 
 static void up(void)
 {

@@ -12,37 +12,7 @@
 #include "dtls_client_fixture.h"
 
 #include "lwm2m_srv.h"
-
-static bw_lwsrv_t *volatile lw;
-static bw_lwsrv_registry_t *reg;
-static fix_server_t *h;
-
-static void on_data(void *arg, bw_dtls_worker_t *w,
-                    const bw_dtls_peer_info_t *peer, const uint8_t *data,
-                    size_t len)
-{
-    (void)arg;
-    if (lw != NULL) /* the engine starts before the LwM2M layer exists */
-        bw_lwsrv_on_data(lw, w, peer, data, len);
-}
-
-static uint64_t on_tick(void *arg, bw_dtls_worker_t *w, uint64_t now)
-{
-    (void)arg;
-    return lw != NULL ? bw_lwsrv_on_tick(lw, w, now) : now + 10;
-}
-
-static int authorize(void *arg, const bw_dtls_peer_info_t *peer, const char *ep,
-                     int bootstrap, const char **why)
-{
-    (void)arg;
-    (void)bootstrap;
-    if (peer->identity_len == strlen(ep) &&
-        memcmp(peer->identity, ep, peer->identity_len) == 0)
-        return 0;
-    *why = "identity does not own this endpoint";
-    return BW_EAUTH;
-}
+#include "lwsrv_fixture.h"
 
 static void up(uint32_t ack_timeout_ms, uint32_t max_retransmit)
 {
