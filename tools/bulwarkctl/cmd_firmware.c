@@ -108,18 +108,7 @@ static int fw_list(ctl_t *c)
             ctl_answer_free(&a);
             return ctl_fail(CTL_API, "the answer has no item list");
         }
-        ctl_table_t t;
-        ctl_table_init(&t, heads);
-        size_t i;
-        const json_t *e;
-        json_array_foreach(items, i, e)
-        {
-            char *row[6];
-            for (size_t k = 0; k < 6; k++)
-                row[k] = ctl_cell(json_object_get(e, keys[k]), keys[k]);
-            ctl_table_row(&t, row);
-        }
-        ctl_table_print(&t, stdout);
+        ctl_print_items(items, heads, keys, NULL);
     }
     ctl_answer_free(&a);
     return rc;

@@ -302,18 +302,8 @@ int cmd_observations(ctl_t *c, int argc, char **argv)
         static const char *const as[] = {
             "id",      "path",    "since_ms", "notifications",
             "dropped", "last_at", "by"};
-        ctl_table_t t;
-        ctl_table_init(&t, heads);
-        size_t i;
-        const json_t *e;
-        json_array_foreach(json_object_get(a.body, "observations"), i, e)
-        {
-            char *row[7];
-            for (size_t j = 0; j < 7; j++)
-                row[j] = ctl_cell(json_object_get(e, keys[j]), as[j]);
-            ctl_table_row(&t, row);
-        }
-        ctl_table_print(&t, stdout);
+        ctl_print_items(json_object_get(a.body, "observations"), heads, keys,
+                        as);
     }
     ctl_answer_free(&a);
     return rc;

@@ -83,18 +83,7 @@ int cmd_requests(ctl_t *c, int argc, char **argv)
             "ID", "OP", "PATH", "STATE", "CODE", "CREATED", "EXPIRES", NULL};
         static const char *const cols[] = {
             "id", "op", "path", "state", "code", "created_at", "expires_at"};
-        ctl_table_t t;
-        ctl_table_init(&t, heads);
-        size_t i;
-        const json_t *r;
-        json_array_foreach(json_object_get(a.body, "requests"), i, r)
-        {
-            char *row[7];
-            for (size_t k = 0; k < 7; k++)
-                row[k] = ctl_cell(json_object_get(r, cols[k]), cols[k]);
-            ctl_table_row(&t, row);
-        }
-        ctl_table_print(&t, stdout);
+        ctl_print_items(json_object_get(a.body, "requests"), heads, cols, NULL);
         const json_t *next = json_object_get(a.body, "next");
         if (json_is_integer(next)) {
             char *s =

@@ -158,6 +158,11 @@ void ctl_table_init(ctl_table_t *t, const char *const *heads);
 void ctl_table_row(ctl_table_t *t, char **cells);
 /* Print it aligned (two spaces between columns) and free it. */
 void ctl_table_print(ctl_table_t *t, FILE *out);
+/* Print the objects of the array items as a table on stdout: headings
+ * heads (NULL-terminated), column k member keys[k] of each object,
+ * shown by ctl_cell() under the name as[k] (as NULL: keys[k]). */
+void ctl_print_items(const json_t *items, const char *const *heads,
+                     const char *const *keys, const char *const *as);
 /* Print "name: value" lines for the given members of o, in order, names
  * padded to one width; members absent from o are left out.  Then every
  * other scalar member (so fields added to the API later still show). */

@@ -163,6 +163,27 @@ static size_t width(const char *s)
     return w;
 }
 
+void ctl_print_items(const json_t *items, const char *const *heads,
+                     const char *const *keys, const char *const *as)
+{
+    ctl_table_t t;
+    ctl_table_init(&t, heads);
+    char **row = calloc(t.ncols, sizeof *row);
+    if (row == NULL)
+        out_of_memory();
+    size_t i;
+    const json_t *e;
+    json_array_foreach(items, i, e)
+    {
+        for (size_t k = 0; k < t.ncols; k++)
+            row[k] = ctl_cell(json_object_get(e, keys[k]),
+                              as != NULL ? as[k] : keys[k]);
+        ctl_table_row(&t, row);
+    }
+    free(row);
+    ctl_table_print(&t, stdout);
+}
+
 void ctl_table_print(ctl_table_t *t, FILE *out)
 {
     size_t *w = calloc(t->ncols, sizeof *w);
