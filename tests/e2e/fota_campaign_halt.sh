@@ -18,7 +18,11 @@
 # 2"; the healthy device runs v2 confirmed, the failing one v1 confirmed
 # (bulwark-boot reverted it) with the stored counter still 1; no device
 # of batch 2 is started (all 18 pending, none logged a download), also a
-# few seconds later.
+# few seconds later.  The live events (bulwarkctl events --json
+# --type 'campaign.*', connected before any device starts) tell the same
+# story: each device of batch 1 moves through its states in order ending
+# succeeded (result 1) and failed (result 8), the campaign goes to halted
+# with the halt reason, and no device of batch 2 appears.
 # shellcheck source=tests/fota_common.bash disable=SC2034
 source "$(dirname "$0")/../fota_common.bash"
 
@@ -39,6 +43,11 @@ mapfile -t B2 < <(grep -o '"endpoint":"ch-[0-9]*","batch":2,' "$W/body" |
   fail "batches of ${#B1[@]} and ${#B2[@]} devices, want 2 and $(( N - 2 ))"
 GOOD=${B1[0]} BAD=${B1[1]}
 echo "ok: campaign $CID over $N devices; batch 1 is $GOOD and $BAD [$(elapsed) s]"
+
+# The campaign's live events, from before any device starts.
+"${CTL[@]}" events --json --type 'campaign.*' >"$W/events.out" 2>"$W/events.err" &
+EVENTS_PID=$!
+PIDS+=("$EVENTS_PID")
 
 # Batch 1: real devices under bulwark-boot; $BAD fails its health check.
 factory "$GOOD"
@@ -97,4 +106,47 @@ for ep in "${B2[@]}"; do
   [[ $(cdev "$ep" state) == pending ]] || fail "$ep of batch 2 is $(cdev "$ep" state)"
   grep -q "firmware download" "$W/$ep.out" && fail "$ep of batch 2 was sent a Package URI"
 done
+# The events, read after the fact (the stream is still open: stop it).
+stop_pid "$EVENTS_PID"
+python3 - "$W/events.out" "$CID" "$GOOD" "$BAD" "${B2[@]}" <<'PY' ||
+import json, sys
+path, cid, good, bad, batch2 = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], set(sys.argv[5:])
+ev = [json.loads(l) for l in open(path) if l.strip()]
+def fail(m):
+    print(m); [print(json.dumps(e)) for e in ev]; sys.exit(1)
+if any(e.get("type") not in ("campaign.state", "campaign.device") for e in ev):
+    fail("an event of another type passed the filter")
+ids = [e["id"] for e in ev]
+if ids != sorted(set(ids)):
+    fail("event ids are not strictly increasing")
+dev = {}
+for e in ev:
+    if e["type"] == "campaign.device":
+        if e["data"]["campaign"] != cid:
+            fail("an event of another campaign")
+        dev.setdefault(e["endpoint"], []).append(e["data"])
+if batch2 & set(dev):
+    fail("devices of batch 2 appear: %s" % sorted(batch2 & set(dev)))
+for ep, end, result in ((good, "succeeded", 1), (bad, "failed", 8)):
+    st = dev.get(ep)
+    if not st:
+        fail("no campaign.device event for " + ep)
+    for a, b in zip(st, st[1:]):
+        if b["from"] != a["state"]:
+            fail("%s: %s -> %s does not follow %s" % (ep, b["from"], b["state"], a["state"]))
+    if st[-1]["state"] != end or st[-1].get("result") != result:
+        fail("%s ends %s result %s, want %s %d" % (ep, st[-1]["state"], st[-1].get("result"), end, result))
+    if "downloading" not in [s["state"] for s in st]:
+        fail(ep + " never reported downloading")
+halts = [e for e in ev if e["type"] == "campaign.state" and e["data"]["state"] == "halted"]
+if len(halts) != 1 or halts[0]["data"]["campaign"] != cid or \
+   "batch 1: 1 of 2 device(s) failed" not in (halts[0]["data"].get("detail") or ""):
+    fail("want one campaign.state halted, its detail naming 'batch 1: 1 of 2 device(s) failed'")
+if halts[0]["id"] < max(e["id"] for e in ev if e["type"] == "campaign.device" and e["endpoint"] == bad):
+    fail("halted was published before the failing device's last state")
+print("ok: %d campaign events: %s %s, %s %s, halted" % (len(ev),
+      good, "->".join(s["state"] for s in dev[good]), bad, "->".join(s["state"] for s in dev[bad])))
+PY
+  fail "campaign events (above)"
+
 echo "PASS: campaign $CID halted after batch 1 (1 succeeded, 1 failed, 18 never started) [$(elapsed) s]"
