@@ -25,61 +25,22 @@
 # no duplicate, no gap; the server exits within 5 s of SIGTERM with
 # streams open, the curl streams end by themselves, bulwarkctl exits 0
 # on SIGINT.
-set -euo pipefail
-: "${BW_BIN_DIR:?BW_BIN_DIR must point at the built programs (ctest sets it)}"
-SERVER=$BW_BIN_DIR/bulwark-server
-DEVICE=$BW_BIN_DIR/bulwark-device
-CTL=$BW_BIN_DIR/bulwarkctl
-for p in "$SERVER" "$DEVICE" "$CTL"; do [[ -x $p ]] || { echo "FAIL: $p not built"; exit 1; }; done
-for t in curl python3; do
-  command -v $t >/dev/null || { echo "FAIL: $t missing (scripts/install-deps)"; exit 1; }
-done
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bw-e2e-events.XXXXXX")
-SERVER_PID= DEVICE_PID= CTL_PID= RAW_PID= FILT_PID= RAW2_PID=
+# shellcheck source=tests/server_common.bash
+source "$(dirname "$0")/../server_common.bash"
+need bulwark-device bulwarkctl
+need_tool python3
+CTL_PID='' RAW_PID='' FILT_PID='' RAW2_PID=''
 EXTRA_PIDS=()
-cleanup() {
-  for pid in "${EXTRA_PIDS[@]}" $RAW2_PID $RAW_PID $FILT_PID $CTL_PID \
-             $DEVICE_PID $SERVER_PID; do
-    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
+stop_streams() {
+  stop_pid ${EXTRA_PIDS[@]+"${EXTRA_PIDS[@]}"} $RAW2_PID $RAW_PID $FILT_PID $CTL_PID
 }
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  [[ -f $WORK/body ]] && { echo "--- last API response"; cat "$WORK/body"; echo; }
-  for f in raw filt raw2 ctl.out ctl.err; do
-    [[ -f $WORK/$f ]] && { echo "--- $f"; tail -40 "$WORK/$f"; }
-  done
-  [[ -f $WORK/server.log ]] && { echo "--- server log"; tail -30 "$WORK/server.log"; }
-  [[ -f $WORK/device.log ]] && { echo "--- device log"; tail -20 "$WORK/device.log"; }
-  exit 1
-}
+on_exit stop_streams
 
-S=(--db "$WORK/bulwark.db" --master-key "$WORK/master.key")
-"$SERVER" init "${S[@]}" >/dev/null || fail "init"
-mkdir -p "$WORK/state"
-"$SERVER" run "${S[@]}" --bind 127.0.0.1 --dm-port 0 --bs-port 0 --api-port 0 \
-    --state-dir "$WORK/state" --lifetime 120 --ready-file "$WORK/ready" \
-    >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 200); do [[ -s $WORK/ready ]] && break; sleep 0.05; done
-[[ -s $WORK/ready ]] || fail "server did not start"
-read -r DM BS API <"$WORK/ready"
-[[ ${API:-0} -gt 0 ]] || fail "no API port in the ready file"
-URL=https://127.0.0.1:$API/api/v1
-CERT=$WORK/state/api-cert.pem
-TOKEN=$(tr -d '\n' <"$WORK/api.token")
+LIFETIME=120
+server_start
 VIEWER=$("$SERVER" token create "${S[@]}" --name viewer --role viewer) ||
   fail "token create viewer"
 
-api() { # METHOD PATH [BODY]: prints the status, body in $WORK/body
-  local args=(-H "Authorization: Bearer $TOKEN")
-  [[ -n ${3-} ]] && args+=(-H "Content-Type: application/json" --data-binary "$3")
-  curl -s --cacert "$CERT" -o "$WORK/body" -w '%{http_code}' --max-time 30 \
-    -X "$1" "${args[@]}" "$URL$2"
-}
 # stream OUT TOKEN [QUERY [LAST-ID]]: a raw SSE stream into OUT (headers
 # first), in the background; its pid in $!.
 stream() {
@@ -87,8 +48,6 @@ stream() {
   [[ -n ${4-} ]] && hdr+=(-H "Last-Event-ID: $4")
   curl -sN --cacert "$CERT" -D "$1.hdr" "${hdr[@]}" -o "$1" "$URL/events${3-}" &
 }
-# alive PID: running (a finished child not yet waited for is a zombie).
-alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1; [[ $st != Z* ]]; }
 # greeted FILE: the stream's first bytes (the greeting comment) arrived.
 greeted() {
   for _ in $(seq 100); do grep -q '^: bulwark events' "$1" 2>/dev/null && return 0; sleep 0.05; done
@@ -121,47 +80,46 @@ EOF
 }
 
 # ---- streams opened before anything happens ---------------------------
-G=(--url "https://127.0.0.1:$API" --cacert "$CERT" --token-file "$WORK/api.token")
-"$CTL" "${G[@]}" events --json >"$WORK/ctl.out" 2>"$WORK/ctl.err" &
+"${CTL[@]}" events --json >"$W/ctl.out" 2>"$W/ctl.err" &
 CTL_PID=$!
-stream "$WORK/raw" "$VIEWER"
+stream "$W/raw" "$VIEWER"
 RAW_PID=$!
-stream "$WORK/filt" "$TOKEN" '?type=device.*&endpoint=dev-0001'
+stream "$W/filt" "$TOKEN" '?type=device.*&endpoint=dev-0001'
 FILT_PID=$!
-greeted "$WORK/raw" || fail "the raw stream did not start"
-greeted "$WORK/filt" || fail "the filtered stream did not start"
-grep -qi '^content-type: text/event-stream' "$WORK/raw.hdr" || fail "raw stream: not text/event-stream"
+greeted "$W/raw" || fail "the raw stream did not start"
+greeted "$W/filt" || fail "the filtered stream did not start"
+grep -qi '^content-type: text/event-stream' "$W/raw.hdr" || fail "raw stream: not text/event-stream"
 for _ in $(seq 100); do
-  [[ $(grep -c 'events -> 200 stream' "$WORK/server.log") -ge 3 ]] && break; sleep 0.05
+  [[ $(grep -c 'events -> 200 stream' "$W/server.log") -ge 3 ]] && break; sleep 0.05
 done
-[[ $(grep -c 'events -> 200 stream' "$WORK/server.log") -eq 3 ]] ||
+[[ $(grep -c 'events -> 200 stream' "$W/server.log") -eq 3 ]] ||
   fail "bulwarkctl's stream did not open"
-code=$(curl -s --cacert "$CERT" -o "$WORK/body" -w '%{http_code}' --max-time 5 "$URL/events")
+code=$(curl -s --cacert "$CERT" -o "$W/body" -w '%{http_code}' --max-time 5 "$URL/events")
 [[ $code == 401 ]] || fail "no token: $code, want 401"
-code=$(curl -s --cacert "$CERT" -o "$WORK/body" -w '%{http_code}' --max-time 5 \
+code=$(curl -s --cacert "$CERT" -o "$W/body" -w '%{http_code}' --max-time 5 \
   -H "Authorization: Bearer $VIEWER" "$URL/events?type=Device")
 [[ $code == 400 ]] || fail "bad filter: $code, want 400"
 echo "ok: three streams open (bulwarkctl, viewer, filtered); no token 401, bad filter 400"
 
 # ---- a device bootstraps and registers ---------------------------------
-head -c 32 /dev/urandom >"$WORK/fk1"
-"$CTL" "${G[@]}" provision dev-0001 --psk-identity fac-0e0e0001 \
-  --psk-file "$WORK/fk1" >/dev/null || fail "provision"
-mkdir -p "$WORK/d1"
+head -c 32 /dev/urandom >"$W/fk1"
+"${CTL[@]}" provision dev-0001 --psk-identity fac-0e0e0001 \
+  --psk-file "$W/fk1" >/dev/null || fail "provision"
+mkdir -p "$W/d1"
 T0=$(date +%s)
 "$DEVICE" --endpoint dev-0001 --bootstrap "coaps://127.0.0.1:$BS" \
-    --keystore "$WORK/d1/keys" --state "$WORK/d1/state" \
-    --psk-identity fac-0e0e0001 --psk-key-file "$WORK/fk1" \
-    --max-runtime 120 >"$WORK/device.log" 2>&1 &
+    --keystore "$W/d1/keys" --state "$W/d1/state" \
+    --psk-identity fac-0e0e0001 --psk-key-file "$W/fk1" \
+    --max-runtime 120 >"$W/device.log" 2>&1 &
 DEVICE_PID=$!
 for _ in $(seq 200); do
-  grep -q '^data: .*"type":"device.registered".*"endpoint":"dev-0001"' "$WORK/raw" && break
+  grep -q '^data: .*"type":"device.registered".*"endpoint":"dev-0001"' "$W/raw" && break
   sleep 0.1
 done
-grep -q '"type":"device.registered"' "$WORK/raw" || fail "no device.registered within 20 s"
+grep -q '"type":"device.registered"' "$W/raw" || fail "no device.registered within 20 s"
 echo "ok: device.registered on the stream $(( $(date +%s) - T0 )) s after the device started"
-sse "$WORK/raw" >"$WORK/raw.ev" || fail "raw stream does not parse"
-python3 - "$WORK/raw.ev" <<'EOF' || fail "raw stream: wrong bootstrap/registration sequence: $(cat "$WORK/raw.ev")"
+sse "$W/raw" >"$W/raw.ev" || fail "raw stream does not parse"
+python3 - "$W/raw.ev" <<'EOF' || fail "raw stream: wrong bootstrap/registration sequence: $(cat "$W/raw.ev")"
 import sys
 rows = [l.split(' ', 3) for l in open(sys.argv[1])]
 ids = [int(r[0]) for r in rows if r[0] != '-']
@@ -179,22 +137,22 @@ echo "ok: bootstrap.requested, credential.issued, bootstrap.finished, device.reg
 # ---- an API write: request.answered ------------------------------------
 code=$(api POST /devices/dev-0001/write '{"path":"/3/0/14","value":"+02:00","async":true}')
 [[ $code == 202 ]] || fail "async write: $code, want 202"
-REQ=$(python3 -c "import json; print(json.load(open('$WORK/body'))['id'])")
+REQ=$(python3 -c "import json; print(json.load(open('$W/body'))['id'])")
 for _ in $(seq 100); do
-  grep -q "\"type\":\"request.answered\".*\"request\":$REQ[,}]" "$WORK/raw" && break
+  grep -q "\"type\":\"request.answered\".*\"request\":$REQ[,}]" "$W/raw" && break
   sleep 0.1
 done
-sse "$WORK/raw" | grep -q "request.answered dev-0001 .*\"code\": \"2.04\".*\"request\": $REQ[,}]" ||
+sse "$W/raw" | grep -q "request.answered dev-0001 .*\"code\": \"2.04\".*\"request\": $REQ[,}]" ||
   fail "no request.answered 2.04 for request $REQ"
 echo "ok: the asynchronous Write (request $REQ) shows up as request.answered 2.04"
 
 # ---- the bound: 32 streams, the 33rd is 503 -----------------------------
 for i in $(seq 4 32); do
-  stream "$WORK/x$i" "$VIEWER"
+  stream "$W/x$i" "$VIEWER"
   EXTRA_PIDS+=($!)
 done
-for i in $(seq 4 32); do greeted "$WORK/x$i" || fail "stream $i did not open"; done
-code=$(curl -s --cacert "$CERT" -o "$WORK/body" -w '%{http_code}' --max-time 5 \
+for i in $(seq 4 32); do greeted "$W/x$i" || fail "stream $i did not open"; done
+code=$(curl -s --cacert "$CERT" -o "$W/body" -w '%{http_code}' --max-time 5 \
   -H "Authorization: Bearer $VIEWER" "$URL/events")
 [[ $code == 503 ]] || fail "stream 33: $code, want 503"
 for pid in "${EXTRA_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
@@ -203,34 +161,34 @@ echo "ok: 32 streams open, the 33rd answered 503"
 
 # ---- resume with Last-Event-ID -----------------------------------------
 kill "$RAW_PID"; wait "$RAW_PID" 2>/dev/null || true; RAW_PID=
-LAST=$(sse "$WORK/raw" | awk '$1 != "-" {id = $1} END {print id}')
+LAST=$(sse "$W/raw" | awk '$1 != "-" {id = $1} END {print id}')
 [[ -n $LAST ]] || fail "no event id in the raw stream"
 # Two more Writes while it is gone: two events to replay.
 for v in +03:00 +04:00; do
   code=$(api POST /devices/dev-0001/write "{\"path\":\"/3/0/14\",\"value\":\"$v\",\"async\":true}")
   [[ $code == 202 ]] || fail "async write $v: $code"
 done
-REQ2=$(python3 -c "import json; print(json.load(open('$WORK/body'))['id'])")
+REQ2=$(python3 -c "import json; print(json.load(open('$W/body'))['id'])")
 for _ in $(seq 100); do
-  grep -q "\"request\":$REQ2[,}]" "$WORK/ctl.out" && break; sleep 0.1
+  grep -q "\"request\":$REQ2[,}]" "$W/ctl.out" && break; sleep 0.1
 done
-grep -q "\"request\":$REQ2[,}]" "$WORK/ctl.out" || fail "bulwarkctl: no event for request $REQ2"
+grep -q "\"request\":$REQ2[,}]" "$W/ctl.out" || fail "bulwarkctl: no event for request $REQ2"
 # The dead streams' slots are freed when the server next writes to them
 # (an event or a heartbeat): retry while it answers 503.
 for _ in $(seq 40); do
-  : >"$WORK/raw2"
-  stream "$WORK/raw2" "$VIEWER" "" "$LAST"
+  : >"$W/raw2"
+  stream "$W/raw2" "$VIEWER" "" "$LAST"
   RAW2_PID=$!
-  greeted "$WORK/raw2" && break
+  greeted "$W/raw2" && break
   kill "$RAW2_PID" 2>/dev/null || true; wait "$RAW2_PID" 2>/dev/null || true; RAW2_PID=
   sleep 0.5
 done
 [[ -n $RAW2_PID ]] || fail "could not reconnect"
 for _ in $(seq 50); do
-  grep -q "\"request\":$REQ2[,}]" "$WORK/raw2" && break; sleep 0.1
+  grep -q "\"request\":$REQ2[,}]" "$W/raw2" && break; sleep 0.1
 done
-sse "$WORK/raw2" >"$WORK/raw2.ev"
-python3 - "$WORK/ctl.out" "$WORK/raw2.ev" "$LAST" <<'EOF' || fail "resume: duplicates or a gap"
+sse "$W/raw2" >"$W/raw2.ev"
+python3 - "$W/ctl.out" "$W/raw2.ev" "$LAST" <<'EOF' || fail "resume: duplicates or a gap"
 import json, sys
 ctl = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 assert all(e.get('type') != 'lost' for e in ctl), 'bulwarkctl lost events'
@@ -251,8 +209,8 @@ assert all(i > last for i in got), 'a duplicate at or before %d' % last
 print('resumed after %d: %d events, same as bulwarkctl' % (last, n))
 EOF
 echo "ok: Last-Event-ID $LAST: the resumed stream continues with no duplicate and no gap"
-sse "$WORK/filt" >"$WORK/filt.ev"
-python3 - "$WORK/filt.ev" <<'EOF' || fail "filtered stream: $(cat "$WORK/filt.ev")"
+sse "$W/filt" >"$W/filt.ev"
+python3 - "$W/filt.ev" <<'EOF' || fail "filtered stream: $(cat "$W/filt.ev")"
 import sys
 rows = [l.split(' ', 3) for l in open(sys.argv[1])]
 assert rows, 'nothing'
