@@ -316,6 +316,9 @@ typedef struct {
     uint32_t default_pmin, default_pmax;
     bw_lwm2m_block1_t block1;    /* at most one block-wise Write at a time */
     bw_lwm2m_dm_access_t access; /* zeroed: no access control */
+    /* The handler's access checks, set with the table: reached only
+     * through it, so a build that never installs one does not link them. */
+    const struct bw_lwm2m__acl_ops *acl;
     const bw_lwm2m_dm_config_t *cfg; /* formats and features */
     /* Working buffer (see BW_LWM2M_DM_VALUE_MAX); nothing survives a call. */
     uint8_t buf[BW_LWM2M_DM_VALUE_MAX + BW_LWM2M_DM_CHUNK_MAX];

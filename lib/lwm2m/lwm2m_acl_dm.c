@@ -26,16 +26,6 @@
 #include "bw_mem.h"
 #include "lwm2m_int.h"
 
-void bw_lwm2m_dm_set_access(bw_lwm2m_dm_t *dm, const bw_lwm2m_dm_access_t *acc)
-{
-    if (dm == NULL)
-        return;
-    if (acc == NULL || acc->rights == NULL)
-        bw__zero(&dm->access, sizeof dm->access);
-    else
-        dm->access = *acc;
-}
-
 static int has_opt(const bw_coap_msg_t *m, uint16_t number)
 {
     bw_coap_opt_t opt;
@@ -76,7 +66,7 @@ static uint8_t needed(const bw_lwm2m__req_t *r, uint16_t *iid)
     }
 }
 
-uint8_t bw_lwm2m__dm_access(const bw_lwm2m__req_t *r)
+static uint8_t check(const bw_lwm2m__req_t *r)
 {
     const bw_lwm2m_dm_access_t *acc = &r->dm->access;
     uint16_t iid;
@@ -97,8 +87,8 @@ uint8_t bw_lwm2m__dm_access(const bw_lwm2m__req_t *r)
     return ((unsigned)got & need) != 0 ? 0 : BW_COAP_UNAUTHORIZED;
 }
 
-int bw_lwm2m__dm_visible(bw_lwm2m_dm_t *dm, uint8_t iface, uint16_t server,
-                         uint16_t oid, uint16_t iid)
+static int visible(bw_lwm2m_dm_t *dm, uint8_t iface, uint16_t server,
+                   uint16_t oid, uint16_t iid)
 {
     const bw_lwm2m_dm_access_t *acc = &dm->access;
     if (iface != BW_LWM2M_IFACE_DM || acc->rights == NULL)
@@ -107,8 +97,7 @@ int bw_lwm2m__dm_visible(bw_lwm2m_dm_t *dm, uint8_t iface, uint16_t server,
     return got > 0 && ((unsigned)got & BW_LWM2M_ACCESS_READ) != 0;
 }
 
-void bw_lwm2m__dm_access_created(const bw_lwm2m__req_t *r, uint16_t oid,
-                                 uint16_t iid)
+static void created(const bw_lwm2m__req_t *r, uint16_t oid, uint16_t iid)
 {
     const bw_lwm2m_dm_access_t *acc = &r->dm->access;
     if (r->iface == BW_LWM2M_IFACE_DM && acc->rights != NULL &&
@@ -116,11 +105,26 @@ void bw_lwm2m__dm_access_created(const bw_lwm2m__req_t *r, uint16_t oid,
         acc->created(acc->arg, r->server, oid, iid);
 }
 
-void bw_lwm2m__dm_access_deleted(const bw_lwm2m__req_t *r, uint16_t oid,
-                                 uint16_t iid)
+static void deleted(const bw_lwm2m__req_t *r, uint16_t oid, uint16_t iid)
 {
     const bw_lwm2m_dm_access_t *acc = &r->dm->access;
     if (r->iface == BW_LWM2M_IFACE_DM && acc->rights != NULL &&
         acc->deleted != NULL)
         acc->deleted(acc->arg, oid, iid);
+}
+
+static const struct bw_lwm2m__acl_ops acl_ops = {check, visible, created,
+                                                 deleted};
+
+void bw_lwm2m_dm_set_access(bw_lwm2m_dm_t *dm, const bw_lwm2m_dm_access_t *acc)
+{
+    if (dm == NULL)
+        return;
+    if (acc == NULL || acc->rights == NULL) {
+        bw__zero(&dm->access, sizeof dm->access);
+        dm->acl = NULL;
+    } else {
+        dm->access = *acc;
+        dm->acl = &acl_ops;
+    }
 }

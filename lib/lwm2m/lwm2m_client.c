@@ -6,8 +6,9 @@
  * De-register) and lwm2m_client_bs.c (Bootstrap-Request, -Finish), what
  * comes in is sorted in lwm2m_client_input.c, failures and the retry
  * schedule are lwm2m_client_retry.c, the server set's storage format is
- * lwm2m_servers.c and the three objects are lwm2m_security.c,
- * lwm2m_server.c and lwm2m_acl_object.c (access control: lwm2m_acl.c).
+ * lwm2m_servers.c and the three objects are lwm2m_set_object.c (/0 and
+ * /1, one implementation) and lwm2m_acl_object.c (access control:
+ * lwm2m_acl.c).
  *
  * DESIGN NOTES
  *
@@ -238,8 +239,7 @@ int bw_lwm2m_client_init_profile(bw_lwm2m_client_t *c,
     c->update_ms = UINT64_MAX;
     c->profile = profile;
     int err = bw_lwm2m_dm_init_with(&c->dm, profile->dm);
-    bw_lwm2m__security_object(c);
-    bw_lwm2m__server_object(c);
+    bw_lwm2m__set_objects(c);
     if (err == 0)
         err = bw_lwm2m_dm_add(&c->dm, &c->sec_obj);
     if (err == 0)

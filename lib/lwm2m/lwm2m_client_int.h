@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Declarations shared by the client core's files (lwm2m_client*.c,
- * lwm2m_security.c, lwm2m_server.c); never included from outside the
+ * lwm2m_set_object.c, lwm2m_acl*.c); never included from outside the
  * module.  The state machine is drawn in lwm2m_client.c.
  */
 #ifndef BW_LWM2M_CLIENT_INT_H
@@ -139,11 +139,10 @@ void bw_lwm2m__client_bs_done(bw_lwm2m_client_t *c, uint64_t now);
 /* Save c->set with the next generation; 0 or save()'s error. */
 int bw_lwm2m__client_save(bw_lwm2m_client_t *c, const bw_lwm2m_servers_t *s);
 
-/* ---- objects (lwm2m_security.c, lwm2m_server.c, lwm2m_acl_object.c) ---- */
+/* ---- objects (lwm2m_set_object.c, lwm2m_acl_object.c) ---- */
 
-/* Fill c->sec_obj / c->srv_obj / c->acl_obj (ctx = c). */
-void bw_lwm2m__security_object(bw_lwm2m_client_t *c);
-void bw_lwm2m__server_object(bw_lwm2m_client_t *c);
+/* Fill c->sec_obj and c->srv_obj / c->acl_obj (ctx = c). */
+void bw_lwm2m__set_objects(bw_lwm2m_client_t *c);
 void bw_lwm2m__acl_object(bw_lwm2m_client_t *c);
 
 /* Install the client's access table in c->dm (lwm2m_acl.c). */

@@ -85,8 +85,7 @@ static void inherit(bw_lwm2m_attr_t *dst, const bw_lwm2m_attr_t *src)
 }
 
 void bw_lwm2m__dm_attr_get(const bw_lwm2m_dm_t *dm, uint16_t server,
-                           const bw_lwm2m_path_t *path, int with_defaults,
-                           bw_lwm2m_attr_t *out)
+                           const bw_lwm2m_path_t *path, bw_lwm2m_attr_t *out)
 {
     bw_lwm2m_path_t p = *path;
     bw__zero(out, sizeof *out);
@@ -98,15 +97,6 @@ void bw_lwm2m__dm_attr_get(const bw_lwm2m_dm_t *dm, uint16_t server,
         if (a != NULL)
             inherit(out, a);
         bw_lwm2m_path_pop(&p);
-    }
-    if (with_defaults && !(out->flags & BW_LWM2M_ATTR_PMIN)) {
-        out->pmin = dm->default_pmin;
-        out->flags |= BW_LWM2M_ATTR_PMIN;
-    }
-    if (with_defaults && !(out->flags & BW_LWM2M_ATTR_PMAX) &&
-        dm->default_pmax > 0) {
-        out->pmax = dm->default_pmax;
-        out->flags |= BW_LWM2M_ATTR_PMAX;
     }
 }
 
@@ -251,4 +241,6 @@ const bw_lwm2m_feature_t bw_lwm2m_feature_write_attrs = {
     .handle = bw_lwm2m__dm_write_attr,
     .snapshot = bw_lwm2m__obs_snapshot,
     .crossed = bw_lwm2m__obs_crossed,
+    .attrs = bw_lwm2m__dm_attr_get,
+    .forget = bw_lwm2m__dm_forget,
 };

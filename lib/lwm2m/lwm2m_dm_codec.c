@@ -174,9 +174,9 @@ const bw_lwm2m_dm_config_t bw_lwm2m_dm_full = {
 };
 
 /* No text/plain: its exact decimal <-> double conversions and base64
- * (lwm2m_number.c, lwm2m_text_number.c, lwm2m_base64.c and the soft-float
- * multiply and divide) are about 6 KiB of a Cortex-M4 image; a server
- * reads one value in TLV or SenML CBOR as well (docs/performance.md). */
+ * (lwm2m_number.c, lwm2m_text_number.c, lwm2m_base64.c; integer code, no
+ * soft-float) are about 4.4 KiB of a Cortex-M4 image; a server reads one
+ * value in TLV or SenML CBOR as well (docs/performance.md). */
 const bw_lwm2m_dm_config_t bw_lwm2m_dm_min = {
     {&bw_lwm2m_codec_tlv, &bw_lwm2m_codec_senml_cbor, &bw_lwm2m_codec_opaque,
      NULL, NULL},

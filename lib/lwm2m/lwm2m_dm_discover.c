@@ -153,7 +153,7 @@ static int disc_res(links_t *l, uint16_t inst, const bw_lwm2m_res_def_t *def,
             bw_coap_link_writer_uint(&l->w, "dim", (uint32_t)n);
     }
     if (inherited) {
-        bw_lwm2m__dm_attr_get(g->dm, g->server, &p, 0, &eff);
+        bw_lwm2m__dm_attr_get(g->dm, g->server, &p, &eff);
         put_attrs(l, &eff);
     } else {
         put_attrs(l, bw_lwm2m__dm_attr_at(g->dm, g->server, &p));

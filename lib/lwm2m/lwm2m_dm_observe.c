@@ -172,8 +172,18 @@ int bw_lwm2m__obs_crossed(bw_lwm2m_dm_t *dm, const bw_lwm2m_obs_t *o,
 static int due(bw_lwm2m_dm_t *dm, bw_lwm2m_obs_t *o, uint64_t now,
                uint64_t *next)
 {
+    const bw_lwm2m_feature_t *f = dm->cfg->write_attrs;
     bw_lwm2m_attr_t a;
-    bw_lwm2m__dm_attr_get(dm, o->server, &o->path, 1, &a);
+    /* The attributes written for the path, then the server's defaults. */
+    bw__zero(&a, sizeof a);
+    if (f != NULL)
+        f->attrs(dm, o->server, &o->path, &a);
+    if (!(a.flags & BW_LWM2M_ATTR_PMIN))
+        a.pmin = dm->default_pmin;
+    if (!(a.flags & BW_LWM2M_ATTR_PMAX) && dm->default_pmax > 0) {
+        a.pmax = dm->default_pmax;
+        a.flags |= BW_LWM2M_ATTR_PMAX;
+    }
     uint64_t pmin_at = o->last_ms + (uint64_t)a.pmin * MS_PER_S;
     uint64_t pmax = (a.flags & BW_LWM2M_ATTR_PMAX) ? a.pmax : 0;
     if (pmax > 0 && pmax < a.pmin)
@@ -183,7 +193,6 @@ static int due(bw_lwm2m_dm_t *dm, bw_lwm2m_obs_t *o, uint64_t now,
     if (pmax > 0 && now >= pmax_at)
         return 1;
     if (o->changed && now >= pmin_at) {
-        const bw_lwm2m_feature_t *f = dm->cfg->write_attrs;
         if (!(a.flags & NUMERIC_ATTRS) || f == NULL || f->crossed(dm, o, &a))
             return 1;
         o->changed = 0; /* a change below every threshold */

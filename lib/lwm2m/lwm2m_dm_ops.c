@@ -52,7 +52,9 @@ static int remove_inst(const bw_lwm2m__req_t *r, bw_lwm2m_object_t *o,
     int err = o->ops->remove(o, inst);
     if (err == 0) {
         bw_lwm2m_path_t p = BW_LWM2M_PATH_INST(o->id, inst);
-        bw_lwm2m__dm_forget(r->dm, &p);
+        const bw_lwm2m_feature_t *f = r->dm->cfg->write_attrs;
+        if (f != NULL) /* without it no attribute is ever stored */
+            f->forget(r->dm, &p);
         bw_lwm2m_dm_changed(r->dm, &p, r->now);
     }
     return err;

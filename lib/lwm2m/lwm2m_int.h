@@ -174,11 +174,11 @@ int bw_lwm2m__dm_has_inst(bw_lwm2m_object_t *o, uint16_t inst);
 int bw_lwm2m__dm_list(bw_lwm2m_object_t *o, uint16_t *ids, size_t *n);
 
 /* The effective attributes of path for server: the path's own, then
- * its ancestors' (resource > instance > object); with_defaults adds the
- * dm's default pmin / pmax where none is set. */
+ * its ancestors' (resource > instance > object); none of the dm's
+ * defaults.  Reached through the Write-Attributes feature (without it
+ * nothing is ever stored). */
 void bw_lwm2m__dm_attr_get(const bw_lwm2m_dm_t *dm, uint16_t server,
-                           const bw_lwm2m_path_t *path, int with_defaults,
-                           bw_lwm2m_attr_t *out);
+                           const bw_lwm2m_path_t *path, bw_lwm2m_attr_t *out);
 
 /* The attributes stored for exactly this path and server, or NULL. */
 const bw_lwm2m_attr_t *bw_lwm2m__dm_attr_at(const bw_lwm2m_dm_t *dm,
@@ -227,21 +227,48 @@ void bw_lwm2m__dm_block1_end(bw_lwm2m_dm_t *dm, const bw_lwm2m_path_t *path);
 int bw_lwm2m__dm_get(const bw_lwm2m__req_t *r);
 /* GET with Accept: link-format (the Discover feature's handle). */
 int bw_lwm2m__dm_discover(const bw_lwm2m__req_t *r);
-/* ---- access control in the handler (lwm2m_acl_dm.c) ---- */
+/* ---- access control in the handler (lwm2m_acl_dm.c) ----
+ *
+ * Reached through dm->acl, which bw_lwm2m_dm_set_access() sets with the
+ * table: without an access table (dm->acl NULL) every request may go on
+ * and every instance is listed, and the checks are not linked.
+ */
+struct bw_lwm2m__acl_ops {
+    /* The access check of a DM request (see lwm2m_dm.h): 0 when it may
+     * go on, else the response code (4.01, 4.04, 5.00). */
+    uint8_t (*access)(const bw_lwm2m__req_t *r);
+    /* Whether /oid/iid is listed to server in a Read, Observe or
+     * Discover of the whole object: the bootstrap interface, or the Read
+     * right. */
+    int (*visible)(bw_lwm2m_dm_t *dm, uint8_t iface, uint16_t server,
+                   uint16_t oid, uint16_t iid);
+    /* A DM Create / Delete of /oid/iid succeeded: tell the access table. */
+    void (*created)(const bw_lwm2m__req_t *r, uint16_t oid, uint16_t iid);
+    void (*deleted)(const bw_lwm2m__req_t *r, uint16_t oid, uint16_t iid);
+};
 
-/* The access check of a DM request (see lwm2m_dm.h): 0 when it may go on,
- * else the response code (4.01, 4.04, 5.00). */
-uint8_t bw_lwm2m__dm_access(const bw_lwm2m__req_t *r);
-/* Whether /oid/iid is listed to server in a Read, Observe or Discover of
- * the whole object: the bootstrap interface, no access table, or the
- * Read right. */
-int bw_lwm2m__dm_visible(bw_lwm2m_dm_t *dm, uint8_t iface, uint16_t server,
-                         uint16_t oid, uint16_t iid);
-/* A DM Create / Delete of /oid/iid succeeded: tell the access table. */
-void bw_lwm2m__dm_access_created(const bw_lwm2m__req_t *r, uint16_t oid,
-                                 uint16_t iid);
-void bw_lwm2m__dm_access_deleted(const bw_lwm2m__req_t *r, uint16_t oid,
-                                 uint16_t iid);
+static inline uint8_t bw_lwm2m__dm_access(const bw_lwm2m__req_t *r)
+{
+    return r->dm->acl != NULL ? r->dm->acl->access(r) : 0;
+}
+static inline int bw_lwm2m__dm_visible(bw_lwm2m_dm_t *dm, uint8_t iface,
+                                       uint16_t server, uint16_t oid,
+                                       uint16_t iid)
+{
+    return dm->acl == NULL || dm->acl->visible(dm, iface, server, oid, iid);
+}
+static inline void bw_lwm2m__dm_access_created(const bw_lwm2m__req_t *r,
+                                               uint16_t oid, uint16_t iid)
+{
+    if (r->dm->acl != NULL)
+        r->dm->acl->created(r, oid, iid);
+}
+static inline void bw_lwm2m__dm_access_deleted(const bw_lwm2m__req_t *r,
+                                               uint16_t oid, uint16_t iid)
+{
+    if (r->dm->acl != NULL)
+        r->dm->acl->deleted(r, oid, iid);
+}
 
 /* Register or cancel the observation of a successful Read; returns
  * whether one is now registered and its Observe value in *seq. */
@@ -312,6 +339,11 @@ struct bw_lwm2m_feature {
     void (*snapshot)(bw_lwm2m_dm_t *dm, bw_lwm2m_obs_t *o);
     int (*crossed)(bw_lwm2m_dm_t *dm, const bw_lwm2m_obs_t *o,
                    const bw_lwm2m_attr_t *a);
+    /* Write-Attributes: the attribute store (bw_lwm2m__dm_attr_get,
+     * bw_lwm2m__dm_forget). */
+    void (*attrs)(const bw_lwm2m_dm_t *dm, uint16_t server,
+                  const bw_lwm2m_path_t *path, bw_lwm2m_attr_t *out);
+    void (*forget)(bw_lwm2m_dm_t *dm, const bw_lwm2m_path_t *path);
     /* Client, Access Control: add /2 and the access table. */
     int (*setup)(struct bw_lwm2m_client *c);
     /* Client, Send: queue (bw_lwm2m_client_send), build and transmit,

@@ -9,13 +9,12 @@
  * lays out its own text; only digits and exponents cross this file's
  * border.
  *
- * Reading: a fast path covers the common case exactly (at most 15 digits
- * and a power of ten up to 10^22, both exact in a double, so one IEEE
- * operation rounds correctly).  Otherwise a double approximation is made
- * and then corrected one ulp at a time by comparing the decimal value with
- * the midpoints between neighbouring doubles, using a small fixed-size big
- * integer.  The approximation is off by a few ulps at most, so the loop is
- * short.
+ * Reading: integers only, no floating-point arithmetic (on a device
+ * without an FPU that would link the soft-float library).  The value is
+ * a quotient of two big integers; 64 bits of it, from long division,
+ * truncated to 53 give a double at most one ulp below the value, which is
+ * then corrected by comparing the decimal value with the midpoints
+ * between neighbouring doubles, using the same fixed-size big integers.
  *
  * Writing: the exact decimal digits of the double are generated with the
  * same big integers (r / s scaled into [1, 10), one digit per step), then
@@ -118,7 +117,7 @@ static void bn_shl(bn_t *a, uint32_t s)
     }
     t.n = need;
     t.ovf = a->ovf;
-    *a = t;
+    bw__copy(a, &t, sizeof t); /* not "*a = t": a memcpy call */
 }
 
 /* 10^e = 5^e * 2^e. */
@@ -252,10 +251,71 @@ static int place(const uint8_t *digits, size_t nd, int32_t e10, uint64_t u)
     return c < 0 || (c == 0 && !even) ? -1 : 0;
 }
 
-static const double pow10_exact[23] = {
-    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
+/* Bits in use: 0 for zero, else 32 (n - 1) + the top word's. */
+static uint32_t bn_bits(const bn_t *a)
+{
+    uint32_t b = a->n == 0 ? 0 : (uint32_t)(a->n - 1) * 32;
+    for (uint32_t top = a->n == 0 ? 0 : a->w[a->n - 1]; top != 0; top >>= 1)
+        b++;
+    return b;
+}
+
+/*
+ * The bits of a finite double at or just below the positive decimal
+ * digits * 10^e10 (less than one ulp below; DBL_MAX_BITS when the value is
+ * beyond it), from integers alone: the value is n / m * 2^e10 with
+ * n = digits * 5^e10, m = 1 (or n = digits, m = 5^-e10), and 64 bits of
+ * the quotient come from long division, one bit per step.  Returns 0, or
+ * BW_ERANGE on big-integer overflow (never expected).
+ */
+static int approx_bits(const uint8_t *digits, size_t nd, int32_t e10,
+                       uint64_t *u)
+{
+    bn_t n, m;
+    bn_set_u64(&n, 0);
+    for (size_t i = 0; i < nd; i++) {
+        bn_mul_small(&n, 10);
+        bn_add_small(&n, (uint32_t)(digits[i] - '0'));
+    }
+    bn_set_u64(&m, 1);
+    if (e10 >= 0)
+        bn_mul_pow5(&n, (uint32_t)e10);
+    else
+        bn_mul_pow5(&m, (uint32_t)-e10);
+    /* Same bit length: n / m in (1/2, 2), the value n / m * 2^e2. */
+    int32_t d = (int32_t)bn_bits(&n) - (int32_t)bn_bits(&m);
+    int32_t e2 = e10 + d;
+    if (d > 0)
+        bn_shl(&m, (uint32_t)d);
+    else
+        bn_shl(&n, (uint32_t)-d);
+    /* q = floor(n / m * 2^63), in [2^62, 2^64). */
+    uint64_t q = 0;
+    for (int i = 0; i < 64; i++) {
+        q <<= 1;
+        if (bn_cmp(&n, &m) >= 0) {
+            bn_sub(&n, &m);
+            q |= 1;
+        }
+        bn_shl(&n, 1);
+    }
+    if (n.ovf || m.ovf)
+        return BW_ERANGE;
+    e2 -= 63; /* value ~ q * 2^e2 */
+    if (!(q >> 63)) {
+        q <<= 1;
+        e2--;
+    }
+    /* Truncate to 53 bits: biased exponent of the leading bit. */
+    int32_t be = e2 + 63 + 1023;
+    if (be >= 0x7ff)
+        *u = DBL_MAX_BITS;
+    else if (be <= 0)
+        *u = 12 - be >= 64 ? 0 : q >> (12 - be); /* subnormal or zero */
+    else
+        *u = (uint64_t)be << 52 | ((q >> 11) & ((UINT64_C(1) << 52) - 1));
+    return 0;
+}
 
 int bw_lwm2m__dec_to_double(const uint8_t *digits, size_t nd, int32_t e10,
                             double *out)
@@ -272,26 +332,13 @@ int bw_lwm2m__dec_to_double(const uint8_t *digits, size_t nd, int32_t e10,
     if (lead < -325)
         return 0; /* below half the smallest subnormal: rounds to zero */
 
-    double approx = 0;
-    for (size_t i = 0; i < nd; i++)
-        approx = approx * 10 + (digits[i] - '0');
-    if (nd <= 15 && e10 >= -22 && e10 <= 22) {
-        *out =
-            e10 >= 0 ? approx * pow10_exact[e10] : approx / pow10_exact[-e10];
-        return 0;
-    }
-    for (int32_t e = e10; e > 0; e -= 22)
-        approx *= pow10_exact[e > 22 ? 22 : e];
-    for (int32_t e = -e10; e > 0; e -= 22)
-        approx /= pow10_exact[e > 22 ? 22 : e];
-
-    uint64_t u = dbits(approx);
-    if (u >= UINT64_C(0x7ff0000000000000))
-        u = DBL_MAX_BITS; /* corrected below */
+    uint64_t u;
+    if (approx_bits(digits, nd, e10, &u) != 0)
+        return BW_ERANGE;
     /*
      * Move u until the decimal value lies between the midpoints around
-     * it.  The approximation error is a few ulps, so the bound on steps is
-     * only a guard.
+     * it.  The approximation is at most one ulp below, so the bound on
+     * steps is only a guard.
      */
     for (int steps = 0; steps < 4096; steps++) {
         int c = place(digits, nd, e10, u);
@@ -342,13 +389,14 @@ static int gen_digits(double d, uint8_t digits[GEN_DIGITS], int32_t *k,
         bn_mul_pow10(&r, (uint32_t)-est);
     /* Fix the estimate so that s <= r < 10 s. */
     for (;;) {
-        bn_t s10 = s;
+        bn_t s10;
+        bw__copy(&s10, &s, sizeof s);
         bn_mul_small(&s10, 10);
         if (bn_cmp(&r, &s) < 0) {
             bn_mul_small(&r, 10);
             est--;
         } else if (bn_cmp(&r, &s10) >= 0) {
-            s = s10;
+            bw__copy(&s, &s10, sizeof s);
             est++;
         } else {
             break;

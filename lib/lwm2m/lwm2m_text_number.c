@@ -16,8 +16,7 @@
  */
 #include "bulwark/lwm2m.h"
 
-#include <math.h> /* isfinite (a macro; no libm) */
-
+#include "bw_float.h"
 #include "bw_mem.h"
 #include "lwm2m_int.h"
 
@@ -55,7 +54,9 @@ static int parse_mag(const char *s, size_t len, uint64_t limit, uint64_t *out)
     uint64_t v = 0;
     for (size_t i = 0; i < len; i++) {
         uint64_t d = (uint64_t)(s[i] - '0');
-        if (v > (limit - d) / 10u)
+        /* v * 10 + d > limit, without a 64-bit division: the first test
+         * is against a constant and keeps v * 10 from wrapping. */
+        if (v > UINT64_MAX / 10u || v * 10u > limit - d)
             return BW_ERANGE;
         v = v * 10u + d;
     }
@@ -216,8 +217,9 @@ static size_t layout_g(const uint8_t *d, size_t n, int32_t k, int32_t prec,
         if (k < 0) {
             out[len++] = '0';
             out[len++] = '.';
-            for (int32_t z = -1; z > k; z--)
-                out[len++] = '0';
+            /* -1 - k zeros (bw__fill: the loop would be a memset). */
+            bw__fill(out + len, '0', (size_t)(-1 - k));
+            len += (size_t)(-1 - k);
             bw__copy(out + len, d, n);
             return len + n;
         }
@@ -244,12 +246,13 @@ static size_t layout_g(const uint8_t *d, size_t n, int32_t k, int32_t prec,
     return len + bw_lwm2m__fmt_u64(mag, out + len);
 }
 
-/* Whether digits d[0..n) with the first at 10^k read back to exactly v. */
+/* Whether digits d[0..n) with the first at 10^k read back to exactly v
+ * (positive and finite: the same value is the same bits). */
 static bool reads_back(const uint8_t *d, size_t n, int32_t k, double v)
 {
     double back;
     return bw_lwm2m__dec_to_double(d, n, k - ((int32_t)n - 1), &back) == 0 &&
-           back == v;
+           bw__f64_bits(back) == bw__f64_bits(v);
 }
 
 /*
@@ -261,13 +264,14 @@ static size_t format_float(double v, char *out)
     uint8_t d[BW_LWM2M__DBL_DIGITS];
     int32_t k;
     size_t len = 0;
-    uint64_t bits;
-    bw__copy(&bits, &v, sizeof bits);
+    /* Sign and zero on the bits: no soft-float negation or compare. */
+    uint64_t bits = bw__f64_bits(v);
     if (bits >> 63) {
         out[len++] = '-';
-        v = -v;
+        bits &= ~(UINT64_C(1) << 63);
+        v = bw__f64_from_bits(bits);
     }
-    if (v == 0) {
+    if (bits == 0) {
         out[len++] = '0'; /* "0" and "-0", as %g writes them */
         return len;
     }
@@ -323,8 +327,8 @@ int bw_lwm2m_text_format(const bw_lwm2m_value_t *v, char *buf, size_t cap,
         err = put(buf, cap, &pos, tmp, n);
         break;
     case BW_LWM2M_TYPE_FLOAT:
-        if (!isfinite(v->v.f))
-            return BW_ERANGE;
+        if (((bw__f64_bits(v->v.f) >> 52) & 0x7FF) == 0x7FF)
+            return BW_ERANGE; /* infinity or NaN */
         n = format_float(v->v.f, tmp);
         err = put(buf, cap, &pos, tmp, n);
         break;

@@ -383,6 +383,74 @@ static void test_float_parse_matches_strtod(void **state)
     }
 }
 
+static uint64_t bits_of(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+/* The edges of the integer-only conversions (no floating-point
+ * arithmetic in the library): ties at 2^53 and at 1 + 2^-53 go to the
+ * even mantissa and one digit past the tie goes up; subnormals and the
+ * normal/subnormal border; the top of the range (a value just under the
+ * midpoint to 2^1024 is DBL_MAX, one past it BW_ERANGE); 0.1 and 1e300
+ * exactly; -0 keeps its sign both ways; and 20- and 21-digit integers
+ * past UINT64_MAX are BW_ERANGE without a wrap.  Each parse must give
+ * exactly the expected bits and each format the expected text. */
+static void test_float_integer_edges(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        uint64_t bits;
+    } cases[] = {
+        {"9007199254740993", UINT64_C(0x4340000000000000)}, /* 2^53 */
+        {"9007199254740995", UINT64_C(0x4340000000000002)}, /* 2^53 + 4 */
+        {"9007199254740993.0000000001", UINT64_C(0x4340000000000001)},
+        {"1.00000000000000011102230246251565404236316680908203125",
+         UINT64_C(0x3FF0000000000000)},
+        {"1.00000000000000011102230246251565404236316680908203126",
+         UINT64_C(0x3FF0000000000001)},
+        {"0.1", UINT64_C(0x3FB999999999999A)},
+        {"1e300", UINT64_C(0x7E37E43C8800759C)},
+        {"5e-324", UINT64_C(0x0000000000000001)},
+        {"2.4703282292062328e-324", UINT64_C(0x0000000000000001)},
+        {"2.4703282292062327e-324", UINT64_C(0x0000000000000000)},
+        {"2.2250738585072009e-308", UINT64_C(0x000FFFFFFFFFFFFF)},
+        {"2.2250738585072014e-308", UINT64_C(0x0010000000000000)},
+        {"1.7976931348623158e308", UINT64_C(0x7FEFFFFFFFFFFFFF)},
+        {"-0", UINT64_C(0x8000000000000000)},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double v = 7;
+        assert_int_equal(pflt(cases[i].s, &v), 0);
+        if (bits_of(v) != cases[i].bits)
+            fail_msg("%s: got %016llx", cases[i].s,
+                     (unsigned long long)bits_of(v));
+    }
+    double v = 3.0;
+    bw_assert_err(pflt("1.7976931348623159e308", &v), BW_ERANGE);
+    assert_true(v == 3.0);
+
+    expect_text(bw_lwm2m_value_float(-0.0), "-0");
+    expect_text(bw_lwm2m_value_float(9007199254740992.0), "9007199254740992");
+    expect_text(bw_lwm2m_value_float(5e-324), "5e-324");
+    expect_text(bw_lwm2m_value_float(2.2250738585072009e-308),
+                "2.225073858507201e-308");
+    expect_text(bw_lwm2m_value_float(1e300), "1e+300");
+    expect_text(bw_lwm2m_value_float(1.7976931348623157e308),
+                "1.7976931348623157e+308");
+
+    uint64_t u = 5;
+    bw_assert_err(puint("99999999999999999999", &u), BW_ERANGE);
+    bw_assert_err(puint("184467440737095516150", &u), BW_ERANGE);
+    assert_true(u == 5);
+    int64_t i64 = 0;
+    assert_int_equal(pint("-9223372036854775807", &i64), 0);
+    assert_true(i64 == -INT64_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_float_roundtrip),
         cmocka_unit_test(test_float_format_matches_printf),
         cmocka_unit_test(test_float_parse_matches_strtod),
+        cmocka_unit_test(test_float_integer_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
