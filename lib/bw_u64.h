@@ -22,4 +22,12 @@
  */
 uint64_t bw__u64_div(uint64_t v, uint32_t d, uint32_t *rem);
 
+/*
+ * The next number of the SplitMix64 generator whose state is *state (the
+ * state advances).  Not for secrets: it spreads retry times and picks
+ * CoAP message IDs and tokens.  One copy for the CoAP endpoint and the
+ * LwM2M client.
+ */
+uint64_t bw__splitmix64(uint64_t *state);
+
 #endif /* BW_U64_H */

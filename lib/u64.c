@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * 64-bit division by a divisor below 2^16 in 32-bit steps (see
- * bw_u64.h): schoolbook long division in base 2^16.
+ * bw_u64.h): schoolbook long division in base 2^16; and the SplitMix64
+ * generator the CoAP endpoint and the LwM2M client share.
  */
 #include "bw_u64.h"
 
@@ -18,4 +19,14 @@ uint64_t bw__u64_div(uint64_t v, uint32_t d, uint32_t *rem)
     if (rem)
         *rem = r;
     return q;
+}
+
+uint64_t bw__splitmix64(uint64_t *state)
+{
+    uint64_t z;
+    *state += 0x9e3779b97f4a7c15u;
+    z = *state;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
 }

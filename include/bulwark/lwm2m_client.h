@@ -325,29 +325,21 @@ typedef struct {
  * refers to arena and the two objects' ctx to the client itself.
  */
 struct bw_lwm2m_client {
-    bw_lwm2m_client_config_t cfg;
-    const bw_lwm2m_client_profile_t *profile;
-    char endpoint[BW_LWM2M_ENDPOINT_MAX + 1];
-    char bootstrap_uri[BW_LWM2M_URI_MAX];
+    /* Small, often used fields first: on a Thumb-2 core a load or store
+     * reaches the first 124 bytes with a 2-byte instruction and the first
+     * 4 KiB with a 4-byte one. */
     bw_lwm2m_state_t state;
-    bw_lwm2m_servers_t set;    /* in use */
-    bw_lwm2m_servers_t staged; /* being written by the bootstrap server */
-    bw_lwm2m_dm_t dm;
-    bw_lwm2m_object_t sec_obj, srv_obj; /* /0 and /1 over set or staged */
-    bw_coap_endpoint_t ep;
-    uint8_t arena[BW_COAP_ENDPOINT_ARENA_LEN(BW_LWM2M_DATAGRAM_MAX)];
-    uint8_t buf[BW_LWM2M_DATAGRAM_MAX];   /* message or blob being built */
-    char location[BW_LWM2M_LOCATION_MAX]; /* "/rd/xyz", "" when none */
-    uint16_t current;                     /* index into set.sec of the server */
+    uint8_t pending; /* request in flight (lwm2m_client_int.h) */
     uint8_t channel_open;
     uint8_t channel_opening; /* connect() answered BW_EAGAIN */
     uint8_t objects_changed; /* the next Update carries the links */
     uint8_t update_now;      /* send an Update at the next step */
     uint8_t bootstrap_now;   /* go to bootstrap at the next step */
-    uint8_t pending;         /* request in flight (lwm2m_client_int.h) */
     uint8_t queue_mode;      /* current server's binding has Q */
     uint8_t set_dirty;       /* a DM server changed /1: save again */
     uint8_t events;          /* posted events not yet reported, bits */
+    uint8_t note_next;
+    uint16_t current; /* index into set.sec of the server */
     uint16_t pending_mid;
     uint16_t trace_line;   /* line of the last state change */
     char reg_binding[4];   /* b= as last sent */
@@ -361,15 +353,8 @@ struct bw_lwm2m_client {
     uint64_t update_ms;        /* next Update due */
     uint64_t notify_ms;        /* a notification may be due */
     uint64_t rng;
-    bw_lwm2m_client_txn_t sec_txn, srv_txn;
-    struct {
-        uint8_t open;     /* /2 instances begun, not yet ended */
-        uint8_t restored; /* a rollback put the table back already */
-        bw_lwm2m_acl_t before[BW_LWM2M_MAX_ACL];
-    } acl_txn;                 /* what the /2 table was before the open write */
-    bw_lwm2m_object_t acl_obj; /* /2 over set or staged */
-    bw_lwm2m_sent_note_t notes[BW_LWM2M_NON_NOTIFY_MEMORY];
-    uint8_t note_next;
+    bw_lwm2m_client_config_t cfg;
+    const bw_lwm2m_client_profile_t *profile;
     struct {
         bw_lwm2m_path_t paths[BW_LWM2M_SEND_MAX_PATHS];
         uint8_t n;
@@ -379,6 +364,24 @@ struct bw_lwm2m_client {
         int64_t time_ms;    /* wall clock given to send(), 0: none */
         uint64_t queued_ms; /* now at send() */
     } send;                 /* the Send being made (lwm2m_client_send.c) */
+    bw_lwm2m_sent_note_t notes[BW_LWM2M_NON_NOTIFY_MEMORY];
+    char location[BW_LWM2M_LOCATION_MAX]; /* "/rd/xyz", "" when none */
+    char endpoint[BW_LWM2M_ENDPOINT_MAX + 1];
+    char bootstrap_uri[BW_LWM2M_URI_MAX];
+    bw_lwm2m_object_t sec_obj, srv_obj; /* /0 and /1 over set or staged */
+    bw_lwm2m_object_t acl_obj;          /* /2 over set or staged */
+    bw_lwm2m_client_txn_t sec_txn, srv_txn;
+    struct {
+        uint8_t open;     /* /2 instances begun, not yet ended */
+        uint8_t restored; /* a rollback put the table back already */
+        bw_lwm2m_acl_t before[BW_LWM2M_MAX_ACL];
+    } acl_txn;                 /* what the /2 table was before the open write */
+    bw_lwm2m_servers_t set;    /* in use */
+    bw_lwm2m_servers_t staged; /* being written by the bootstrap server */
+    bw_coap_endpoint_t ep;
+    bw_lwm2m_dm_t dm;
+    uint8_t buf[BW_LWM2M_DATAGRAM_MAX]; /* message or blob being built */
+    uint8_t arena[BW_COAP_ENDPOINT_ARENA_LEN(BW_LWM2M_DATAGRAM_MAX)];
 };
 
 /*

@@ -305,21 +305,23 @@ typedef struct {
 } bw_lwm2m_block1_t;
 
 typedef struct {
-    bw_lwm2m_object_t *objects[BW_LWM2M_DM_MAX_OBJECTS]; /* by id, ascending */
+    /* Counts and pointers first: on a Thumb-2 core the first 124 bytes
+     * are reached with 2-byte loads and stores. */
     size_t nobjects;
-    bw_lwm2m_attr_t attrs[BW_LWM2M_DM_MAX_ATTRS];
     size_t nattrs;
-    bw_lwm2m_obs_t obs[BW_LWM2M_DM_MAX_OBS];
     size_t nobs;
-    /* Server defaults when no attribute says otherwise (seconds; pmax 0:
-     * none). */
-    uint32_t default_pmin, default_pmax;
-    bw_lwm2m_block1_t block1;    /* at most one block-wise Write at a time */
-    bw_lwm2m_dm_access_t access; /* zeroed: no access control */
+    const bw_lwm2m_dm_config_t *cfg; /* formats and features */
     /* The handler's access checks, set with the table: reached only
      * through it, so a build that never installs one does not link them. */
     const struct bw_lwm2m__acl_ops *acl;
-    const bw_lwm2m_dm_config_t *cfg; /* formats and features */
+    /* Server defaults when no attribute says otherwise (seconds; pmax 0:
+     * none). */
+    uint32_t default_pmin, default_pmax;
+    bw_lwm2m_dm_access_t access; /* zeroed: no access control */
+    bw_lwm2m_object_t *objects[BW_LWM2M_DM_MAX_OBJECTS]; /* by id, ascending */
+    bw_lwm2m_block1_t block1; /* at most one block-wise Write at a time */
+    bw_lwm2m_obs_t obs[BW_LWM2M_DM_MAX_OBS];
+    bw_lwm2m_attr_t attrs[BW_LWM2M_DM_MAX_ATTRS];
     /* Working buffer (see BW_LWM2M_DM_VALUE_MAX); nothing survives a call. */
     uint8_t buf[BW_LWM2M_DM_VALUE_MAX + BW_LWM2M_DM_CHUNK_MAX];
 } bw_lwm2m_dm_t;

@@ -47,17 +47,6 @@
  * splitmix64: a small, well-distributed generator whose whole state is one
  * word, so it lives in the context and two endpoints never share it.
  */
-uint64_t bw_coap__ep_rng_next(bw_coap_endpoint_t *ep)
-{
-    uint64_t z;
-
-    ep->rng += 0x9e3779b97f4a7c15u;
-    z = ep->rng;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
 void bw_coap__ep_peer_set(bw_coap_peer_t *p, const void *addr, size_t len)
 {
     bw__zero(p, sizeof *p);
@@ -285,7 +274,7 @@ int bw_coap_endpoint_init(bw_coap_endpoint_t *ep,
         span + 2u * (uint64_t)p.max_latency_ms + p.processing_delay_ms;
     ep->non_lifetime_ms = span + p.max_latency_ms;
     ep->rng = seed;
-    ep->next_mid = (uint16_t)bw_coap__ep_rng_next(ep);
+    ep->next_mid = (uint16_t)bw__splitmix64(&ep->rng);
     ep->arena = arena;
     ep->slot_len = slot_len;
     assert(bw_coap__ep_invariants(ep));
@@ -307,6 +296,6 @@ int bw_coap_endpoint_token(bw_coap_endpoint_t *ep, uint8_t *token, size_t len)
     if (ep == NULL || (token == NULL && len > 0) || len > BW_COAP_MAX_TOKEN_LEN)
         return BW_EINVAL;
     for (size_t i = 0; i < len; i++)
-        token[i] = (uint8_t)bw_coap__ep_rng_next(ep);
+        token[i] = (uint8_t)bw__splitmix64(&ep->rng);
     return 0;
 }

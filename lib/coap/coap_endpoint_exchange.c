@@ -169,7 +169,7 @@ static uint64_t initial_timeout(bw_coap_endpoint_t *ep)
      * (ACK_TIMEOUT < 2^32, factor at most 4), so the product fits 64 bits,
      * and the bias is under 2^-30.
      */
-    uint64_t frac = bw_coap__ep_rng_next(ep) >> 34;
+    uint64_t frac = bw__splitmix64(&ep->rng) >> 34;
     return base + ((frac * (spread + 1u)) >> 30);
 }
 

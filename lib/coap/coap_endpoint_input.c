@@ -48,16 +48,16 @@ static void ev_reject(bw_coap_endpoint_event_t *ev, int err)
     ev->err = err;
 }
 
-/* Report m itself (a request or an unmatched response) as `kind`. */
-static void ev_message(bw_coap_endpoint_event_t *ev, uint8_t kind,
-                       const bw_coap_msg_t *m)
+/* Report the message itself (ev->msg: a request or an unmatched
+ * response) as `kind`. */
+static void ev_message(bw_coap_endpoint_event_t *ev, uint8_t kind)
 {
+    const bw_coap_msg_t *m = &ev->msg;
     ev->kind = kind;
     ev->type = m->type;
     ev->mid = m->mid;
     ev->token_len = m->token_len;
     bw__copy(ev->token, m->token, m->token_len);
-    ev->msg = *m;
 }
 
 static void on_ack(bw_coap_endpoint_t *ep, uint64_t now, const bw_coap_msg_t *m,
@@ -94,7 +94,6 @@ static void on_ack(bw_coap_endpoint_t *ep, uint64_t now, const bw_coap_msg_t *m,
     }
     bw_coap__ev_from_exchange(ev, x);
     ev->kind = BW_COAP_ENDPOINT_EV_RESPONSE;
-    ev->msg = *m;
     EX_SET(ep, x, EX_FREE, now);
 }
 
@@ -143,12 +142,11 @@ static void on_response(bw_coap_endpoint_t *ep, uint64_t now,
             ev_reject(ev, BW_ENOMEM);
             return;
         }
-        ev_message(ev, BW_COAP_ENDPOINT_EV_UNMATCHED, m);
+        ev_message(ev, BW_COAP_ENDPOINT_EV_UNMATCHED);
         return;
     }
     bw_coap__ev_from_exchange(ev, x);
     ev->kind = BW_COAP_ENDPOINT_EV_RESPONSE;
-    ev->msg = *m;
     EX_SET(ep, x, EX_FREE, now);
     /* Remember it so a retransmission gets the ACK again, not the app. */
     (void)bw_coap__dd_insert(ep, now, &ev->peer, m->mid, con,
@@ -193,7 +191,7 @@ static void on_message(bw_coap_endpoint_t *ep, uint64_t now,
         ev_reject(ev, BW_ENOMEM);
         return;
     }
-    ev_message(ev, BW_COAP_ENDPOINT_EV_REQUEST, m);
+    ev_message(ev, BW_COAP_ENDPOINT_EV_REQUEST);
 }
 
 /* Reject a CON whose message ID can be read with RST (section 4.2). */
@@ -213,7 +211,7 @@ int bw_coap_endpoint_input(bw_coap_endpoint_t *ep, uint64_t now,
                            const uint8_t *buf, size_t len,
                            bw_coap_endpoint_event_t *ev)
 {
-    bw_coap_msg_t m;
+    const bw_coap_msg_t *m;
     int rc;
 
     if (ev != NULL)
@@ -225,15 +223,22 @@ int bw_coap_endpoint_input(bw_coap_endpoint_t *ep, uint64_t now,
     bw_coap__ep_peer_set(&ev->peer, peer, peer_len);
     bw_coap__dd_expire(ep, now);
 
-    rc = bw_coap_parse(&m, buf, len);
+    /* Parsed in place: ev->msg is kept only for the events that report
+     * the message (REQUEST, RESPONSE, UNMATCHED) and zeroed otherwise. */
+    m = &ev->msg;
+    rc = bw_coap_parse(&ev->msg, buf, len);
     if (rc != 0)
         on_garbage(ep, buf, len, rc, ev);
-    else if (m.type == BW_COAP_ACK)
-        on_ack(ep, now, &m, ev);
-    else if (m.type == BW_COAP_RST)
-        on_rst(ep, now, &m, ev);
+    else if (m->type == BW_COAP_ACK)
+        on_ack(ep, now, m, ev);
+    else if (m->type == BW_COAP_RST)
+        on_rst(ep, now, m, ev);
     else
-        on_message(ep, now, &m, ev);
+        on_message(ep, now, m, ev);
+    if (ev->kind != BW_COAP_ENDPOINT_EV_REQUEST &&
+        ev->kind != BW_COAP_ENDPOINT_EV_RESPONSE &&
+        ev->kind != BW_COAP_ENDPOINT_EV_UNMATCHED)
+        bw__zero(&ev->msg, sizeof ev->msg);
     if (ev->kind == BW_COAP_ENDPOINT_EV_REJECTED) { /* nothing to report */
         ev->mid = 0;
         ev->token_len = 0;

@@ -74,8 +74,7 @@ enum {
 /* ---- coap_endpoint.c ----------------------------------------------------
  */
 
-/* Next word of the endpoint's PRNG (splitmix64). */
-uint64_t bw_coap__ep_rng_next(bw_coap_endpoint_t *ep);
+/* The endpoint's PRNG is bw__splitmix64(&ep->rng) (bw_u64.h). */
 
 /* Copy len (1..MAX_PEER_LEN) bytes of addr into p, zeroing the rest. */
 void bw_coap__ep_peer_set(bw_coap_peer_t *p, const void *addr, size_t len);

@@ -70,16 +70,6 @@ _Static_assert(BW_LWM2M_SERVERS_BLOB_ACL_MAX <= BW_LWM2M_DATAGRAM_MAX,
 
 /* ---- small shared pieces ---------------------------------------------- */
 
-uint64_t bw_lwm2m__client_rand(bw_lwm2m_client_t *c)
-{
-    uint64_t z;
-    c->rng += 0x9e3779b97f4a7c15u;
-    z = c->rng;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
 void bw_lwm2m__client_set_state(bw_lwm2m_client_t *c, bw_lwm2m_state_t st,
                                 unsigned line)
 {
@@ -100,9 +90,8 @@ bw_lwm2m_servers_t *bw_lwm2m__client_target(bw_lwm2m_client_t *c)
 
 static void endpoint_reset(bw_lwm2m_client_t *c)
 {
-    (void)bw_coap_endpoint_init(&c->ep, NULL, bw_lwm2m__client_rand(c),
-                                c->arena, sizeof c->arena,
-                                BW_LWM2M_DATAGRAM_MAX);
+    (void)bw_coap_endpoint_init(&c->ep, NULL, bw__splitmix64(&c->rng), c->arena,
+                                sizeof c->arena, BW_LWM2M_DATAGRAM_MAX);
 }
 
 void bw_lwm2m__client_close(bw_lwm2m_client_t *c)

@@ -8,6 +8,7 @@
 #define BW_LWM2M_CLIENT_INT_H
 
 #include "bulwark/lwm2m_client.h"
+#include "bw_u64.h"
 
 /* The request in flight (c->pending); at most one at a time. */
 enum {
@@ -40,8 +41,7 @@ void bw_lwm2m__client_set_state(bw_lwm2m_client_t *c, bw_lwm2m_state_t st,
 /* Report an event to the application (no-op without a callback). */
 void bw_lwm2m__client_emit(bw_lwm2m_client_t *c, bw_lwm2m_event_t ev);
 
-/* A draw from the client's PRNG (splitmix64). */
-uint64_t bw_lwm2m__client_rand(bw_lwm2m_client_t *c);
+/* The client's PRNG is bw__splitmix64(&c->rng) (bw_u64.h). */
 
 /* ---- channel (lwm2m_client.c) ---- */
 

@@ -33,7 +33,7 @@ uint64_t bw_lwm2m__client_backoff(bw_lwm2m_client_t *c, uint32_t failures)
             base = BW_LWM2M_RETRY_MAX_MS;
     }
     /* r % 501 from the two halves: 2^32 = 8572789 * 501 + 7. */
-    uint64_t r = bw_lwm2m__client_rand(c);
+    uint64_t r = bw__splitmix64(&c->rng);
     uint32_t hi = (uint32_t)(r >> 32) % 501u, lo = (uint32_t)r % 501u;
     uint32_t permille = 750u + (hi * 7u + lo) % 501u;
     return (uint64_t)(base / 1000u * permille);

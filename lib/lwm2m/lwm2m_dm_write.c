@@ -63,7 +63,7 @@ typedef struct {
     uint8_t too_large;     /* past BW_LWM2M_DM_MAX_TXN: 4.13 */
     uint8_t empty_value;   /* decode the empty payload: one empty value */
     int cb_err;            /* the error our callback returned */
-    uint64_t seen;         /* Create: table rows written (first 64) */
+    uint32_t seen[2];      /* Create: table rows written (first 64) */
     txn_inst_t inst[BW_LWM2M_DM_MAX_TXN];
     size_t ninst;
     txn_multi_t multi[BW_LWM2M_DM_MAX_TXN];
@@ -147,7 +147,7 @@ static int check_rec(wctx_t *c, const bw_lwm2m_record_t *rec)
     }
     size_t row = (size_t)(def - c->obj->res);
     if (row < 64)
-        c->seen |= (uint64_t)1 << row;
+        c->seen[row >> 5] |= 1u << (row & 31u);
     return 0;
 }
 
@@ -453,12 +453,13 @@ int bw_lwm2m__dm_create(const bw_lwm2m__req_t *r)
     for (uint16_t i = 0; i < o->nres && i < 64; i++) {
         const bw_lwm2m_res_def_t *def = &o->res[i];
         if (def->mandatory && (def->ops & BW_LWM2M_OP_W) &&
-            def->type != BW_LWM2M_TYPE_NONE && !(c.seen >> i & 1u))
+            def->type != BW_LWM2M_TYPE_NONE &&
+            !(c.seen[i >> 5] >> (i & 31u) & 1u))
             return bw_lwm2m__dm_reply(r, BW_COAP_BAD_REQUEST, NULL);
     }
 
     c.nmulti = 0; /* pass 1 runs again inside transact() */
-    c.seen = 0;
+    c.seen[0] = c.seen[1] = 0;
     uint8_t code = transact(&c, &base, dec);
     if (code != BW_COAP_CHANGED)
         return bw_lwm2m__dm_reply(r, code, NULL);

@@ -57,25 +57,26 @@ double bw_lwm2m__senml_num_double(const bw_lwm2m__senml_num_t *num);
 
 /* What stays in force from record to record. */
 typedef struct {
-    char bn[BW_LWM2M_SENML_NAME_MAX];
+    /* Numbers first, the name last: short offsets for the hot fields. */
     size_t bn_len;
     bool has_bt;
-    double bt;
     bool has_bv;
-    bw_lwm2m__senml_num_t bv;
     int name_err; /* answer to an over-long name: EOVERFLOW, or EPATH */
+    double bt;
+    bw_lwm2m__senml_num_t bv;
+    char bn[BW_LWM2M_SENML_NAME_MAX];
 } bw_lwm2m__senml_pack_t;
 
 /* One record's fields. */
 typedef struct {
     uint32_t seen;   /* bit per BW_SENML_F_* */
     int value_field; /* the one value field present, or -1 */
-    char n[BW_LWM2M_SENML_NAME_MAX];
     size_t n_len;
     bool has_t;
     double t;
     bw_lwm2m__senml_num_t v; /* for BW_SENML_F_V */
     bw_lwm2m_value_t value;  /* for vs, vb, vd, vlo */
+    char n[BW_LWM2M_SENML_NAME_MAX];
 } bw_lwm2m__senml_fields_t;
 
 /* Text key ("bn", "vlo", ...) to field; or the two answers above. */
