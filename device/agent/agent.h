@@ -16,6 +16,7 @@
  *              credentials the bootstrap server wrote
  *   uri.c      coap[s]://host[:port] as the Security object holds it
  *   objects.c  Device, Connectivity, Firmware Update and Temperature
+ *   temp.c     the Temperature object (multi-instance: Create, Delete)
  *   state.c    the server set's storage (save/load), factory credentials
  *   fw_*.c     firmware over the air behind the Firmware Update object
  *              (fw.h)
@@ -40,6 +41,7 @@
 #include "fw.h"
 #include "posix_keystore.h"
 #include "posix_udp.h"
+#include "temp.h"
 
 #define AGENT_NAME "bulwark-device"
 
@@ -61,6 +63,8 @@ enum {
 
 /* The item of the state directory that holds the server set. */
 #define AGENT_STATE_ITEM "lwm2m/servers"
+/* The item that holds the Temperature object's instances (temp.h). */
+#define AGENT_TEMP_ITEM "objects/3303"
 
 /* A server URI split up (uri.c). */
 typedef struct {
@@ -152,7 +156,7 @@ typedef struct agent_dev {
     bw_lwm2m_device_t device;
     bw_lwm2m_conn_t conn;
     bw_lwm2m_fw_t fw;
-    bw_lwm2m_temp_t temp;
+    agent_temp_t temp; /* /3303 (temp.h) */
     bw_lwm2m_object_t device_obj, conn_obj, fw_obj, temp_obj;
     agent_fw_t fwu;     /* the firmware update behind fw (fw.h) */
     int fw_readable;    /* poll(2) said the download socket has news */
@@ -182,6 +186,7 @@ typedef struct agent {
     uint32_t send_ms;     /* --send-interval, 0: no Send */
     uint64_t start_ms;    /* monotonic time at start */
     uint64_t max_runtime; /* ms, 0: none */
+    uint64_t fleet_ramp_ms; /* device i starts at i * ramp / ndev */
     uint64_t now;         /* the loop's current time (agent_now_ms) */
     unsigned ndev;
     agent_dev_t **dev;
@@ -230,7 +235,8 @@ void agent_objects_set_ip(agent_dev_t *d, const char *ip);
 /* state.c: the save/load callbacks (arg is the agent_dev_t). */
 int agent_state_save(void *arg, const uint8_t *blob, size_t len);
 int agent_state_load(void *arg, uint8_t *blob, size_t cap, size_t *len);
-/* Forget the server set (factory reset).  Returns 0 or a BW_E* code. */
+/* Forget the server set and the created Temperature instances (factory
+ * reset).  Returns 0 or a BW_E* code. */
 int agent_state_wipe(agent_dev_t *d);
 /*
  * Write the factory bootstrap credentials into d's key store: identity

@@ -262,12 +262,19 @@ static void runtime_exceeded(const agent_t *a)
               a->ndev == 1 ? "" : "s");
 }
 
+/* Every device starts now, or with --fleet-ramp at its place in the
+ * ramp: its client's first step (and so its first datagram) waits. */
 static int start_all(agent_t *a)
 {
     for (unsigned i = 0; i < a->ndev; i++) {
-        if (agent_dev_start(a->dev[i], a->now) != 0)
+        agent_dev_t *d = a->dev[i];
+        if (agent_dev_start(d, a->now) != 0)
             return -1;
-        a->dev[i]->poke = 1;
+        uint64_t at = a->now + a->fleet_ramp_ms * i / a->ndev;
+        if (at <= a->now)
+            d->poke = 1;
+        else
+            d->next_ms = at;
     }
     return 0;
 }

@@ -55,6 +55,8 @@ static const char usage[] =
     "  --psk-key-file FILE   as bs/psk-identity and bs/psk at start (tests)\n"
     "  --fleet N             run N devices in this process (1..1000); each\n"
     "                        has DIR/<endpoint> as key store and state\n"
+    "  --fleet-ramp S        start the fleet's devices spread evenly over\n"
+    "                        S seconds (0..3600; default 0: all at once)\n"
     "  --exit-after-register exit 0 once every device has registered\n"
     "  --max-runtime S       stop after S seconds: exit 1 if not every\n"
     "                        device registered (--exit-after-register),\n"
@@ -93,6 +95,7 @@ enum {
     OPT_PSK_ID,
     OPT_PSK_FILE,
     OPT_FLEET,
+    OPT_FLEET_RAMP,
     OPT_EXIT_REG,
     OPT_MAX_RUNTIME,
     OPT_FW_VERSION,
@@ -116,6 +119,7 @@ static const struct option options[] = {
     {"psk-identity", required_argument, NULL, OPT_PSK_ID},
     {"psk-key-file", required_argument, NULL, OPT_PSK_FILE},
     {"fleet", required_argument, NULL, OPT_FLEET},
+    {"fleet-ramp", required_argument, NULL, OPT_FLEET_RAMP},
     {"exit-after-register", no_argument, NULL, OPT_EXIT_REG},
     {"max-runtime", required_argument, NULL, OPT_MAX_RUNTIME},
     {"fw-version", required_argument, NULL, OPT_FW_VERSION},
@@ -424,6 +428,12 @@ static int parse(int argc, char **argv, agent_t *a, args_t *args)
         case OPT_FLEET:
             if (number(optarg, 1, AGENT_FLEET_MAX, &args->fleet) != 0)
                 return usage_error("--fleet %s: expected 1..1000", optarg);
+            break;
+        case OPT_FLEET_RAMP:
+            if (number(optarg, 0, 3600, &v) != 0)
+                return usage_error("--fleet-ramp %s: expected 0..3600 seconds",
+                                   optarg);
+            a->fleet_ramp_ms = (uint64_t)v * 1000u;
             break;
         case OPT_EXIT_REG:
             a->exit_after_register = 1;

@@ -20,7 +20,12 @@
  *                    around 21 C (period 10 minutes, amplitude 4 C),
  *                    sampled every --sample-interval seconds; every
  *                    sample goes to the client as a change, so observers
- *                    are notified.
+ *                    are notified.  A DM server may Create and Delete
+ *                    further instances (temp.h); they are kept in the
+ *                    state directory (AGENT_TEMP_ITEM, one atomic put()
+ *                    per change) and restored here at start, and a change
+ *                    of the instance set sends an Update with the new
+ *                    object links.
  */
 #include <math.h>
 #include <time.h>
@@ -43,6 +48,55 @@ static void changed(void *app, const bw_lwm2m_path_t *path)
 {
     agent_dev_t *d = app;
     bw_lwm2m_client_changed(&d->client, path, d->app->now);
+}
+
+/* The Temperature object's settings changed: keep them, and tell the
+ * server about new or removed instances (the links of the next Update). */
+static void temp_saved(void *app, int set_changed)
+{
+    agent_dev_t *d = app;
+    char rec[AGENT_TEMP_REC_MAX];
+    size_t len = 0;
+    int err = agent_temp_encode(&d->temp, rec, sizeof rec, &len);
+    if (err == 0)
+        err = bw_posix_keystore_put(&d->state, AGENT_TEMP_ITEM,
+                                    (const uint8_t *)rec, len);
+    if (err != 0)
+        agent_log(d, "saving the Temperature instances in %s failed: %s",
+                  d->state_dir, bw_strerror(err));
+    else
+        AGENT_VLOG(d, "Temperature instances saved (%zu)", d->temp.n);
+    if (set_changed) {
+        bw_lwm2m_client_objects_changed(&d->client);
+        d->poke = 1;
+    }
+}
+
+static int temp_bootstrapping(void *app)
+{
+    const agent_dev_t *d = app;
+    return bw_lwm2m_client_state(&d->client) == BW_LWM2M_STATE_BOOTSTRAPPING;
+}
+
+/* The instances a server created before the last stop.  A record that
+ * cannot be read is reported and left alone: the device starts with its
+ * built-in sensor only, and the next change overwrites the record. */
+static void temp_load(agent_dev_t *d)
+{
+    char rec[AGENT_TEMP_REC_MAX];
+    size_t len = 0;
+    int err = bw_posix_keystore_get(&d->state, AGENT_TEMP_ITEM, (uint8_t *)rec,
+                                    sizeof rec, &len);
+    if (err == BW_ENOTFOUND)
+        return;
+    if (err == 0)
+        err = agent_temp_restore(&d->temp, rec, len);
+    if (err != 0)
+        agent_log(d, "%s/%s: not restored: %s", d->state_dir, AGENT_TEMP_ITEM,
+                  bw_strerror(err));
+    else if (d->temp.n > 1)
+        agent_log(d, "Temperature: %zu created instance(s) restored",
+                  d->temp.n - 1);
 }
 
 static int reboot(void *app)
@@ -120,11 +174,17 @@ int agent_objects_init(agent_dev_t *d)
         err = bw_lwm2m_conn_set_bearers(&d->conn, bearers, sizeof bearers);
     if (err == 0)
         err = bw_lwm2m_fw_init(&d->fw, &d->fw_obj, &fc);
+    agent_temp_cfg_t tc = {
+        .changed = changed,
+        .saved = temp_saved,
+        .bootstrapping = temp_bootstrapping,
+        .app = d,
+    };
     if (err == 0)
-        err = bw_lwm2m_temp_init(&d->temp, &d->temp_obj, changed, d);
+        err = agent_temp_init(&d->temp, &d->temp_obj, &tc, AGENT_TEMP_RANGE_MIN,
+                              AGENT_TEMP_RANGE_MAX);
     if (err == 0)
-        err = bw_lwm2m_temp_add(&d->temp, 0, AGENT_TEMP_RANGE_MIN,
-                                AGENT_TEMP_RANGE_MAX);
+        temp_load(d);
     bw_lwm2m_object_t *objs[] = {&d->device_obj, &d->conn_obj, &d->fw_obj,
                                  &d->temp_obj};
     for (size_t i = 0; err == 0 && i < sizeof objs / sizeof objs[0]; i++)
@@ -136,7 +196,7 @@ int agent_objects_init(agent_dev_t *d)
 uint64_t agent_objects_sample(agent_dev_t *d, uint64_t now)
 {
     if (now >= d->sample_ms) {
-        (void)bw_lwm2m_temp_sample(&d->temp, 0, simulated(d, now));
+        (void)agent_temp_sample(&d->temp, simulated(d, now));
         d->sample_ms = now + d->app->sample_ms;
         /* An observer may be owed a notification: the client learns of
          * it at its next step, which must not wait for its old timer. */

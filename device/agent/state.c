@@ -15,6 +15,10 @@
  *                     --psk-identity/--psk-key-file write them at start
  *                     (tests and lab use).
  *
+ *   objects/3303      the Temperature instances a server created
+ *                     (temp.h's record), written the same way by
+ *                     objects.c; a factory reset erases it with the set.
+ *
  * The DM credentials are never written to the key store as items of
  * their own: they live only inside the blob, so the set and its keys
  * change together.
@@ -55,7 +59,9 @@ int agent_state_load(void *arg, uint8_t *blob, size_t cap, size_t *len)
 
 int agent_state_wipe(agent_dev_t *d)
 {
-    return bw_posix_keystore_erase(&d->state, AGENT_STATE_ITEM);
+    int err = bw_posix_keystore_erase(&d->state, AGENT_STATE_ITEM);
+    int e2 = bw_posix_keystore_erase(&d->state, AGENT_TEMP_ITEM);
+    return err != 0 ? err : e2 == BW_ENOTFOUND ? 0 : e2;
 }
 
 int agent_state_put_factory(agent_dev_t *d, const char *identity,

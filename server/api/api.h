@@ -75,6 +75,13 @@ typedef struct {
     struct bw_fwrepo *fwrepo; /* server/fleet; NULL: no firmware routes */
     bw_api_log_t log;            /* one line per call; may be NULL */
     void *log_arg;
+    /* End the DTLS sessions that proved identity, on the server of the
+     * credential's purpose (a credential revoked, a device deleted);
+     * NULL: they end when idle, and nothing sent on them is accepted
+     * meanwhile (the store refuses the identity). */
+    void (*close_identity)(void *arg, bw_db_purpose_t purpose,
+                           const uint8_t *identity, size_t len);
+    void *close_arg;
 } bw_api_config_t;
 
 /*

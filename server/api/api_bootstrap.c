@@ -5,8 +5,10 @@
  * The answer is always the configuration the device gets at its next
  * bootstrap: {"endpoint", "server_uri", "lifetime", "binding",
  * "default": true when it is the server's defaults, "applies": when it
- * takes effect}.  DELETE writes the server's defaults of the moment as
- * the device's configuration.
+ * takes effect}.  DELETE removes the device's own configuration
+ * (bw_db_bootstrap_delete): from then on the device gets the server's
+ * defaults as they are at its next bootstrap, and "removed" says
+ * whether it had one.
  */
 #include <stdio.h>
 #include <string.h>
@@ -130,6 +132,33 @@ static json_t *store(bw_api_t *a, const bw_api_req_t *r,
     return config_json(r->ep, c, is_default);
 }
 
+/* DELETE: the device's own configuration goes; def (NULL: not known
+ * yet) is what it gets instead. */
+static json_t *reset(bw_api_t *a, const bw_api_req_t *r,
+                     const bw_db_bootstrap_t *def, int *status)
+{
+    int removed = 0;
+    int err = bw_db_bootstrap_delete(a->cfg.db, r->ep, &removed);
+    if (err == BW_ENOTFOUND || err == BW_EMALFORMED)
+        return bw_api__error(status, 404, "not found", "no such device");
+    if (err != 0)
+        return bw_api__error(status, 500, "storage", bw_strerror(err));
+    err = bw_db_audit_append(
+        a->cfg.db, bw_api__now_ms(), r->actor, "bootstrap-config-reset", r->ep,
+        removed ? "its own configuration removed: the server's defaults apply"
+                : "it had no configuration of its own",
+        NULL);
+    if (err != 0)
+        bw_api__log(a, "api: audit log: %s", bw_strerror(err));
+    json_t *out = def != NULL ? config_json(r->ep, def, 1)
+                              : json_pack("{s:s, s:b, s:s}", "endpoint", r->ep,
+                                          "default", 1, "applies", applies);
+    if (out != NULL)
+        json_object_set_new(out, "removed", json_boolean(removed));
+    *status = 200;
+    return out;
+}
+
 json_t *bw_api__device_bootstrap(bw_api_t *a, const bw_api_req_t *r,
                                  int *status, const char **allow)
 {
@@ -142,6 +171,8 @@ json_t *bw_api__device_bootstrap(bw_api_t *a, const bw_api_req_t *r,
     }
     bw_db_bootstrap_t def, cur;
     int have_def = defaults(a, &def);
+    if (del)
+        return reset(a, r, have_def ? &def : NULL, status);
     if (!have_def && !get)
         return bw_api__error(status, 503, "unavailable",
                              "the server's bootstrap defaults are not known "
@@ -162,8 +193,6 @@ json_t *bw_api__device_bootstrap(bw_api_t *a, const bw_api_req_t *r,
             return config_json(r->ep, &def, 1);
         return config_json(r->ep, &cur, have_def && same(&cur, &def));
     }
-    if (del)
-        return store(a, r, &def, 1, "bootstrap-config-reset", status);
     /* PUT replaces: the members given, the defaults for the others. */
     bw_db_bootstrap_t c = def;
     const char *why = parse(r->body, &c);

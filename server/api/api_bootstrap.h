@@ -35,7 +35,8 @@
  * The server's defaults, which a device without a configuration of its
  * own gets and which "server_uri" and "lifetime" fall back to: the DM
  * server's URI as the bootstrap server gives it, and --lifetime.  Call
- * once, after bw_api_start; until then PUT and DELETE answer 503.
+ * once, after bw_api_start; until then PUT answers 503 (GET and DELETE
+ * answer without the defaults' members).
  */
 void bw_api_bootstrap_defaults(bw_api_t *api, const char *dm_uri,
                                uint32_t lifetime_s);

@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * GET /api/v1/devices/{ep}/data (viewer): the values a device reported
- * with LwM2M Send, newest first, a page at a time (docs/api.md).
+ * with LwM2M Send or in notifications, newest first, a page at a time
+ * (docs/api.md).
  *
  *   ?path=/3303/0/5700   one resource (or resource instance) only
+ *   ?source=send|notify  one source only
  *   ?since=<ms>          sampled at or after this Unix time in ms
  *   ?limit=N             1..1000 rows (default 100)
  *   ?after=<cursor>      the page after the one whose "next" this was
  *
  * Answer: {"endpoint": ep, "data": [{"path", "t", "received_at", "kind",
- * "value"}...], "next": cursor or null}.  "t" and "received_at" are Unix
- * ms; "value" is a JSON number (number), true/false (bool), a string
- * (string), or base64 text (opaque, standard alphabet with padding).
- * The cursor is "<t>-<id>": the last row's time and row id, so a page
+ * "value", "source"}...], "next": cursor or null}.  "source" is "send",
+ * "notify", or null for rows stored before the server recorded it.  "t" and
+ * "received_at" are Unix ms; "value" is a JSON number (number), true/false
+ * (bool), a string (string), or base64 text (opaque, standard alphabet with
+ * padding). The cursor is "<t>-<id>": the last row's time and row id, so a page
  * never repeats or skips a row however many share one time.
  */
 #include <errno.h>
@@ -57,18 +60,26 @@ static json_t *value_json(const bw_db_tm_value_t *v)
     }
 }
 
+/* "send", "notify", or null (unknown). */
+static json_t *source_json(bw_db_tm_source_t s)
+{
+    const char *name = bw_db_tm_source_name(s);
+    return name != NULL ? json_string(name) : json_null();
+}
+
 static int one(void *arg, const bw_db_tm_value_t *v)
 {
     static const char *const kinds[] = {"?", "number", "string", "bool",
                                         "opaque"};
     page_t *p = arg;
     json_t *val = value_json(v);
-    json_t *row = val == NULL
-                      ? NULL
-                      : json_pack("{s:s, s:I, s:I, s:s, s:o}", "path", v->path,
-                                  "t", (json_int_t)v->sampled_ms, "received_at",
-                                  (json_int_t)v->received_ms, "kind",
-                                  kinds[v->kind], "value", val);
+    json_t *row =
+        val == NULL
+            ? NULL
+            : json_pack("{s:s, s:I, s:I, s:s, s:o, s:o}", "path", v->path, "t",
+                        (json_int_t)v->sampled_ms, "received_at",
+                        (json_int_t)v->received_ms, "kind", kinds[v->kind],
+                        "value", val, "source", source_json(v->source));
     if (row == NULL || json_array_append_new(p->list, row) != 0)
         return BW_ENOMEM;
     p->last_t = v->sampled_ms;
@@ -120,6 +131,13 @@ json_t *bw_api__device_data(bw_api_t *a, const bw_api_req_t *r, int *status)
         parse_i64(r->since, r->since + strlen(r->since), 1, &q.since_ms) != 0)
         return bw_api__error(status, 400, "bad query",
                              "since must be a Unix time in milliseconds");
+    if (r->source != NULL && strcmp(r->source, "send") == 0)
+        q.source = BW_DB_TM_SRC_SEND;
+    else if (r->source != NULL && strcmp(r->source, "notify") == 0)
+        q.source = BW_DB_TM_SRC_NOTIFY;
+    else if (r->source != NULL)
+        return bw_api__error(status, 400, "bad query",
+                             "source must be send or notify");
     if (r->after != NULL &&
         parse_cursor(r->after, &q.before_ms, &q.before_id) != 0)
         return bw_api__error(status, 400, "bad query",

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The API's store-backed endpoints: the device list, provisioning, one
- * device with its registration, and the audit log.
+ * The API's store-backed endpoints: the device list with its filters,
+ * provisioning, one device with its registration, last seen time and
+ * object tree, and the audit log.
  */
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 
 #include "api_int.h"
+#include "api_objtree.h"
 
 /* Monotonic milliseconds, the registry's clock. */
 static uint64_t mono_ms(void)
@@ -31,56 +33,220 @@ static int registered(bw_api_t *a, const char *ep, bw_lwsrv_regview_t *v)
            bw_lwsrv_registry_get(a->cfg.dm_reg, ep, v) == 0;
 }
 
+/* The clocks of one answer: every time in it is converted with these. */
+typedef struct {
+    uint64_t mono;
+    int64_t wall;
+} clocks_t;
+
+static clocks_t clocks_now(void)
+{
+    clocks_t c = {mono_ms(), bw_api__now_ms()};
+    return c;
+}
+
+/*
+ * last_seen_ms (docs/api.md, "GET /devices"): the last Register or
+ * Update the DM server took from the device.  Registered: the registry's
+ * time of it; otherwise the stored registration's updated_at (a
+ * registration the store still holds: the server restarted since, or
+ * the device's registration is being written); -1 (null) when neither.
+ */
+static int64_t last_seen(int reg, const bw_lwsrv_regview_t *v, int64_t stored,
+                         clocks_t c)
+{
+    if (reg)
+        return wall_of(v->updated_ms, c.mono, c.wall);
+    return stored >= 0 ? stored : -1;
+}
+
+static json_t *ms_or_null(int64_t ms)
+{
+    return ms >= 0 ? json_integer((json_int_t)ms) : json_null();
+}
+
+/* ---- GET /devices ------------------------------------------------------ */
+
+/* Rows the store reads per device asked for, when a filter only the API
+ * can apply (registered, seen_*) is given: a page stops there, short,
+ * with next set. */
+#define SCAN_PER_ITEM 10
+
 typedef struct {
     bw_api_t *a;
     json_t *list;
     bw_lwsrv_regview_t *view;
-    char last[BW_DB_ENDPOINT_MAX + 1];
+    size_t limit;
+    int want_reg;                    /* -1: any, else 0 or 1 */
+    int64_t seen_before, seen_after; /* -1: absent */
+    clocks_t clk;
 } list_ctx_t;
 
-static int list_one(void *arg, const bw_db_device_t *d)
+static int list_one(void *arg, const bw_db_device_row_t *row)
 {
     list_ctx_t *l = arg;
-    json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "endpoint", d->endpoint,
-                          "model", d->model, "tags", d->tags, "registered",
-                          registered(l->a, d->endpoint, l->view));
+    const bw_db_device_t *d = &row->device;
+    int reg = registered(l->a, d->endpoint, l->view);
+    int64_t seen = last_seen(reg, l->view, row->stored_seen_ms, l->clk);
+    if (l->want_reg >= 0 && reg != l->want_reg)
+        return 0;
+    if (l->seen_before >= 0 && (seen < 0 || seen >= l->seen_before))
+        return 0;
+    if (l->seen_after >= 0 && (seen < 0 || seen <= l->seen_after))
+        return 0;
+    json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:o}", "endpoint", d->endpoint,
+                          "model", d->model, "tags", d->tags, "registered", reg,
+                          "last_seen_ms", ms_or_null(seen));
     if (o == NULL || json_array_append_new(l->list, o) != 0)
         return BW_ENOMEM;
-    snprintf(l->last, sizeof l->last, "%s", d->endpoint);
+    return json_array_size(l->list) == l->limit ? BW_DB_FIND_STOP : 0;
+}
+
+/* A 400 naming the query parameter at fault. */
+static json_t *bad_param(int *status, const char *name, const char *detail)
+{
+    json_t *e = bw_api__error(status, 400, "bad parameter", detail);
+    if (e != NULL)
+        json_object_set_new(e, "parameter", json_string(name));
+    return e;
+}
+
+/* Unix milliseconds: 1..18 decimal digits.  -1 when not. */
+static int64_t parse_ms(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 18)
+        return -1;
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* The ?tag= values split at commas into tags[] (pointers into buf, which
+ * the caller frees).  0, or -1 for an empty piece or too many. */
+static int split_tags(const bw_api_req_t *r, char **buf, const char **tags,
+                      size_t *n)
+{
+    *n = 0;
+    *buf = NULL;
+    if (r->n_tag == 0)
+        return 0;
+    if (r->n_tag > BW_API_TAG_ARGS_MAX)
+        return -1;
+    size_t total = 0;
+    for (size_t i = 0; i < r->n_tag; i++)
+        total += strlen(r->tag[i]) + 1;
+    char *p = *buf = malloc(total);
+    if (p == NULL)
+        return -2;
+    for (size_t i = 0; i < r->n_tag; i++) {
+        size_t len = strlen(r->tag[i]);
+        memcpy(p, r->tag[i], len + 1);
+        for (char *piece = p;;) {
+            char *comma = strchr(piece, ',');
+            if (comma != NULL)
+                *comma = '\0';
+            if (*piece == '\0' || *n == BW_DB_FILTER_TAGS_MAX)
+                return -1;
+            tags[(*n)++] = piece;
+            if (comma == NULL)
+                break;
+            piece = comma + 1;
+        }
+        p += len + 1;
+    }
     return 0;
+}
+
+/* The filter details, by the field bw_db_device_filter_check names. */
+static json_t *bad_filter(int *status, const char *field)
+{
+    if (field != NULL && strcmp(field, "prefix") == 0)
+        return bad_param(status, "prefix",
+                         "prefix must be 1..64 endpoint name characters "
+                         "(A-Z a-z 0-9 -._:@~+)");
+    if (field != NULL && strcmp(field, "model") == 0)
+        return bad_param(status, "model",
+                         "model must be at most 64 bytes without control "
+                         "characters");
+    return bad_param(status, "tag",
+                     "tag must be tags of 1..255 bytes without spaces, tabs "
+                     "or control characters, comma-separated or repeated, "
+                     "at most 16 in all");
 }
 
 json_t *bw_api__devices_list(bw_api_t *a, const bw_api_req_t *r, int *status)
 {
     long limit = bw_api__limit(r->limit);
     if (limit < 0)
-        return bw_api__error(status, 400, "bad parameter",
-                             "limit must be 1..1000");
-    list_ctx_t l = {.a = a, .list = json_array()};
+        return bad_param(status, "limit", "limit must be 1..1000");
+    if (r->after != NULL && *r->after != '\0' &&
+        !bw_lwsrv_ep_valid(r->after, strlen(r->after)))
+        return bad_param(status, "after", "after must be an endpoint name");
+    list_ctx_t l = {.a = a,
+                    .limit = (size_t)limit,
+                    .want_reg = -1,
+                    .seen_before = -1,
+                    .seen_after = -1};
+    if (r->registered != NULL) {
+        if (strcmp(r->registered, "true") == 0)
+            l.want_reg = 1;
+        else if (strcmp(r->registered, "false") == 0)
+            l.want_reg = 0;
+        else
+            return bad_param(status, "registered",
+                             "registered must be true or false");
+    }
+    if (r->seen_before != NULL &&
+        (l.seen_before = parse_ms(r->seen_before)) < 0)
+        return bad_param(status, "seen_before",
+                         "seen_before must be a time in Unix milliseconds "
+                         "(digits only)");
+    if (r->seen_after != NULL && (l.seen_after = parse_ms(r->seen_after)) < 0)
+        return bad_param(status, "seen_after",
+                         "seen_after must be a time in Unix milliseconds "
+                         "(digits only)");
+    const char *tags[BW_DB_FILTER_TAGS_MAX];
+    char *tag_buf;
+    bw_db_device_filter_t f = {
+        .prefix = r->prefix, .model = r->model, .tags = tags};
+    int split = split_tags(r, &tag_buf, tags, &f.n_tags);
+    if (split == -2)
+        return bw_api__error(status, 500, "internal", "out of memory");
+    const char *field = NULL;
+    if (split != 0 || bw_db_device_filter_check(&f, &field) != 0) {
+        free(tag_buf);
+        return bad_filter(status, split != 0 ? "tag" : field);
+    }
+    /* Only what the store cannot decide makes a page read more rows. */
+    int api_filter = l.want_reg >= 0 || l.seen_before >= 0 || l.seen_after >= 0;
+    size_t rows = (size_t)limit * (api_filter ? SCAN_PER_ITEM : 1);
+    l.list = json_array();
     l.view = malloc(sizeof *l.view);
     if (l.list == NULL || l.view == NULL) {
+        free(tag_buf);
         free(l.view);
         json_decref(l.list);
         return bw_api__error(status, 500, "internal", "out of memory");
     }
+    l.clk = clocks_now();
+    bw_db_page_t page;
     int err =
-        bw_db_device_list(a->cfg.db, r->after, (size_t)limit, list_one, &l);
+        bw_db_device_find(a->cfg.db, &f, r->after, rows, list_one, &l, &page);
+    free(tag_buf);
     free(l.view);
-    if (err == BW_EMALFORMED) {
-        json_decref(l.list);
-        return bw_api__error(status, 400, "bad parameter",
-                             "after must be an endpoint name");
-    }
     if (err != 0) {
         json_decref(l.list);
         return bw_api__error(status, 500, "storage", bw_strerror(err));
     }
-    size_t n = json_array_size(l.list);
     json_t *out = json_pack("{s:o}", "devices", l.list);
     if (out != NULL)
         json_object_set_new(out, "next",
-                            n == (size_t)limit ? json_string(l.last)
-                                               : json_null());
+                            page.more ? json_string(page.last) : json_null());
     *status = 200;
     return out;
 }
@@ -98,17 +264,6 @@ static const char *str_member(const json_t *o, const char *key, int *bad)
     return json_string_value(v);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decode hex into out (cap bytes).  -1 when not hex or too long. */
 static int unhex(const char *s, uint8_t *out, size_t cap, size_t *len)
 {
@@ -116,7 +271,8 @@ static int unhex(const char *s, uint8_t *out, size_t cap, size_t *len)
     if (n == 0 || n % 2 != 0 || n / 2 > cap)
         return -1;
     for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        int hi = bw_api__hex_digit(s[2 * i]),
+            lo = bw_api__hex_digit(s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);
@@ -130,12 +286,14 @@ json_t *bw_api__devices_add(bw_api_t *a, const bw_api_req_t *r, int *status)
     int bad = 0;
     const char *ep = str_member(r->body, "endpoint", &bad);
     const char *model = str_member(r->body, "model", &bad);
+    const char *tags = str_member(r->body, "tags", &bad);
     const char *id = str_member(r->body, "psk_identity", &bad);
     const char *hex = str_member(r->body, "psk_hex", &bad);
     if (bad || ep == NULL || id == NULL || hex == NULL)
         return bw_api__error(status, 400, "bad request",
                              "endpoint, psk_identity and psk_hex are "
-                             "required strings; model is an optional string");
+                             "required strings; model and tags are optional "
+                             "strings");
     uint8_t psk[BW_DB_PSK_MAX];
     size_t psk_len = 0;
     if (unhex(hex, psk, sizeof psk, &psk_len) != 0) {
@@ -146,7 +304,7 @@ json_t *bw_api__devices_add(bw_api_t *a, const bw_api_req_t *r, int *status)
     }
     int64_t now = bw_api__now_ms();
     int created = 0;
-    int err = bw_db_device_add(a->cfg.db, ep, model, NULL, now, NULL);
+    int err = bw_db_device_add(a->cfg.db, ep, model, tags, now, NULL);
     if (err == 0)
         created = 1;
     else if (err == BW_EEXIST)
@@ -175,8 +333,8 @@ json_t *bw_api__devices_add(bw_api_t *a, const bw_api_req_t *r, int *status)
     case BW_EOVERFLOW:
         return bw_api__error(status, 400, "bad request",
                              "endpoint (1..64 of A-Z a-z 0-9 -._:@~+), "
-                             "model (64) or psk_identity (128) malformed "
-                             "or too long");
+                             "model (64), tags (255) or psk_identity (128) "
+                             "malformed or too long");
     default:
         return bw_api__error(status, 500, "storage", bw_strerror(err));
     }
@@ -185,8 +343,45 @@ json_t *bw_api__devices_add(bw_api_t *a, const bw_api_req_t *r, int *status)
     if (err != 0)
         bw_api__log(a, "api: audit log: %s", bw_strerror(err));
     *status = 201;
-    return json_pack("{s:s, s:s}", "endpoint", ep, "model",
-                     model != NULL ? model : "");
+    return json_pack("{s:s, s:s, s:s}", "endpoint", ep, "model",
+                     model != NULL ? model : "", "tags",
+                     tags != NULL ? tags : "");
+}
+
+/*
+ * The object tree of a registration (api_objtree.h), or null when its
+ * links do not parse.  The registry keeps the first bytes of the links
+ * (links_truncated): the store keeps them whole, so a cut text is read
+ * from the stored registration; when that fails too, the links up to
+ * the last complete one are used and objects_truncated says so.
+ */
+static void put_objects(bw_api_t *a, json_t *out, const bw_lwsrv_regview_t *v)
+{
+    json_t *tree = NULL;
+    int cut = 0;
+    if (!v->links_truncated) {
+        (void)bw_api_objtree_json(v->links, strlen(v->links), &tree);
+    } else {
+        bw_db_registration_t *stored = malloc(sizeof *stored);
+        if (stored != NULL &&
+            bw_db_registration_get(a->cfg.db, v->location, stored) == 0 &&
+            strcmp(stored->endpoint, v->ep) == 0)
+            (void)bw_api_objtree_json(stored->object_links,
+                                      strlen(stored->object_links), &tree);
+        free(stored);
+        if (tree == NULL) {
+            /* Registered links hold no comma inside an attribute value
+             * (lwm2m_reg.h: ver, ct, rt="oma.lwm2m"). */
+            const char *comma = strrchr(v->links, ',');
+            if (comma != NULL)
+                (void)bw_api_objtree_json(v->links, (size_t)(comma - v->links),
+                                          &tree);
+            cut = 1;
+        }
+    }
+    json_object_set_new(out, "objects", tree != NULL ? tree : json_null());
+    if (cut)
+        json_object_set_new(out, "objects_truncated", json_true());
 }
 
 json_t *bw_api__device_get(bw_api_t *a, const bw_api_req_t *r, int *status)
@@ -203,26 +398,33 @@ json_t *bw_api__device_get(bw_api_t *a, const bw_api_req_t *r, int *status)
     json_t *out = json_pack("{s:s, s:s, s:s, s:I}", "endpoint", d.endpoint,
                             "model", d.model, "tags", d.tags, "created_ms",
                             (json_int_t)d.created_ms);
-    if (out != NULL && registered(a, r->ep, v)) {
-        uint64_t now_mono = mono_ms();
-        int64_t now_wall = bw_api__now_ms();
-        json_t *reg = json_pack(
+    int reg = registered(a, r->ep, v);
+    clocks_t clk = clocks_now();
+    int64_t stored = -1;
+    if (!reg && bw_db_device_seen(a->cfg.db, r->ep, &stored) != 0)
+        stored = -1;
+    if (out != NULL && reg) {
+        json_t *rv = json_pack(
             "{s:s, s:I, s:s, s:b, s:s, s:s, s:b, s:I, s:I, s:I}", "location",
             v->location, "lifetime", (json_int_t)v->lifetime, "binding",
             v->binding, "queue", v->queue != 0, "version",
             v->version_minor == 1 ? "1.1" : "1.0", "links", v->links,
             "links_truncated", v->links_truncated != 0, "registered_ms",
-            (json_int_t)wall_of(v->registered_ms, now_mono, now_wall),
+            (json_int_t)wall_of(v->registered_ms, clk.mono, clk.wall),
             "updated_ms",
-            (json_int_t)wall_of(v->updated_ms, now_mono, now_wall),
+            (json_int_t)wall_of(v->updated_ms, clk.mono, clk.wall),
             "expires_ms",
-            (json_int_t)wall_of(v->expires_ms, now_mono, now_wall));
+            (json_int_t)wall_of(v->expires_ms, clk.mono, clk.wall));
         json_object_set_new(out, "registered", json_true());
-        json_object_set_new(out, "registration",
-                            reg != NULL ? reg : json_null());
+        json_object_set_new(out, "registration", rv != NULL ? rv : json_null());
+        put_objects(a, out, v);
     } else if (out != NULL) {
         json_object_set_new(out, "registered", json_false());
+        json_object_set_new(out, "objects", json_null());
     }
+    if (out != NULL)
+        json_object_set_new(out, "last_seen_ms",
+                            ms_or_null(last_seen(reg, v, stored, clk)));
     free(v);
     *status = 200;
     return out;

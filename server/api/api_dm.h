@@ -116,7 +116,9 @@ int bw_api_dm_decimal(double x, char *out, size_t cap);
  * (cap bytes, not NUL-terminated), *len its length.  location (loc_cap
  * bytes) gets "/O/I" when the first record's name (bn and n) names
  * instance I of the object, else "" (an empty array: the device picks the
- * instance).
+ * instance).  That is what the request names, for a queued Create's
+ * stored answer; a Create answered at once reports the device's own
+ * Location-Path instead (bw_lwsrv_answer_t.location).
  * Returns 0, or (fault says which member and why):
  *   BW_EPATH      path is not "/" and an object id 0..65534;
  *   BW_ENOTFOUND  no value, or an empty value with an instance;

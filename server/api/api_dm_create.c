@@ -5,8 +5,10 @@
  *
  * LwM2M SenML names are full paths (bn + n, LwM2M 1.1 Core "SenML JSON"),
  * and a Create takes the instance id from them (Core, "Create"): so the
- * instance a request names is known before it is sent, and "instance"
- * only saves the caller from writing it into every name.
+ * instance a request names is known before it is sent (what a queued
+ * Create stores as its location; an answered one reports the device's
+ * Location-Path), and "instance" only saves the caller from writing it
+ * into every name.
  */
 #include <stdint.h>
 #include <stdio.h>

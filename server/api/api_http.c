@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "api_creds.h"
 #include "api_int.h"
 #include "api_rotate.h"
 
@@ -130,6 +131,9 @@ static const struct {
     {"GET", "devices", BW_DB_ROLE_VIEWER},
     {"POST", "devices", BW_DB_ROLE_ADMIN}, /* provisioning */
     {"GET", "devices/*", BW_DB_ROLE_VIEWER},
+    {"DELETE", "devices/*", BW_DB_ROLE_ADMIN}, /* api_creds.c */
+    {"GET", "devices/*/credentials", BW_DB_ROLE_VIEWER},
+    {"POST", "devices/*/credentials/*/revoke", BW_DB_ROLE_ADMIN},
     {"POST", "devices/*/read", BW_DB_ROLE_OPERATOR},
     {"POST", "devices/*/write", BW_DB_ROLE_OPERATOR},
     {"POST", "devices/*/execute", BW_DB_ROLE_OPERATOR},
@@ -259,7 +263,12 @@ static json_t *route(bw_api_t *a, const char *url, bw_api_req_t *r, int *status,
     if (slash == NULL) {
         if (get)
             return bw_api__device_get(a, r, status);
-        *allow = "GET";
+        if (strcmp(m, "DELETE") == 0) {
+            out = bw_api__device_delete(a, r, status);
+            r->ep = NULL; /* ep goes out of scope */
+            return out;
+        }
+        *allow = "GET, DELETE";
         return bw_api__error(status, 405, "method not allowed", m);
     }
     const char *act = slash + 1;
@@ -270,6 +279,12 @@ static json_t *route(bw_api_t *a, const char *url, bw_api_req_t *r, int *status,
             return bw_api__error(status, 405, "method not allowed", m);
         }
         out = bw_api__device_rotate(a, ep, r->actor, status);
+        r->ep = NULL; /* ep goes out of scope */
+        return out;
+    }
+    if (strncmp(act, "credentials", 11) == 0 &&
+        (act[11] == '\0' || act[11] == '/')) {
+        out = bw_api__creds_route(a, act + 11, r, status, allow);
         r->ep = NULL; /* ep goes out of scope */
         return out;
     }
@@ -323,6 +338,20 @@ static json_t *route(bw_api_t *a, const char *url, bw_api_req_t *r, int *status,
     out = bw_api__device_op(a, r, op, status);
     r->ep = NULL; /* ep goes out of scope */
     return out;
+}
+
+/* Every ?tag= of a request, in URL order (a bare "tag" reads as ""). */
+static enum MHD_Result tag_arg(void *cls, enum MHD_ValueKind kind,
+                               const char *key, const char *value)
+{
+    bw_api_req_t *r = cls;
+    (void)kind;
+    if (strcmp(key, "tag") == 0) {
+        if (r->n_tag < BW_API_TAG_ARGS_MAX)
+            r->tag[r->n_tag] = value != NULL ? value : "";
+        r->n_tag++;
+    }
+    return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -440,8 +469,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         r.path = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "path");
         r.since =
             MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+        r.source =
+            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "source");
         r.state =
             MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state");
+        r.prefix =
+            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "prefix");
+        r.model =
+            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "model");
+        r.registered =
+            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "registered");
+        r.seen_before = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                    "seen_before");
+        r.seen_after =
+            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "seen_after");
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, tag_arg, &r);
         out = NULL;
         if (strcmp(url, PREFIX "events") == 0 && strcmp(method, "GET") == 0) {
             /* A stream, not a JSON answer (api_events_sse.c). */
@@ -557,6 +599,44 @@ static void api_free(bw_api_t *a)
     free(a);
 }
 
+int bw_api__hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * Percent-decoding of the URL path and query values (libmicrohttpd's
+ * MHD_OPTION_UNESCAPE_CALLBACK), in place; returns the new length.  The
+ * same as libmicrohttpd's own except that %00 is left as it is: decoded,
+ * it would cut the string there, and "/devices/dev-1%00x" would act on
+ * dev-1.  Left literal, it fails the endpoint name's check like any
+ * other '%'.
+ */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    size_t r = 0, w = 0;
+    while (s[r] != '\0') {
+        int hi, lo;
+        if (s[r] == '%' && (hi = bw_api__hex_digit(s[r + 1])) >= 0 &&
+            (lo = bw_api__hex_digit(s[r + 2])) >= 0 && (hi | lo) != 0) {
+            s[w++] = (char)(hi << 4 | lo);
+            r += 3;
+        } else {
+            s[w++] = s[r++];
+        }
+    }
+    s[w] = '\0';
+    return w;
+}
+
 int bw_api_start(const bw_api_config_t *cfg, bw_api_t **out, char *why,
                  size_t why_cap)
 {
@@ -615,7 +695,8 @@ int bw_api_start(const bw_api_config_t *cfg, bw_api_t **out, char *why,
         (unsigned)BW_API_THREADS, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, a, MHD_OPTION_END);
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, a, MHD_OPTION_UNESCAPE_CALLBACK,
+        unescape, NULL, MHD_OPTION_END);
     if (a->d == NULL) {
         why_set(why, why_cap, cfg->bind_addr, "cannot listen (port in use?)");
         api_free(a);

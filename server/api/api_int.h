@@ -61,6 +61,10 @@ typedef struct {
     char actor[BW_DB_TOKEN_NAME_MAX + 5]; /* "api:<name>", for the audit */
 } bw_api_caller_t;
 
+/* ?tag= parameters kept per request (each may list several tags,
+ * comma-separated; the store takes BW_DB_FILTER_TAGS_MAX in all). */
+#define BW_API_TAG_ARGS_MAX 16
+
 typedef struct {
     const char *method; /* "GET", "POST", ... */
     const char *ep;     /* {ep} of /devices/{ep}/..., else NULL */
@@ -68,7 +72,14 @@ typedef struct {
     const char *limit;  /* ?limit= (NULL when absent) */
     const char *path;   /* ?path= (NULL when absent): GET .../data */
     const char *since;  /* ?since= (NULL when absent): GET .../data */
+    const char *source; /* ?source= (NULL when absent): GET .../data */
     const char *state;  /* ?state= (NULL when absent): GET .../requests */
+    /* GET /devices filters (NULL when absent; api_devices.c). */
+    const char *prefix, *model, *registered, *seen_before, *seen_after;
+    /* ?tag= values in URL order, the first BW_API_TAG_ARGS_MAX of them;
+     * n_tag counts them all (more than the maximum: a 400). */
+    const char *tag[BW_API_TAG_ARGS_MAX];
+    size_t n_tag;
     json_t *body;       /* parsed body of a POST or PUT, else NULL */
     int64_t id;         /* {id} of /campaigns/{id}/..., else 0 */
     const char *actor;  /* "api:<token name>": the audit log's actor */
@@ -84,6 +95,9 @@ void bw_api__log(const bw_api_t *api, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Unix time in milliseconds. */
 int64_t bw_api__now_ms(void);
+
+/* The value of one hex digit (either case), or -1. */
+int bw_api__hex_digit(char c);
 /* ?limit=: 1..BW_API_PAGE_MAX, default BW_API_PAGE_DEFAULT; -1 if bad. */
 long bw_api__limit(const char *s);
 

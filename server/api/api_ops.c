@@ -49,6 +49,7 @@ typedef struct {
     uint32_t cf;
     char *payload; /* NUL-terminated copy */
     size_t len;
+    char location[BW_LWSRV_PATH_MAX]; /* the answer's Location-Path */
 } waiter_t;
 
 static void release(waiter_t *w)
@@ -65,10 +66,12 @@ static void release(waiter_t *w)
 }
 
 /* On the DTLS worker: copy, signal, never block. */
-static void on_answer(void *arg, int err, uint8_t code, uint32_t cf,
-                      const uint8_t *payload, size_t len)
+static void on_answer(void *arg, const bw_lwsrv_answer_t *a)
 {
     waiter_t *w = arg;
+    int err = a->err;
+    size_t len = a->len;
+    const uint8_t *payload = a->payload;
     char *copy = malloc(len + 1);
     if (copy != NULL) {
         if (len > 0)
@@ -79,8 +82,9 @@ static void on_answer(void *arg, int err, uint8_t code, uint32_t cf,
     }
     pthread_mutex_lock(&w->m);
     w->err = err;
-    w->code = code;
-    w->cf = cf;
+    w->code = a->code;
+    w->cf = a->content_format;
+    memcpy(w->location, a->location, sizeof w->location);
     w->payload = copy;
     w->len = copy != NULL ? len : 0;
     w->done = 1;
@@ -409,8 +413,9 @@ json_t *bw_api__device_op(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t kind,
     }
     pthread_condattr_destroy(&ca);
     int err = route != BW_API_QUEUE_SEND_NOW ? BW_ENOTFOUND
-              : w != NULL ? bw_lwsrv_request(a->cfg.dm, r->ep, op, on_answer, w)
-                          : BW_ENOMEM;
+              : w != NULL
+                  ? bw_lwsrv_request_ex(a->cfg.dm, r->ep, op, on_answer, w)
+                  : BW_ENOMEM;
     if (err != 0) {
         free(op);
         if (w != NULL) {
@@ -444,8 +449,10 @@ json_t *bw_api__device_op(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t kind,
                             bw_strerror(w->err));
     } else {
         snprintf(code, sizeof code, "%u.%02u", w->code >> 5, w->code & 31u);
+        /* A Create's location is the device's Location-Path, never the
+         * instance the request named. */
         out = bw_api__op_answer(kind, w->code, w->cf, w->payload, w->len,
-                                location);
+                                w->location);
         *status = 200;
     }
     int answered = w->done && w->err == 0;

@@ -198,6 +198,10 @@ void bw_api_queue_wake(bw_api_queue_t *q, const char *ep)
 {
     if (q == NULL || ep == NULL || strlen(ep) > BW_DB_ENDPOINT_MAX)
         return;
+    /* Nearly every device that registers has nothing queued: the store
+     * knows it from memory, and the engine is not woken for it. */
+    if (!bw_db_request_may_have_queued(q->cfg.db, ep))
+        return;
     pthread_mutex_lock(&q->m);
     int known = 0;
     for (const wake_t *w = q->wakes; w != NULL && !known; w = w->next)
@@ -336,6 +340,7 @@ static void send_next(bw_api_queue_t *q, const char *ep, int rewake)
 {
     for (;;) {
         if (__atomic_load_n(&q->stopping, __ATOMIC_ACQUIRE) ||
+            !bw_db_request_may_have_queued(q->cfg.db, ep) ||
             is_busy(q, ep, rewake))
             return;
         bw_lwsrv_regview_t *view = malloc(sizeof *view);
@@ -578,6 +583,13 @@ bw_api_queue_t *bw_api_queue_new(const bw_api_queue_config_t *cfg)
             "queue: %llu request(s) sent before the last stop are queued "
             "again",
             (unsigned long long)n);
+    /* Which devices have requests waiting, from now on kept in memory
+     * (bw_db_request_may_have_queued); without it every wake reads the
+     * store, as it would for a device that has some. */
+    err = bw_db_request_queued_load(q->cfg.db);
+    if (err != 0)
+        say(q, "queue: devices with queued requests not read: %s",
+            bw_strerror(err));
     if (pthread_create(&q->thread, NULL, engine_main, q) != 0) {
         say(q, "queue: cannot start its thread");
         bw_api_queue_free(q);

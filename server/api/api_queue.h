@@ -32,8 +32,11 @@
  *     an answer to a request), see BW_API_QUEUE_AWAKE_MS.
  *
  * Threads.  bw_api_queue_wake and bw_api_queue_seen are called on DTLS
- * workers and take one mutex for a bounded, short time; they never touch
- * the disk.  Every store access happens on the engine's thread or on the
+ * workers and take a mutex or two for a bounded, short time; they never
+ * touch the disk.  A wake for a device the store knows has nothing
+ * queued (bw_db_request_may_have_queued, in memory) ends there: the
+ * engine's thread is not woken for the many devices that register with
+ * nothing waiting.  Every store access happens on the engine's thread or on the
  * API's.  Answers arrive on workers, are copied, handed to the engine's
  * thread and written there.
  *

@@ -41,7 +41,7 @@
 #include "bulwark/error.h"
 
 /* Schema version this code writes; see db_schema.c for the list. */
-#define BW_DB_SCHEMA_VERSION 9
+#define BW_DB_SCHEMA_VERSION 11
 
 /* Endpoint names: the LwM2M server's rule (server/lwm2m/lwm2m_reg.h),
  * 1..64 bytes of [A-Za-z0-9] and "-._:@~+", so a name never needs quoting
@@ -386,6 +386,10 @@ typedef struct {
  *   BW_EOVERFLOW   object links above BW_DB_LINKS_MAX;
  *   BW_ERANGE      lifetime 0 on REGISTER;
  *   BW_EEXIST      REGISTER with a given location already in use;
+ *   BW_EREVOKED    REGISTER whose identity is a DM credential of the
+ *                  device revoked since its authorization (nothing
+ *                  written: the revocation and the registration meet in
+ *                  this transaction, whichever committed first wins);
  *   BW_EINVAL      op out of range, NULL text.
  * Returns 0 once the transaction is committed (durable), or BW_ETIMEOUT,
  * BW_EIO, BW_ENOMEM, BW_ECRYPTO: nothing was applied and every ->result
@@ -552,6 +556,216 @@ int bw_db_request_list(bw_db_t *db, const char *endpoint,
  */
 int bw_db_device_list(bw_db_t *db, const char *after, size_t max,
                       int (*cb)(void *arg, const bw_db_device_t *d), void *arg);
+/*
+ * Filtered listing (db_list.c).  The filters the store can apply (name
+ * prefix, model, tags) are decided in SQL with bound parameters, in
+ * endpoint order, so paging stays keyset by endpoint: a device is never
+ * listed twice or skipped when devices are added between pages.  What
+ * only the caller knows (registered now, last heard from) it filters
+ * in its callback; max_rows bounds the rows one call reads, and
+ * bw_db_page_t says where to go on.
+ */
+
+/* Tags one filter may require (every one must be carried). */
+#define BW_DB_FILTER_TAGS_MAX 16
+/* Largest max_rows of bw_db_device_find(): ten full pages, so a caller
+ * filtering in its callback can read ten rows per device it keeps, with
+ * the write lock held a few milliseconds. */
+#define BW_DB_FIND_ROWS_MAX 10000
+/* Returned by a bw_db_device_find() callback: stop after this device. */
+#define BW_DB_FIND_STOP 1
+
+/*
+ * What bw_db_device_find() keeps.  An absent field (NULL, n_tags 0)
+ * keeps every device; the present ones must all hold.
+ *   prefix  the endpoint name starts with it (byte-wise); 1..64
+ *           endpoint characters (the endpoint rule);
+ *   model   the model equals it (byte-wise); "" keeps devices provisioned
+ *           without a model;
+ *   tags    the device carries each one, by the rule campaign selectors
+ *           use (bw_db_selector_match, db_campaign.h): a tag is a word
+ *           of the device's tags text between commas, spaces and tabs,
+ *           compared byte-wise.  Each 1..BW_DB_TAGS_MAX bytes without
+ *           control characters or separators.
+ */
+typedef struct {
+    const char *prefix;
+    const char *model;
+    const char *const *tags;
+    size_t n_tags;
+} bw_db_device_filter_t;
+
+/*
+ * Check a filter without touching the store.  *field (may be NULL) gets
+ * the name of the wrong field ("prefix", "model", "tag"), else NULL.
+ * Returns 0, or
+ *   BW_EMALFORMED  prefix breaks the endpoint rule; model holds a
+ *                  control character; a tag is empty or holds a control
+ *                  character or a separator;
+ *   BW_EOVERFLOW   prefix, model or a tag above its maximum, or more
+ *                  than BW_DB_FILTER_TAGS_MAX tags (field "tag");
+ *   BW_EINVAL      NULL f, NULL tags with n_tags above 0 (field "tag").
+ */
+int bw_db_device_filter_check(const bw_db_device_filter_t *f,
+                              const char **field);
+
+/* One device as bw_db_device_find() gives it. */
+typedef struct {
+    bw_db_device_t device;
+    /* updated_at of its stored registration (the last Register or
+     * Update the store recorded), Unix ms; -1 when it has none. */
+    int64_t stored_seen_ms;
+} bw_db_device_row_t;
+
+/* Where a walk of bw_db_device_find() ended. */
+typedef struct {
+    char last[BW_DB_ENDPOINT_MAX + 1]; /* endpoint of the last row read,
+                                          "" when none was */
+    size_t rows;                       /* rows read */
+    int more; /* 1: it stopped before the end (max_rows read, or the
+                 callback stopped it): go on with after = last */
+} bw_db_page_t;
+
+/*
+ * Read devices that match f and whose endpoint sorts after after (NULL
+ * or "": from the first), in endpoint order, at most max_rows of them,
+ * and call cb for each.  cb returns 0 to go on, BW_DB_FIND_STOP to stop
+ * after this device, or a negative code, which stops the walk and is
+ * returned.  The row is valid during the call only; cb runs with the
+ * write lock held (see "Threads" above).  *page (may be NULL) is filled
+ * whatever the outcome ("" and 0 before the first row).
+ * Returns 0, cb's negative code, or
+ *   BW_EMALFORMED, BW_EOVERFLOW  f as bw_db_device_filter_check, or
+ *                  after breaking the endpoint rule (BW_EMALFORMED);
+ *   BW_ERANGE      max_rows 0 or above BW_DB_FIND_ROWS_MAX;
+ *   BW_EIO, BW_ENOMEM, BW_EINVAL (NULL db, f or cb).
+ */
+int bw_db_device_find(bw_db_t *db, const bw_db_device_filter_t *f,
+                      const char *after, size_t max_rows,
+                      int (*cb)(void *arg, const bw_db_device_row_t *row),
+                      void *arg, bw_db_page_t *page);
+
+/*
+ * When the store last recorded a Register or Update of endpoint: the
+ * updated_at of its stored registration, into *seen_ms (-1 on failure).
+ * Returns 0, or BW_ENOTFOUND (no stored registration: never registered,
+ * de-registered or expired), BW_EMALFORMED (endpoint), BW_EIO, BW_EINVAL.
+ */
+int bw_db_device_seen(bw_db_t *db, const char *endpoint, int64_t *seen_ms);
 /* ---- end of device listing -------------------------------------------- */
+
+/* ---- credential list, revocation, device deletion --------------------- */
+
+/* How a credential proves its holder (the credentials.kind column). */
+typedef enum {
+    BW_DB_KIND_PSK = 0,  /* a pre-shared key, sealed at rest */
+    BW_DB_KIND_CERT = 1, /* a certificate; the identity is its subject */
+} bw_db_cred_kind_t;
+
+/* One credential as listed: never key material (the sealed key, its
+ * nonce and its digest stay in the store). */
+typedef struct {
+    int64_t id;
+    bw_db_purpose_t purpose;
+    bw_db_cred_kind_t kind;
+    bw_db_cred_state_t state;
+    uint8_t identity[BW_DB_IDENTITY_MAX]; /* not secret: sent in the clear */
+    size_t identity_len;
+    int64_t created_ms;
+    int64_t revoked_ms; /* 0 while not revoked */
+} bw_db_cred_t;
+
+/*
+ * Call cb for up to max credentials of a device, newest first (by id):
+ * all of them when after_id is 0, else those with an id below after_id
+ * (the last id of the previous page).  The credential given to cb is
+ * valid during the call only; a non-zero return from cb stops the walk
+ * and is returned.
+ * Returns 0, cb's code, or BW_ENOTFOUND (no such device), BW_EMALFORMED
+ * (endpoint), BW_ERANGE (max 0 or above BW_DB_LIST_MAX, after_id
+ * negative), BW_EIO, BW_EINVAL (NULL db or cb).
+ */
+int bw_db_credential_list(bw_db_t *db, const char *endpoint, int64_t after_id,
+                          size_t max,
+                          int (*cb)(void *arg, const bw_db_cred_t *c),
+                          void *arg);
+
+/* What bw_db_credential_revoke did. */
+typedef struct {
+    bw_db_purpose_t purpose;
+    bw_db_cred_kind_t kind;
+    bw_db_cred_state_t was; /* ACTIVE or PENDING before */
+    uint8_t identity[BW_DB_IDENTITY_MAX];
+    size_t identity_len;
+    /* 1: the device's stored registration was deleted, since it was made
+     * with this credential (the device's ACTIVE DM credential is the one
+     * its registration confirmed). */
+    int registration_ended;
+    /* Usable (ACTIVE or PENDING) bootstrap credentials the device has
+     * left: 0 means it can no longer bootstrap. */
+    uint64_t bootstrap_left;
+} bw_db_revoked_t;
+
+/*
+ * Revoke credential cred_id of device endpoint, in one transaction:
+ *   - its state becomes REVOKED (revoked_at = now_ms): the next lookup,
+ *     handshake or authorization with it fails;
+ *   - when it is the device's ACTIVE DM credential, the device's stored
+ *     registration is deleted (the caller ends the registration in
+ *     memory);
+ *   - with actor (NULL: none), an audit entry "credential-revoked",
+ *     subject endpoint, detail naming the id, purpose, kind, identity and
+ *     what else went.
+ * A credential of another device is not found, so an id guessed from
+ * another device's list cannot be revoked through this endpoint.
+ * Revoking the last usable bootstrap credential is allowed
+ * (out->bootstrap_left says so).
+ * Returns 0 and *out, or
+ *   BW_ENOTFOUND   no such device, or no credential cred_id of it
+ *                  (cred_id 0 or negative included);
+ *   BW_EREVOKED    the credential is revoked already (nothing changes);
+ *   BW_EMALFORMED  endpoint, or actor empty or holding control characters;
+ *   BW_EOVERFLOW   actor longer than BW_DB_AUDIT_FIELD_MAX;
+ *   BW_ETIMEOUT, BW_EIO;
+ *   BW_EINVAL      NULL db or out.
+ * On failure *out is zeroed.
+ */
+int bw_db_credential_revoke(bw_db_t *db, const char *endpoint, int64_t cred_id,
+                            int64_t now_ms, const char *actor,
+                            bw_db_revoked_t *out);
+
+/* What bw_db_device_purge removed, table by table. */
+typedef struct {
+    uint64_t credentials;     /* every state */
+    uint64_t queued_requests; /* every state */
+    uint64_t telemetry;       /* stored values */
+    uint64_t campaigns;       /* campaign memberships (campaign_devices) */
+    uint64_t campaign_events; /* the device's campaign history */
+    int bootstrap_config;     /* 1: it had a configuration of its own */
+    int registration;         /* 1: a stored registration */
+} bw_db_purged_t;
+
+/*
+ * bw_db_device_delete, counting what goes and (actor not NULL) auditing
+ * "device-deleted", subject endpoint, detail the counts, in the same
+ * transaction.  Campaign rows of the device go by cascade: a running
+ * campaign finds the device gone from its table (its counts shrink).
+ * The audit log keeps every entry about the device.
+ * Returns 0 and *out, or BW_ENOTFOUND (no such device), BW_EMALFORMED
+ * (endpoint, actor), BW_EOVERFLOW (actor), BW_ETIMEOUT, BW_EIO,
+ * BW_EINVAL (NULL db or out).  On failure *out is zeroed and nothing
+ * is deleted.
+ */
+int bw_db_device_purge(bw_db_t *db, const char *endpoint, int64_t now_ms,
+                       const char *actor, bw_db_purged_t *out);
+
+/*
+ * Remove the device's own bootstrap configuration: its next bootstrap
+ * gets the server's defaults.  *removed (may be NULL) is 1 when there
+ * was one, 0 when the device had none (not an error).
+ * Returns 0, BW_ENOTFOUND (no such device), BW_EMALFORMED (endpoint),
+ * BW_ETIMEOUT, BW_EIO, BW_EINVAL (NULL db).
+ */
+int bw_db_bootstrap_delete(bw_db_t *db, const char *endpoint, int *removed);
 
 #endif /* BW_DB_H */

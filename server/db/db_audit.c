@@ -48,7 +48,7 @@ int bw_db_audit_append(bw_db_t *db, int64_t at_ms, const char *actor,
     sqlite3_bind_text(st, 4, subject, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (rc != SQLITE_DONE)
         return bw_db__rollback(db, bw_db__err(rc));
     int64_t new_id = sqlite3_last_insert_rowid(db->w);
@@ -96,7 +96,7 @@ int bw_db_audit_read(bw_db_t *db, int64_t after_id, size_t max,
         }
         if (err == 0 && rc != SQLITE_DONE)
             err = bw_db__err(rc);
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     return err;

@@ -430,7 +430,7 @@ static int select_targets(bw_db_t *db, const bw_db_selector_t *sel,
     }
     if (err == 0 && rc != SQLITE_DONE)
         err = bw_db__err(rc);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (err != 0) {
         free(t);
         return err;
@@ -476,7 +476,7 @@ static int fw_lookup(bw_db_t *db, const char *id, char *model, char *version)
     } else {
         err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
     }
-    sqlite3_finalize(st);
+    bw_db__release(st);
     return err;
 }
 
@@ -514,7 +514,7 @@ static int insert_campaign(bw_db_t *db, const bw_db_campaign_spec_t *s,
     sqlite3_bind_int64(st, 12, now);
     sqlite3_bind_text(st, 13, delivery_names[s->delivery], -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (rc != SQLITE_DONE)
         return bw_db__err(rc);
     *id = sqlite3_last_insert_rowid(db->w);
@@ -539,7 +539,7 @@ int bw_db__event_insert(bw_db_t *db, int64_t campaign_id, int64_t device_id,
     sqlite3_bind_text(st, 4, state, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, detail != NULL ? detail : "", -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     return rc == SQLITE_DONE ? 0 : bw_db__err(rc);
 }
 
@@ -562,7 +562,7 @@ int bw_db__cdev_insert(bw_db_t *db, int64_t campaign_id, int64_t device_id,
     sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, now);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     err = rc == SQLITE_DONE ? 0 : bw_db__err(rc);
     if (err == 0)
         err = bw_db__event_insert(db, campaign_id, device_id, now,

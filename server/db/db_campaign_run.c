@@ -97,7 +97,7 @@ static int counts_fill(bw_db_t *db, bw_db_campaign_t *c)
             c->counts[s] = n;
         c->total += n;
     }
-    sqlite3_finalize(st);
+    bw_db__release(st);
     return rc == SQLITE_DONE ? 0 : bw_db__err(rc);
 }
 
@@ -118,7 +118,7 @@ int bw_db_campaign_get(bw_db_t *db, int64_t id, bw_db_campaign_t *out)
             err = campaign_row(st, out);
         else
             err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     if (err == 0)
         err = counts_fill(db, out);
@@ -157,7 +157,7 @@ int bw_db_campaign_list(bw_db_t *db, int64_t after_id, size_t max,
         }
         if (err == 0 && rc != SQLITE_DONE)
             err = bw_db__err(rc);
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     free(c);
@@ -174,7 +174,7 @@ static int campaign_exists(bw_db_t *db, int64_t id)
         return err;
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     return rc == SQLITE_ROW    ? 0
            : rc == SQLITE_DONE ? BW_ENOTFOUND
                                : bw_db__err(rc);
@@ -228,7 +228,7 @@ int bw_db_campaign_devices(bw_db_t *db, int64_t campaign_id,
         }
         if (err == 0 && rc != SQLITE_DONE)
             err = bw_db__err(rc);
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     return err;
@@ -258,7 +258,7 @@ int bw_db_campaign_device_get(bw_db_t *db, int64_t campaign_id,
             err = cdev_row(st, out);
         else
             err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     if (err != 0)
@@ -302,7 +302,7 @@ int bw_db_campaign_history(bw_db_t *db, int64_t campaign_id,
         }
         if (err == 0 && rc != SQLITE_DONE)
             err = bw_db__err(rc);
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     return err;
@@ -324,7 +324,7 @@ static int camp_change(bw_db_t *db, int64_t id, const bw_db_camp_change_t *c,
         rc == SQLITE_ROW
             ? bw_db_camp_state_parse((const char *)sqlite3_column_text(st, 0))
             : -1;
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (rc != SQLITE_ROW)
         return rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
     if (s < 0)
@@ -347,7 +347,7 @@ static int camp_change(bw_db_t *db, int64_t id, const bw_db_camp_change_t *c,
     sqlite3_bind_int64(st, 5, now);
     sqlite3_bind_int64(st, 6, id);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (rc != SQLITE_DONE)
         return bw_db__err(rc);
     return bw_db__event_insert(db, id, 0, now, bw_db_camp_state_name(c->to),
@@ -381,7 +381,7 @@ static int cdev_change(bw_db_t *db, int64_t id, bw_db_cdev_change_t *c,
     sqlite3_bind_text(st, 10, bw_db_cdev_state_name(c->from), -1,
                       SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (rc != SQLITE_DONE)
         return bw_db__err(rc);
     c->applied = sqlite3_changes(db->w) > 0;
@@ -473,7 +473,7 @@ int bw_db_campaign_in_flight(bw_db_t *db, const char *endpoint,
         }
         if (err == 0 && rc != SQLITE_DONE)
             err = bw_db__err(rc);
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     return err;
@@ -495,7 +495,7 @@ static int store_version(bw_db_t *db, int64_t dev, const char *version,
     sqlite3_bind_int64(st, 2, now);
     sqlite3_bind_int64(st, 3, dev);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     return rc == SQLITE_DONE ? 0 : bw_db__err(rc);
 }
 
@@ -548,7 +548,7 @@ static int watchers(bw_db_t *db, int64_t dev, watcher_t **out, size_t *n)
     }
     if (err == 0 && rc != SQLITE_DONE)
         err = bw_db__err(rc);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     return err;
 }
 
@@ -572,7 +572,7 @@ static int enrol_locked(bw_db_t *db, const char *endpoint, const char *version,
         } else {
             err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
         }
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     if (err == 0)
         err = store_version(db, d.id, version, now);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Credentials: importing PSKs (sealed, checked for weakness) and
- * certificates, and moving a credential between its states.  The lookups
- * the DTLS engine makes are in db_sqlite.c, on the read connections.
+ * certificates, moving a credential between its states, listing a
+ * device's credentials (never their keys) and revoking one by id.  The
+ * lookups the DTLS engine makes are in db_sqlite.c, on the read
+ * connections.
  *
  * Weak credentials are refused at import, before anything is written:
  * short or constant PSKs, a PSK already in the fleet (by keyed digest),
@@ -13,6 +15,7 @@
  * enumerate the fleet.
  */
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "db_int.h"
@@ -106,7 +109,7 @@ static int exists(bw_db_t *db, const char *sql, const void *blob, size_t n)
         return err;
     sqlite3_bind_blob(st, 1, blob, (int)n, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (rc == SQLITE_ROW)
         return 1;
     return rc == SQLITE_DONE ? 0 : bw_db__err(rc);
@@ -169,7 +172,7 @@ static int insert_cred(bw_db_t *db, const char *endpoint, const cred_row_t *c,
     sqlite3_bind_text(st, 10, c->purpose != NULL ? c->purpose : "dm", -1,
                       SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (rc != SQLITE_DONE)
         return bw_db__rollback(db, bw_db__err(rc));
     int64_t id = sqlite3_last_insert_rowid(db->w);
@@ -310,7 +313,7 @@ int bw_db_credential_set_state(bw_db_t *db, const uint8_t *identity,
     } else {
         err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
     }
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (err == 0 && !moves[from][to])
         err = BW_ESTATE;
     if (err == 0)
@@ -325,7 +328,7 @@ int bw_db_credential_set_state(bw_db_t *db, const uint8_t *identity,
         sqlite3_bind_int64(st, 2, now_ms);
     sqlite3_bind_int64(st, 3, id);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (rc != SQLITE_DONE)
         return bw_db__rollback(db, bw_db__err(rc));
     return bw_db__commit(db);
@@ -359,7 +362,7 @@ int bw_db_credential_confirm(bw_db_t *db, const uint8_t *identity,
         id = sqlite3_column_int64(st, 0);
         dev = sqlite3_column_int64(st, 1);
     }
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (rc != SQLITE_ROW)
         return bw_db__rollback(db, rc == SQLITE_DONE ? BW_ENOTFOUND
                                                      : bw_db__err(rc));
@@ -424,5 +427,236 @@ int bw_db_credential_revoke_pending(bw_db_t *db, const char *endpoint,
     err = bw_db__commit(db);
     if (err == 0 && revoked != NULL)
         *revoked = n;
+    return err;
+}
+
+/* ---- listing and revocation --------------------------------------------- */
+
+static int state_parse(const unsigned char *s)
+{
+    for (int i = 0; i < 3 && s != NULL; i++)
+        if (strcmp((const char *)s, state_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* One row of "id, purpose, kind, state, identity, created_at, revoked_at"
+ * into c; BW_EMALFORMED for a value the schema's CHECKs would refuse (a
+ * file edited by hand). */
+static int cred_row(sqlite3_stmt *st, bw_db_cred_t *c)
+{
+    memset(c, 0, sizeof *c);
+    c->id = sqlite3_column_int64(st, 0);
+    const unsigned char *p = sqlite3_column_text(st, 1);
+    const unsigned char *k = sqlite3_column_text(st, 2);
+    int s = state_parse(sqlite3_column_text(st, 3));
+    const void *id = sqlite3_column_blob(st, 4);
+    int n = sqlite3_column_bytes(st, 4);
+    if (p == NULL || k == NULL || s < 0 || n < 0 || n > BW_DB_IDENTITY_MAX ||
+        (n > 0 && id == NULL))
+        return BW_EMALFORMED;
+    if (strcmp((const char *)p, "dm") == 0)
+        c->purpose = BW_DB_PURPOSE_DM;
+    else if (strcmp((const char *)p, "bootstrap") == 0)
+        c->purpose = BW_DB_PURPOSE_BOOTSTRAP;
+    else
+        return BW_EMALFORMED;
+    if (strcmp((const char *)k, "psk") == 0)
+        c->kind = BW_DB_KIND_PSK;
+    else if (strcmp((const char *)k, "cert") == 0)
+        c->kind = BW_DB_KIND_CERT;
+    else
+        return BW_EMALFORMED;
+    c->state = (bw_db_cred_state_t)s;
+    if (n > 0)
+        memcpy(c->identity, id, (size_t)n);
+    c->identity_len = (size_t)n;
+    c->created_ms = sqlite3_column_int64(st, 5);
+    c->revoked_ms = sqlite3_column_type(st, 6) == SQLITE_NULL
+                        ? 0
+                        : sqlite3_column_int64(st, 6);
+    return 0;
+}
+
+#define CRED_COLUMNS                                                           \
+    "id, purpose, kind, state, identity, created_at, revoked_at"
+
+int bw_db_credential_list(bw_db_t *db, const char *endpoint, int64_t after_id,
+                          size_t max,
+                          int (*cb)(void *arg, const bw_db_cred_t *c),
+                          void *arg)
+{
+    if (db == NULL || cb == NULL)
+        return BW_EINVAL;
+    int err = bw_db__endpoint_check(endpoint);
+    if (err != 0)
+        return err;
+    if (max == 0 || max > BW_DB_LIST_MAX || after_id < 0)
+        return BW_ERANGE;
+    pthread_mutex_lock(&db->wlock);
+    int64_t dev;
+    err = bw_db__device_id(db, endpoint, &dev);
+    sqlite3_stmt *st = NULL;
+    if (err == 0)
+        err = bw_db__prepare(db->w,
+                             "SELECT " CRED_COLUMNS " FROM credentials WHERE "
+                             "device_id = ? AND (? = 0 OR id < ?) ORDER BY id "
+                             "DESC LIMIT ?",
+                             &st);
+    if (err == 0) {
+        sqlite3_bind_int64(st, 1, dev);
+        sqlite3_bind_int64(st, 2, after_id);
+        sqlite3_bind_int64(st, 3, after_id);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+        bw_db_cred_t c;
+        int rc = SQLITE_DONE;
+        while (err == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            err = cred_row(st, &c);
+            if (err == 0)
+                err = cb(arg, &c);
+        }
+        if (err == 0 && rc != SQLITE_DONE)
+            err = bw_db__err(rc);
+    }
+    bw_db__release(st);
+    pthread_mutex_unlock(&db->wlock);
+    return err;
+}
+
+/* The audit entry of a revocation, inside the caller's transaction. */
+static int revoke_audit(bw_db_t *db, int64_t now_ms, const char *actor,
+                        const char *endpoint, const bw_db_revoked_t *r,
+                        int64_t cred_id)
+{
+    char detail[BW_DB_IDENTITY_MAX + 192];
+    snprintf(detail, sizeof detail,
+             "credential %lld (%s %s, identity %.*s, was %s)%s%s",
+             (long long)cred_id,
+             r->purpose == BW_DB_PURPOSE_DM ? "dm" : "bootstrap",
+             r->kind == BW_DB_KIND_PSK ? "psk" : "cert", (int)r->identity_len,
+             (const char *)r->identity, state_names[r->was],
+             r->registration_ended ? "; registration ended" : "",
+             r->purpose == BW_DB_PURPOSE_BOOTSTRAP && r->bootstrap_left == 0
+                 ? "; no bootstrap credential left: the device cannot "
+                   "bootstrap"
+                 : "");
+    sqlite3_stmt *st;
+    int err = bw_db__prepare(db->w,
+                             "INSERT INTO audit_log (logged_at, actor, action, "
+                             "subject, detail) VALUES (?, ?, ?, ?, ?)",
+                             &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, "credential-revoked", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, endpoint, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, detail, -1, SQLITE_TRANSIENT);
+    return bw_db__step_write(db, st, NULL);
+}
+
+/* Run a one-parameter write (lock held, in a transaction): the device id,
+ * or the endpoint when ep is not NULL.  Rolled back on failure. */
+static int write_by(bw_db_t *db, const char *sql, int64_t dev, const char *ep,
+                    uint64_t *changes)
+{
+    sqlite3_stmt *st;
+    int err = bw_db__prepare(db->w, sql, &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    if (ep != NULL)
+        sqlite3_bind_text(st, 1, ep, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(st, 1, dev);
+    return bw_db__step_write(db, st, changes);
+}
+
+int bw_db_credential_revoke(bw_db_t *db, const char *endpoint, int64_t cred_id,
+                            int64_t now_ms, const char *actor,
+                            bw_db_revoked_t *out)
+{
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+    if (db == NULL || out == NULL)
+        return BW_EINVAL;
+    int err = bw_db__endpoint_check(endpoint);
+    if (err == 0 && actor != NULL)
+        err = bw_db__text_check(actor, BW_DB_AUDIT_FIELD_MAX, 0, 0);
+    if (err != 0)
+        return err;
+    err = bw_db__begin(db);
+    if (err != 0)
+        return err;
+    int64_t dev;
+    err = bw_db__device_id(db, endpoint, &dev);
+    sqlite3_stmt *st = NULL;
+    if (err == 0)
+        err = bw_db__prepare(db->w,
+                             "SELECT " CRED_COLUMNS " FROM credentials WHERE "
+                             "id = ? AND device_id = ?",
+                             &st);
+    bw_db_cred_t c;
+    if (err == 0) {
+        sqlite3_bind_int64(st, 1, cred_id);
+        sqlite3_bind_int64(st, 2, dev);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            err = cred_row(st, &c);
+        else
+            err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
+        bw_db__release(st);
+    }
+    if (err == 0 && c.state == BW_DB_CRED_REVOKED)
+        err = BW_EREVOKED;
+    if (err == 0)
+        err = bw_db__prepare(db->w,
+                             "UPDATE credentials SET state = 'revoked', "
+                             "revoked_at = ? WHERE id = ?",
+                             &st);
+    if (err != 0) {
+        memset(&c, 0, sizeof c);
+        return bw_db__rollback(db, err);
+    }
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_int64(st, 2, cred_id);
+    err = bw_db__step_write(db, st, NULL);
+    if (err != 0)
+        return err;
+    bw_db_revoked_t r = {.purpose = c.purpose,
+                         .kind = c.kind,
+                         .was = c.state,
+                         .identity_len = c.identity_len};
+    memcpy(r.identity, c.identity, c.identity_len);
+    /* The registration the device made with it: its ACTIVE DM credential
+     * is the one its last Register confirmed (bw_db_registration_batch). */
+    if (c.purpose == BW_DB_PURPOSE_DM && c.state == BW_DB_CRED_ACTIVE) {
+        uint64_t n = 0;
+        err = write_by(db, "DELETE FROM registrations WHERE endpoint = ?", 0,
+                       endpoint, &n);
+        if (err != 0)
+            return err;
+        r.registration_ended = n > 0;
+    }
+    err = bw_db__prepare(db->w,
+                         "SELECT count(*) FROM credentials WHERE device_id = "
+                         "? AND purpose = 'bootstrap' AND state <> 'revoked'",
+                         &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_int64(st, 1, dev);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        r.bootstrap_left = (uint64_t)sqlite3_column_int64(st, 0);
+    bw_db__release(st);
+    if (rc != SQLITE_ROW)
+        return bw_db__rollback(db, bw_db__err(rc));
+    if (actor != NULL) {
+        err = revoke_audit(db, now_ms, actor, endpoint, &r, cred_id);
+        if (err != 0)
+            return err;
+    }
+    err = bw_db__commit(db);
+    if (err == 0)
+        *out = r;
     return err;
 }

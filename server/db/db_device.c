@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Devices and their bootstrap configurations, and the input rules every
- * file of the module applies to text before it reaches SQL (all SQL is
- * bound, never pasted; the rules keep log lines and exports clean).
+ * Devices (added, read, deleted with a count of what went) and their
+ * bootstrap configurations, and the input rules every file of the module
+ * applies to text before it reaches SQL (all SQL is bound, never pasted;
+ * the rules keep log lines and exports clean).
  */
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "db_int.h"
@@ -77,7 +80,7 @@ int bw_db_device_add(bw_db_t *db, const char *endpoint, const char *model,
     sqlite3_bind_text(st, 3, tags, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, now_ms);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (rc != SQLITE_DONE)
         return bw_db__rollback(db, bw_db__err(rc)); /* UNIQUE: EEXIST */
     int64_t new_id = sqlite3_last_insert_rowid(db->w);
@@ -117,7 +120,7 @@ int bw_db_device_get(bw_db_t *db, const char *endpoint, bw_db_device_t *out)
         } else {
             err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
         }
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     if (err != 0)
@@ -149,7 +152,7 @@ int bw_db_device_delete(bw_db_t *db, const char *endpoint)
             break;
         sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_STATIC);
         int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
+        bw_db__release(st);
         err = rc == SQLITE_DONE ? 0 : bw_db__err(rc);
         if (err == 0 && i == 1 && sqlite3_changes(db->w) == 0)
             err = BW_ENOTFOUND;
@@ -209,7 +212,7 @@ int bw_db_bootstrap_set(bw_db_t *db, const char *endpoint,
     sqlite3_bind_text(st, 4, cfg->binding, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, now_ms);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (rc != SQLITE_DONE)
         return bw_db__rollback(db, bw_db__err(rc));
     return bw_db__commit(db);
@@ -249,9 +252,169 @@ int bw_db_bootstrap_get(bw_db_t *db, const char *endpoint,
             err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
         }
     }
-    sqlite3_finalize(st);
+    bw_db__release(st);
     pthread_mutex_unlock(&db->wlock);
     if (err != 0)
         memset(out, 0, sizeof *out);
+    return err;
+}
+
+/* ---- deleting a device, with what goes ---------------------------------- */
+
+/* The single count a statement with one device-id parameter returns
+ * (lock held, in a transaction; rolled back on failure). */
+static int count_of(bw_db_t *db, const char *sql, int64_t dev, uint64_t *n)
+{
+    sqlite3_stmt *st;
+    int err = bw_db__prepare(db->w, sql, &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_int64(st, 1, dev);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *n = (uint64_t)sqlite3_column_int64(st, 0);
+    bw_db__release(st);
+    return rc == SQLITE_ROW ? 0 : bw_db__rollback(db, bw_db__err(rc));
+}
+
+/* "3 credentials, registration, ..." for the audit entry. */
+static void purged_text(const bw_db_purged_t *p, char *out, size_t cap)
+{
+    snprintf(out, cap,
+             "%llu credential(s), %s, %s, %llu queued request(s), %llu "
+             "telemetry value(s), %llu campaign membership(s) with %llu "
+             "history entries",
+             (unsigned long long)p->credentials,
+             p->registration ? "its registration" : "no registration",
+             p->bootstrap_config ? "its bootstrap configuration"
+                                 : "no bootstrap configuration",
+             (unsigned long long)p->queued_requests,
+             (unsigned long long)p->telemetry, (unsigned long long)p->campaigns,
+             (unsigned long long)p->campaign_events);
+}
+
+int bw_db_device_purge(bw_db_t *db, const char *endpoint, int64_t now_ms,
+                       const char *actor, bw_db_purged_t *out)
+{
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+    if (db == NULL || out == NULL)
+        return BW_EINVAL;
+    int err = bw_db__endpoint_check(endpoint);
+    if (err == 0 && actor != NULL)
+        err = bw_db__text_check(actor, BW_DB_AUDIT_FIELD_MAX, 0, 0);
+    if (err != 0)
+        return err;
+    err = bw_db__begin(db);
+    if (err != 0)
+        return err;
+    int64_t dev;
+    err = bw_db__device_id(db, endpoint, &dev);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    /* Counted before the cascade takes them: every table that refers to
+     * devices (db_schema.c), and registrations by name. */
+    bw_db_purged_t p = {0};
+    uint64_t bc = 0;
+    static const struct {
+        const char *sql;
+        size_t off;
+    } counts[] = {
+        {"SELECT count(*) FROM credentials WHERE device_id = ?",
+         offsetof(bw_db_purged_t, credentials)},
+        {"SELECT count(*) FROM queued_requests WHERE device_id = ?",
+         offsetof(bw_db_purged_t, queued_requests)},
+        {"SELECT count(*) FROM telemetry WHERE device_id = ?",
+         offsetof(bw_db_purged_t, telemetry)},
+        {"SELECT count(*) FROM campaign_devices WHERE device_id = ?",
+         offsetof(bw_db_purged_t, campaigns)},
+        {"SELECT count(*) FROM campaign_events WHERE device_id = ?",
+         offsetof(bw_db_purged_t, campaign_events)},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        uint64_t n = 0;
+        err = count_of(db, counts[i].sql, dev, &n);
+        if (err != 0)
+            return err;
+        memcpy((unsigned char *)&p + counts[i].off, &n, sizeof n);
+    }
+    err = count_of(db,
+                   "SELECT count(*) FROM bootstrap_configs WHERE device_id "
+                   "= ?",
+                   dev, &bc);
+    if (err != 0)
+        return err;
+    p.bootstrap_config = bc > 0;
+    /* Registrations are keyed by endpoint name (bw_db_device_delete). */
+    static const char *const sql[] = {
+        "DELETE FROM registrations WHERE endpoint = ?",
+        "DELETE FROM devices WHERE endpoint = ?",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        sqlite3_stmt *st;
+        err = bw_db__prepare(db->w, sql[i], &st);
+        if (err != 0)
+            return bw_db__rollback(db, err);
+        sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_STATIC);
+        uint64_t n = 0;
+        err = bw_db__step_write(db, st, &n);
+        if (err != 0)
+            return err;
+        if (i == 0)
+            p.registration = n > 0;
+    }
+    if (actor != NULL) {
+        char detail[256];
+        purged_text(&p, detail, sizeof detail);
+        sqlite3_stmt *st;
+        err = bw_db__prepare(db->w,
+                             "INSERT INTO audit_log (logged_at, actor, action, "
+                             "subject, detail) VALUES (?, ?, ?, ?, ?)",
+                             &st);
+        if (err != 0)
+            return bw_db__rollback(db, err);
+        sqlite3_bind_int64(st, 1, now_ms);
+        sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, "device-deleted", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, endpoint, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, detail, -1, SQLITE_TRANSIENT);
+        err = bw_db__step_write(db, st, NULL);
+        if (err != 0)
+            return err;
+    }
+    err = bw_db__commit(db);
+    if (err == 0)
+        *out = p;
+    return err;
+}
+
+int bw_db_bootstrap_delete(bw_db_t *db, const char *endpoint, int *removed)
+{
+    if (removed != NULL)
+        *removed = 0;
+    if (db == NULL)
+        return BW_EINVAL;
+    int err = bw_db__endpoint_check(endpoint);
+    if (err != 0)
+        return err;
+    err = bw_db__begin(db);
+    if (err != 0)
+        return err;
+    int64_t dev;
+    err = bw_db__device_id(db, endpoint, &dev);
+    sqlite3_stmt *st = NULL;
+    if (err == 0)
+        err = bw_db__prepare(
+            db->w, "DELETE FROM bootstrap_configs WHERE device_id = ?", &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_int64(st, 1, dev);
+    uint64_t n = 0;
+    err = bw_db__step_write(db, st, &n);
+    if (err != 0)
+        return err;
+    err = bw_db__commit(db);
+    if (err == 0 && removed != NULL)
+        *removed = n > 0;
     return err;
 }

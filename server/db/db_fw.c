@@ -92,7 +92,7 @@ static int find_duplicate(bw_db_t *db, const bw_db_fw_t *fw, char *id_out)
     } else {
         err = rc == SQLITE_DONE ? 0 : bw_db__err(rc);
     }
-    sqlite3_finalize(st);
+    bw_db__release(st);
     return err;
 }
 
@@ -120,7 +120,7 @@ static int highest_locked(bw_db_t *db, const char *model, uint32_t *out)
         if (err == 0)
             err = BW_EIO;
     }
-    sqlite3_finalize(st);
+    bw_db__release(st);
     return err;
 }
 
@@ -145,7 +145,7 @@ static int insert(bw_db_t *db, const bw_db_fw_t *fw, const uint8_t *image,
     sqlite3_bind_text(st, 9, fw->uploaded_by, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 10, image, (int)len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     return rc == SQLITE_DONE ? 0 : bw_db__err(rc);
 }
 
@@ -213,7 +213,7 @@ int bw_db_fw_get(bw_db_t *db, const char *id, bw_db_fw_t *out)
             err = read_row(st, out);
         else
             err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     if (err != 0)
@@ -254,7 +254,7 @@ int bw_db_fw_image(bw_db_t *db, const char *id, uint8_t **image, size_t *len)
         } else {
             err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
         }
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     return err;
@@ -284,7 +284,7 @@ int bw_db_fw_list(bw_db_t *db, size_t max,
         }
         if (err == 0 && rc != SQLITE_DONE)
             err = bw_db__err(rc);
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     return err;
@@ -334,7 +334,7 @@ int bw_db_device_fw_version(bw_db_t *db, const char *endpoint, char *version,
         } else {
             err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
         }
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     if (err != 0) {

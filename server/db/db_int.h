@@ -7,7 +7,14 @@
  * touches it holds db->wlock for the whole call, so a transaction is
  * never interleaved with another thread's statements.  Readers
  * (db->readers) each have their own lock and serve the lookups of the
- * security store only.
+ * security store only.  Each connection is so used by one thread at a
+ * time, which is what its statement cache (db_stmt.c) relies on.
+ *
+ * Statements.  bw_db__prepare hands out a statement compiled for the SQL
+ * text, from the connection's cache when it has one (the writer), and
+ * bw_db__release gives it back: reset and unbound, kept for the next
+ * prepare of the same text.  Every statement from bw_db__prepare is
+ * given back with bw_db__release, never sqlite3_finalize.
  */
 #ifndef BW_DB_INT_H
 #define BW_DB_INT_H
@@ -35,9 +42,60 @@ typedef struct {
     sqlite3_stmt *endpoint; /* identity -> endpoint */
 } bw_db_reader_t;
 
+/* Statements kept per cached connection: the module's SQL texts on the
+ * writer number about 90, all kept with room to spare; past it the least
+ * recently used idle one is finalized. */
+#define BW_DB_STMT_SLOTS 128
+/* Connections with a cache in one process (one per open bw_db_t); a
+ * connection opened past it compiles every statement, as it did before
+ * the cache existed. */
+#define BW_DB_STMT_CACHES 64
+
+typedef struct bw_db_stmts bw_db_stmts_t;
+
+/* Owners the PSK lookups read, for the identity lookup that follows
+ * (db_sqlite.c, "owners"): a device's Register arrives one round trip
+ * after its handshake, so a few seconds cover it; slots are direct-
+ * mapped by identity, enough for the handshakes of a busy second. */
+#define BW_DB_OWNER_SLOTS 1024
+#define BW_DB_OWNER_MS    2000
+
+typedef struct {
+    uint8_t identity[BW_DB_IDENTITY_MAX];
+    size_t identity_len; /* 0: empty */
+    bw_db_purpose_t purpose;
+    bw_db_cred_state_t state; /* ACTIVE or PENDING */
+    char endpoint[BW_DB_ENDPOINT_MAX + 1];
+    uint64_t gen;  /* owners_gen when read */
+    int64_t at_ms; /* CLOCK_MONOTONIC */
+} bw_db_owner_t;
+
+/* Devices that may have QUEUED requests (db_request.c): a chained hash
+ * of endpoint names; the buckets are fixed, the entries as many as such
+ * devices. */
+#define BW_DB_QUEUED_BUCKETS 4096
+
+typedef struct bw_db_qdev {
+    struct bw_db_qdev *next;
+    char ep[]; /* NUL-terminated */
+} bw_db_qdev_t;
+
 struct bw_db {
     pthread_mutex_t wlock;
     sqlite3 *w;
+    bw_db_stmts_t *wstmts; /* the writer's statement cache; may be NULL */
+    /* Owners read by the PSK lookups; owners_gen moves after every
+     * commit that changed a credential or removed a device. */
+    pthread_mutex_t owners_lock;
+    bw_db_owner_t *owners; /* BW_DB_OWNER_SLOTS; may be NULL */
+    atomic_uint_fast64_t owners_gen;
+    int owners_dirty; /* writer, under wlock: such a change not committed */
+    /* Devices that may have QUEUED requests: changed under wlock and
+     * queued_lock, read under queued_lock alone.  NULL until loaded
+     * (bw_db_request_queued_load): every device may have some. */
+    pthread_mutex_t queued_lock;
+    bw_db_qdev_t **queued;
+    int queued_all; /* an entry could not be added: every device may */
     bw_db_reader_t *readers;
     unsigned n_readers;
     atomic_uint next_reader;
@@ -53,14 +111,31 @@ struct bw_db {
 /* db_sqlite.c */
 int bw_db__err(int sqlite_rc);
 int bw_db__exec(sqlite3 *c, const char *sql);
+/* A statement for sql on c (the lock of c held until it is released):
+ * cached, or compiled now.  0, or the compile error (*st NULL). */
 int bw_db__prepare(sqlite3 *c, const char *sql, sqlite3_stmt **st);
+/* Give back a statement of bw_db__prepare (lock of its connection held):
+ * reset and unbound when cached, finalized otherwise.  NULL: no-op. */
+void bw_db__release(sqlite3_stmt *st);
+/* A statement cache for c, registered so that bw_db__prepare finds it;
+ * NULL when out of memory or BW_DB_STMT_CACHES are in use (c then
+ * compiles every statement).  _free finalizes everything it holds and
+ * unregisters it (before c closes); NULL is a no-op. */
+bw_db_stmts_t *bw_db__stmts_new(sqlite3 *c);
+void bw_db__stmts_free(bw_db_stmts_t *k);
+/* A statement finalized behind the cache's back would be handed out
+ * again: outside db_stmt.c, which owns the cache, and db_sqlite.c, whose
+ * read connections own their two statements, it cannot be named. */
+#ifndef BW_DB_OWNS_STATEMENTS
+#pragma GCC poison sqlite3_finalize
+#endif
 /* Lock the writer and BEGIN IMMEDIATE; on failure the lock is released. */
 int bw_db__begin(bw_db_t *db);
 /* COMMIT (on failure: ROLLBACK) and unlock.  Returns the COMMIT result. */
 int bw_db__commit(bw_db_t *db);
 /* ROLLBACK and unlock; returns err unchanged, for "return rollback(e)". */
 int bw_db__rollback(bw_db_t *db, int err);
-/* Run a write statement to completion and finalize it (lock held, inside
+/* Run a write statement to completion and release it (lock held, inside
  * a transaction).  0 and *changes (may be NULL); on failure the
  * transaction is rolled back and the code returned. */
 int bw_db__step_write(bw_db_t *db, sqlite3_stmt *st, uint64_t *changes);
@@ -68,6 +143,9 @@ int bw_db__step_write(bw_db_t *db, sqlite3_stmt *st, uint64_t *changes);
 int bw_db__device_id(bw_db_t *db, const char *endpoint, int64_t *id);
 void bw_db__why(char *why, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* db_request.c: forget the devices with queued requests (at close). */
+void bw_db__queued_free(bw_db_t *db);
 
 /* Input rules (db_device.c). */
 int bw_db__endpoint_check(const char *ep);

@@ -132,9 +132,12 @@ static const char *const batch_sql[ST_COUNT] = {
     "object_links), updated_at = ?4, expires_at = ?4 + 1000 * "
     "COALESCE(?1, lifetime_s) WHERE location = ?5",
     "DELETE FROM registrations WHERE location = ?1",
-    "SELECT c.id, c.device_id FROM credentials c JOIN devices d ON d.id = "
-    "c.device_id WHERE c.identity = ?1 AND d.endpoint = ?2 AND c.purpose = "
-    "'dm' AND c.state <> 'revoked'",
+    "SELECT c.id, c.device_id, c.state FROM credentials c JOIN devices d "
+    "ON d.id = c.device_id WHERE c.identity = ?1 AND d.endpoint = ?2 AND "
+    "c.purpose = 'dm'",
+    /* Run for a PENDING one only: an UPDATE to the same value would still
+     * rewrite the row and count as a credential change (db_sqlite.c,
+     * "owners"). */
     "UPDATE credentials SET state = 'active' WHERE id = ?1",
     "UPDATE credentials SET state = 'revoked', revoked_at = ?1 WHERE "
     "device_id = ?2 AND id <> ?3 AND purpose = 'dm' AND state <> 'revoked'",
@@ -163,9 +166,21 @@ static int audit_row(sqlite3_stmt **st, const bw_db_reg_event_t *e,
     return run(s);
 }
 
-/* The rotation's last step for a REGISTER that names its identity. */
-static int confirm(sqlite3 *c, sqlite3_stmt **st, bw_db_reg_event_t *e)
+/* The DM credential a REGISTER names (by its identity, of its device). */
+typedef struct {
+    int64_t id; /* 0: none (no identity, or not a DM credential here) */
+    int64_t dev;
+    int pending;
+} cred_t;
+
+/* Find it before the registration is written: 0 and *cr, BW_EREVOKED
+ * when it was revoked after the device's authorization (the API's
+ * revocation committed between the two: the registration is refused),
+ * or a code that ends the batch. */
+static int cred_find(sqlite3_stmt **st, const bw_db_reg_event_t *e,
+                     cred_t *cr)
 {
+    memset(cr, 0, sizeof *cr);
     if (e->identity == NULL || e->identity_len == 0 ||
         e->identity_len > BW_DB_IDENTITY_MAX)
         return 0;
@@ -173,21 +188,40 @@ static int confirm(sqlite3 *c, sqlite3_stmt **st, bw_db_reg_event_t *e)
     sqlite3_bind_blob(s, 1, e->identity, (int)e->identity_len, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, e->endpoint, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
-    int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    int64_t dev = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
+    int err = 0;
+    if (rc == SQLITE_ROW) {
+        const char *state = (const char *)sqlite3_column_text(s, 2);
+        if (state != NULL && strcmp(state, "revoked") == 0) {
+            err = BW_EREVOKED;
+        } else {
+            cr->id = sqlite3_column_int64(s, 0);
+            cr->dev = sqlite3_column_int64(s, 1);
+            cr->pending = state != NULL && strcmp(state, "pending") == 0;
+        }
+    } else if (rc != SQLITE_DONE) {
+        err = bw_db__err(rc);
+    }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (rc == SQLITE_DONE)
-        return 0; /* not a usable DM credential of this device */
-    if (rc != SQLITE_ROW)
-        return bw_db__err(rc);
-    sqlite3_bind_int64(st[ST_ACTIVE], 1, id);
-    int err = run(st[ST_ACTIVE]);
+    return err;
+}
+
+/* The rotation's last step for a REGISTER whose credential was found. */
+static int confirm(sqlite3 *c, sqlite3_stmt **st, bw_db_reg_event_t *e,
+                   const cred_t *cr)
+{
+    if (cr->id == 0)
+        return 0; /* not a DM credential of this device: nothing to do */
+    int err = 0;
+    if (cr->pending) {
+        sqlite3_bind_int64(st[ST_ACTIVE], 1, cr->id);
+        err = run(st[ST_ACTIVE]);
+    }
     if (err != 0)
         return err;
     sqlite3_bind_int64(st[ST_REVOKE], 1, e->now_ms);
-    sqlite3_bind_int64(st[ST_REVOKE], 2, dev);
-    sqlite3_bind_int64(st[ST_REVOKE], 3, id);
+    sqlite3_bind_int64(st[ST_REVOKE], 2, cr->dev);
+    sqlite3_bind_int64(st[ST_REVOKE], 3, cr->id);
     err = run(st[ST_REVOKE]);
     if (err == 0)
         e->revoked = (uint64_t)sqlite3_changes(c);
@@ -196,11 +230,12 @@ static int confirm(sqlite3 *c, sqlite3_stmt **st, bw_db_reg_event_t *e)
 
 /* What goes with an applied event in its transaction: the credential
  * confirmation and the audit entries.  0, or a code that ends the batch. */
-static int extras(sqlite3 *c, sqlite3_stmt **st, bw_db_reg_event_t *e)
+static int extras(sqlite3 *c, sqlite3_stmt **st, bw_db_reg_event_t *e,
+                  const cred_t *cr)
 {
     static const char *const action[] = {"registered", "updated",
                                          "deregistered"};
-    int err = e->op == BW_DB_REG_REGISTER ? confirm(c, st, e) : 0;
+    int err = e->op == BW_DB_REG_REGISTER ? confirm(c, st, e, cr) : 0;
     if (err != 0 || e->audit_actor == NULL)
         return err;
     err = audit_row(st, e, action[e->op], "");
@@ -295,14 +330,26 @@ int bw_db_registration_batch(bw_db_t *db, bw_db_reg_event_t *events, size_t n)
     for (size_t i = 0; i < n && err == 0; i++) {
         if (events[i].result != 0)
             continue;
+        cred_t cr = {0};
+        if (events[i].op == BW_DB_REG_REGISTER) {
+            int r = cred_find(st, &events[i], &cr);
+            if (r == BW_EREVOKED) {
+                events[i].result = r; /* refused: nothing written */
+                continue;
+            }
+            if (r != 0) {
+                err = events[i].result = r;
+                break;
+            }
+        }
         events[i].result = apply(db->w, st, &events[i], &fatal);
         if (fatal)
             err = events[i].result;
         else if (events[i].result == 0)
-            err = extras(db->w, st, &events[i]);
+            err = extras(db->w, st, &events[i], &cr);
     }
     for (int i = 0; i < ST_COUNT; i++)
-        sqlite3_finalize(st[i]);
+        bw_db__release(st[i]);
     err = err != 0 ? bw_db__rollback(db, err) : bw_db__commit(db);
     if (err != 0)
         fail_all(events, n, err);
@@ -353,7 +400,7 @@ int bw_db_registration_get(bw_db_t *db, const char *location,
         } else {
             err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
         }
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     if (err != 0)
@@ -377,7 +424,7 @@ int bw_db_registration_expire(bw_db_t *db, int64_t now_ms, uint64_t *count)
         return bw_db__rollback(db, err);
     sqlite3_bind_int64(st, 1, now_ms);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (rc != SQLITE_DONE)
         return bw_db__rollback(db, bw_db__err(rc));
     uint64_t n = (uint64_t)sqlite3_changes(db->w);

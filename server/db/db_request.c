@@ -10,6 +10,7 @@
  * changed and is told BW_ESTATE.  The moves with a reason, the restart's
  * requeue and paging across states are declared in db_request.h.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "db_int.h"
@@ -37,6 +38,164 @@ static int path_check(const char *path)
     int err = bw_db__text_check(path, BW_DB_PATH_MAX, 0, 0);
     if (err == 0 && path[0] != '/')
         err = BW_EMALFORMED;
+    return err;
+}
+
+/* ---- which devices may have QUEUED requests ---------------------------
+ *
+ * The delivery engine asks, for every device that registers, whether it
+ * has requests waiting; nearly all have none.  db->queued answers from
+ * memory: a device is noted in the transaction that makes one of its
+ * requests QUEUED (enqueue, requeue), and forgotten when a read of its
+ * QUEUED requests, under the same lock, finds none.  So a device missing
+ * from it has none committed; one present may have none any more (its
+ * last request answered, expired or cancelled since), which the next
+ * read finds out.  bw_db_request_queued_load fills it from the table.
+ */
+static size_t ep_bucket(const char *ep)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *ep != '\0'; ep++)
+        h = (h ^ (unsigned char)*ep) * 1099511628211u;
+    return (size_t)(h % BW_DB_QUEUED_BUCKETS);
+}
+
+/* Add ep to the buckets b; 0, or BW_ENOMEM. */
+static int qdev_add(bw_db_qdev_t **b, const char *ep)
+{
+    bw_db_qdev_t **head = &b[ep_bucket(ep)];
+    for (const bw_db_qdev_t *d = *head; d != NULL; d = d->next)
+        if (strcmp(d->ep, ep) == 0)
+            return 0;
+    size_t n = strlen(ep) + 1;
+    bw_db_qdev_t *d = malloc(sizeof *d + n);
+    if (d == NULL)
+        return BW_ENOMEM;
+    memcpy(d->ep, ep, n);
+    d->next = *head;
+    *head = d;
+    return 0;
+}
+
+static void qdev_free(bw_db_qdev_t **b)
+{
+    for (size_t i = 0; b != NULL && i < BW_DB_QUEUED_BUCKETS; i++)
+        while (b[i] != NULL) {
+            bw_db_qdev_t *d = b[i];
+            b[i] = d->next;
+            free(d);
+        }
+    free(b);
+}
+
+void bw_db__queued_free(bw_db_t *db)
+{
+    qdev_free(db->queued);
+    db->queued = NULL;
+}
+
+/* ep may have QUEUED requests now (wlock held). */
+static void queued_note(bw_db_t *db, const char *ep)
+{
+    pthread_mutex_lock(&db->queued_lock);
+    if (db->queued != NULL && !db->queued_all &&
+        (ep == NULL || qdev_add(db->queued, ep) != 0))
+        db->queued_all = 1; /* no memory (or no name): every device may */
+    pthread_mutex_unlock(&db->queued_lock);
+}
+
+/* The device of request id may have QUEUED requests now (wlock held,
+ * inside the transaction that made it QUEUED). */
+static void queued_note_request(bw_db_t *db, int64_t id)
+{
+    sqlite3_stmt *st;
+    int err = bw_db__prepare(db->w,
+                             "SELECT d.endpoint FROM queued_requests r JOIN "
+                             "devices d ON d.id = r.device_id WHERE r.id = ?",
+                             &st);
+    int rc = SQLITE_ERROR;
+    if (err == 0) {
+        sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            queued_note(db, (const char *)sqlite3_column_text(st, 0));
+        bw_db__release(st);
+    }
+    if (rc != SQLITE_ROW) { /* unknown: every device may */
+        pthread_mutex_lock(&db->queued_lock);
+        db->queued_all = 1;
+        pthread_mutex_unlock(&db->queued_lock);
+    }
+}
+
+/* A read under wlock found no QUEUED request of ep (or no such device). */
+static void queued_forget(bw_db_t *db, const char *ep)
+{
+    pthread_mutex_lock(&db->queued_lock);
+    if (db->queued != NULL)
+        for (bw_db_qdev_t **pp = &db->queued[ep_bucket(ep)]; *pp != NULL;
+             pp = &(*pp)->next)
+            if (strcmp((*pp)->ep, ep) == 0) {
+                bw_db_qdev_t *d = *pp;
+                *pp = d->next;
+                free(d);
+                break;
+            }
+    pthread_mutex_unlock(&db->queued_lock);
+}
+
+int bw_db_request_may_have_queued(bw_db_t *db, const char *endpoint)
+{
+    if (db == NULL || endpoint == NULL)
+        return 1;
+    int may = 1;
+    pthread_mutex_lock(&db->queued_lock);
+    if (db->queued != NULL && !db->queued_all) {
+        may = 0;
+        for (const bw_db_qdev_t *d = db->queued[ep_bucket(endpoint)];
+             d != NULL && !may; d = d->next)
+            may = strcmp(d->ep, endpoint) == 0;
+    }
+    pthread_mutex_unlock(&db->queued_lock);
+    return may;
+}
+
+int bw_db_request_queued_load(bw_db_t *db)
+{
+    if (db == NULL)
+        return BW_EINVAL;
+    bw_db_qdev_t **b = calloc(BW_DB_QUEUED_BUCKETS, sizeof *b);
+    if (b == NULL)
+        return BW_ENOMEM;
+    /* Built aside and published whole: a half-read table would say "none"
+     * of a device not read yet.  The writer's lock keeps every enqueue
+     * out meanwhile. */
+    pthread_mutex_lock(&db->wlock);
+    sqlite3_stmt *st;
+    int err = bw_db__prepare(db->w,
+                             "SELECT DISTINCT d.endpoint FROM queued_requests "
+                             "r JOIN devices d ON d.id = r.device_id WHERE "
+                             "r.state IN ('queued', 'sent')",
+                             &st);
+    int rc = SQLITE_DONE;
+    while (err == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *ep = sqlite3_column_text(st, 0);
+        if (ep != NULL)
+            err = qdev_add(b, (const char *)ep);
+    }
+    if (err == 0 && rc != SQLITE_DONE)
+        err = bw_db__err(rc);
+    bw_db__release(st);
+    bw_db_qdev_t **old = NULL;
+    pthread_mutex_lock(&db->queued_lock);
+    if (err == 0) {
+        old = db->queued;
+        db->queued = b;
+        db->queued_all = 0;
+    }
+    pthread_mutex_unlock(&db->queued_lock);
+    pthread_mutex_unlock(&db->wlock);
+    qdev_free(err == 0 ? old : b);
     return err;
 }
 
@@ -90,10 +249,11 @@ int bw_db_request_enqueue(bw_db_t *db, const char *endpoint, bw_db_req_op_t op,
     sqlite3_bind_int64(st, 6, now_ms);
     sqlite3_bind_int64(st, 7, expires_ms);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (rc != SQLITE_DONE)
         return bw_db__rollback(db, bw_db__err(rc));
     int64_t new_id = sqlite3_last_insert_rowid(db->w);
+    queued_note(db, endpoint); /* before the commit makes it visible */
     err = bw_db__commit(db);
     if (err == 0 && id != NULL)
         *id = new_id;
@@ -118,7 +278,7 @@ static int settle(bw_db_t *db, int rc, int64_t id)
         err = rc == SQLITE_ROW    ? BW_ESTATE
               : rc == SQLITE_DONE ? BW_ENOTFOUND
                                   : bw_db__err(rc);
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     return bw_db__rollback(db, err);
 }
@@ -153,7 +313,10 @@ static int move(bw_db_t *db, int64_t id, bw_db_req_state_t from,
     sqlite3_bind_int64(st, 5, id);
     sqlite3_bind_text(st, 6, state_names[from], -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
+    if (rc == SQLITE_DONE && to == BW_DB_REQ_QUEUED &&
+        sqlite3_changes(db->w) > 0)
+        queued_note_request(db, id); /* leaves sqlite3_changes as it is */
     return settle(db, rc, id);
 }
 
@@ -202,7 +365,7 @@ int bw_db_request_expire(bw_db_t *db, int64_t now_ms, uint64_t *count)
     sqlite3_bind_int64(st, 1, now_ms);
     sqlite3_bind_text(st, 2, BW_DB_REQ_WHY_TTL, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (rc != SQLITE_DONE)
         return bw_db__rollback(db, bw_db__err(rc));
     uint64_t n = (uint64_t)sqlite3_changes(db->w);
@@ -263,7 +426,7 @@ int bw_db_request_get(bw_db_t *db, int64_t id, bw_db_request_cb cb, void *arg)
     if (err == 0) {
         sqlite3_bind_int64(st, 1, id);
         err = walk(st, cb, arg, &rows);
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     return err == 0 && rows == 0 ? BW_ENOTFOUND : err;
@@ -293,8 +456,12 @@ int bw_db_request_list(bw_db_t *db, const char *endpoint,
         sqlite3_bind_text(st, 2, state_names[state], -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, max > INT64_MAX ? INT64_MAX : (int64_t)max);
         err = walk(st, cb, arg, &rows);
+        if (err == 0 && rows == 0 && max > 0 && state == BW_DB_REQ_QUEUED)
+            queued_forget(db, endpoint);
+    } else if (err == BW_ENOTFOUND) {
+        queued_forget(db, endpoint); /* the device is gone */
     }
-    sqlite3_finalize(st);
+    bw_db__release(st);
     pthread_mutex_unlock(&db->wlock);
     return err;
 }
@@ -349,7 +516,7 @@ int bw_db_request_give_up(bw_db_t *db, int64_t id, bw_db_req_state_t from,
     sqlite3_bind_int64(st, 3, id);
     sqlite3_bind_text(st, 4, state_names[from], -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     return settle(db, rc, id);
 }
 
@@ -364,14 +531,27 @@ int bw_db_request_requeue_sent(bw_db_t *db, int64_t now_ms, uint64_t *count)
         return err;
     sqlite3_stmt *st;
     err = bw_db__prepare(db->w,
+                         "SELECT DISTINCT d.endpoint FROM queued_requests r "
+                         "JOIN devices d ON d.id = r.device_id WHERE "
+                         "r.state = 'sent'",
+                         &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        queued_note(db, (const char *)sqlite3_column_text(st, 0));
+    bw_db__release(st);
+    if (rc != SQLITE_DONE)
+        return bw_db__rollback(db, bw_db__err(rc));
+    err = bw_db__prepare(db->w,
                          "UPDATE queued_requests SET state = 'queued', "
                          "updated_at = ? WHERE state = 'sent'",
                          &st);
     if (err != 0)
         return bw_db__rollback(db, err);
     sqlite3_bind_int64(st, 1, now_ms);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    rc = sqlite3_step(st);
+    bw_db__release(st);
     if (rc != SQLITE_DONE)
         return bw_db__rollback(db, bw_db__err(rc));
     uint64_t n = (uint64_t)sqlite3_changes(db->w);
@@ -412,7 +592,7 @@ int bw_db_request_page(bw_db_t *db, const char *endpoint, int state,
         sqlite3_bind_int64(st, 4, max > INT64_MAX ? INT64_MAX : (int64_t)max);
         err = walk(st, cb, arg, &rows);
     }
-    sqlite3_finalize(st);
+    bw_db__release(st);
     pthread_mutex_unlock(&db->wlock);
     return err;
 }

@@ -62,6 +62,25 @@ int bw_db_request_page(bw_db_t *db, const char *endpoint, int state,
                        int64_t after_id, size_t max, bw_db_request_cb cb,
                        void *arg);
 
+/*
+ * Whether ep may have QUEUED requests, from memory (never the disk, so
+ * callable on any thread): 0 means it has none committed; 1 that it may
+ * (the store's read tells for sure).  Until bw_db_request_queued_load
+ * has run, and after it failed, every device may.  The store notes a
+ * device when one of its requests becomes QUEUED (enqueue, requeue,
+ * bw_db_request_requeue_sent) and forgets it when bw_db_request_list of
+ * its QUEUED requests finds none: a request written to the database by
+ * anything else than this handle is not seen.  1 for NULL arguments.
+ */
+int bw_db_request_may_have_queued(bw_db_t *db, const char *endpoint);
+
+/*
+ * Read which devices have QUEUED or SENT requests, for
+ * bw_db_request_may_have_queued (once at start; again replaces it).
+ * Returns 0, BW_ENOMEM, BW_ETIMEOUT, BW_EIO, BW_EINVAL (NULL db).
+ */
+int bw_db_request_queued_load(bw_db_t *db);
+
 /* Which request states and operations are called in the API and the
  * store ("queued", "write-attributes"); NULL when out of range. */
 const char *bw_db_request_state_name(bw_db_req_state_t state);

@@ -53,7 +53,7 @@ int bw_db_rotation_due_list(
         }
         if (err == 0 && rc != SQLITE_DONE)
             err = bw_db__err(rc);
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     return err;
@@ -84,7 +84,7 @@ int bw_db_rotation_due(bw_db_t *db, const char *endpoint,
             *due = sqlite3_column_int(st, 0) != 0;
         else
             err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     return err;

@@ -237,6 +237,18 @@ static const char *const migrations[] = {
     /* It replaces schema 3's untyped timeseries table, which nothing
      * wrote (its rows, if any, had no kind). */
     "DROP TABLE timeseries;",
+
+    /* 10: where a telemetry row came from (db_telemetry.h): 'send' (LwM2M
+     * Send) or 'notify' (a notification of an observation).  Rows stored
+     * before it came from either and keep NULL: unknown, never guessed. */
+    "ALTER TABLE telemetry ADD COLUMN source TEXT"
+    "  CHECK (source IN ('send', 'notify'));",
+
+    /* 11: the device list filtered by model (db_list.c) walks one
+     * model's devices in endpoint order, and a campaign's target
+     * selection reads one model's devices: both an index range scan
+     * rather than a pass over the whole fleet. */
+    "CREATE INDEX devices_model ON devices(model, endpoint);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == BW_DB_SCHEMA_VERSION,
@@ -265,7 +277,7 @@ static int current_version(sqlite3 *c, unsigned *v)
     } else {
         err = bw_db__err(rc);
     }
-    sqlite3_finalize(st);
+    bw_db__release(st);
     return err;
 }
 
@@ -280,7 +292,7 @@ static int record_version(sqlite3 *c, unsigned v)
     sqlite3_bind_int64(st, 1, v);
     sqlite3_bind_int64(st, 2, wall_ms());
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     return rc == SQLITE_DONE ? 0 : bw_db__err(rc);
 }
 

@@ -29,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#define BW_DB_OWNS_STATEMENTS /* the readers' own statements */
 #include "db_int.h"
 
 #define DEFAULT_READERS 4
@@ -77,20 +79,23 @@ int bw_db__exec(sqlite3 *c, const char *sql)
     return bw_db__err(sqlite3_exec(c, sql, NULL, NULL, NULL));
 }
 
-int bw_db__prepare(sqlite3 *c, const char *sql, sqlite3_stmt **st)
+/* One statement without rows, from the cache (transaction control). */
+static int run_once(sqlite3 *c, const char *sql)
 {
-    int rc = sqlite3_prepare_v2(c, sql, -1, st, NULL);
-    if (rc != SQLITE_OK) {
-        *st = NULL;
-        return bw_db__err(rc);
+    sqlite3_stmt *st;
+    int err = bw_db__prepare(c, sql, &st);
+    if (err == 0) {
+        int rc = sqlite3_step(st);
+        err = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : bw_db__err(rc);
+        bw_db__release(st);
     }
-    return 0;
+    return err;
 }
 
 int bw_db__begin(bw_db_t *db)
 {
     pthread_mutex_lock(&db->wlock);
-    int err = bw_db__exec(db->w, "BEGIN IMMEDIATE");
+    int err = run_once(db->w, "BEGIN IMMEDIATE");
     if (err != 0)
         pthread_mutex_unlock(&db->wlock);
     return err;
@@ -98,9 +103,9 @@ int bw_db__begin(bw_db_t *db)
 
 int bw_db__commit(bw_db_t *db)
 {
-    int err = bw_db__exec(db->w, "COMMIT");
+    int err = run_once(db->w, "COMMIT");
     if (err != 0)
-        (void)bw_db__exec(db->w, "ROLLBACK");
+        (void)run_once(db->w, "ROLLBACK");
     pthread_mutex_unlock(&db->wlock);
     return err;
 }
@@ -108,7 +113,7 @@ int bw_db__commit(bw_db_t *db)
 int bw_db__step_write(bw_db_t *db, sqlite3_stmt *st, uint64_t *changes)
 {
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (rc != SQLITE_DONE)
         return bw_db__rollback(db, bw_db__err(rc));
     if (changes != NULL)
@@ -118,7 +123,7 @@ int bw_db__step_write(bw_db_t *db, sqlite3_stmt *st, uint64_t *changes)
 
 int bw_db__rollback(bw_db_t *db, int err)
 {
-    (void)bw_db__exec(db->w, "ROLLBACK");
+    (void)run_once(db->w, "ROLLBACK");
     pthread_mutex_unlock(&db->wlock);
     return err;
 }
@@ -138,7 +143,7 @@ int bw_db__device_id(bw_db_t *db, const char *endpoint, int64_t *id)
     } else {
         err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
     }
-    sqlite3_finalize(st);
+    bw_db__release(st);
     return err;
 }
 
@@ -169,7 +174,7 @@ static int pragma_int(sqlite3 *c, const char *sql, sqlite3_int64 *v)
     err = rc == SQLITE_ROW ? 0 : bw_db__err(rc);
     if (rc == SQLITE_ROW)
         *v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     return err == 0 && rc != SQLITE_ROW ? BW_EIO : err;
 }
 
@@ -183,7 +188,7 @@ static int configure_writer(sqlite3 *c, char *why, size_t cap)
             rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
         if (mode == NULL || strcmp((const char *)mode, "wal") != 0)
             err = rc == SQLITE_ROW ? BW_EIO : bw_db__err(rc);
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     if (err != 0) {
         bw_db__why(why, cap, "cannot switch the database to WAL mode: %s",
@@ -240,10 +245,10 @@ static int check_master_key(bw_db_t *db, char *why, size_t cap)
                            "created with: check the master key file");
                 err = BW_EAUTH;
             }
-            sqlite3_finalize(st);
+            bw_db__release(st);
             st = NULL;
         } else if (rc == SQLITE_DONE) {
-            sqlite3_finalize(st);
+            bw_db__release(st);
             st = NULL;
             err = bw_db__prepare(db->w,
                                  "INSERT INTO meta (name, value) "
@@ -258,7 +263,7 @@ static int check_master_key(bw_db_t *db, char *why, size_t cap)
             err = bw_db__err(rc);
         }
     }
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (err == 0)
         err = bw_db__exec(db->w, "COMMIT");
     if (err != 0) {
@@ -277,10 +282,12 @@ static int open_readers(bw_db_t *db, const char *path, unsigned busy_ms,
     /* Before schema 4 there is no purpose column: every credential is a
      * DM one (staged upgrades only; a normal open is at the latest). */
     const char *psk_sql =
-        schema >= 4 ? "SELECT kind, state, psk_nonce, psk_box, purpose FROM "
-                      "credentials WHERE identity = ?"
-                    : "SELECT kind, state, psk_nonce, psk_box, 'dm' FROM "
-                      "credentials WHERE identity = ?";
+        schema >= 4 ? "SELECT c.kind, c.state, c.psk_nonce, c.psk_box, "
+                      "c.purpose, d.endpoint FROM credentials c JOIN devices "
+                      "d ON d.id = c.device_id WHERE c.identity = ?"
+                    : "SELECT c.kind, c.state, c.psk_nonce, c.psk_box, 'dm', "
+                      "d.endpoint FROM credentials c JOIN devices d ON d.id = "
+                      "c.device_id WHERE c.identity = ?";
     const char *ep_sql =
         schema >= 4 ? "SELECT d.endpoint, c.purpose, c.state FROM credentials "
                       "c JOIN devices d ON d.id = c.device_id WHERE "
@@ -311,6 +318,137 @@ static int open_readers(bw_db_t *db, const char *path, unsigned busy_ms,
     return 0;
 }
 
+/* ---- owners: what the PSK lookup read, for the identity lookup --------
+ *
+ * A registration reads its identity twice: the handshake's PSK lookup,
+ * then the authorization of the Register (bw_db_identity_lookup: which
+ * endpoint the identity belongs to).  The PSK lookup reads the owner
+ * with the key and leaves it here; the first identity lookup of that
+ * identity takes it (once) instead of asking the database again, if it
+ * is younger than BW_DB_OWNER_MS and nothing has since changed the
+ * answer: owners_gen moves after every commit on the writer that changed
+ * a credential row or removed a device (an update hook notes the change,
+ * the WAL hook, run once the commit is done, moves the generation), and
+ * an entry is good only under the generation read before its query.  A
+ * change made by another process is seen once the entry is too old.
+ * No key material is kept here: identities and endpoint names only.
+ */
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static size_t owner_slot(const uint8_t *identity, size_t len)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ identity[i]) * 1099511628211u;
+    return (size_t)(h % BW_DB_OWNER_SLOTS);
+}
+
+static void on_row_change(void *arg, int op, const char *dbname,
+                          const char *table, sqlite3_int64 rowid)
+{
+    bw_db_t *db = arg;
+    (void)dbname;
+    (void)rowid;
+    /* A new credential cannot change an owner already read: identities
+     * are unique, and a row deleted on the way moves the generation. */
+    if ((strcmp(table, "credentials") == 0 && op != SQLITE_INSERT) ||
+        (strcmp(table, "devices") == 0 && op == SQLITE_DELETE))
+        db->owners_dirty = 1;
+}
+
+/* Pages in the WAL past which a commit checkpoints it: SQLite's own
+ * default, which this hook replaces (sqlite3_wal_hook). */
+#define WAL_CHECKPOINT_PAGES 1000
+
+static int on_commit(void *arg, sqlite3 *c, const char *dbname, int pages)
+{
+    bw_db_t *db = arg;
+    if (db->owners_dirty) {
+        db->owners_dirty = 0;
+        atomic_fetch_add_explicit(&db->owners_gen, 1, memory_order_release);
+    }
+    if (pages >= WAL_CHECKPOINT_PAGES)
+        (void)sqlite3_wal_checkpoint_v2(c, dbname, SQLITE_CHECKPOINT_PASSIVE,
+                                        NULL, NULL);
+    return SQLITE_OK;
+}
+
+/* Without the table (out of memory), every identity lookup queries. */
+static void owners_start(bw_db_t *db)
+{
+    db->owners = calloc(BW_DB_OWNER_SLOTS, sizeof *db->owners);
+    sqlite3_update_hook(db->w, on_row_change, db);
+    sqlite3_wal_hook(db->w, on_commit, db);
+}
+
+static void owner_put(bw_db_t *db, uint64_t gen, const uint8_t *identity,
+                      size_t len, const unsigned char *purpose,
+                      const unsigned char *state, const unsigned char *ep,
+                      int ep_len)
+{
+    if (db->owners == NULL || purpose == NULL || ep == NULL || ep_len <= 0 ||
+        (size_t)ep_len > BW_DB_ENDPOINT_MAX)
+        return;
+    bw_db_owner_t *o = &db->owners[owner_slot(identity, len)];
+    pthread_mutex_lock(&db->owners_lock);
+    memcpy(o->identity, identity, len);
+    o->identity_len = len;
+    o->purpose = strcmp((const char *)purpose, "bootstrap") == 0
+                     ? BW_DB_PURPOSE_BOOTSTRAP
+                     : BW_DB_PURPOSE_DM;
+    o->state = state != NULL && strcmp((const char *)state, "pending") == 0
+                   ? BW_DB_CRED_PENDING
+                   : BW_DB_CRED_ACTIVE;
+    memcpy(o->endpoint, ep, (size_t)ep_len);
+    o->endpoint[ep_len] = '\0';
+    o->gen = gen;
+    o->at_ms = mono_ms();
+    pthread_mutex_unlock(&db->owners_lock);
+}
+
+/* Take the owner of identity if a fresh one is here: 1 (filled, the
+ * entry emptied) or 0. */
+static int owner_take(bw_db_t *db, const uint8_t *identity, size_t len,
+                      bw_db_owner_t *out)
+{
+    if (db->owners == NULL)
+        return 0;
+    bw_db_owner_t *o = &db->owners[owner_slot(identity, len)];
+    uint64_t gen = atomic_load_explicit(&db->owners_gen, memory_order_acquire);
+    int found = 0;
+    pthread_mutex_lock(&db->owners_lock);
+    if (o->identity_len == len && memcmp(o->identity, identity, len) == 0) {
+        int64_t age = mono_ms() - o->at_ms;
+        found = o->gen == gen && age >= 0 && age <= BW_DB_OWNER_MS;
+        if (found)
+            *out = *o;
+        o->identity_len = 0;
+    }
+    pthread_mutex_unlock(&db->owners_lock);
+    return found;
+}
+
+/*
+ * Process-wide SQLite settings, made once before the first connection:
+ * no memory statistics (SQLite's allocator otherwise takes a global
+ * mutex and counts on every allocation, for sqlite3_memory_used and the
+ * heap limits, none of which the server uses).  sqlite3_config only works
+ * before SQLite is initialised: when another part of the process opened
+ * a connection first, it answers SQLITE_MISUSE and the defaults stay,
+ * which costs speed, not correctness.
+ */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_setup(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int bw_db_open(const bw_db_config_t *cfg, bw_db_t **out, char *why,
                size_t why_cap)
 {
@@ -323,6 +461,7 @@ int bw_db_open(const bw_db_config_t *cfg, bw_db_t **out, char *why,
         return BW_EINVAL;
     if (sodium_init() < 0)
         return BW_ECRYPTO;
+    pthread_once(&sqlite_once, sqlite_setup);
     bw_db_t *db = calloc(1, sizeof *db);
     unsigned n = cfg->readers != 0 ? cfg->readers : DEFAULT_READERS;
     bw_db_reader_t *readers = calloc(n, sizeof *readers);
@@ -332,6 +471,8 @@ int bw_db_open(const bw_db_config_t *cfg, bw_db_t **out, char *why,
         return BW_ENOMEM;
     }
     pthread_mutex_init(&db->wlock, NULL);
+    pthread_mutex_init(&db->owners_lock, NULL);
+    pthread_mutex_init(&db->queued_lock, NULL);
     db->readers = readers;
     db->n_readers = 0;
     unsigned busy =
@@ -348,7 +489,11 @@ int bw_db_open(const bw_db_config_t *cfg, bw_db_t **out, char *why,
         err = open_conn(cfg->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                         busy, &db->w, why, why_cap);
     if (err == 0)
+        db->wstmts = bw_db__stmts_new(db->w); /* NULL: compiled every time */
+    if (err == 0)
         err = configure_writer(db->w, why, why_cap);
+    if (err == 0)
+        owners_start(db);
     if (err == 0)
         err = bw_db__migrate(db->w, cfg->schema_target, why, why_cap);
     if (err == 0 && db->have_keys)
@@ -380,10 +525,15 @@ void bw_db_close(bw_db_t *db)
         pthread_mutex_destroy(&r->lock);
     }
     free(db->readers);
+    bw_db__stmts_free(db->wstmts);
     /* The writer closes last: the last connection to a WAL database
      * checkpoints it and removes the -wal file. */
     sqlite3_close(db->w);
     pthread_mutex_destroy(&db->wlock);
+    pthread_mutex_destroy(&db->owners_lock);
+    free(db->owners);
+    bw_db__queued_free(db);
+    pthread_mutex_destroy(&db->queued_lock);
     if (db->have_keys)
         (void)sodium_munlock(&db->keys, sizeof db->keys); /* also wipes */
     bw_db__keys_wipe(&db->keys);
@@ -404,17 +554,34 @@ int bw_db_schema_version(bw_db_t *db, unsigned *version)
 
 /* ---- the security store's lookups (read connections) ----------------- */
 
+/*
+ * A thread goes back to the read connection it used last when that one
+ * is free: a read connection's page cache lasts until the next commit,
+ * and lookups from one thread in between find the upper pages of the
+ * indexes already read.  Else the next free one, round robin.
+ */
+static _Thread_local const bw_db_t *last_db;
+static _Thread_local unsigned last_reader;
+
 static bw_db_reader_t *reader_get(bw_db_t *db)
 {
+    if (last_db == db && last_reader < db->n_readers &&
+        pthread_mutex_trylock(&db->readers[last_reader].lock) == 0)
+        return &db->readers[last_reader];
     unsigned start = atomic_fetch_add(&db->next_reader, 1) % db->n_readers;
-    for (unsigned i = 0; i < db->n_readers; i++) {
-        bw_db_reader_t *r = &db->readers[(start + i) % db->n_readers];
-        if (pthread_mutex_trylock(&r->lock) == 0)
-            return r;
+    unsigned pick = start;
+    int got = 0;
+    for (unsigned i = 0; i < db->n_readers && !got; i++) {
+        pick = (start + i) % db->n_readers;
+        got = pthread_mutex_trylock(&db->readers[pick].lock) == 0;
     }
-    bw_db_reader_t *r = &db->readers[start];
-    pthread_mutex_lock(&r->lock);
-    return r;
+    if (!got) {
+        pick = start;
+        pthread_mutex_lock(&db->readers[pick].lock);
+    }
+    last_db = db;
+    last_reader = pick;
+    return &db->readers[pick];
 }
 
 static void reader_put(bw_db_reader_t *r, sqlite3_stmt *st)
@@ -438,6 +605,7 @@ static int psk_lookup(void *arg, const char *purpose, const uint8_t *identity,
         return BW_ESTATE;
     if (identity_len == 0 || identity_len > BW_DB_IDENTITY_MAX)
         return BW_ENOTFOUND;
+    uint64_t gen = atomic_load_explicit(&db->owners_gen, memory_order_acquire);
     bw_db_reader_t *r = reader_get(db);
     sqlite3_stmt *st = r->psk;
     sqlite3_bind_blob(st, 1, identity, (int)identity_len, SQLITE_STATIC);
@@ -466,6 +634,10 @@ static int psk_lookup(void *arg, const char *purpose, const uint8_t *identity,
              * fails authentication. */
             if (err == BW_EMALFORMED)
                 err = BW_EAUTH;
+            if (err == 0)
+                owner_put(db, gen, identity, identity_len, what, state,
+                          sqlite3_column_text(st, 5),
+                          sqlite3_column_bytes(st, 5));
         }
     } else {
         err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
@@ -509,6 +681,16 @@ int bw_db_identity_lookup(bw_db_t *db, const uint8_t *identity,
     *state = BW_DB_CRED_REVOKED;
     if (identity_len == 0 || identity_len > BW_DB_IDENTITY_MAX)
         return BW_ENOTFOUND;
+    bw_db_owner_t o;
+    if (owner_take(db, identity, identity_len, &o)) {
+        if (o.purpose != purpose)
+            return BW_ENOTFOUND;
+        if (strlen(o.endpoint) >= cap)
+            return BW_ENOSPC;
+        memcpy(endpoint, o.endpoint, strlen(o.endpoint) + 1);
+        *state = o.state;
+        return 0;
+    }
     bw_db_reader_t *r = reader_get(db);
     sqlite3_stmt *st = r->endpoint;
     sqlite3_bind_blob(st, 1, identity, (int)identity_len, SQLITE_STATIC);

@@ -17,6 +17,19 @@
 static const char *const kind_name[] = {NULL, "number", "string", "bool",
                                         "opaque"};
 
+const char *bw_db_tm_source_name(bw_db_tm_source_t s)
+{
+    return s == BW_DB_TM_SRC_SEND     ? "send"
+           : s == BW_DB_TM_SRC_NOTIFY ? "notify"
+                                      : NULL;
+}
+
+static int source_ok(bw_db_tm_source_t s)
+{
+    return s == BW_DB_TM_SRC_UNKNOWN || s == BW_DB_TM_SRC_SEND ||
+           s == BW_DB_TM_SRC_NOTIFY;
+}
+
 /* "/o/i/r" or "/o/i/r/ri": ids 0..65534 in canonical decimal. */
 static int path_ok(const char *p)
 {
@@ -39,7 +52,7 @@ static int path_ok(const char *p)
 
 static int value_check(const bw_db_tm_value_t *v)
 {
-    if (!path_ok(v->path))
+    if (!path_ok(v->path) || !source_ok(v->source))
         return BW_EMALFORMED;
     switch (v->kind) {
     case BW_DB_TM_NUMBER:
@@ -89,6 +102,9 @@ static void bind_value(sqlite3_stmt *st, int64_t dev, const bw_db_tm_value_t *v,
         break;
     }
     sqlite3_bind_int64(st, 8, received_ms);
+    const char *src = bw_db_tm_source_name(v->source);
+    if (src != NULL) /* else NULL: unknown */
+        sqlite3_bind_text(st, 9, src, -1, SQLITE_STATIC);
 }
 
 /* Delete dev's rows beyond the max_rows newest (lock held, in the
@@ -107,16 +123,16 @@ static int prune(bw_db_t *db, int64_t dev, uint64_t max_rows)
     sqlite3_bind_int64(st, 2, (int64_t)max_rows);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
-        sqlite3_finalize(st);
+        bw_db__release(st);
         return 0;
     }
     if (rc != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        bw_db__release(st);
         return bw_db__rollback(db, bw_db__err(rc));
     }
     int64_t t = sqlite3_column_int64(st, 0);
     int64_t id = sqlite3_column_int64(st, 1);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     err = bw_db__prepare(db->w,
                          "DELETE FROM telemetry WHERE device_id = ? AND "
                          "(sampled_at < ? OR (sampled_at = ? AND id <= ?))",
@@ -154,8 +170,8 @@ int bw_db_telemetry_store(bw_db_t *db, const char *endpoint,
         err = bw_db__prepare(db->w,
                              "INSERT INTO telemetry (device_id, path, "
                              "sampled_at, kind, value_num, value_text, "
-                             "value_blob, received_at) VALUES (?, ?, ?, ?, ?, "
-                             "?, ?, ?)",
+                             "value_blob, received_at, source) VALUES (?, ?, "
+                             "?, ?, ?, ?, ?, ?, ?)",
                              &st);
     if (err != 0)
         return bw_db__rollback(db, err);
@@ -163,11 +179,11 @@ int bw_db_telemetry_store(bw_db_t *db, const char *endpoint,
         bind_value(st, dev, &v[i], received_ms);
         int rc = sqlite3_step(st);
         if (rc != SQLITE_DONE) {
-            sqlite3_finalize(st);
+            bw_db__release(st);
             return bw_db__rollback(db, bw_db__err(rc));
         }
     }
-    sqlite3_finalize(st);
+    bw_db__release(st);
     err = prune(db, dev, max_rows);
     if (err != 0)
         return err; /* rolled back */
@@ -184,6 +200,16 @@ static int kind_of(const unsigned char *name, bw_db_tm_kind_t *k)
     return BW_EMALFORMED;
 }
 
+/* The source column: NULL (rows before schema 10) is UNKNOWN. */
+static bw_db_tm_source_t source_of(const unsigned char *name)
+{
+    if (name != NULL && strcmp((const char *)name, "send") == 0)
+        return BW_DB_TM_SRC_SEND;
+    if (name != NULL && strcmp((const char *)name, "notify") == 0)
+        return BW_DB_TM_SRC_NOTIFY;
+    return BW_DB_TM_SRC_UNKNOWN;
+}
+
 int bw_db_telemetry_read(bw_db_t *db, const char *endpoint,
                          const bw_db_tm_query_t *q,
                          int (*cb)(void *arg, const bw_db_tm_value_t *v),
@@ -193,7 +219,7 @@ int bw_db_telemetry_read(bw_db_t *db, const char *endpoint,
         return BW_EINVAL;
     if (q->limit == 0 || q->limit > BW_DB_TM_PAGE_MAX)
         return BW_ERANGE;
-    if (q->path != NULL && !path_ok(q->path))
+    if ((q->path != NULL && !path_ok(q->path)) || !source_ok(q->source))
         return BW_EMALFORMED;
     int err = bw_db__endpoint_check(endpoint);
     if (err != 0)
@@ -206,10 +232,11 @@ int bw_db_telemetry_read(bw_db_t *db, const char *endpoint,
         err = bw_db__prepare(
             db->w,
             "SELECT id, path, sampled_at, received_at, kind, value_num, "
-            "value_text, value_blob FROM telemetry WHERE device_id = ?1 AND "
-            "(?2 IS NULL OR path = ?2) AND sampled_at >= ?3 AND (?5 = 0 OR "
-            "sampled_at < ?4 OR (sampled_at = ?4 AND id < ?5)) ORDER BY "
-            "sampled_at DESC, id DESC LIMIT ?6",
+            "value_text, value_blob, source FROM telemetry WHERE "
+            "device_id = ?1 AND (?2 IS NULL OR path = ?2) AND "
+            "sampled_at >= ?3 AND (?5 = 0 OR sampled_at < ?4 OR "
+            "(sampled_at = ?4 AND id < ?5)) AND (?7 IS NULL OR source = ?7) "
+            "ORDER BY sampled_at DESC, id DESC LIMIT ?6",
             &st);
     if (err == 0) {
         sqlite3_bind_int64(st, 1, dev);
@@ -219,6 +246,9 @@ int bw_db_telemetry_read(bw_db_t *db, const char *endpoint,
         sqlite3_bind_int64(st, 4, q->before_ms);
         sqlite3_bind_int64(st, 5, q->before_id);
         sqlite3_bind_int64(st, 6, (int64_t)q->limit);
+        const char *src = bw_db_tm_source_name(q->source);
+        if (src != NULL)
+            sqlite3_bind_text(st, 7, src, -1, SQLITE_STATIC);
         int rc = SQLITE_DONE;
         while (err == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
             bw_db_tm_value_t v;
@@ -243,12 +273,13 @@ int bw_db_telemetry_read(bw_db_t *db, const char *endpoint,
             }
             if (v.bytes == NULL) /* an empty value comes back as NULL */
                 v.bytes = (const uint8_t *)"";
+            v.source = source_of(sqlite3_column_text(st, 8));
             err = cb(arg, &v);
         }
         if (err == 0 && rc != SQLITE_DONE)
             err = bw_db__err(rc);
     }
-    sqlite3_finalize(st);
+    bw_db__release(st);
     pthread_mutex_unlock(&db->wlock);
     return err;
 }
@@ -277,7 +308,7 @@ int bw_db_telemetry_count(bw_db_t *db, const char *endpoint, uint64_t *n)
         else
             err = bw_db__err(rc);
     }
-    sqlite3_finalize(st);
+    bw_db__release(st);
     pthread_mutex_unlock(&db->wlock);
     return err;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Telemetry: the values devices report with LwM2M Send (POST /dp), one
- * row per SenML record, kept per device with a bound on the row count
- * (docs/storage.md, table telemetry; migration 9).
+ * Telemetry: the values devices report with LwM2M Send (POST /dp) and in
+ * the notifications of observations, one row per SenML record, each
+ * marked with where it came from, kept per device with a bound on the row
+ * count (docs/storage.md, table telemetry; migrations 9 and 10).
  *
  * This header owns the telemetry table: storing the records of one Send
  * (all of them or none, in one transaction, with the retention prune in
@@ -49,6 +50,17 @@ typedef enum {
     BW_DB_TM_OPAQUE = 4,
 } bw_db_tm_kind_t;
 
+/* Where a value came from (the source column).  UNKNOWN is stored as
+ * NULL: the rows written before schema 10, which did not say. */
+typedef enum {
+    BW_DB_TM_SRC_UNKNOWN = 0,
+    BW_DB_TM_SRC_SEND = 1,   /* LwM2M Send */
+    BW_DB_TM_SRC_NOTIFY = 2, /* a notification of an observation */
+} bw_db_tm_source_t;
+
+/* "send", "notify", or NULL for UNKNOWN and anything else. */
+const char *bw_db_tm_source_name(bw_db_tm_source_t s);
+
 /* One value, in and out.  bytes: STRING (not NUL-terminated on the way
  * in; NUL-terminated on the way out) and OPAQUE. */
 typedef struct {
@@ -60,6 +72,7 @@ typedef struct {
     double num;           /* NUMBER; BOOL: 0 or 1 */
     const uint8_t *bytes; /* STRING, OPAQUE */
     size_t len;
+    bw_db_tm_source_t source;
 } bw_db_tm_value_t;
 
 /*
@@ -68,8 +81,8 @@ typedef struct {
  * Returns 0, or
  *   BW_ENOTFOUND   no such device;
  *   BW_EMALFORMED  a path that is not /o/i/r or /o/i/r/ri, a string that
- *                  holds a NUL, a kind out of the list, a NUMBER or BOOL
- *                  that is not finite (BOOL: not 0 or 1);
+ *                  holds a NUL, a kind or a source out of the list, a
+ *                  NUMBER or BOOL that is not finite (BOOL: not 0 or 1);
  *   BW_EOVERFLOW   a value above BW_DB_TM_VALUE_MAX;
  *   BW_ERANGE      n of 0 or above BW_DB_TM_BATCH_MAX, max_rows of 0 or
  *                  above BW_DB_TM_ROWS_MAX;
@@ -89,6 +102,8 @@ typedef struct {
     int64_t before_ms;
     int64_t before_id;
     size_t limit; /* 1 .. BW_DB_TM_PAGE_MAX */
+    /* Only rows of this source; UNKNOWN: every row. */
+    bw_db_tm_source_t source;
 } bw_db_tm_query_t;
 
 /*
@@ -97,7 +112,8 @@ typedef struct {
  * walk and is returned.
  * Returns 0, or cb's code, BW_ENOTFOUND (no such device), BW_ERANGE
  * (limit 0 or above BW_DB_TM_PAGE_MAX), BW_EMALFORMED (a path filter
- * that is not an LwM2M path), BW_EIO, BW_EINVAL (NULL).
+ * that is not an LwM2M path, a source filter out of the list), BW_EIO,
+ * BW_EINVAL (NULL).
  */
 int bw_db_telemetry_read(bw_db_t *db, const char *endpoint,
                          const bw_db_tm_query_t *q,

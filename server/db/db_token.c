@@ -119,7 +119,7 @@ static int exists(bw_db_t *db, const char *sql, const char *value, int *yes)
     int rc = sqlite3_step(st);
     *yes = rc == SQLITE_ROW;
     err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : bw_db__err(rc);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     return err;
 }
 
@@ -154,7 +154,7 @@ static int insert(bw_db_t *db, const char *name, bw_db_role_t role,
     sqlite3_bind_text(st, 4, hash, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, now_ms);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (rc != SQLITE_DONE)
         return bw_db__rollback(db, bw_db__err(rc));
     int64_t id = sqlite3_last_insert_rowid(db->w);
@@ -236,7 +236,7 @@ static int row_by_lookup(bw_db_t *db, const char *lookup, bw_db_token_t *t,
         } else {
             err = rc == SQLITE_DONE ? BW_EAUTH : bw_db__err(rc);
         }
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     return err;
@@ -338,7 +338,7 @@ int bw_db_token_revoke(bw_db_t *db, const char *name, int64_t now_ms,
         err = row_read(st, out);
     else
         err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
-    sqlite3_finalize(st);
+    bw_db__release(st);
     if (err == 0 && out->revoked_ms != 0)
         err = BW_EREVOKED;
     if (err != 0)
@@ -377,7 +377,7 @@ int bw_db_token_list(bw_db_t *db, int (*cb)(void *arg, const bw_db_token_t *t),
         }
         if (err == 0 && rc != SQLITE_DONE)
             err = bw_db__err(rc);
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     return err;
@@ -398,7 +398,7 @@ int bw_db_token_count(bw_db_t *db, uint64_t *n)
             *n = (uint64_t)sqlite3_column_int64(st, 0);
         else
             err = bw_db__err(rc);
-        sqlite3_finalize(st);
+        bw_db__release(st);
     }
     pthread_mutex_unlock(&db->wlock);
     return err;

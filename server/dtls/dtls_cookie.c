@@ -22,6 +22,7 @@
  * and takes about twice as long for the same bytes.  The padded keys and
  * the inner digest are wiped before return.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -32,6 +33,23 @@
 
 #define SHA256_LEN   32
 #define SHA256_BLOCK 64
+
+/* SHA-256, fetched once for the process (an EVP_MD is immutable and
+ * shared safely between threads); EVP_sha256() in EVP_DigestInit_ex would
+ * fetch it again on every call. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *sha256(void)
+{
+    pthread_once(&sha256_once, sha256_fetch);
+    return sha256_md != NULL ? sha256_md : EVP_sha256();
+}
 
 /* Feed the length-prefixed fields of the layout above into md. */
 static int absorb(EVP_MD_CTX *md, const void *peer, size_t peer_len,
@@ -75,11 +93,11 @@ static int cookie_mac(EVP_MD_CTX *md,
         opad[i] ^= secret[i];
     }
     ERR_set_mark(); /* see dtls_record.c: keep the error queue clean */
-    ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+    ok = EVP_DigestInit_ex(md, sha256(), NULL) == 1 &&
          EVP_DigestUpdate(md, ipad, sizeof(ipad)) == 1 &&
          absorb(md, peer, peer_len, h) &&
          EVP_DigestFinal_ex(md, inner, NULL) == 1 &&
-         EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+         EVP_DigestInit_ex(md, sha256(), NULL) == 1 &&
          EVP_DigestUpdate(md, opad, sizeof(opad)) == 1 &&
          EVP_DigestUpdate(md, inner, sizeof(inner)) == 1 &&
          EVP_DigestFinal_ex(md, outer, NULL) == 1;

@@ -88,7 +88,7 @@ static const uint8_t *take_vec(cursor_t *c, size_t len_bytes, size_t *n)
 
 /* Extensions, if present, must fill the rest of the body exactly, each one
  * within the block (RFC 5246 7.4.1.2). */
-static int check_extensions(cursor_t *c)
+static int check_extensions(cursor_t *c, bw_dtls_hello_t *h)
 {
     size_t n;
     if (c->left == 0)
@@ -96,6 +96,8 @@ static int check_extensions(cursor_t *c)
     const uint8_t *ext = take_vec(c, 2, &n);
     if (ext == NULL || c->left != 0)
         return BW_EMALFORMED;
+    h->extensions = ext;
+    h->extensions_len = (uint16_t)n;
     cursor_t e = {ext, n};
     while (e.left > 0) {
         size_t len;
@@ -129,12 +131,13 @@ static int parse_body(cursor_t *c, bw_dtls_hello_t *h)
     if ((h->compression = take_vec(c, 1, &n)) == NULL || n == 0)
         return BW_EMALFORMED;
     h->compression_len = (uint8_t)n;
-    return check_extensions(c);
+    return check_extensions(c, h);
 }
 
 static int parse(const uint8_t *dgram, size_t len, bw_dtls_hello_t *h)
 {
     bw_dtls_rec_t rec;
+    size_t total = len;
     int err = bw_dtls_rec_next(&dgram, &len, &rec);
     /* A record of another (or unknown) content type is not a ClientHello,
      * whatever else is wrong with it.  rec_next leaves dgram unchanged on
@@ -165,6 +168,9 @@ static int parse(const uint8_t *dgram, size_t len, bw_dtls_hello_t *h)
     if (frag_len > rec.fragment_len - HS_HDR_LEN)
         return BW_ETRUNC;
     h->message_seq = get_u16(hs + 4);
+    h->msg = hs;
+    h->msg_len = HS_HDR_LEN + msg_len;
+    h->record_len = total - len;
 
     /* Bytes after the message in the same record are left alone: another
      * handshake message may follow (RFC 6347 4.2.3). */

@@ -51,6 +51,11 @@ typedef struct {
     uint16_t cipher_suites_len;
     const uint8_t *compression;
     uint8_t compression_len;
+    const uint8_t *extensions; /* the block's content, NULL when absent */
+    uint16_t extensions_len;
+    const uint8_t *msg; /* the whole handshake message, 12-byte header on */
+    size_t msg_len;
+    size_t record_len; /* bytes of the datagram up to the end of its record */
 } bw_dtls_hello_t;
 
 /*

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Handshakes: OpenSSL's DTLS 1.2 server state machine, one SSL object per
- * handshake in progress, talking through a BIO of our own.
+ * Handshake objects.  PSK handshakes run in our own engine (dtls_psk.h,
+ * glue in dtls_hsown.c); this file decides which side takes a ClientHello,
+ * holds what both share (the list of handshakes in progress, timers,
+ * accessors, freeing) and runs everything else in OpenSSL's DTLS 1.2
+ * server state machine: one SSL object per handshake in progress, talking
+ * through a BIO of our own.
  *
  * The BIO hands OpenSSL exactly the one datagram being processed and
  * gathers what OpenSSL writes into datagrams of at most the MTU (several
@@ -17,37 +21,12 @@
  * authenticated application record shows it has our Finished.
  */
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dtls_int.h"
-
-struct bw_dtls_hs {
-    SSL *ssl;
-    bw_dtls_worker_t *w;
-    bw_dtls_session_t *s;
-    uint32_t list_pos;
-    int done;
-    uint64_t deadline_ms;
-    uint64_t timer_ms; /* next retransmission, or UINT64_MAX */
-    uint8_t cookie[BW_DTLS_COOKIE_LEN];
-    /* the datagram OpenSSL may read now */
-    const uint8_t *in;
-    size_t in_len;
-    /* records OpenSSL wrote, not yet sent */
-    uint8_t out[BW_DTLS_DATAGRAM_MAX];
-    size_t out_len;
-    size_t out_max;
-    /* one more than the highest sequence number sent in epoch 0 and in
-     * epoch 1, and received in epoch 1 */
-    uint64_t epoch0_out;
-    uint64_t epoch1_out;
-    uint64_t epoch1_in;
-    uint64_t app_seq0; /* the first number our record layer uses */
-    /* why the handshake was refused, when we refused it (not OpenSSL) */
-    const char *why;
-};
 
 /*
  * Epoch-1 sequence numbers left to OpenSSL after the handshake: our record
@@ -162,6 +141,14 @@ static int bio_create(BIO *b)
 
 /* --- callbacks --------------------------------------------------------- */
 
+void bw_dtls__shown(const uint8_t *id, size_t len, char *out, size_t cap)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < len && j + 2 < cap; i++)
+        out[j++] = id[i] >= 0x20 && id[i] < 0x7f ? (char)id[i] : '?';
+    out[j] = '\0';
+}
+
 static unsigned psk_cb(SSL *ssl, const char *identity, unsigned char *psk,
                        unsigned max_len)
 {
@@ -182,11 +169,7 @@ static unsigned psk_cb(SSL *ssl, const char *identity, unsigned char *psk,
         /* The identity is the peer's claim, not a secret; printed with
          * non-printable bytes escaped. */
         char shown[2 * BW_DTLS_IDENTITY_MAX + 1];
-        size_t j = 0;
-        for (size_t i = 0; i < id_len && j + 2 < sizeof shown; i++)
-            shown[j++] =
-                identity[i] >= 0x20 && identity[i] < 0x7f ? identity[i] : '?';
-        shown[j] = '\0';
+        bw_dtls__shown((const uint8_t *)identity, id_len, shown, sizeof shown);
         bw_dtls__log(hs->w, BW_DTLS_LOG_WARN, "%s: unknown PSK identity '%s'",
                      who, shown);
         OPENSSL_cleanse(psk, max_len);
@@ -232,9 +215,10 @@ static SSL_TICKET_RETURN ticket_dec(SSL *ssl, SSL_SESSION *sess,
         const bw_dtls_server_config_t *cfg = &hs->w->srv->cfg;
         uint8_t key[PSK_MAX_PSK_LEN];
         size_t klen;
-        int err = n > BW_DTLS_IDENTITY_MAX || cfg->psk_lookup == NULL
-                      ? BW_ENOTFOUND
-                      : cfg->psk_lookup(cfg->arg, id, n, key, sizeof key, &klen);
+        int err =
+            n > BW_DTLS_IDENTITY_MAX || cfg->psk_lookup == NULL
+                ? BW_ENOTFOUND
+                : cfg->psk_lookup(cfg->arg, id, n, key, sizeof key, &klen);
         OPENSSL_cleanse(key, sizeof key);
         if (err != 0) {
             char who[64];
@@ -320,6 +304,10 @@ int bw_dtls__ctx_new(bw_dtls_server_t *srv, const char **err_msg)
         strcat(ciphers,
                "ECDHE-ECDSA-AES128-CCM8:ECDHE-ECDSA-AES128-GCM-SHA256");
     }
+    if (RAND_bytes((uint8_t *)&srv->ticket_key, sizeof srv->ticket_key) != 1) {
+        *err_msg = "no randomness for the ticket key";
+        return BW_ECRYPTO;
+    }
     if (SSL_CTX_set_cipher_list(ctx, ciphers) != 1 ||
         SSL_CTX_set1_groups_list(ctx, "P-256") != 1) {
         *err_msg = "cipher suites not available in this OpenSSL";
@@ -368,19 +356,20 @@ void bw_dtls__ctx_free(bw_dtls_server_t *srv)
 {
     SSL_CTX_free(srv->ssl_ctx);
     BIO_meth_free(srv->bio_method);
+    OPENSSL_cleanse(&srv->ticket_key, sizeof srv->ticket_key);
     srv->ssl_ctx = NULL;
     srv->bio_method = NULL;
 }
 
 /* --- one handshake ------------------------------------------------------- */
 
-static void list_add(bw_dtls_worker_t *w, bw_dtls_hs_t *hs)
+void bw_dtls__hs_list_add(bw_dtls_worker_t *w, bw_dtls_hs_t *hs)
 {
     hs->list_pos = w->nhs;
     w->hs_list[w->nhs++] = hs;
 }
 
-static void list_del(bw_dtls_worker_t *w, bw_dtls_hs_t *hs)
+void bw_dtls__hs_list_del(bw_dtls_worker_t *w, bw_dtls_hs_t *hs)
 {
     bw_dtls_hs_t *last = w->hs_list[--w->nhs];
     w->hs_list[hs->list_pos] = last;
@@ -392,9 +381,15 @@ void bw_dtls__hs_free(bw_dtls_worker_t *w, bw_dtls_session_t *s)
     bw_dtls_hs_t *hs = s->hs;
     if (hs == NULL)
         return;
-    list_del(w, hs);
-    SSL_free(hs->ssl); /* frees the BIO; OpenSSL wipes its key material */
-    OPENSSL_cleanse(hs, sizeof *hs);
+    bw_dtls__hs_list_del(w, hs);
+    if (hs->own) {
+        /* Its secrets are the engine's keys and master secret; the rest
+         * (transcript, ticket as sent, our records) went over the wire. */
+        bw_dtls_psk_wipe(&hs->psk);
+    } else {
+        SSL_free(hs->ssl); /* frees the BIO; OpenSSL wipes its keys */
+        OPENSSL_cleanse(hs, sizeof *hs);
+    }
     free(hs);
     s->hs = NULL;
 }
@@ -419,10 +414,12 @@ bw_dtls_session_t *bw_dtls__hs_session(const bw_dtls_hs_t *hs)
     return hs->s;
 }
 
-static void set_timer(bw_dtls_hs_t *hs)
+void bw_dtls__hs_set_timer(bw_dtls_hs_t *hs)
 {
     struct timeval tv;
-    if (!hs->done && DTLSv1_get_timeout(hs->ssl, &tv) == 1)
+    if (hs->own)
+        hs->timer_ms = hs->done ? UINT64_MAX : hs->psk.timer_ms;
+    else if (!hs->done && DTLSv1_get_timeout(hs->ssl, &tv) == 1)
         hs->timer_ms = hs->w->now_ms + (uint64_t)tv.tv_sec * 1000u +
                        (uint64_t)tv.tv_usec / 1000u;
     else
@@ -451,9 +448,9 @@ static int cert_cn(X509 *cert, char cn[BW_DTLS_IDENTITY_MAX + 1])
 {
     if (cert == NULL)
         return BW_ECERT;
-    int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert),
-                                      NID_commonName, cn,
-                                      BW_DTLS_IDENTITY_MAX + 1);
+    int n =
+        X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName,
+                                  cn, BW_DTLS_IDENTITY_MAX + 1);
     if (n <= 0 || n > BW_DTLS_IDENTITY_MAX || (int)strlen(cn) != n)
         return BW_ECERT; /* none, too long, or with a NUL inside */
     return n;
@@ -469,8 +466,8 @@ static int verify_cb(int ok, X509_STORE_CTX *store)
 {
     if (!ok || X509_STORE_CTX_get_error_depth(store) != 0)
         return ok;
-    SSL *ssl = X509_STORE_CTX_get_ex_data(
-        store, SSL_get_ex_data_X509_STORE_CTX_idx());
+    SSL *ssl =
+        X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
     bw_dtls_hs_t *hs = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
     char cn[BW_DTLS_IDENTITY_MAX + 1];
     if (cert_cn(X509_STORE_CTX_get_current_cert(store), cn) < 0) {
@@ -552,7 +549,7 @@ static int complete(bw_dtls_worker_t *w, bw_dtls_session_t *s)
         OPENSSL_cleanse(master, sizeof master);
         return BW_ECRYPTO;
     }
-    int err = bw_dtls_derive_keys(master, cr, sr, &s->rx, &s->tx);
+    int err = bw_dtls_crypto_keys(w->crypto, master, cr, sr, &s->rx, &s->tx);
     OPENSSL_cleanse(master, sizeof master);
     if (err != 0)
         return err;
@@ -633,7 +630,7 @@ static int check_finished(bw_dtls_worker_t *w, bw_dtls_session_t *s,
             sizeof master ||
         SSL_get_client_random(hs->ssl, cr, sizeof cr) != sizeof cr ||
         SSL_get_server_random(hs->ssl, sr, sizeof sr) != sizeof sr ||
-        bw_dtls_derive_keys(master, cr, sr, &rx, &tx) != 0) {
+        bw_dtls_crypto_keys(w->crypto, master, cr, sr, &rx, &tx) != 0) {
         OPENSSL_cleanse(master, sizeof master);
         return 0; /* not far enough along to tell */
     }
@@ -693,15 +690,19 @@ static int drive(bw_dtls_worker_t *w, bw_dtls_session_t *s)
     }
     out_flush(hs);
     if (err == 0)
-        set_timer(hs);
+        bw_dtls__hs_set_timer(hs);
     return err;
 }
 
 int bw_dtls__hs_start(bw_dtls_worker_t *w, bw_dtls_session_t *s,
-                      const uint8_t cookie[BW_DTLS_COOKIE_LEN],
-                      const uint8_t *dgram, size_t len)
+                      const bw_dtls_hello_t *hello, const uint8_t *dgram,
+                      size_t len)
 {
     bw_dtls_server_t *srv = w->srv;
+    uint16_t suite;
+    if (srv->cfg.psk_lookup != NULL && bw_dtls_psk_eligible(hello, &suite))
+        return bw_dtls__own_start(w, s, hello, dgram, len);
+    const uint8_t *cookie = hello->cookie;
     bw_dtls_hs_t *hs = calloc(1, sizeof *hs);
     if (hs == NULL)
         return BW_ENOMEM;
@@ -725,7 +726,7 @@ int bw_dtls__hs_start(bw_dtls_worker_t *w, bw_dtls_session_t *s,
     hs->timer_ms = UINT64_MAX;
     memcpy(hs->cookie, cookie, BW_DTLS_COOKIE_LEN);
     s->hs = hs;
-    list_add(w, hs);
+    bw_dtls__hs_list_add(w, hs);
     BW_DTLS_STAT(w, handshakes_started);
 
     /* DTLSv1_listen takes the ClientHello we already checked, puts the
@@ -751,6 +752,8 @@ int bw_dtls__hs_input(bw_dtls_worker_t *w, bw_dtls_session_t *s,
                       const uint8_t *dgram, size_t len)
 {
     bw_dtls_hs_t *hs = s->hs;
+    if (hs->own)
+        return bw_dtls__own_input(w, s, dgram, len);
     uint64_t epoch0_in = 0, epoch1_before = hs->epoch1_in;
     /* Done, and OpenSSL has used up the numbers left to it: it may not
      * resend again (its next record would collide with ours). */
@@ -775,12 +778,14 @@ int bw_dtls__hs_timer(bw_dtls_worker_t *w, bw_dtls_session_t *s)
         return BW_ETIMEOUT;
     if (hs->done || w->now_ms < hs->timer_ms)
         return 0;
+    if (hs->own)
+        return bw_dtls__own_timer(w, s);
     ERR_clear_error();
     if (DTLSv1_handle_timeout(hs->ssl) < 0) {
         ERR_clear_error();
         return BW_ETIMEOUT;
     }
     out_flush(hs);
-    set_timer(hs);
+    bw_dtls__hs_set_timer(hs);
     return 0;
 }

@@ -4,7 +4,8 @@
  *
  *   dtls_server.c    configuration, sockets, threads, stats, stop
  *   dtls_worker.c    the event loop of one worker: receive, dispatch, send
- *   dtls_hs.c        OpenSSL: the SSL_CTX, handshake objects, their BIO
+ *   dtls_hs.c        handshake objects: our PSK engine (dtls_psk.c) or
+ *                    OpenSSL (the SSL_CTX, SSL objects, their BIO)
  *   dtls_session.c   the compact session table of one worker
  *   dtls_persist.c   saving and restoring sessions across a restart
  *   dtls_admit.c     admission: per-address rate limit, peer addresses
@@ -18,6 +19,7 @@
 #include <stdint.h>
 
 #include "dtls_hello.h"
+#include "dtls_psk.h"
 #include "dtls_record.h"
 #include "dtls_server.h"
 
@@ -128,6 +130,9 @@ struct bw_dtls_worker {
     int started;
 
     bw_dtls_aead_ctx_t *aead;
+    bw_dtls_crypto_t *crypto; /* fetched once: SHA-256, HMAC */
+    uint64_t ticket_counter;  /* nonces of the tickets this worker seals */
+    bw_dtls_rand_pool_t rand; /* server randoms drawn ahead */
     uint8_t cookie_secret[2][BW_DTLS_COOKIE_SECRET_LEN];
     uint64_t cookie_rotated_ms;
 
@@ -173,6 +178,7 @@ struct bw_dtls_server {
     uint16_t port;
     SSL_CTX *ssl_ctx;
     BIO_METHOD *bio_method;
+    bw_dtls_ticket_key_t ticket_key; /* our PSK handshakes' tickets */
     unsigned nworkers;
     bw_dtls_worker_t **workers;
     bw_dtls_pool_t pool;
@@ -193,10 +199,65 @@ void bw_dtls__log_srv(const bw_dtls_server_t *srv, bw_dtls_log_level_t level,
 void *bw_dtls__worker_main(void *arg);
 /* Run (w) or drop (w NULL: fn(arg, NULL)) the jobs queued for w. */
 void bw_dtls__run_jobs(bw_dtls_worker_t *w, int run);
+/* Seal one record of type into w's batch for s's peer (s established).
+ * Returns 0, BW_EINVAL (too long), BW_ESTATE (sequence numbers used up),
+ * or bw_dtls_seal's error. */
+int bw_dtls__send_record(bw_dtls_worker_t *w, bw_dtls_session_t *s,
+                         uint8_t type, const uint8_t *data, size_t len);
+/* Forget s: its handshake object if any, then the session (wiped). */
+void bw_dtls__drop_session(bw_dtls_worker_t *w, bw_dtls_session_t *s);
 /* Queue one datagram to addr; flushed at the end of the loop turn. */
 void bw_dtls__queue(bw_dtls_worker_t *w, const bw_dtls_addr_t *to,
                     const uint8_t *data, size_t len);
 void bw_dtls__flush(bw_dtls_worker_t *w);
+
+/*
+ * A handshake in progress: OpenSSL's SSL object behind our BIO, or our
+ * own PSK engine (own).  dtls_hs.c holds the OpenSSL side and the common
+ * functions, dtls_hsown.c the glue to the engine.
+ */
+struct bw_dtls_hs {
+    SSL *ssl; /* NULL when our engine runs it (own) */
+    bw_dtls_worker_t *w;
+    bw_dtls_session_t *s;
+    uint32_t list_pos;
+    int done;
+    uint64_t deadline_ms;
+    uint64_t timer_ms; /* next retransmission, or UINT64_MAX */
+    uint8_t cookie[BW_DTLS_COOKIE_LEN];
+    /* the datagram OpenSSL may read now */
+    const uint8_t *in;
+    size_t in_len;
+    /* records OpenSSL wrote, not yet sent */
+    uint8_t out[BW_DTLS_DATAGRAM_MAX];
+    size_t out_len;
+    size_t out_max;
+    /* one more than the highest sequence number sent in epoch 0 and in
+     * epoch 1, and received in epoch 1 */
+    uint64_t epoch0_out;
+    uint64_t epoch1_out;
+    uint64_t epoch1_in;
+    uint64_t app_seq0; /* the first number our record layer uses */
+    /* why the handshake was refused, when we refused it (not OpenSSL) */
+    const char *why;
+    int own;           /* our PSK engine, not OpenSSL */
+    bw_dtls_psk_t psk; /* its state (own only) */
+};
+
+/* dtls_hs.c */
+void bw_dtls__hs_list_add(bw_dtls_worker_t *w, bw_dtls_hs_t *hs);
+void bw_dtls__hs_list_del(bw_dtls_worker_t *w, bw_dtls_hs_t *hs);
+void bw_dtls__hs_set_timer(bw_dtls_hs_t *hs);
+/* OpenSSL's name of a PSK identity, printable (controls escaped). */
+void bw_dtls__shown(const uint8_t *id, size_t len, char *out, size_t cap);
+
+/* dtls_hsown.c: our PSK engine; contracts as bw_dtls__hs_* below. */
+int bw_dtls__own_start(bw_dtls_worker_t *w, bw_dtls_session_t *s,
+                       const bw_dtls_hello_t *hello, const uint8_t *dgram,
+                       size_t len);
+int bw_dtls__own_input(bw_dtls_worker_t *w, bw_dtls_session_t *s,
+                       const uint8_t *dgram, size_t len);
+int bw_dtls__own_timer(bw_dtls_worker_t *w, bw_dtls_session_t *s);
 
 /* dtls_hs.c */
 int bw_dtls__ctx_new(bw_dtls_server_t *srv, const char **err_msg);
@@ -207,8 +268,8 @@ void bw_dtls__ctx_free(bw_dtls_server_t *srv);
  * deletes the session).
  */
 int bw_dtls__hs_start(bw_dtls_worker_t *w, bw_dtls_session_t *s,
-                      const uint8_t cookie[BW_DTLS_COOKIE_LEN],
-                      const uint8_t *dgram, size_t len);
+                      const bw_dtls_hello_t *hello, const uint8_t *dgram,
+                      size_t len);
 /*
  * Feed a datagram to the handshake of s.  Returns 0 (more to come, or
  * done: s->alg is then set), or an error (the caller deletes s).

@@ -3,9 +3,10 @@
  * DTLS 1.2 record layer for established sessions (RFC 6347 section 4.1,
  * RFC 5246 section 6, AEAD per RFC 5116 / RFC 6655 / RFC 5288).
  *
- * OpenSSL runs each handshake; once it is done the engine takes the
- * master secret and both randoms, derives the record keys here and frees
- * the handshake object.  From then on a session is a few hundred bytes of
+ * A handshake (ours for PSK, dtls_psk.h, or OpenSSL's) ends with the
+ * master secret and both randoms; the record keys are derived from them
+ * (here, or with the worker's prefetched crypto, dtls_crypto.c) and the
+ * handshake object is freed.  From then on a session is a few hundred bytes of
  * plain data (see dtls_session.h), and every application record is opened
  * and sealed by this file.
  *

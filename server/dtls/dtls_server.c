@@ -145,6 +145,7 @@ static void worker_free(bw_dtls_worker_t *w)
     bw_dtls__table_free(&w->table);
     free(w->hs_list);
     bw_dtls_aead_free(w->aead);
+    bw_dtls_crypto_free(w->crypto);
     if (w->fd >= 0)
         close(w->fd);
     if (w->wake_fd >= 0)
@@ -168,9 +169,13 @@ static int worker_new(bw_dtls_server_t *srv, unsigned index,
     w->hs_next_ms = UINT64_MAX;
     w->hs_list = calloc(srv->cfg.max_handshakes, sizeof *w->hs_list);
     w->aead = bw_dtls_aead_new();
+    w->crypto = bw_dtls_crypto_new();
+    /* Ticket nonces: the worker index on top, so no two workers seal
+     * with one nonce under the shared ticket key. */
+    w->ticket_counter = (uint64_t)index << 40;
     int err = BW_ENOMEM;
     if (w->wake_fd < 0 || w->hs_list == NULL || w->aead == NULL ||
-        (err = bw_dtls__table_init(&w->table)) != 0)
+        w->crypto == NULL || (err = bw_dtls__table_init(&w->table)) != 0)
         goto fail;
     if (RAND_bytes(&w->cookie_secret[0][0], sizeof w->cookie_secret) != 1) {
         err = BW_ECRYPTO;

@@ -14,12 +14,14 @@
  *      HelloVerifyRequest (dtls_hello.h) and forgotten.
  *   2. A ClientHello with a valid cookie passes the admission checks (a
  *      cap on concurrent handshakes per worker, a cap on new handshakes per
- *      source address per second) and gets an OpenSSL handshake object.
- *   3. When OpenSSL completes the handshake, the record keys are derived
+ *      source address per second) and gets a handshake object: our own
+ *      engine for the PSK suites (dtls_psk.h), OpenSSL's state machine for
+ *      the certificate suites and anything else.
+ *   3. When the handshake completes, the record keys are derived
  *      (dtls_record.h) and the peer becomes a compact session.  The
  *      handshake object is kept until the client's first authenticated
  *      application record proves it has our Finished (until then the
- *      client may retransmit its last flight, and only OpenSSL can answer),
+ *      client may retransmit its last flight, and the handshake answers),
  *      then freed.
  *   4. Established sessions cost a few hundred bytes (dtls_session.h);
  *      their records are opened and sealed by dtls_record.c.
@@ -195,5 +197,18 @@ unsigned bw_dtls_server_workers(const bw_dtls_server_t *srv);
  */
 int bw_dtls_server_post(bw_dtls_server_t *srv, unsigned index,
                         void (*fn)(void *arg, bw_dtls_worker_t *w), void *arg);
+
+/*
+ * End every session and handshake that proved identity (the credential
+ * was revoked, the device deleted): each worker, on its own thread and
+ * soon, sends an established session a close_notify alert (best effort:
+ * a lost datagram is not resent) and forgets it, so the next record from
+ * the peer starts nothing and its next handshake meets the store's
+ * answer for the identity.  Returns 0 once every worker has the job, or
+ * BW_EINVAL (identity empty or longer than BW_DTLS_IDENTITY_MAX),
+ * BW_ENOMEM, BW_ESTATE (stopping).
+ */
+int bw_dtls_server_close_identity(bw_dtls_server_t *srv,
+                                  const uint8_t *identity, size_t len);
 
 #endif /* BW_DTLS_SERVER_H */

@@ -97,7 +97,7 @@ static void send_hvr(bw_dtls_worker_t *w, const bw_dtls_addr_t *a,
     BW_DTLS_STAT(w, hvr_sent);
 }
 
-static void drop_session(bw_dtls_worker_t *w, bw_dtls_session_t *s)
+void bw_dtls__drop_session(bw_dtls_worker_t *w, bw_dtls_session_t *s)
 {
     bw_dtls__hs_free(w, s);
     bw_dtls__table_del(&w->table, s);
@@ -137,13 +137,13 @@ static void hello(bw_dtls_worker_t *w, const bw_dtls_addr_t *a,
     /* The client proved it receives at this address and starts over: the
      * old association is of no more use to it (RFC 6347 4.2.8). */
     if (old != NULL)
-        drop_session(w, old);
+        bw_dtls__drop_session(w, old);
     bw_dtls_session_t *s = bw_dtls__table_add(&w->table, a);
     if (s == NULL) {
         bw_dtls__log(w, BW_DTLS_LOG_ERROR, "session table: out of memory");
         return;
     }
-    if (bw_dtls__hs_start(w, s, h.cookie, data, len) != 0)
+    if (bw_dtls__hs_start(w, s, &h, data, len) != 0)
         bw_dtls__table_del(&w->table, s);
 }
 
@@ -204,7 +204,7 @@ static void records(bw_dtls_worker_t *w, bw_dtls_session_t *s,
                 bw_dtls__addr_str(&s->peer, who, sizeof who);
                 bw_dtls__log(w, BW_DTLS_LOG_INFO,
                              "%s: closed by peer (alert %u)", who, desc);
-                drop_session(w, s);
+                bw_dtls__drop_session(w, s);
                 return;
             }
             continue;
@@ -280,7 +280,7 @@ static void run_timers(bw_dtls_worker_t *w)
         bw_dtls__addr_str(&s->peer, who, sizeof who);
         bw_dtls__log(w, BW_DTLS_LOG_WARN, "%s: handshake timed out", who);
         BW_DTLS_STAT(w, handshakes_timed_out);
-        drop_session(w, s);
+        bw_dtls__drop_session(w, s);
     }
 }
 
@@ -378,6 +378,12 @@ int bw_dtls_send(bw_dtls_worker_t *w, const struct sockaddr *addr,
     bw_dtls_session_t *s = bw_dtls__table_find(&w->table, &a);
     if (s == NULL || s->alg == 0)
         return BW_ENOTFOUND;
+    return bw_dtls__send_record(w, s, BW_DTLS_CT_APPDATA, data, len);
+}
+
+int bw_dtls__send_record(bw_dtls_worker_t *w, bw_dtls_session_t *s,
+                         uint8_t type, const uint8_t *data, size_t len)
+{
     size_t over = bw_dtls_overhead((bw_dtls_aead_t)s->alg);
     if (len + over > BW_DTLS_DATAGRAM_MAX)
         return BW_EINVAL;
@@ -387,9 +393,9 @@ int bw_dtls_send(bw_dtls_worker_t *w, const struct sockaddr *addr,
         bw_dtls__flush(w);
     unsigned i = w->nout;
     size_t n;
-    int err = bw_dtls_seal(w->aead, (bw_dtls_aead_t)s->alg, &s->tx,
-                           BW_DTLS_CT_APPDATA, s->epoch, s->write_seq, data,
-                           len, w->out[i], sizeof w->out[i], &n);
+    int err = bw_dtls_seal(w->aead, (bw_dtls_aead_t)s->alg, &s->tx, type,
+                           s->epoch, s->write_seq, data, len, w->out[i],
+                           sizeof w->out[i], &n);
     if (err != 0)
         return err;
     /* Never seal twice with one number, whatever happens next. */

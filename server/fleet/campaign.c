@@ -107,6 +107,9 @@ int bw_campaign__apply(bw_campaign_t *e, int64_t campaign_id,
                        const char *const *eps, size_t n, int64_t now_ms)
 {
     int err = bw_db_campaign_apply(e->cfg.db, campaign_id, cc, ch, n, now_ms);
+    for (size_t i = 0; err == 0 && i < n; i++)
+        if (ch[i].applied && bw_cplan_in_flight(ch[i].to))
+            e->may_fly = 1;
     if (err != 0 || e->cfg.changed == NULL)
         return err;
     if (cc != NULL) {
@@ -393,6 +396,7 @@ bw_campaign_t *bw_campaign_new(const bw_campaign_config_t *cfg)
     snprintf(e->dm_uri, sizeof e->dm_uri, "%s", cfg->dm_uri);
     e->cfg.dm_uri = e->dm_uri;
     pthread_mutex_init(&e->m, NULL);
+    e->may_fly = 1; /* until the first tick has looked */
     return e;
 }
 
@@ -423,6 +427,8 @@ typedef struct {
     int64_t ids[BW_CAMPAIGN_ACTIVE_MAX];
     size_t n;
     int64_t last;
+    size_t listed;   /* campaigns of any state read */
+    uint64_t flying; /* their devices in flight, all together */
 } active_t;
 
 /* Something to do: running (batches move), devices in flight (timeouts),
@@ -436,6 +442,8 @@ static int collect_active(void *arg, const bw_db_campaign_t *c)
                       c->counts[BW_DB_CDEV_DOWNLOADED] +
                       c->counts[BW_DB_CDEV_UPDATING];
     uint64_t pending = c->counts[BW_DB_CDEV_PENDING];
+    a->listed++;
+    a->flying += flying;
     if (c->state == BW_DB_CAMP_RUNNING || flying > 0 ||
         (c->state == BW_DB_CAMP_ABORTED && pending > 0) ||
         (c->state == BW_DB_CAMP_COMPLETED && c->auto_upgrade && pending > 0))
@@ -460,6 +468,10 @@ void bw_campaign_tick(bw_campaign_t *e, int64_t now_ms)
                                   collect_active, a);
     if (err != 0)
         bw_campaign__log(e, "campaigns: %s", bw_strerror(err));
+    /* Every campaign read (the page was not full) and none with a device
+     * in flight: registering devices need no lookup until one is. */
+    if (err == 0 && a->listed < BW_CAMPAIGN_ACTIVE_MAX)
+        e->may_fly = a->flying > 0;
     for (track_t *t = e->tracks; t != NULL; t = t->next)
         t->seen = 0;
     for (size_t i = 0; err == 0 && i < a->n; i++)

@@ -318,6 +318,10 @@ static void on_version(bw_campaign_t *e, const req_t *q, const char *version)
                              "auto-upgrade campaign(s)",
                              q->ep, version, (unsigned long long)enrolled);
     }
+    /* No campaign has a device in flight (the tick said so, and nothing
+     * moved one since): none of this device to look up. */
+    if (!e->may_fly)
+        return;
     refs_t rs = {.n = 0};
     if (bw_db_campaign_in_flight(e->cfg.db, q->ep, collect_ref, &rs) != 0)
         return;

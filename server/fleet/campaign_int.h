@@ -68,6 +68,12 @@ struct bw_campaign {
     track_t *tracks;
     push_image_t *images;
     int stopping;
+    /* Whether the store may hold devices in flight (downloading,
+     * downloaded, updating) in any campaign: 1 until a tick has read
+     * every campaign and found none, 1 again once the engine moves a
+     * device into flight.  Under m, like every such move.  While 0, the
+     * answer to a device's /3/0/3 looks up no campaign of it. */
+    int may_fly;
 };
 
 /* campaign.c */

@@ -5,7 +5,8 @@
  * one writer thread takes the blocks in order and calls the store.  The
  * queue is bounded (BW_LWSRV_OBS_QUEUE_MAX): a worker is never held up by
  * the disk, and a store that cannot keep up loses the newest values
- * rather than the server's memory.
+ * rather than the server's memory.  Every value it hands over is marked
+ * BW_LWSRV_SRC_NOTIFY, so the store can tell it from a Send.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -106,6 +107,7 @@ int bw_lwsrv_obs_sink_put(bw_lwsrv_obs_sink_t *k, const char *ep,
     uint8_t *p = (uint8_t *)&it->v[n];
     for (size_t i = 0; i < n; i++) {
         it->v[i] = v[i];
+        it->v[i].source = BW_LWSRV_SRC_NOTIFY; /* all the sink carries */
         if (v[i].len > 0) {
             memcpy(p, v[i].bytes, v[i].len);
             it->v[i].bytes = p;

@@ -385,6 +385,8 @@ static uint8_t handle(const bw_lwsrv_send_config_t *cfg, work_t *wk,
                                    wk->arena, sizeof wk->arena, why);
     if (err != 0)
         return bw_lwsrv_send_code(err);
+    for (size_t i = 0; i < n; i++)
+        wk->v[i].source = BW_LWSRV_SRC_SEND;
     if (cfg->store(cfg->arg, ep, wk->v, n, now) != 0) {
         *why = "store failed";
         return BW_COAP_INTERNAL_ERROR;

@@ -76,7 +76,15 @@ typedef struct {
     double num; /* NUMBER; BOOL: 0 or 1 */
     const uint8_t *bytes;
     size_t len;
+    /* Where it came from, set by the layer that hands it to the store:
+     * BW_LWSRV_SRC_SEND (the Send handler) or BW_LWSRV_SRC_NOTIFY (the
+     * notification sink); 0 from the decoders. */
+    uint8_t source;
 } bw_lwsrv_sample_t;
+
+/* bw_lwsrv_sample_t.source; the same numbers as the store's
+ * bw_db_tm_source_t. */
+enum { BW_LWSRV_SRC_SEND = 1, BW_LWSRV_SRC_NOTIFY = 2 };
 
 /*
  * Decode a Send payload in content format cf for a device registered

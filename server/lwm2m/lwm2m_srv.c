@@ -263,6 +263,10 @@ static void write_ended(bw_lwsrv_t *s, bw_dtls_worker_t *w,
         code = BW_COAP_CODE(2, 2);
         if (bw_lwsrv_registry_deregister(reg, p->location, ep) == 0)
             emit(s, BW_LWSRV_EV_DEREGISTERED, ep, &peer, wi, &p->req, NULL);
+    } else if (err == BW_EREVOKED) {
+        /* Its credential was revoked while the write waited. */
+        code = BW_COAP_CODE(4, 3);
+        why = "credential revoked";
     } else if (err == BW_ENOTFOUND && p->kind != BW_LWSRV_REQ_REGISTER) {
         /* The store does not know it: neither does memory from now on,
          * and the device registers again. */
@@ -463,6 +467,21 @@ size_t bw_lwsrv_expire(bw_lwsrv_t *s, uint64_t now_ms)
      * on its way (Core 6.2.2). */
     return bw_lwsrv_registry_expire(s->cfg.registry, bw_lwsrv__mono_ms(), 15000,
                                     expired_cb, &x);
+}
+
+int bw_lwsrv_end(bw_lwsrv_t *s, const char *ep, const char *why)
+{
+    bw_lwsrv_regview_t *v = malloc(sizeof *v); /* 1.3 KB: not on a stack */
+    if (v == NULL)
+        return BW_ENOMEM;
+    int err = bw_lwsrv_registry_get(s->cfg.registry, ep, v);
+    /* By its location: a Register that replaced it meanwhile stays. */
+    if (err == 0)
+        err = bw_lwsrv_registry_deregister(s->cfg.registry, v->location, NULL);
+    free(v);
+    if (err == 0)
+        emit(s, BW_LWSRV_EV_DEREGISTERED, ep, NULL, 0, NULL, why);
+    return err;
 }
 
 /* --- lent to the observation files (lwm2m_observe_int.h) ----------------- */

@@ -238,6 +238,11 @@ typedef struct {
     uint8_t has_observe;
     uint32_t observe;
     int64_t obs_id;
+    /* The Location-Path options joined as a path ("/3303/1": where a
+     * Create put the new instance, LwM2M 1.1 Core "Create"), "" when the
+     * answer carried none, or one that is not segments of [A-Za-z0-9._~-]
+     * or does not fit. */
+    char location[BW_LWSRV_PATH_MAX];
 } bw_lwsrv_answer_t;
 
 typedef void (*bw_lwsrv_done_ex_t)(void *arg, const bw_lwsrv_answer_t *a);
@@ -308,5 +313,15 @@ void bw_lwsrv_notify_flush(bw_lwsrv_t *s);
 
 /* Expire registrations past their lifetime (call every second or so). */
 size_t bw_lwsrv_expire(bw_lwsrv_t *s, uint64_t now_ms);
+
+/*
+ * End ep's registration now, as a De-register from the device would (its
+ * observations go, BW_LWSRV_EV_DEREGISTERED with ev->why = why and no
+ * peer): the server's own decision, e.g. the credential it registered
+ * with was revoked or the device deleted.  The store's row is the
+ * caller's business.  Returns 0, BW_ENOTFOUND (not registered) or
+ * BW_ENOMEM.
+ */
+int bw_lwsrv_end(bw_lwsrv_t *s, const char *ep, const char *why);
 
 #endif /* BW_LWSRV_SRV_H */

@@ -154,6 +154,43 @@ static int same_peer(const inflight_t *f, const bw_dtls_peer_info_t *peer)
            memcmp(&f->addr, peer->addr, (size_t)peer->addr_len) == 0;
 }
 
+/* A Location-Path segment as bw_lwsrv_answer_t.location takes it. */
+static int segment_ok(const bw_coap_opt_t *o)
+{
+    if (o->len == 0)
+        return 0;
+    for (uint16_t i = 0; i < o->len; i++) {
+        uint8_t c = o->value[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+              (c >= 'A' && c <= 'Z') || c == '.' || c == '_' || c == '~' ||
+              c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* The Location-Path options joined ("/3303/1"), or "" (see the header). */
+static void take_location(const bw_coap_msg_t *m, char *out, size_t cap)
+{
+    bw_coap_opt_iter_t it;
+    bw_coap_opt_t o;
+    size_t k = 0;
+    out[0] = '\0';
+    bw_coap_opt_iter_init(&it, m);
+    while (bw_coap_opt_next(&it, &o)) {
+        if (o.number != BW_COAP_OPT_LOCATION_PATH)
+            continue;
+        if (!segment_ok(&o) || k + 1 + o.len >= cap) {
+            out[0] = '\0';
+            return;
+        }
+        out[k++] = '/';
+        memcpy(out + k, o.value, o.len);
+        k += o.len;
+        out[k] = '\0';
+    }
+}
+
 /* What a response says, for the requester (bw_lwsrv_answer_t). */
 static void decode_answer(const bw_coap_msg_t *m, bw_lwsrv_answer_t *a)
 {
@@ -171,6 +208,7 @@ static void decode_answer(const bw_coap_msg_t *m, bw_lwsrv_answer_t *a)
     a->has_observe = bw_coap_msg_uint(m, BW_COAP_OPT_OBSERVE, &a->observe) == 0;
     if (!a->has_observe)
         a->observe = 0;
+    take_location(m, a->location, sizeof a->location);
 }
 
 void bw_lwsrv__answer(bw_lwsrv_t *s, bw_dtls_worker_t *w,

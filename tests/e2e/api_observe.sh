@@ -44,6 +44,8 @@ values() {
 import json, sys
 d = json.load(open(sys.argv[1]))
 rows = [r for r in d['data'] if r['t'] < int(sys.argv[2])]
+if any(r.get('source') != 'notify' for r in rows):
+    sys.exit('a stored notification is not marked \"source\": \"notify\"')
 rows.reverse()
 with open(sys.argv[3], 'w') as f:
     for r in rows:

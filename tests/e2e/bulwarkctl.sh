@@ -65,9 +65,9 @@ err_has "422 weak credential: "
 ctl 1 "${G[@]}" provision dev-0005 --psk-identity fac-1a2b3c4d --psk-hex "$K3"
 err_has "422 reused credential"
 ctl 0 "${G[@]}" devices
-head -1 "$W/out" | grep -q '^ENDPOINT  *MODEL  *TAGS  *REGISTERED' || fail "no table heading"
+head -1 "$W/out" | grep -q '^ENDPOINT  *MODEL  *TAGS  *REGISTERED  *LAST SEEN' || fail "no table heading"
 [[ $(wc -l <"$W/out") == 4 ]] || fail "devices: want a heading and 3 rows"
-grep -q '^dev-0001  *bulwark-sim  *-  *no$' "$W/out" || fail "dev-0001 row wrong"
+grep -q '^dev-0001  *bulwark-sim  *-  *no  *-$' "$W/out" || fail "dev-0001 row wrong"
 grep -q '^dev-0003  *m2  ' "$W/out" || fail "dev-0003 row wrong"
 grep -q 'dev-0004\|dev-0005' "$W/out" && fail "a refused device is listed"
 # Columns line up: TAGS starts at the same offset on every line.

@@ -12,7 +12,8 @@
 # Must hold: the device logs 2.04 for its Sends; the API lists numbers at
 # /3303/0/5700 and /3/0/9, newest first, sampled within the run and
 # received no earlier than sampled minus a second; the pages do not
-# overlap; bulwarkctl prints the same values as a table; the Send from
+# overlap; every value is marked "source":"send" (?source=notify lists
+# none); bulwarkctl prints the same values as a table; the Send from
 # the unregistered session is answered 4.04 and nothing is stored for it.
 set -euo pipefail
 set -euo pipefail
@@ -68,7 +69,12 @@ for i in "${!ts[@]}"; do
   (( rx[i] >= ts[i] - 1000 )) || fail "row $i received before it was sampled"
   (( i == 0 || ts[i] <= ts[i-1] )) || fail "rows not newest first at $i"
 done
-echo "ok: API lists $((2 * sends)) values, newest first, sampled within the run"
+(( $(grep -o '"source":"send"' "$W/all.json" | wc -l) == 2 * sends )) ||
+  fail "not every stored value is marked \"source\":\"send\""
+expect 200 GET '/devices/dev-send/data?source=notify'
+grep -q '"data":\[\]' "$W/body" || fail "?source=notify lists values of a Send"
+expect 400 GET '/devices/dev-send/data?source=push'
+echo "ok: API lists $((2 * sends)) values, newest first, sampled within the run, marked send"
 
 expect 200 GET '/devices/dev-send/data?path=/3303/0/5700&limit=2'
 grep -q '"/3/0/9"' "$W/body" && fail "the path filter let another path through"
@@ -91,8 +97,8 @@ echo "ok: path filter, paging with the cursor, since"
 out=$(BULWARK_URL=https://127.0.0.1:$API BULWARK_TOKEN=$TOKEN \
       bulwarkctl --cacert "$CERT" data dev-send --path /3303/0/5700 --limit 3 2>"$W/ctl.err") ||
   { cat "$W/ctl.err"; fail "bulwarkctl data failed"; }
-echo "$out" | head -1 | grep -q "TIME.*PATH.*KIND.*VALUE.*RECEIVED" || fail "bulwarkctl: no table head: $out"
-(( $(echo "$out" | grep -c "/3303/0/5700.*number") == 3 )) || fail "bulwarkctl: rows missing: $out"
+echo "$out" | head -1 | grep -q "TIME.*PATH.*KIND.*VALUE.*RECEIVED.*SOURCE" || fail "bulwarkctl: no table head: $out"
+(( $(echo "$out" | grep -c "/3303/0/5700.*number.*send") == 3 )) || fail "bulwarkctl: rows missing: $out"
 grep -q "more: bulwarkctl data dev-send --after" "$W/ctl.err" || fail "bulwarkctl: no next-page hint"
 BULWARK_URL=https://127.0.0.1:$API BULWARK_TOKEN=$TOKEN \
   bulwarkctl --cacert "$CERT" --json data dev-send --limit 1 | grep -q '"endpoint":"dev-send"' ||

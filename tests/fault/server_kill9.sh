@@ -154,7 +154,9 @@ watch_fleet() {
     !done && ((b >= 5 && r >= 1) || b >= 25) { system("kill -9 " pid); done = 1 }
     { }' >/dev/null
 }
-bulwark-device --fleet $N --endpoint k9 --keystore "$W/keys" --state "$W/state" \
+# The devices start spread over 4 s, so the kill finds some of them
+# mid-bootstrap however fast one bootstrap is.
+bulwark-device --fleet $N --fleet-ramp 4 --endpoint k9 --keystore "$W/keys" --state "$W/state" \
   --bootstrap "coaps://127.0.0.1:$BS" -v > >(watch_fleet) 2>&1 &
 FLEET_PID=$!
 for _ in $(seq 600); do

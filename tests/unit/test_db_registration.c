@@ -203,6 +203,73 @@ static void test_reregister_replaces(void **state)
     sqlite3_close(c);
 }
 
+/* Tried: a device with a DM credential (active) and a second device with
+ * one that was revoked after its holder passed authorization (the API's
+ * revocation committed first); both REGISTER in one batch naming their
+ * identities; then a REGISTER of the first device naming an identity
+ * that is no DM credential of it (a certificate subject, say).
+ * Must hold: the revoked one is BW_EREVOKED and nothing of it is written
+ * (no row, no audit entry); the other is applied in the same transaction
+ * and its credential stays active; the foreign identity changes nothing
+ * and registers. */
+static void test_register_revoked_identity(void **state)
+{
+    (void)state;
+    uint8_t psk[32];
+    bw_assert_err(bw_db_device_add(f.db, "urn:dev:ok", "m", NULL, 1, NULL), 0);
+    bw_assert_err(bw_db_device_add(f.db, "urn:dev:cut", "m", NULL, 1, NULL), 0);
+    dbfx_psk(psk, sizeof psk, 71);
+    bw_assert_err(bw_db_psk_import_for(f.db, "urn:dev:ok", BW_DB_PURPOSE_DM,
+                                       (const uint8_t *)"dm-ok", 5, psk,
+                                       sizeof psk, BW_DB_CRED_ACTIVE, 1, NULL),
+                  0);
+    dbfx_psk(psk, sizeof psk, 72);
+    bw_assert_err(bw_db_psk_import_for(f.db, "urn:dev:cut", BW_DB_PURPOSE_DM,
+                                       (const uint8_t *)"dm-cut", 6, psk,
+                                       sizeof psk, BW_DB_CRED_ACTIVE, 1, NULL),
+                  0);
+    bw_assert_err(bw_db_credential_set_state(f.db, (const uint8_t *)"dm-cut",
+                                             6, BW_DB_CRED_REVOKED, 2),
+                  0);
+    bw_db_reg_event_t e[2];
+    reg_event(&e[0], "urn:dev:ok", 60, 3);
+    e[0].identity = (const uint8_t *)"dm-ok";
+    e[0].identity_len = 5;
+    e[0].audit_actor = "dm";
+    reg_event(&e[1], "urn:dev:cut", 60, 3);
+    e[1].identity = (const uint8_t *)"dm-cut";
+    e[1].identity_len = 6;
+    e[1].audit_actor = "dm";
+    bw_assert_err(bw_db_registration_batch(f.db, e, 2), 0);
+    bw_assert_err(e[0].result, 0);
+    bw_assert_err(e[1].result, BW_EREVOKED);
+    sqlite3 *c = dbfx_raw(&f);
+    assert_int_equal(dbfx_int(c, "SELECT COUNT(*) FROM registrations WHERE "
+                                 "endpoint = 'urn:dev:cut'"),
+                     0);
+    assert_int_equal(dbfx_int(c, "SELECT COUNT(*) FROM audit_log WHERE "
+                                 "subject = 'urn:dev:cut' AND action = "
+                                 "'registered'"),
+                     0);
+    assert_int_equal(dbfx_int(c, "SELECT COUNT(*) FROM registrations WHERE "
+                                 "endpoint = 'urn:dev:ok'"),
+                     1);
+    assert_int_equal(dbfx_int(c, "SELECT COUNT(*) FROM credentials WHERE "
+                                 "identity = CAST('dm-ok' AS BLOB) AND "
+                                 "state = 'active'"),
+                     1);
+    reg_event(&e[0], "urn:dev:ok", 60, 4);
+    e[0].identity = (const uint8_t *)"CN=not-a-psk";
+    e[0].identity_len = 12;
+    bw_assert_err(bw_db_registration_batch(f.db, e, 1), 0);
+    bw_assert_err(e[0].result, 0);
+    assert_int_equal(dbfx_int(c, "SELECT COUNT(*) FROM credentials WHERE "
+                                 "identity = CAST('dm-ok' AS BLOB) AND "
+                                 "state = 'active'"),
+                     1);
+    sqlite3_close(c);
+}
+
 /* Tried: misuse: more events than BW_DB_BATCH_MAX, NULL events, a
  * malformed location to get.
  * Must hold: BW_EOVERFLOW, BW_EINVAL, BW_EMALFORMED; n = 0 is a no-op. */
@@ -224,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_batch_10000),
         cmocka_unit_test(test_batch_per_event_results),
         cmocka_unit_test(test_reregister_replaces),
+        cmocka_unit_test(test_register_revoked_identity),
         cmocka_unit_test(test_batch_args),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

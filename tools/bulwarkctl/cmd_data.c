@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * bulwarkctl data: the values a device reported with LwM2M Send
- * (GET /api/v1/devices/{ep}/data, docs/api.md), newest first.
+ * bulwarkctl data: the values a device reported with LwM2M Send or in
+ * notifications (GET /api/v1/devices/{ep}/data, docs/api.md), newest
+ * first.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -18,13 +19,16 @@
 #define CURSOR_MAX 48
 
 static const char data_help[] =
-    "usage: " CTL_NAME " data EP [--path P] [--since T] [--limit N] "
-    "[--after CURSOR]\n"
+    "usage: " CTL_NAME " data EP [--path P] [--source S] [--since T] "
+    "[--limit N] [--after CURSOR]\n"
     "\n"
-    "Values device EP reported with LwM2M Send, newest first: sample time\n"
-    "(UTC), path, kind, value and when the server stored it.\n"
+    "Values device EP reported with LwM2M Send or in notifications, newest\n"
+    "first: sample time (UTC), path, kind, value, when the server stored\n"
+    "it, and its source (send, notify; - when stored before the server\n"
+    "recorded it).\n"
     "\n"
     "  --path P        only this resource, e.g. /3303/0/5700\n"
+    "  --source S      only values of this source: send or notify\n"
     "  --since T       only samples at or after T, Unix time in ms\n"
     "  --limit N       at most N values (1..1000, default 100)\n"
     "  --after CURSOR  the next page (the command is printed on stderr)\n"
@@ -43,12 +47,13 @@ int cmd_data(ctl_t *c, int argc, char **argv)
 {
     static const struct option o[] = {
         {"path", required_argument, NULL, 'p'},
+        {"source", required_argument, NULL, 'o'},
         {"since", required_argument, NULL, 's'},
         {"limit", required_argument, NULL, 'n'},
         {"after", required_argument, NULL, 'a'},
         {NULL, 0, NULL, 0},
     };
-    const char *pfilter = NULL, *after = NULL;
+    const char *pfilter = NULL, *after = NULL, *source = NULL;
     long limit = 100, since = LONG_MIN;
     int v;
     while ((v = ctl_getopt(c, argc, argv, "", o)) != -1) {
@@ -60,6 +65,12 @@ int cmd_data(ctl_t *c, int argc, char **argv)
             if (strlen(optarg) > DATA_PATH_MAX || !plain(optarg, "/"))
                 return ctl_usage(argv[0], "--path %s: expected /o/i/r", optarg);
             pfilter = optarg;
+            break;
+        case 'o':
+            if (strcmp(optarg, "send") != 0 && strcmp(optarg, "notify") != 0)
+                return ctl_usage(argv[0], "--source %s: send or notify",
+                                 optarg);
+            source = optarg;
             break;
         case 's':
             if (ctl_parse_long("--since", optarg, LONG_MIN, LONG_MAX, &since) !=
@@ -91,6 +102,8 @@ int cmd_data(ctl_t *c, int argc, char **argv)
     int k = snprintf(q, sizeof q, "limit=%ld", limit);
     if (pfilter != NULL)
         k += snprintf(q + k, sizeof q - (size_t)k, "&path=%s", pfilter);
+    if (source != NULL)
+        k += snprintf(q + k, sizeof q - (size_t)k, "&source=%s", source);
     if (since != LONG_MIN)
         k += snprintf(q + k, sizeof q - (size_t)k, "&since=%ld", since);
     if (after != NULL)
@@ -102,21 +115,21 @@ int cmd_data(ctl_t *c, int argc, char **argv)
     if (rc == CTL_OK && c->json) {
         ctl_print_raw(&a);
     } else if (rc == CTL_OK) {
-        static const char *const heads[] = {"TIME",  "PATH",     "KIND",
-                                            "VALUE", "RECEIVED", NULL};
+        static const char *const heads[] = {
+            "TIME", "PATH", "KIND", "VALUE", "RECEIVED", "SOURCE", NULL};
         /* ctl_cell shows members named *_ms as UTC times. */
-        static const char *const keys[] = {"t", "path", "kind", "value",
-                                           "received_at"};
-        static const char *const as[] = {"t_ms", "path", "kind", "value",
-                                         "received_at"};
+        static const char *const keys[] = {"t",     "path",        "kind",
+                                           "value", "received_at", "source"};
+        static const char *const as[] = {"t_ms",  "path",        "kind",
+                                         "value", "received_at", "source"};
         ctl_table_t t;
         ctl_table_init(&t, heads);
         size_t i;
         const json_t *e;
         json_array_foreach(json_object_get(a.body, "data"), i, e)
         {
-            char *row[5];
-            for (size_t j = 0; j < 5; j++)
+            char *row[6];
+            for (size_t j = 0; j < 6; j++)
                 row[j] = ctl_cell(json_object_get(e, keys[j]), as[j]);
             ctl_table_row(&t, row);
         }

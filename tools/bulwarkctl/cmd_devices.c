@@ -9,13 +9,14 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
 
 /* Bootstrap PSK: 1..64 bytes (docs/api.md, POST /devices). */
 #define PSK_MAX 64
-/* Page size when filtering on the client: the API's largest page. */
+/* The API's largest page: what --all asks for each time. */
 #define PAGE_MAX 1000
 
 static const char health_help[] =
@@ -52,47 +53,52 @@ int cmd_health(ctl_t *c, int argc, char **argv)
 }
 
 static const char devices_help[] =
-    "usage: " CTL_NAME " devices [--model M] [--tag T] [--limit N] "
-    "[--after EP]\n"
+    "usage: " CTL_NAME " devices [--prefix P] [--model M] [--tag T]...\n"
+    "         [--registered | --unregistered] [--seen-before MS]\n"
+    "         [--seen-after MS] [--limit N | --all] [--after EP]\n"
     "\n"
     "List devices in endpoint-name order: endpoint, model, tags, whether\n"
-    "registered now, and firmware version and last report when the API\n"
-    "gives them.\n"
+    "registered now, when the DM server last heard from it (its last\n"
+    "Register or Update; \"-\" when never) and the firmware version\n"
+    "when the API gives it.\n"
+    "The server applies the filters; they combine (all must hold).\n"
     "\n"
-    "  --limit N   at most N devices (1..1000, default 100)\n"
-    "  --after EP  start after endpoint EP (the next page)\n"
-    "  --model M   only devices of model M\n"
-    "  --tag T     only devices with tag T (repeatable: every tag)\n"
+    "  --prefix P      endpoint names starting with P\n"
+    "  --model M       devices of model M (\"\" for none)\n"
+    "  --tag T         devices carrying tag T (repeatable: every tag)\n"
+    "  --registered    devices registered with the DM server now\n"
+    "  --unregistered  devices not registered now\n"
+    "  --seen-before MS, --seen-after MS\n"
+    "                  last seen before / after MS (Unix milliseconds)\n"
+    "  --limit N       at most N devices (1..1000, default 100)\n"
+    "  --all           every device that matches, page after page\n"
+    "  --after EP      start after endpoint EP (the next page)\n"
     "\n"
     "When there are more, the command for the next page goes to stderr.\n";
 
-/* Tags are free text; a tag matches a word between commas or spaces. */
-static int has_tag(const char *tags, const char *tag)
+/* "12 s ago" from a Unix time in ms; "-" for none. */
+static char *ago(const json_t *v, int64_t now_ms)
 {
-    size_t n = strlen(tag);
-    const char *p = tags;
-    while (*p) {
-        while (*p == ',' || *p == ' ')
-            p++;
-        size_t k = strcspn(p, ", ");
-        if (k == n && strncmp(p, tag, n) == 0)
-            return 1;
-        p += k;
-    }
-    return 0;
+    if (!json_is_integer(v))
+        return ctl_strdup("-");
+    int64_t d = now_ms - (int64_t)json_integer_value(v);
+    if (d < 0)
+        d = 0; /* clocks apart: it was just now */
+    d /= 1000;
+    if (d < 120)
+        return ctl_printf("%lld s ago", (long long)d);
+    if (d < 120 * 60)
+        return ctl_printf("%lld min ago", (long long)(d / 60));
+    if (d < 48 * 3600)
+        return ctl_printf("%lld h ago", (long long)(d / 3600));
+    return ctl_printf("%lld d ago", (long long)(d / 86400));
 }
 
-static int matches(const json_t *d, const char *model, char **tags,
-                   size_t ntags)
+static int64_t now_ms(void)
 {
-    const char *m = json_string_value(json_object_get(d, "model"));
-    const char *t = json_string_value(json_object_get(d, "tags"));
-    if (model != NULL && (m == NULL || strcmp(m, model) != 0))
-        return 0;
-    for (size_t i = 0; i < ntags; i++)
-        if (t == NULL || !has_tag(t, tags[i]))
-            return 0;
-    return 1;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The first of the names present in o (NULL if none). */
@@ -106,27 +112,25 @@ static const char *first_of(const json_t *o, const char *const *names)
 
 static const char *const fw_names[] = {"fw_version", "firmware_version",
                                        "firmware", NULL};
-static const char *const seen_names[] = {"last_seen_ms", "fw_seen_ms",
-                                         "fw_seen_at",   "last_seen_at",
-                                         "last_seen",    NULL};
 
 static void print_devices(const json_t *list)
 {
     size_t i;
     const json_t *d;
-    int fw = 0, seen = 0;
+    int fw = 0;
     json_array_foreach(list, i, d)
     {
         fw |= first_of(d, fw_names) != NULL;
-        seen |= first_of(d, seen_names) != NULL;
     }
-    const char *heads[7] = {"ENDPOINT", "MODEL", "TAGS", "REGISTERED"};
-    size_t nh = 4;
+    /* LAST SEEN is "-" for a device never heard from (or whose stored
+     * registration ended). */
+    const char *heads[7] = {"ENDPOINT", "MODEL", "TAGS", "REGISTERED",
+                            "LAST SEEN"};
+    size_t nh = 5;
     if (fw)
         heads[nh++] = "FIRMWARE";
-    if (seen)
-        heads[nh++] = "LAST SEEN";
     heads[nh] = NULL;
+    int64_t now = now_ms();
     ctl_table_t t;
     ctl_table_init(&t, heads);
     json_array_foreach(list, i, d)
@@ -137,12 +141,9 @@ static void print_devices(const json_t *list)
         row[k++] = ctl_cell(json_object_get(d, "model"), NULL);
         row[k++] = ctl_cell(json_object_get(d, "tags"), NULL);
         row[k++] = ctl_cell(json_object_get(d, "registered"), NULL);
+        row[k++] = ago(json_object_get(d, "last_seen_ms"), now);
         if (fw) {
             const char *f = first_of(d, fw_names);
-            row[k++] = ctl_cell(f ? json_object_get(d, f) : NULL, f);
-        }
-        if (seen) {
-            const char *f = first_of(d, seen_names);
             row[k++] = ctl_cell(f ? json_object_get(d, f) : NULL, f);
         }
         ctl_table_row(&t, row);
@@ -150,38 +151,87 @@ static void print_devices(const json_t *list)
     ctl_table_print(&t, stdout);
 }
 
-#define TAGS_MAX 16
+/* Filters given on the command line, as the query they make. */
+#define QUERY_MAX CTL_PATH_MAX
+#define TAGS_MAX  16
+
+/* Append "&name=escaped(value)" to q.  0, or -1 (printed) when long. */
+static int query_add(char *q, const char *name, const char *value)
+{
+    char esc[3 * 255 + 1];
+    size_t n = strlen(q);
+    if (ctl_escape(value, esc, sizeof esc) != 0)
+        return -1;
+    if (ctl_path(q + n, QUERY_MAX - n, "&%s=%s", name, esc) != 0)
+        return -1;
+    return 0;
+}
+
+/* Pages fetched before --all shows its progress on a terminal. */
+#define PROGRESS_AFTER 3
 
 int cmd_devices(ctl_t *c, int argc, char **argv)
 {
     static const struct option o[] = {
+        {"prefix", required_argument, NULL, 'p'},
         {"model", required_argument, NULL, 'm'},
         {"tag", required_argument, NULL, 't'},
+        {"registered", no_argument, NULL, 'r'},
+        {"unregistered", no_argument, NULL, 'u'},
+        {"seen-before", required_argument, NULL, 'B'},
+        {"seen-after", required_argument, NULL, 'A'},
         {"limit", required_argument, NULL, 'n'},
+        {"all", no_argument, NULL, 'L'},
         {"after", required_argument, NULL, 'a'},
         {NULL, 0, NULL, 0},
     };
-    const char *model = NULL, *after = NULL;
-    char *tags[TAGS_MAX];
+    const char *after = NULL;
+    char query[QUERY_MAX] = "";
     size_t ntags = 0;
-    long limit = 100;
-    int v;
+    long limit = 100, seen = 0;
+    int v, all = 0, limit_given = 0, reg = -1;
     while ((v = ctl_getopt(c, argc, argv, "", o)) != -1) {
         switch (v) {
         case 'h':
             fputs(devices_help, stdout);
             return CTL_OK;
+        case 'p':
+            if (query_add(query, "prefix", optarg) != 0)
+                return CTL_USAGE;
+            break;
         case 'm':
-            model = optarg;
+            if (query_add(query, "model", optarg) != 0)
+                return CTL_USAGE;
             break;
         case 't':
-            if (ntags == TAGS_MAX)
+            if (++ntags > TAGS_MAX)
                 return ctl_usage(argv[0], "at most %d --tag", TAGS_MAX);
-            tags[ntags++] = optarg;
+            if (query_add(query, "tag", optarg) != 0)
+                return CTL_USAGE;
+            break;
+        case 'r':
+        case 'u':
+            if (reg >= 0 && reg != (v == 'r'))
+                return ctl_usage(argv[0], "--registered or --unregistered, "
+                                          "not both");
+            reg = v == 'r';
+            break;
+        case 'B':
+        case 'A':
+            if (ctl_parse_long(v == 'B' ? "--seen-before" : "--seen-after",
+                               optarg, 0, LONG_MAX, &seen) != 0)
+                return CTL_USAGE;
+            if (query_add(query, v == 'B' ? "seen_before" : "seen_after",
+                          optarg) != 0)
+                return CTL_USAGE;
             break;
         case 'n':
             if (ctl_parse_long("--limit", optarg, 1, PAGE_MAX, &limit) != 0)
                 return CTL_USAGE;
+            limit_given = 1;
+            break;
+        case 'L':
+            all = 1;
             break;
         case 'a':
             after = optarg;
@@ -192,58 +242,46 @@ int cmd_devices(ctl_t *c, int argc, char **argv)
     }
     if (optind != argc)
         return ctl_usage(argv[0], "unexpected argument '%s'", argv[optind]);
-    int filter = model != NULL || ntags > 0;
+    if (all && limit_given)
+        return ctl_usage(argv[0], "--all or --limit, not both");
+    if (reg >= 0 && query_add(query, "registered", reg ? "true" : "false"))
+        return CTL_USAGE;
+    char cursor[3 * 64 + 1] = "";
+    if (after != NULL && ctl_escape(after, cursor, sizeof cursor) != 0)
+        return CTL_USAGE;
     json_t *found = json_array();
     json_t *next = json_null();
-    char cursor[3 * 64 + 1] = "";
-    if (after != NULL && ctl_escape(after, cursor, sizeof cursor) != 0) {
-        json_decref(found);
-        return CTL_USAGE;
-    }
-    int rc = CTL_OK;
+    int rc = CTL_OK, pages = 0;
+    int progress = all && !c->json && isatty(STDERR_FILENO);
     ctl_answer_t a = {0};
+    /* A page may come back short with next set (the server bounds what
+     * one request reads): go on until limit devices or the end. */
     for (;;) {
+        size_t want = all ? PAGE_MAX : (size_t)limit - json_array_size(found);
         char path[CTL_PATH_MAX];
-        if (ctl_path(path, sizeof path, "/devices?limit=%ld%s%s",
-                     filter ? (long)PAGE_MAX : limit,
-                     cursor[0] ? "&after=" : "", cursor) != 0) {
+        if (ctl_path(path, sizeof path, "/devices?limit=%zu%s%s%s", want,
+                     cursor[0] ? "&after=" : "", cursor, query) != 0) {
             rc = CTL_USAGE;
             break;
         }
         rc = ctl_call(c, "GET", path, 1, NULL, NULL, 0, &a);
         if (rc != CTL_OK)
             break;
-        if (!filter && c->json) {
-            ctl_print_raw(&a);
-            break;
-        }
         json_t *list = json_object_get(a.body, "devices");
         json_t *nx = json_object_get(a.body, "next");
         if (!json_is_array(list)) {
             rc = ctl_fail(CTL_API, "the answer has no device list");
             break;
         }
-        size_t i;
-        json_t *d;
-        int full = 0;
-        json_array_foreach(list, i, d)
-        {
-            if (!filter || matches(d, model, tags, ntags))
-                json_array_append(found, d);
-            if (json_array_size(found) == (size_t)limit) {
-                full = 1;
-                if (i + 1 < json_array_size(list) || json_is_string(nx)) {
-                    json_decref(next);
-                    next = json_copy(json_object_get(d, "endpoint"));
-                }
-                break;
-            }
-        }
-        if (!filter && !full) {
-            json_decref(next);
-            next = json_copy(nx);
-        }
-        if (!filter || full || !json_is_string(nx))
+        json_array_extend(found, list);
+        json_decref(next);
+        next = json_copy(nx != NULL ? nx : json_null());
+        pages++;
+        if (progress && pages >= PROGRESS_AFTER)
+            fprintf(stderr, "\r%zu devices, %d pages...",
+                    json_array_size(found), pages);
+        if (!json_is_string(nx) ||
+            (!all && json_array_size(found) >= (size_t)limit))
             break;
         if (ctl_escape(json_string_value(nx), cursor, sizeof cursor) != 0) {
             rc = CTL_API;
@@ -251,21 +289,21 @@ int cmd_devices(ctl_t *c, int argc, char **argv)
         }
         ctl_answer_free(&a);
     }
-    if (rc == CTL_OK && (filter || !c->json)) {
-        if (c->json) {
-            json_t *out =
-                json_pack("{s:O, s:O}", "devices", found, "next", next);
-            char *s = json_dumps(out, JSON_COMPACT);
-            printf("%s\n", s != NULL ? s : "{}");
-            ctl_json_free(s);
-            json_decref(out);
-        } else {
-            print_devices(found);
-            if (json_is_string(next)) {
-                char *n = ctl_cell(next, NULL);
-                fprintf(stderr, "(more: " CTL_NAME " devices --after %s)\n", n);
-                free(n);
-            }
+    if (progress && pages >= PROGRESS_AFTER)
+        fprintf(stderr, "\r%*s\r", 40, "");
+    if (rc == CTL_OK && c->json) {
+        json_t *out = json_pack("{s:O, s:O}", "devices", found, "next", next);
+        char *s = json_dumps(out, JSON_COMPACT);
+        printf("%s\n", s != NULL ? s : "{}");
+        ctl_json_free(s);
+        json_decref(out);
+    } else if (rc == CTL_OK) {
+        print_devices(found);
+        if (json_is_string(next)) {
+            char *n = ctl_cell(next, NULL);
+            fprintf(stderr, "(more: " CTL_NAME " devices --after %s%s)\n", n,
+                    query[0] != '\0' ? " with the same filters" : "");
+            free(n);
         }
     }
     ctl_answer_free(&a);
@@ -274,11 +312,38 @@ int cmd_devices(ctl_t *c, int argc, char **argv)
     return rc;
 }
 
+/* The object tree of GET /devices/{ep} as a table. */
+static void print_objects(const json_t *objects)
+{
+    static const char *const heads[] = {"OBJECT", "VERSION", "INSTANCES", NULL};
+    ctl_table_t t;
+    ctl_table_init(&t, heads);
+    size_t i;
+    const json_t *o;
+    json_array_foreach(objects, i, o)
+    {
+        char *row[3];
+        row[0] = ctl_cell(json_object_get(o, "id"), NULL);
+        row[1] = ctl_cell(json_object_get(o, "version"), NULL);
+        row[2] = ctl_cell(json_object_get(o, "instances"), NULL);
+        ctl_table_row(&t, row);
+    }
+    ctl_table_print(&t, stdout);
+}
+
 static const char device_help[] =
     "usage: " CTL_NAME " device EP\n"
+    "       " CTL_NAME " device delete EP\n"
     "\n"
-    "One device: model, tags, when it was provisioned, and its registration\n"
-    "with the DM server when it is registered (times in UTC).\n";
+    "One device: model, tags, when it was provisioned, when the DM server\n"
+    "last heard from it, and its registration with the DM server and the\n"
+    "objects it registered when it is registered (times in UTC).\n"
+    "\n"
+    "delete  delete EP with its credentials, registration, bootstrap\n"
+    "        configuration, queued requests, campaign membership and\n"
+    "        telemetry; asks nothing, prints what was deleted.  A\n"
+    "        registered device is cut off at once.  The audit log keeps\n"
+    "        its entries.  Needs an admin token.\n";
 
 int cmd_device(ctl_t *c, int argc, char **argv)
 {
@@ -290,8 +355,10 @@ int cmd_device(ctl_t *c, int argc, char **argv)
         }
         return CTL_USAGE;
     }
+    if (argc - optind == 2 && strcmp(argv[optind], "delete") == 0)
+        return ctl_device_delete(c, argv[optind + 1]);
     if (argc - optind != 1)
-        return ctl_usage(argv[0], "wants one endpoint name");
+        return ctl_usage(argv[0], "wants one endpoint name, or delete EP");
     char ep[3 * 64 + 1], path[CTL_PATH_MAX];
     if (ctl_escape(argv[optind], ep, sizeof ep) != 0 ||
         ctl_path(path, sizeof path, "/devices/%s", ep) != 0)
@@ -302,8 +369,8 @@ int cmd_device(ctl_t *c, int argc, char **argv)
         ctl_print_raw(&a);
     } else if (rc == CTL_OK) {
         static const char *const names[] = {
-            "endpoint",   "model",      "tags", "created_ms",
-            "registered", "fw_version", NULL};
+            "endpoint",   "model",        "tags",       "created_ms",
+            "registered", "last_seen_ms", "fw_version", NULL};
         static const char *const reg_names[] = {
             "location",      "lifetime",   "binding",    "queue", "version",
             "registered_ms", "updated_ms", "expires_ms", "links", NULL};
@@ -313,6 +380,11 @@ int cmd_device(ctl_t *c, int argc, char **argv)
             printf("\nregistration\n");
             ctl_print_fields(r, reg_names);
         }
+        const json_t *objs = json_object_get(a.body, "objects");
+        if (json_is_array(objs)) {
+            printf("\nobjects\n");
+            print_objects(objs);
+        }
     }
     ctl_answer_free(&a);
     return rc;
@@ -321,11 +393,14 @@ int cmd_device(ctl_t *c, int argc, char **argv)
 static const char provision_help[] =
     "usage: " CTL_NAME " provision EP --psk-identity ID "
     "(--psk-file FILE | --psk-hex HEX) [--model M]\n"
+    "         [--tags T]\n"
     "\n"
     "Provision a device with its factory bootstrap PSK (1..64 bytes; the\n"
     "server refuses weak or reused ones).  --psk-file reads the raw key\n"
     "bytes (the same file the device's --psk-key-file reads); --psk-hex\n"
-    "shows the key in the process list, so prefer the file.\n";
+    "shows the key in the process list, so prefer the file.  --tags is\n"
+    "free text; tags are its words between commas and spaces (what\n"
+    "`devices --tag` and campaign selectors match).\n";
 
 /* Read the raw PSK from path into psk (1..PSK_MAX bytes). */
 static int read_psk(const char *path, unsigned char *psk, size_t *n)
@@ -363,9 +438,10 @@ int cmd_provision(ctl_t *c, int argc, char **argv)
         {"psk-file", required_argument, NULL, 'f'},
         {"psk-hex", required_argument, NULL, 'x'},
         {"model", required_argument, NULL, 'm'},
+        {"tags", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
-    const char *id = NULL, *file = NULL, *model = NULL;
+    const char *id = NULL, *file = NULL, *model = NULL, *tags = NULL;
     char *hex = NULL;
     int v;
     while ((v = ctl_getopt(c, argc, argv, "", o)) != -1) {
@@ -384,6 +460,9 @@ int cmd_provision(ctl_t *c, int argc, char **argv)
             break;
         case 'm':
             model = optarg;
+            break;
+        case 'T':
+            tags = optarg;
             break;
         default:
             return CTL_USAGE;
@@ -419,6 +498,8 @@ int cmd_provision(ctl_t *c, int argc, char **argv)
         return ctl_usage(argv[0], "endpoint and identity must be UTF-8");
     if (model != NULL)
         json_object_set_new(body, "model", json_string(model));
+    if (tags != NULL)
+        json_object_set_new(body, "tags", json_string(tags));
     ctl_answer_t a;
     int rc = ctl_call_json(c, "POST", "/devices", body, &a);
     json_decref(body); /* wiped by the allocator */

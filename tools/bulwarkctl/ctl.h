@@ -212,6 +212,10 @@ int cmd_firmware(ctl_t *c, int argc, char **argv);
 int cmd_campaign(ctl_t *c, int argc, char **argv);
 int cmd_token(ctl_t *c, int argc, char **argv);
 int cmd_rotate(ctl_t *c, int argc, char **argv);
+/* cmd_creds.c: credentials, revoke, and `device delete EP`. */
+int cmd_credentials(ctl_t *c, int argc, char **argv);
+int cmd_revoke(ctl_t *c, int argc, char **argv);
+int ctl_device_delete(ctl_t *c, const char *ep);
 /* campaign watch (cmd_watch.c); argv[0] is "watch". */
 int cmd_campaign_watch(ctl_t *c, int argc, char **argv);
 /* campaign show's printing, shared with create (cmd_campaign.c). */

@@ -19,6 +19,7 @@ static const char main_help[] =
     "  devices [--model M] [--tag T] [--limit N] [--after EP]\n"
     "                                 list devices\n"
     "  device EP                      one device and its registration\n"
+    "  device delete EP               delete a device and all it owns\n"
     "  provision EP --psk-identity ID (--psk-file F | --psk-hex HEX)\n"
     "                                 add a device with its bootstrap PSK\n"
     "  read [--async] EP PATH         LwM2M Read on a registered device\n"
@@ -36,6 +37,8 @@ static const char main_help[] =
     "  cancel EP (PATH | --id N)      end an observation\n"
     "  observations EP                a device's live observations\n"
     "  rotate EP                      rotate a device's DM credentials\n"
+    "  credentials EP                 a device's credentials (never keys)\n"
+    "  revoke EP ID                   revoke one of them (admin)\n"
     "  bootstrap EP [--binding U|UQ] [--lifetime S] [--server-uri U]\n"
     "  bootstrap EP --show|--reset    what the device gets at its next\n"
     "                                 bootstrap (queue mode: UQ)\n"
@@ -108,6 +111,8 @@ int main(int argc, char **argv)
         {"campaign", cmd_campaign},
         {"token", cmd_token},
         {"rotate", cmd_rotate},
+        {"credentials", cmd_credentials},
+        {"revoke", cmd_revoke},
         {"data", cmd_data},
         {"observe", cmd_observe},
         {"cancel", cmd_cancel},
