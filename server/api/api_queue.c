@@ -12,7 +12,13 @@
  *      the device's oldest queued request is sent unless one of its
  *      requests is out already;
  *   3. the sweep, every BW_API_QUEUE_SWEEP_MS: requests past their time
- *      to live expire.
+ *      to live expire;
+ *   4. the retention job, every BW_API_QUEUE_PURGE_MS when a retention
+ *      is set: answered and expired requests older than it are deleted,
+ *      BW_API_QUEUE_PURGE_BATCH per transaction, one batch per turn
+ *      while nothing else waits (so answers and wakes are never held up
+ *      by more than one batch), and the sweep audited once with its
+ *      count when it ends.
  *
  * Per device at most one request is out (the busy list), so a device
  * gets its requests one at a time and in creation order: the next is
@@ -21,10 +27,12 @@
  * Sending one request (send_next):
  *   read the oldest QUEUED row  ->  rebuild the CoAP request from its
  *   body (bw_api__op_build)  ->  mark it SENT (committed)  ->
- *   bw_lwsrv_request.  The answer (on_answer, on a DTLS worker) is
- *   copied onto the done list; the engine then stores it
- *   (bw_db_request_answer) or requeues it / gives it up
- *   (bw_api_queue_after_failure).
+ *   bw_lwsrv_request_ex.  The answer (on_answer, on a DTLS worker) is
+ *   copied onto the done list, with the Location-Path a Create's answer
+ *   carries; the engine then stores it (bw_db_request_answer) or puts
+ *   it back, counting the try in the store (bw_db_request_retry), and
+ *   gives it up once bw_api_queue_after_failure says so.  The count is
+ *   the store's, so a restart does not give a request its tries again.
  *
  * The seen table remembers when each device was last heard from
  * (an open-addressed hash of BW_API_QUEUE_SEEN_MAX slots; a slot older
@@ -76,12 +84,6 @@ typedef struct flight {
     char payload[ANSWER_MAX];
 } flight_t;
 
-typedef struct tried {
-    struct tried *next;
-    int64_t id;
-    unsigned n;
-} tried_t;
-
 struct bw_api_queue {
     bw_api_queue_config_t cfg;
     pthread_mutex_t m;
@@ -93,8 +95,10 @@ struct bw_api_queue {
     flight_t *busy; /* out to a device (engine thread only) */
     flight_t *done; /* answered, waiting for the engine */
     size_t n_busy;
-    tried_t *tried; /* engine thread only */
-    size_t n_tried;
+    /* The retention job's sweep (engine thread only). */
+    int purging;          /* under way */
+    int64_t purge_before; /* its cutoff (wall clock, ms) */
+    uint64_t purged;      /* deleted so far */
     pthread_mutex_t seen_m;
     seen_t *seen;
 };
@@ -224,52 +228,14 @@ void bw_api_queue_wake(bw_api_queue_t *q, const char *ep)
             ep, (size_t)BW_API_QUEUE_WAKES_MAX);
 }
 
-/* ---- tries (engine thread) ------------------------------------------- */
-
-static unsigned tries_add(bw_api_queue_t *q, int64_t id)
-{
-    for (tried_t *t = q->tried; t != NULL; t = t->next)
-        if (t->id == id)
-            return ++t->n;
-    if (q->n_tried >= BW_API_QUEUE_TRIED_MAX) { /* drop the oldest */
-        tried_t **pp = &q->tried;
-        while ((*pp)->next != NULL)
-            pp = &(*pp)->next;
-        free(*pp);
-        *pp = NULL;
-        q->n_tried--;
-    }
-    tried_t *t = calloc(1, sizeof *t);
-    if (t == NULL)
-        return 1;
-    t->id = id;
-    t->n = 1;
-    t->next = q->tried;
-    q->tried = t;
-    q->n_tried++;
-    return 1;
-}
-
-static void tries_forget(bw_api_queue_t *q, int64_t id)
-{
-    for (tried_t **pp = &q->tried; *pp != NULL; pp = &(*pp)->next)
-        if ((*pp)->id == id) {
-            tried_t *t = *pp;
-            *pp = t->next;
-            free(t);
-            q->n_tried--;
-            return;
-        }
-}
-
 /* ---- sending ---------------------------------------------------------- */
 
-/* On a DTLS worker: copy, hand over, never block on anything but the
- * engine's mutex. */
-static void on_answer(void *arg, int err, uint8_t code, uint32_t cf,
-                      const uint8_t *payload, size_t len)
+/* Copy the answer into f and hand it over to the engine (any thread;
+ * never blocks on anything but the engine's mutex).  location: the
+ * answer's Location-Path ("" for none). */
+static void hand_over(flight_t *f, int err, uint8_t code, uint32_t cf,
+                      const uint8_t *payload, size_t len, const char *location)
 {
-    flight_t *f = arg;
     bw_api_queue_t *q = f->q;
     if (err == 0 && len > sizeof f->payload)
         len = sizeof f->payload; /* cannot happen: one CoAP message */
@@ -279,6 +245,10 @@ static void on_answer(void *arg, int err, uint8_t code, uint32_t cf,
     f->len = err == 0 ? len : 0;
     if (f->len > 0)
         memcpy(f->payload, payload, f->len);
+    /* A Create's location is the device's word, never the instance its
+     * records named (as in the synchronous call, api_ops.c). */
+    snprintf(f->location, sizeof f->location, "%s",
+             err == 0 && location != NULL ? location : "");
     if (err == 0)
         bw_api_queue_seen(q, f->ep, wall_ms());
     pthread_mutex_lock(&q->m);
@@ -293,11 +263,19 @@ static void on_answer(void *arg, int err, uint8_t code, uint32_t cf,
     pthread_mutex_unlock(&q->m);
 }
 
+/* On a DTLS worker. */
+static void on_answer(void *arg, const bw_lwsrv_answer_t *a)
+{
+    hand_over(arg, a->err, a->code, a->content_format, a->payload, a->len,
+              a->location);
+}
+
 /* The oldest queued request of a device, copied out of the walk. */
 typedef struct {
     int found;
     int64_t id;
     bw_db_req_op_t op;
+    unsigned tries;
     char path[BW_DB_PATH_MAX + 1];
     char *body; /* the stored body, NUL-terminated (malloc) */
 } oldest_t;
@@ -308,6 +286,7 @@ static int take_oldest(void *arg, const bw_db_request_t *r)
     o->found = 1;
     o->id = r->id;
     o->op = r->op;
+    o->tries = r->tries;
     snprintf(o->path, sizeof o->path, "%s", r->path);
     o->body = malloc(r->payload_len + 1);
     if (o->body == NULL)
@@ -369,22 +348,42 @@ static void send_next(bw_api_queue_t *q, const char *ep, int rewake)
             say(q, "queue: %s: out of memory", ep);
             return;
         }
+        /* Its tries spent already: a crash came between the count of the
+         * last one and the give-up (finish); it is given up now. */
+        int spent = bw_api_queue_tries_spent(o.tries);
         const char *why = NULL;
-        char detail[256];
-        if (body == NULL)
+        char detail[256], named[BW_LWSRV_PATH_MAX];
+        if (spent)
+            why = "";
+        else if (body == NULL)
             why = "the stored request does not read as JSON";
         else if (bw_api__queue_api_op(o.op, &f->kind) != 0)
             why = "not an operation the API sends";
-        else
-            why = bw_api__op_build(body, f->kind, op, f->location,
-                                   sizeof f->location, detail, sizeof detail);
+        else /* named: the instance a Create names; the answer says */
+            why = bw_api__op_build(body, f->kind, op, named, sizeof named,
+                                   detail, sizeof detail);
         json_decref(body);
         if (why != NULL) {
             char reason[BW_DB_REQ_WHY_MAX + 1];
-            snprintf(reason, sizeof reason, "cannot be sent: %s", why);
+            if (spent)
+                snprintf(reason, sizeof reason, "no answer after %u tries",
+                         o.tries);
+            else
+                snprintf(reason, sizeof reason, "cannot be sent: %s", why);
             err = bw_db_request_give_up(q->cfg.db, o.id, BW_DB_REQ_QUEUED,
                                         reason, wall_ms());
             say(q, "queue: %s: request %lld %s", ep, (long long)o.id, reason);
+            if (err == 0 && spent) { /* as finish() would have */
+                snprintf(detail, sizeof detail, "%s: given up (request %lld)",
+                         o.path, (long long)o.id);
+                audit(q, "request-expired", ep, detail);
+                f->id = o.id;
+                snprintf(f->ep, sizeof f->ep, "%s", ep);
+                snprintf(f->path, sizeof f->path, "%.*s",
+                         (int)sizeof f->path - 1, o.path);
+                if (bw_api__queue_api_op(o.op, &f->kind) == 0)
+                    publish(q, f, "request.expired", reason);
+            }
             free(f);
             free(op);
             if (err != 0)
@@ -412,10 +411,10 @@ static void send_next(bw_api_queue_t *q, const char *ep, int rewake)
         q->busy = f;
         q->n_busy++;
         pthread_mutex_unlock(&q->m);
-        err = bw_lwsrv_request(q->cfg.dm, ep, op, on_answer, f);
+        err = bw_lwsrv_request_ex(q->cfg.dm, ep, op, on_answer, f);
         free(op);
         if (err != 0) /* the callback will not run: as a failed answer */
-            on_answer(f, err, 0, 0, NULL, 0);
+            hand_over(f, err, 0, 0, NULL, 0, NULL);
         return;
     }
 }
@@ -449,38 +448,52 @@ static void finish(bw_api_queue_t *q, flight_t *f)
         if (err == 0) {
             audit(q, bw_api__op_name(f->kind), f->ep, detail);
             publish(q, f, "request.answered", NULL);
-        }
-        else /* expired or cancelled while out: the answer is dropped */
+        } else /* expired or cancelled while out: the answer is dropped */
             say(q, "queue: %s: answer to request %lld not stored: %s", f->ep,
                 (long long)f->id, bw_strerror(err));
-        tries_forget(q, f->id);
     } else {
-        unsigned tries = f->err == BW_ENOTFOUND || f->err == BW_ESTATE
-                             ? 0
-                             : tries_add(q, f->id);
-        bw_api_queue_failure_t next = bw_api_queue_after_failure(f->err, tries);
-        if (next == BW_API_QUEUE_GIVE_UP) {
-            char reason[BW_DB_REQ_WHY_MAX + 1];
-            snprintf(reason, sizeof reason, "no answer after %u tries (%s)",
-                     tries, bw_strerror(f->err));
-            err = bw_db_request_give_up(q->cfg.db, f->id, BW_DB_REQ_SENT,
+        /* Nothing reached the device (REQUEUE): back, not counted.  Else
+         * the try is counted in the transaction that puts the request
+         * back, and the count as committed decides. */
+        bw_api_queue_failure_t next = bw_api_queue_after_failure(f->err, 0);
+        unsigned tries = 0;
+        if (next == BW_API_QUEUE_REQUEUE) {
+            err = bw_db_request_requeue(q->cfg.db, f->id, now);
+        } else {
+            err = bw_db_request_retry(q->cfg.db, f->id, now, &tries);
+            if (err == 0)
+                next = bw_api_queue_after_failure(f->err, tries);
+        }
+        char reason[BW_DB_REQ_WHY_MAX + 1];
+        snprintf(reason, sizeof reason, "no answer after %u tries (%s)", tries,
+                 bw_strerror(f->err));
+        if (err == 0 && next == BW_API_QUEUE_GIVE_UP) {
+            /* A crash before this commits leaves it queued with its tries
+             * spent: send_next gives it up then. */
+            err = bw_db_request_give_up(q->cfg.db, f->id, BW_DB_REQ_QUEUED,
                                         reason, now);
-            tries_forget(q, f->id);
             snprintf(detail, sizeof detail, "%s: given up (request %lld)",
                      f->path, (long long)f->id);
             if (err == 0) {
                 audit(q, "request-expired", f->ep, detail);
                 publish(q, f, "request.expired", reason);
             }
-        } else {
-            err = bw_db_request_requeue(q->cfg.db, f->id, now);
         }
-        if (err != 0 && err != BW_ESTATE)
+        if (err != 0) /* BW_ESTATE: expired or cancelled meanwhile */
             say(q, "queue: %s: request %lld: %s", f->ep, (long long)f->id,
                 bw_strerror(err));
-        say(q, "queue: %s: request %lld %s: %s", f->ep, (long long)f->id,
-            next == BW_API_QUEUE_GIVE_UP ? "given up" : "back in the queue",
-            bw_strerror(f->err));
+        else if (next == BW_API_QUEUE_REQUEUE)
+            say(q,
+                "queue: %s: request %lld back in the queue, no try counted: "
+                "%s",
+                f->ep, (long long)f->id, bw_strerror(f->err));
+        else
+            say(q,
+                "queue: %s: request %lld: try %u of %u got no answer (%s); %s",
+                f->ep, (long long)f->id, tries,
+                (unsigned)BW_API_QUEUE_TRIES_MAX, bw_strerror(f->err),
+                next == BW_API_QUEUE_GIVE_UP ? "given up"
+                                             : "back in the queue");
         /* Asleep (or gone): the rest waits for its next wake, unless it
          * woke again while this one was out. */
         go_on = f->rewoken;
@@ -503,11 +516,61 @@ static void sweep(bw_api_queue_t *q)
             (unsigned long long)n);
 }
 
+/* ---- the retention job (engine thread) -------------------------------- */
+
+/* The sweep ends: audited once with its count (nothing when none). */
+static void purge_end(bw_api_queue_t *q)
+{
+    if (q->purged > 0) {
+        char detail[160];
+        snprintf(detail, sizeof detail,
+                 "%llu answered or expired request(s) older than %u day(s) "
+                 "deleted",
+                 (unsigned long long)q->purged,
+                 (unsigned)q->cfg.retention_days);
+        audit(q, "requests-purged", "", detail);
+        say(q, "queue: %s", detail);
+    }
+    q->purging = 0;
+    q->purged = 0;
+}
+
+/* One batch of the sweep under way, in its own transaction. */
+static void purge_step(bw_api_queue_t *q)
+{
+    uint64_t n = 0;
+    int err = bw_db_request_purge(q->cfg.db, q->purge_before,
+                                  BW_API_QUEUE_PURGE_BATCH, &n);
+    q->purged += n;
+    if (err != 0)
+        say(q, "queue: retention: %s (the next sweep goes on)",
+            bw_strerror(err));
+    if (err != 0 || n < BW_API_QUEUE_PURGE_BATCH)
+        purge_end(q);
+}
+
+/* ---- the engine's loop ------------------------------------------------- */
+
+static int ts_due(const struct timespec *now, const struct timespec *t)
+{
+    return now->tv_sec > t->tv_sec ||
+           (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec);
+}
+
+static struct timespec ts_plus(struct timespec t, long ms)
+{
+    t.tv_nsec += ms % 1000 * 1000000;
+    t.tv_sec += ms / 1000 + t.tv_nsec / 1000000000;
+    t.tv_nsec %= 1000000000;
+    return t;
+}
+
 static void *engine_main(void *arg)
 {
     bw_api_queue_t *q = arg;
-    struct timespec next;
+    struct timespec next, purge_next;
     clock_gettime(CLOCK_MONOTONIC, &next);
+    purge_next = next; /* the first retention sweep at start */
     pthread_mutex_lock(&q->m);
     while (!q->stopping) {
         if (q->done != NULL) {
@@ -532,21 +595,34 @@ static void *engine_main(void *arg)
         }
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec > next.tv_sec ||
-            (now.tv_sec == next.tv_sec && now.tv_nsec >= next.tv_nsec)) {
+        if (ts_due(&now, &next)) {
             pthread_mutex_unlock(&q->m);
             sweep(q);
             pthread_mutex_lock(&q->m);
-            next = now;
-            next.tv_nsec += (long)BW_API_QUEUE_SWEEP_MS % 1000 * 1000000;
-            next.tv_sec +=
-                BW_API_QUEUE_SWEEP_MS / 1000 + next.tv_nsec / 1000000000;
-            next.tv_nsec %= 1000000000;
+            next = ts_plus(now, BW_API_QUEUE_SWEEP_MS);
             continue;
         }
-        pthread_cond_timedwait(&q->c, &q->m, &next);
+        if (!q->purging && q->cfg.retention_days > 0 &&
+            ts_due(&now, &purge_next)) {
+            q->purging = 1;
+            q->purge_before =
+                bw_api_queue_retention_cutoff(wall_ms(), q->cfg.retention_days);
+            purge_next = ts_plus(now, BW_API_QUEUE_PURGE_MS);
+        }
+        if (q->purging) { /* one batch, then answers and wakes again */
+            pthread_mutex_unlock(&q->m);
+            purge_step(q);
+            pthread_mutex_lock(&q->m);
+            continue;
+        }
+        const struct timespec *until = &next;
+        if (q->cfg.retention_days > 0 && !ts_due(&purge_next, &next))
+            until = &purge_next;
+        pthread_cond_timedwait(&q->c, &q->m, until);
     }
     pthread_mutex_unlock(&q->m);
+    if (q->purging) /* stopped halfway: what was deleted is audited */
+        purge_end(q);
     return NULL;
 }
 
@@ -628,11 +704,6 @@ void bw_api_queue_free(bw_api_queue_t *q)
         flight_t *f = q->done;
         q->done = f->next;
         free(f);
-    }
-    while (q->tried != NULL) {
-        tried_t *t = q->tried;
-        q->tried = t->next;
-        free(t);
     }
     pthread_mutex_destroy(&q->m);
     pthread_mutex_destroy(&q->seen_m);

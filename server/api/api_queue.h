@@ -22,8 +22,16 @@
  *     returned), or back to QUEUED when no answer came (a time-out, the
  *     session gone), to wait for the next wake; after
  *     BW_API_QUEUE_TRIES_MAX such tries it is given up (EXPIRED, with
- *     the reason).  Once a second it expires requests past their time to
- *     live (bw_db_request_expire);
+ *     the reason).  The tries are counted in the store, in the
+ *     transaction that puts the request back (bw_db_request_retry): a
+ *     restart does not give a request its tries again.  Once a second
+ *     it expires requests past their time to live
+ *     (bw_db_request_expire);
+ *   - retention: answered and expired requests older than
+ *     cfg.retention_days are deleted by a periodic job on the same
+ *     thread (BW_API_QUEUE_PURGE_MS), in transactions of at most
+ *     BW_API_QUEUE_PURGE_BATCH rows, one audit entry per sweep with the
+ *     count ("requests-purged");
  *   - at start, requests left SENT by a server that died are put back to
  *     QUEUED (their answer is lost; the device may have applied them
  *     already: a Write is sent again, which LwM2M Writes tolerate);
@@ -81,11 +89,22 @@
 /* Devices waiting for a delivery to start; past this, a wake is dropped
  * (logged) and its requests go at the device's next update. */
 #define BW_API_QUEUE_WAKES_MAX 4096
-/* Requests whose failed tries are counted at once (in memory: a restart
- * gives every request its tries again; its time to live still ends it). */
-#define BW_API_QUEUE_TRIED_MAX 4096
 /* How often requests past their time to live are expired. */
 #define BW_API_QUEUE_SWEEP_MS 1000
+/* Days answered and expired requests are kept (run --request-retention):
+ * long enough to read an outcome back after a holiday; bounded so that
+ * a fleet polled daily does not grow the table for ever.  0 keeps them
+ * for ever; the most is about ten years (the cutoff's arithmetic stays
+ * far from overflow, and nobody means more). */
+#define BW_API_QUEUE_RETENTION_DAYS_DEFAULT 30
+#define BW_API_QUEUE_RETENTION_DAYS_MAX     3650
+/* How often the retention job looks for requests past the retention
+ * (and once at start): a minute's lateness on a scale of days is
+ * nothing. */
+#define BW_API_QUEUE_PURGE_MS 60000
+/* Requests one transaction of the retention job deletes: a few
+ * milliseconds of the writer's lock, which registrations wait for. */
+#define BW_API_QUEUE_PURGE_BATCH 256
 
 /* ---- pure rules (api_queue_rules.c) ---------------------------------- */
 
@@ -138,9 +157,22 @@ typedef enum {
 /*
  * BW_ENOTFOUND (the device is not registered: nothing left the server)
  * and BW_ESTATE (the server is stopping) are REQUEUE; any other failure
- * is RETRY while tries < BW_API_QUEUE_TRIES_MAX, then GIVE_UP.
+ * is RETRY while tries < BW_API_QUEUE_TRIES_MAX, then GIVE_UP.  tries
+ * is the count with this try (the store's, bw_db_request_retry).
  */
 bw_api_queue_failure_t bw_api_queue_after_failure(int err, unsigned tries);
+
+/* Whether a request that got no answer tries times is given up rather
+ * than sent again: tries >= BW_API_QUEUE_TRIES_MAX. */
+int bw_api_queue_tries_spent(unsigned tries);
+
+/*
+ * The retention job's cutoff: answered and expired requests that became
+ * so before it are deleted.  now_ms less days (0..
+ * BW_API_QUEUE_RETENTION_DAYS_MAX, more counts as the most) of 86,400,000
+ * ms; INT64_MIN when days is 0 (kept for ever: nothing is before it).
+ */
+int64_t bw_api_queue_retention_cutoff(int64_t now_ms, uint32_t days);
 
 /* ---- the delivery engine (api_queue.c) ------------------------------- */
 
@@ -153,6 +185,9 @@ typedef struct {
     bw_api_log_t log;         /* one line per event; may be NULL */
     void *log_arg;
     struct bw_events *events; /* live events (api_events.h); may be NULL */
+    /* Answered and expired requests are deleted this many days after
+     * they became so; 0 keeps them for ever. */
+    uint32_t retention_days;
 } bw_api_queue_config_t;
 
 /*

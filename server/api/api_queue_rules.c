@@ -2,9 +2,9 @@
 /*
  * The pure decisions of queue mode (api_queue.h): where an operation
  * goes, whether a device is awake, the "async" and "ttl" members, what a
- * failed delivery becomes, and the names the store and the API give the
- * operations.  No clock, no store, no threads: each is tested on its own
- * (tests/unit/test_api_queue.c).
+ * failed delivery becomes, the retention's cutoff, and the names the
+ * store and the API give the operations.  No clock, no store, no threads: each
+ * is tested on its own (tests/unit/test_api_queue.c).
  */
 #include "api_int.h"
 #include "api_queue.h"
@@ -89,12 +89,29 @@ int bw_api_queue_options(const json_t *async_v, const json_t *ttl_v, int *async,
     return 0;
 }
 
+int bw_api_queue_tries_spent(unsigned tries)
+{
+    return tries >= BW_API_QUEUE_TRIES_MAX;
+}
+
 bw_api_queue_failure_t bw_api_queue_after_failure(int err, unsigned tries)
 {
     if (err == BW_ENOTFOUND || err == BW_ESTATE)
         return BW_API_QUEUE_REQUEUE;
-    return tries < BW_API_QUEUE_TRIES_MAX ? BW_API_QUEUE_RETRY
-                                          : BW_API_QUEUE_GIVE_UP;
+    return bw_api_queue_tries_spent(tries) ? BW_API_QUEUE_GIVE_UP
+                                           : BW_API_QUEUE_RETRY;
+}
+
+int64_t bw_api_queue_retention_cutoff(int64_t now_ms, uint32_t days)
+{
+    if (days == 0)
+        return INT64_MIN;
+    if (days > BW_API_QUEUE_RETENTION_DAYS_MAX)
+        days = BW_API_QUEUE_RETENTION_DAYS_MAX;
+    int64_t age = (int64_t)days * 86400000;
+    /* A clock so far before 1970 that less the age leaves int64_t:
+     * nothing is old enough then. */
+    return now_ms < INT64_MIN + age ? INT64_MIN : now_ms - age;
 }
 
 /* API operation <-> store operation. */

@@ -9,12 +9,15 @@
  *          ?state=queued|sent|answered|expired ?after=<id> ?limit=N (viewer)
  *
  * A request is shown as {"id", "endpoint", "op", "path", "state",
- * "created_at", "updated_at", "expires_at", "request": the operation's
- * body as given (less "async" and "ttl")}; an answered one adds what the
+ * "created_at", "updated_at", "expires_at", "tries": its deliveries that
+ * got no answer, "request": the operation's body as given (less "async"
+ * and "ttl")}; an answered one adds what the
  * synchronous call would have returned ("code", and "payload", "links",
  * "location" as the operation has them), an expired one its "reason".
  * Cancelling moves a queued request to expired with the reason
  * "cancelled by <actor>"; one already sent, answered or expired is 409.
+ * A request deleted by the retention job (api_queue.h) is 404, as one
+ * that never was.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,11 +42,12 @@ static int64_t id_arg(const char *s)
 static json_t *request_json(const bw_db_request_t *q)
 {
     json_t *o = json_pack(
-        "{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "id", (json_int_t)q->id,
-        "endpoint", q->endpoint, "op", bw_db_request_op_name(q->op), "path",
-        q->path, "state", bw_db_request_state_name(q->state), "created_at",
+        "{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "id",
+        (json_int_t)q->id, "endpoint", q->endpoint, "op",
+        bw_db_request_op_name(q->op), "path", q->path, "state",
+        bw_db_request_state_name(q->state), "created_at",
         (json_int_t)q->created_ms, "updated_at", (json_int_t)q->updated_ms,
-        "expires_at", (json_int_t)q->expires_ms);
+        "expires_at", (json_int_t)q->expires_ms, "tries", (json_int_t)q->tries);
     if (o == NULL)
         return NULL;
     json_t *body = q->payload_len > 0 ? json_loadb((const char *)q->payload,

@@ -645,6 +645,75 @@ static void on_log(void *arg, bw_dtls_log_level_t level, const char *msg)
     say(r->app, "%s: %s", r->bootstrap ? "bs" : "dm", msg);
 }
 
+/* ---- observations kept in the database (lwm2m_observe.h) -------------- */
+
+typedef struct {
+    int (*cb)(void *cbarg, const bw_lwsrv_obs_view_t *v);
+    void *cbarg;
+} obs_load_t;
+
+static int obs_row(void *arg, const bw_db_observation_t *o)
+{
+    obs_load_t *l = arg;
+    bw_lwsrv_obs_view_t v = {.id = o->id,
+                             .accept = o->accept,
+                             .content_format = o->content_format,
+                             .since_ms = o->created_ms};
+    size_t path = strlen(o->path), actor = strlen(o->actor);
+    if (o->token_len != sizeof v.token || path >= sizeof v.path ||
+        actor >= sizeof v.actor)
+        return 0; /* not one of ours: the registry would refuse it */
+    memcpy(v.token, o->token, sizeof v.token);
+    snprintf(v.ep, sizeof v.ep, "%s", o->endpoint);
+    memcpy(v.path, o->path, path + 1);
+    memcpy(v.actor, o->actor, actor + 1);
+    return l->cb(l->cbarg, &v);
+}
+
+static int obs_load(void *arg, int (*cb)(void *, const bw_lwsrv_obs_view_t *),
+                    void *cbarg, int64_t *last_id)
+{
+    app_t *a = arg;
+    obs_load_t l = {cb, cbarg};
+    uint64_t dropped = 0;
+    int err = bw_db_observation_load(a->db, wall_ms(), obs_row, &l, last_id,
+                                     &dropped);
+    if (dropped > 0)
+        say(a, "observations: %llu of ended registrations dropped",
+            (unsigned long long)dropped);
+    return err;
+}
+
+static int obs_put(void *arg, const bw_lwsrv_obs_view_t *v, const char *loc)
+{
+    app_t *a = arg;
+    bw_db_observation_t o = {.id = v->id,
+                             .token_len = sizeof v->token,
+                             .accept = v->accept,
+                             .content_format = v->content_format,
+                             .created_ms = v->since_ms};
+    memcpy(o.token, v->token, sizeof v->token);
+    snprintf(o.endpoint, sizeof o.endpoint, "%s", v->ep);
+    snprintf(o.location, sizeof o.location, "%s", loc);
+    snprintf(o.path, sizeof o.path, "%s", v->path);
+    snprintf(o.actor, sizeof o.actor, "%s", v->actor);
+    int err = bw_db_observation_put(a->db, &o);
+    if (err != 0)
+        say(a, "%s: observation %lld of %s not stored: %s", v->ep,
+            (long long)v->id, v->path, bw_strerror(err));
+    return err;
+}
+
+static int obs_del(void *arg, const char *ep, int64_t id)
+{
+    app_t *a = arg;
+    int err = bw_db_observation_delete(a->db, ep, id);
+    if (err != 0 && err != BW_ENOTFOUND) /* its registration took it */
+        say(a, "%s: observation %lld not deleted: %s", ep, (long long)id,
+            bw_strerror(err));
+    return err;
+}
+
 static int role_start(app_t *a, role_t *r, int bootstrap, uint16_t port)
 {
     char state[512];
@@ -696,6 +765,17 @@ static int role_start(app_t *a, role_t *r, int bootstrap, uint16_t port)
     r->lw = bw_lwsrv_new(&lc, bw_dtls_server_workers(r->dtls));
     if (r->lw == NULL)
         return BW_ENOMEM;
+    if (!bootstrap) {
+        /* Before any datagram: a notification must find its observation. */
+        bw_lwsrv_obs_store_t os = {obs_load, obs_put, obs_del, a};
+        size_t n = 0;
+        err = bw_lwsrv_observe_keep(r->lw, &os, &n);
+        if (err != 0)
+            say(a, "observations: not kept across restarts: %s",
+                bw_strerror(err));
+        else if (n > 0)
+            say(a, "observations: %zu restored", n);
+    }
     return bw_dtls_server_start(r->dtls);
 }
 
@@ -803,7 +883,9 @@ int bw_app_run(const bw_app_config_t *cfg)
                                     .reg = a.dm.reg,
                                     .log = api_log,
                                     .log_arg = &a,
-                                    .events = a.events};
+                                    .events = a.events,
+                                    .retention_days =
+                                        cfg->request_retention_days};
         bw_api_queue_t *q = bw_api_queue_new(&qc);
         if (q == NULL) {
             say(&a, "request queue: cannot start");

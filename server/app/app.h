@@ -51,6 +51,9 @@ typedef struct {
     uint32_t rotate_days;
     /* Values kept per device from LwM2M Send (0: 10000). */
     uint64_t telemetry_max_rows;
+    /* Days answered and expired queued requests are kept (0: for ever;
+     * server/api/api_queue.h, the retention job). */
+    uint32_t request_retention_days;
 } bw_app_config_t;
 
 /* Run until SIGTERM/SIGINT.  Returns the process exit code. */

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "api_queue.h"
 #include "api_rotate.h"
 #include "app.h"
 #include "cfgfile.h"
@@ -79,6 +80,9 @@ static void usage(FILE *to)
         "                       (default)\n"
         "  --telemetry-max-rows N  values kept per device from LwM2M Send\n"
         "                       (oldest dropped first; default 10000)\n"
+        "  --request-retention DAYS  keep answered and expired queued\n"
+        "                       requests this long (default 30; 0: for\n"
+        "                       ever)\n"
         "\n"
         "REST API (HTTPS, docs/api.md; on with --api or any --api-* option):\n"
         "  --api                serve the API with the defaults below\n"
@@ -125,7 +129,8 @@ enum {
     O_IMAGEKEY,
     O_ROTATE,
     O_CONFIG,
-    O_TMROWS
+    O_TMROWS,
+    O_RETENTION
 };
 
 _Static_assert(BW_API_ROTATE_PER_MINUTE == 100,
@@ -421,6 +426,7 @@ static const struct option run_opts[] = {
     {"image-key", required_argument, NULL, O_IMAGEKEY},
     {"rotate-days", required_argument, NULL, O_ROTATE},
     {"telemetry-max-rows", required_argument, NULL, O_TMROWS},
+    {"request-retention", required_argument, NULL, O_RETENTION},
     {"config", required_argument, NULL, O_CONFIG},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -440,6 +446,7 @@ static int cmd_main(const char *cmd, int argc, char **argv)
         .run_dm = 1,
         .run_bs = 1,
         .api_port = 8443,
+        .request_retention_days = BW_API_QUEUE_RETENTION_DAYS_DEFAULT,
     };
     char token_buf[4096];
     const char *image_keys[BW_FWREPO_KEYS_MAX];
@@ -569,6 +576,20 @@ static int cmd_main(const char *cmd, int argc, char **argv)
                 return 2;
             }
             cfg.telemetry_max_rows = v;
+            break;
+        }
+        case O_RETENTION: {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
+                v > BW_API_QUEUE_RETENTION_DAYS_MAX) {
+                fprintf(stderr,
+                        "bulwark-server: --request-retention wants 0..%u "
+                        "days\n",
+                        (unsigned)BW_API_QUEUE_RETENTION_DAYS_MAX);
+                return 2;
+            }
+            cfg.request_retention_days = (uint32_t)v;
             break;
         }
         case 'v':

@@ -4,8 +4,8 @@
  *
  * This header owns everything the server keeps across restarts: devices,
  * their credentials, bootstrap configurations, live registrations, the
- * audit log, requests queued for sleeping devices and telemetry
- * (db_telemetry.h).  One
+ * audit log, requests queued for sleeping devices, live observations
+ * and telemetry (db_telemetry.h).  One
  * opaque handle (bw_db_t) reaches it; today the backend is SQLite in WAL
  * mode (db_sqlite.c), a PostgreSQL backend comes later behind the same
  * functions.  docs/storage.md has the schema, the migrations, the
@@ -41,7 +41,7 @@
 #include "bulwark/error.h"
 
 /* Schema version this code writes; see db_schema.c for the list. */
-#define BW_DB_SCHEMA_VERSION 11
+#define BW_DB_SCHEMA_VERSION 13
 
 /* Endpoint names: the LwM2M server's rule (server/lwm2m/lwm2m_reg.h),
  * 1..64 bytes of [A-Za-z0-9] and "-._:@~+", so a name never needs quoting
@@ -492,6 +492,8 @@ typedef struct {
     const uint8_t *result; /* the answer's payload; NULL when empty */
     size_t result_len;
     int64_t created_ms, updated_ms, expires_ms;
+    /* Deliveries that got no answer (bw_db_request_retry), 0 at first. */
+    unsigned tries;
 } bw_db_request_t;
 
 typedef int (*bw_db_request_cb)(void *arg, const bw_db_request_t *r);
@@ -512,8 +514,9 @@ int bw_db_request_enqueue(bw_db_t *db, const char *endpoint, bw_db_req_op_t op,
  * BW_ETIMEOUT, BW_EIO, BW_EINVAL. */
 int bw_db_request_mark_sent(bw_db_t *db, int64_t id, int64_t now_ms);
 
-/* SENT -> QUEUED (the device went to sleep before answering).  Same
- * codes; BW_ESTATE when not SENT. */
+/* SENT -> QUEUED (the device went to sleep before answering), its
+ * tries unchanged (bw_db_request_retry, db_request.h, counts one).
+ * Same codes; BW_ESTATE when not SENT. */
 int bw_db_request_requeue(bw_db_t *db, int64_t id, int64_t now_ms);
 
 /* SENT -> ANSWERED with the CoAP code (1..255) and payload of the
@@ -767,5 +770,79 @@ int bw_db_device_purge(bw_db_t *db, const char *endpoint, int64_t now_ms,
  * BW_ETIMEOUT, BW_EIO, BW_EINVAL (NULL db).
  */
 int bw_db_bootstrap_delete(bw_db_t *db, const char *endpoint, int *removed);
+
+/* ---- observations kept across restarts (db_observe.c) ----------------- */
+
+/* An observation's CoAP token: 1..8 bytes (RFC 7252 5.3.1; the LwM2M
+ * server draws 8). */
+#define BW_DB_OBS_TOKEN_MAX 8
+/* Observations loaded at start at most: the LwM2M server's
+ * BW_LWSRV_OBS_MAX (a fleet of thousands with a few each). */
+#define BW_DB_OBS_MAX 65536u
+
+/*
+ * One live observation (table observations, migration 13): what
+ * the LwM2M server needs to accept the device's notifications again after
+ * a restart.  It belongs to the registration at location: the row goes
+ * with that registration, in the same transaction, when it is deleted
+ * (De-register, expiry, credential revocation, device deletion) or
+ * replaced by a new Register (the device forgets its observations then,
+ * LwM2M 1.1 Core).
+ */
+typedef struct {
+    int64_t id; /* the API's observation id, > 0, never reused */
+    char endpoint[BW_DB_ENDPOINT_MAX + 1];
+    char location[BW_DB_LOCATION_LEN + 1];
+    uint8_t token[BW_DB_OBS_TOKEN_MAX];
+    size_t token_len;
+    char path[BW_DB_PATH_MAX + 1];         /* "/3303/0/5700" */
+    int32_t accept;                        /* the Observe's Accept; -1: none */
+    uint32_t content_format;               /* of the device's first answer */
+    char actor[BW_DB_AUDIT_FIELD_MAX + 1]; /* who asked; may be empty */
+    int64_t created_ms;                    /* when the device accepted it */
+} bw_db_observation_t;
+
+/*
+ * Store o, committed before it returns, and raise the highest id ever
+ * stored to o->id if below (ids stay unique across restarts even when
+ * their rows are gone).
+ * Returns 0, or
+ *   BW_ENOTFOUND   no such device, or no registration of it at location;
+ *   BW_EEXIST      o->id or o->token in use;
+ *   BW_EMALFORMED  endpoint, location, path (not "/" and up to four
+ *                  decimal segments), actor (control characters);
+ *   BW_ERANGE      id not above 0, token_len 0 or above
+ *                  BW_DB_OBS_TOKEN_MAX, accept below -1 or above 65535,
+ *                  content_format above 65535;
+ *   BW_ETIMEOUT, BW_EIO, BW_EINVAL (NULL db or o).
+ */
+int bw_db_observation_put(bw_db_t *db, const bw_db_observation_t *o);
+
+/* Delete observation id of endpoint.  Returns 0, or BW_ENOTFOUND (no
+ * such row: also when its registration took it), BW_EMALFORMED
+ * (endpoint), BW_ERANGE (id not above 0), BW_ETIMEOUT, BW_EIO,
+ * BW_EINVAL (NULL). */
+int bw_db_observation_delete(bw_db_t *db, const char *endpoint, int64_t id);
+
+/*
+ * At start: in one transaction, delete the observations whose
+ * registration is gone or expired at now_ms (*dropped, may be NULL, gets
+ * how many), then call cb(arg, o) for each one left, oldest id first
+ * (views valid during the call), and set *last_id to the highest id ever
+ * stored (0: none).  A non-zero return from cb stops the walk and is
+ * returned (the deletions are kept).
+ * Returns 0, or cb's code, BW_EMALFORMED (a row that breaks the rules of
+ * bw_db_observation_put: nothing after it is read), BW_EOVERFLOW (more
+ * than BW_DB_OBS_MAX rows), BW_ETIMEOUT, BW_EIO, BW_EINVAL (NULL db,
+ * cb or last_id).
+ */
+int bw_db_observation_load(bw_db_t *db, int64_t now_ms,
+                           int (*cb)(void *arg, const bw_db_observation_t *o),
+                           void *arg, int64_t *last_id, uint64_t *dropped);
+
+/* Observations stored for endpoint (NULL: all).  Returns 0 and *n, or
+ * BW_EMALFORMED (endpoint), BW_ETIMEOUT, BW_EIO, BW_EINVAL (NULL db or
+ * n). */
+int bw_db_observation_count(bw_db_t *db, const char *endpoint, uint64_t *n);
 
 #endif /* BW_DB_H */

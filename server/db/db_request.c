@@ -10,6 +10,7 @@
  * changed and is told BW_ESTATE.  The moves with a reason, the restart's
  * requeue and paging across states are declared in db_request.h.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -377,8 +378,15 @@ int bw_db_request_expire(bw_db_t *db, int64_t now_ms, uint64_t *count)
 
 #define REQ_COLUMNS                                                            \
     "SELECT r.id, d.endpoint, r.operation, r.path, r.payload, r.state, "       \
-    "r.result_code, r.result, r.created_at, r.updated_at, r.expires_at "       \
-    "FROM queued_requests r JOIN devices d ON d.id = r.device_id "
+    "r.result_code, r.result, r.created_at, r.updated_at, r.expires_at, "      \
+    "r.tries FROM queued_requests r JOIN devices d ON d.id = r.device_id "
+
+/* The tries column as a count (the CHECK keeps it at 0 or above; a
+ * count past UINT_MAX reads as UINT_MAX, which is past any limit). */
+static unsigned tries_of(int64_t v)
+{
+    return v < 0 ? 0 : v > (int64_t)UINT_MAX ? UINT_MAX : (unsigned)v;
+}
 
 /* Walk the rows of st (bound by the caller), lock held.  *rows counts
  * them. */
@@ -406,6 +414,7 @@ static int walk(sqlite3_stmt *st, bw_db_request_cb cb, void *arg, size_t *rows)
             .created_ms = sqlite3_column_int64(st, 8),
             .updated_ms = sqlite3_column_int64(st, 9),
             .expires_ms = sqlite3_column_int64(st, 10),
+            .tries = tries_of(sqlite3_column_int64(st, 11)),
         };
         (*rows)++;
         err = cb(arg, &r);
@@ -594,5 +603,82 @@ int bw_db_request_page(bw_db_t *db, const char *endpoint, int state,
     }
     bw_db__release(st);
     pthread_mutex_unlock(&db->wlock);
+    return err;
+}
+
+int bw_db_request_retry(bw_db_t *db, int64_t id, int64_t now_ms,
+                        unsigned *tries)
+{
+    if (tries != NULL)
+        *tries = 0;
+    if (db == NULL)
+        return BW_EINVAL;
+    int err = bw_db__begin(db);
+    if (err != 0)
+        return err;
+    sqlite3_stmt *st;
+    err = bw_db__prepare(db->w,
+                         "UPDATE queued_requests SET state = 'queued', "
+                         "updated_at = ?1, tries = tries + 1 WHERE id = ?2 "
+                         "AND state = 'sent'",
+                         &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_int64(st, 2, id);
+    int rc = sqlite3_step(st);
+    bw_db__release(st);
+    if (rc != SQLITE_DONE || sqlite3_changes(db->w) == 0)
+        return settle(db, rc, id); /* rolls back: BW_ESTATE, ... */
+    /* The count as committed, read in the same transaction. */
+    err = bw_db__prepare(db->w,
+                         "SELECT tries FROM queued_requests WHERE id = ?", &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    unsigned n = rc == SQLITE_ROW ? tries_of(sqlite3_column_int64(st, 0)) : 0;
+    bw_db__release(st);
+    if (rc != SQLITE_ROW) /* DONE cannot be: the row was just written */
+        return bw_db__rollback(db, rc == SQLITE_DONE ? BW_ENOTFOUND
+                                                     : bw_db__err(rc));
+    queued_note_request(db, id);
+    err = bw_db__commit(db);
+    if (err == 0 && tries != NULL)
+        *tries = n;
+    return err;
+}
+
+int bw_db_request_purge(bw_db_t *db, int64_t before_ms, size_t max,
+                        uint64_t *count)
+{
+    if (count != NULL)
+        *count = 0;
+    if (db == NULL)
+        return BW_EINVAL;
+    if (max == 0 || max > BW_DB_REQ_PURGE_MAX)
+        return BW_ERANGE;
+    int err = bw_db__begin(db);
+    if (err != 0)
+        return err;
+    sqlite3_stmt *st;
+    /* The inner SELECT walks queued_requests_done (state, updated_at):
+     * two index ranges, at most max rows, whatever the table's size. */
+    err = bw_db__prepare(db->w,
+                         "DELETE FROM queued_requests WHERE id IN (SELECT id "
+                         "FROM queued_requests WHERE state IN ('answered', "
+                         "'expired') AND updated_at < ?1 LIMIT ?2)",
+                         &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    sqlite3_bind_int64(st, 1, before_ms);
+    sqlite3_bind_int64(st, 2, (int64_t)max);
+    uint64_t n = 0;
+    err = bw_db__step_write(db, st, &n);
+    if (err != 0)
+        return err; /* rolled back */
+    err = bw_db__commit(db);
+    if (err == 0 && count != NULL)
+        *count = n;
     return err;
 }

@@ -12,6 +12,17 @@
  * bw_db_request_give_up (cancelled by an operator, delivery given up).
  * An ANSWERED one holds the device's code and answer instead.
  *
+ * Tries.  A delivery that got no answer puts the request back with
+ * bw_db_request_retry, which counts it (the tries column) in the same
+ * transaction: the count survives a restart, and the caller's give-up
+ * rule reads it.  A request put back for any other reason (the device
+ * not registered, the server stopping, bw_db_request_requeue_sent at
+ * start) keeps its count.
+ *
+ * Retention.  ANSWERED and EXPIRED requests are kept until
+ * bw_db_request_purge deletes them (the caller's periodic job decides
+ * the age); a purged request is gone (bw_db_request_get: BW_ENOTFOUND).
+ *
  * What it must never do: move a request out of ANSWERED or EXPIRED; let
  * two threads make the same move (every move is guarded by the state it
  * leaves, as in db.h).
@@ -30,6 +41,33 @@
 #define BW_DB_REQ_WHY_TTL "its time to live ran out"
 /* bw_db_request_page(): every state. */
 #define BW_DB_REQ_ANY (-1)
+/* Rows one bw_db_request_purge deletes at most: one transaction holds
+ * the writer's lock, which every registration batch also waits for, so
+ * it stays short (a few milliseconds); the caller runs as many as it
+ * needs. */
+#define BW_DB_REQ_PURGE_MAX 1000
+
+/*
+ * SENT -> QUEUED after a delivery that got no answer, its tries counted
+ * (+1) in the same transaction; *tries (may be NULL) gets the count as
+ * committed (0 on failure).
+ * Returns 0, or BW_ENOTFOUND, BW_ESTATE (not SENT: answered, expired or
+ * cancelled meanwhile), BW_ETIMEOUT, BW_EIO, BW_EINVAL (NULL db).
+ */
+int bw_db_request_retry(bw_db_t *db, int64_t id, int64_t now_ms,
+                        unsigned *tries);
+
+/*
+ * Delete up to max ANSWERED or EXPIRED requests that became so (their
+ * updated_at) before before_ms, in one transaction; QUEUED and SENT
+ * ones are never touched.  *count (may be NULL) gets how many; fewer
+ * than max means none is left.  Which ones of more than max go first is
+ * not defined.
+ * Returns 0, or BW_ERANGE (max 0 or above BW_DB_REQ_PURGE_MAX),
+ * BW_ETIMEOUT, BW_EIO, BW_EINVAL (NULL db).
+ */
+int bw_db_request_purge(bw_db_t *db, int64_t before_ms, size_t max,
+                        uint64_t *count);
 
 /*
  * from (QUEUED or SENT) -> EXPIRED, why stored as the result text: an

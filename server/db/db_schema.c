@@ -249,6 +249,41 @@ static const char *const migrations[] = {
      * selection reads one model's devices: both an index range scan
      * rather than a pass over the whole fleet. */
     "CREATE INDEX devices_model ON devices(model, endpoint);",
+
+    /* 12: queued requests.  tries: the deliveries that got no answer,
+     * counted in the transaction that puts the request back in the
+     * queue (db_request.h), so a restart does not give a request its
+     * tries again.  queued_requests_done: the retention job deletes
+     * answered and expired requests by age (updated_at, when they
+     * became final) in small batches, an index range each. */
+    "ALTER TABLE queued_requests ADD COLUMN tries INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (tries >= 0);"
+    "CREATE INDEX queued_requests_done ON queued_requests(state,"
+    "  updated_at);",
+
+    /* 13: live observations (db.h, db_observe.c), so that a restarted
+     * server accepts the notifications of what it observed.  A row
+     * belongs to its registration (and so to its device): deleted with
+     * it (De-register, expiry, revocation, device deletion), or cut
+     * loose by a new Register,
+     * which moves the registration to a new location (location NULL:
+     * dead, deleted by the server or at the next load).  observation_seq
+     * holds the highest id ever stored, so ids are never handed out
+     * twice, also after their rows went. */
+    "CREATE TABLE observations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  location TEXT REFERENCES registrations(location) ON DELETE CASCADE"
+    "    ON UPDATE SET NULL,"
+    "  token BLOB NOT NULL UNIQUE,"
+    "  path TEXT NOT NULL,"
+    "  accept INTEGER NOT NULL,"
+    "  content_format INTEGER NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL);"
+    "CREATE INDEX observations_location ON observations(location);"
+    "CREATE TABLE observation_seq ("
+    "  last_id BIGINT NOT NULL);"
+    "INSERT INTO observation_seq (last_id) VALUES (0);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == BW_DB_SCHEMA_VERSION,

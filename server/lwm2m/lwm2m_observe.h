@@ -4,7 +4,7 @@
  * Information Reporting: Observe, Cancel Observation, Notify; RFC 7641),
  * and what becomes of their notifications.
  *
- * Three parts, one per file:
+ * Four parts, one per file:
  *
  *   lwm2m_observe.c         the registry: token -> (endpoint, path,
  *                           content format, who asked, counters), shared
@@ -18,7 +18,12 @@
  *                           decoder, text/plain, octet-stream and TLV;
  *   lwm2m_observe_sink.c    the hand-over to the store: a bounded queue
  *                           and one writer thread, so a DTLS worker never
- *                           waits for the disk on a notification.
+ *                           waits for the disk on a notification;
+ *   lwm2m_observe_journal.c the observations themselves kept in a store
+ *                           across restarts (optional): each change of
+ *                           the registry queued in order and written by a
+ *                           thread of its own; the registry stays the
+ *                           source of truth while the server runs.
  *
  * The LwM2M layer (lwm2m_srv.c, lwm2m_observe_notify.c) ties them to the
  * wire: who may notify (the session the device registered over), what is
@@ -56,6 +61,10 @@
 /* Notifications waiting for the store at most: past this the writer is
  * behind by seconds and new ones are dropped (counted). */
 #define BW_LWSRV_OBS_QUEUE_MAX 4096u
+/* New observations waiting for the journal's store at most: each is an
+ * API caller waiting for its answer; past this the store is behind and
+ * an observation is not kept (the caller is told). */
+#define BW_LWSRV_OBS_JOURNAL_MAX 1024u
 /* Largest notification payload decoded: a datagram's payload, with room
  * (bw_lwsrv_send_decode's bound). */
 #define BW_LWSRV_OBS_PAYLOAD_MAX BW_LWSRV_SEND_PAYLOAD_MAX
@@ -80,6 +89,8 @@ typedef struct {
 /* ---- the registry (lwm2m_observe.c) --------------------------------- */
 
 typedef struct bw_lwsrv_obs bw_lwsrv_obs_t;
+typedef struct bw_lwsrv_obs_journal bw_lwsrv_obs_journal_t;
+struct bw_lwsrv; /* the DM server, lwm2m_srv.h */
 
 /* Returns NULL when out of memory. */
 bw_lwsrv_obs_t *bw_lwsrv_obs_new(void);
@@ -135,6 +146,100 @@ int bw_lwsrv_obs_list(bw_lwsrv_obs_t *o, const char *ep,
                       void *arg);
 
 size_t bw_lwsrv_obs_count(bw_lwsrv_obs_t *o);
+
+/*
+ * Put back an observation a store kept (at start, before any DTLS
+ * traffic): as bw_lwsrv_obs_add, but with v->id as its id (ids handed out
+ * later are above it), counters zeroed, and nothing replaced: one of the
+ * same endpoint and path or id, or the same token, is BW_EEXIST.  The
+ * journal is not told (the store has it).
+ * Returns 0, or BW_EEXIST, BW_ELIMIT, BW_ENOMEM, BW_EINVAL (as for add,
+ * and an id not above 0 or INT64_MAX).
+ */
+int bw_lwsrv_obs_restore(bw_lwsrv_obs_t *o, const bw_lwsrv_obs_view_t *v);
+
+/* Ids handed out from now on are above last (the highest a store ever
+ * kept, also of observations that ended). */
+void bw_lwsrv_obs_seen_id(bw_lwsrv_obs_t *o, int64_t last);
+
+/* From now on every observation that ends here (take, end_ep, replaced
+ * by add) is handed to j for deletion; o owns j (freed with it, first).
+ * NULL: memory only.  Set it before the registry is shared. */
+void bw_lwsrv_obs_set_journal(bw_lwsrv_obs_t *o, bw_lwsrv_obs_journal_t *j);
+bw_lwsrv_obs_journal_t *bw_lwsrv_obs_journal_of(bw_lwsrv_obs_t *o);
+
+/* ---- kept across restarts (lwm2m_observe_journal.c) ----------------- */
+
+/*
+ * A store of live observations (bulwark-server: the observations table,
+ * server/db/db.h).  put and del run on the journal's thread, one at a
+ * time, in the order of the changes; load runs once, before the journal
+ * starts.
+ */
+typedef struct {
+    /* Hand each kept observation to cb (ep, id, path, token, accept,
+     * content_format, actor, since_ms), and set *last_id to the highest
+     * id ever kept.  Drops those whose registration is gone first.
+     * 0, or an error (cb's own stops the walk). */
+    int (*load)(void *arg, int (*cb)(void *cbarg, const bw_lwsrv_obs_view_t *v),
+                void *cbarg, int64_t *last_id);
+    /* Keep v, of the registration at location, committed on return.
+     * 0 or an error: the observation then ends (not kept, not live). */
+    int (*put)(void *arg, const bw_lwsrv_obs_view_t *v, const char *location);
+    /* Forget observation id of ep.  0 or an error, which changes nothing
+     * here (the callee logs it; a row its registration took already is
+     * not one). */
+    int (*del)(void *arg, const char *ep, int64_t id);
+    void *arg;
+} bw_lwsrv_obs_store_t;
+
+/* Start the journal's thread on st (put and del set).  Returns NULL when
+ * out of memory, the thread cannot start or st lacks put or del. */
+bw_lwsrv_obs_journal_t *
+bw_lwsrv_obs_journal_new(const bw_lwsrv_obs_store_t *st);
+
+/*
+ * Queue the put of v (its id set) of the registration at location (any
+ * thread, never waits for the store); then(arg, err) runs once on the
+ * journal's thread with the put's result, after every change queued
+ * before it was written.
+ * Returns 0 (then will run), or BW_ELIMIT (BW_LWSRV_OBS_JOURNAL_MAX
+ * waiting), BW_ESTATE (stopping), BW_ENOMEM, BW_EINVAL (NULL, id not
+ * above 0, location longer than BW_LWSRV_LOC_LEN).
+ */
+int bw_lwsrv_obs_journal_put(bw_lwsrv_obs_journal_t *j,
+                             const bw_lwsrv_obs_view_t *v, const char *location,
+                             void (*then)(void *arg, int err), void *arg);
+
+/* Queue the deletion of observation id of ep: never refused for the
+ * bound.  Returns 0, BW_ESTATE, BW_ENOMEM, BW_EINVAL (NULL, id not above
+ * 0, ep longer than BW_LWSRV_EP_MAX). */
+int bw_lwsrv_obs_journal_del(bw_lwsrv_obs_journal_t *j, const char *ep,
+                             int64_t id);
+
+/* Wait until every change queued before the call was written. */
+void bw_lwsrv_obs_journal_flush(bw_lwsrv_obs_journal_t *j);
+
+/* Write what is queued (then runs for each put), stop, free.  NULL is a
+ * no-op. */
+void bw_lwsrv_obs_journal_free(bw_lwsrv_obs_journal_t *j);
+
+/*
+ * Keep the observations of the DM server s in st (lwm2m_observe_srv.c):
+ * load what st kept into the registry (*loaded, may be NULL, gets how
+ * many), then journal every change.  From then on an Observe is answered
+ * (done of bw_lwsrv_observe) only once its observation is stored, on the
+ * journal's thread; one the store refuses ends and is answered with
+ * obs_id 0.  Call it once, before the DTLS server starts (a notification
+ * must find its observation).
+ * Returns 0, or st->load's code (nothing kept then: the registry holds
+ * what was loaded before it, and no journal runs), BW_ESTATE (a journal
+ * runs already), BW_ENOMEM, BW_EINVAL (NULL, st without load, put or
+ * del).  A kept observation the registry refuses (limits, a duplicate)
+ * is skipped, not an error.
+ */
+int bw_lwsrv_observe_keep(struct bw_lwsrv *s, const bw_lwsrv_obs_store_t *st,
+                          size_t *loaded);
 
 /* ---- notification payloads (lwm2m_observe_decode.c) ----------------- */
 

@@ -146,6 +146,50 @@ static void test_after_failure(void **state)
     }
 }
 
+/* Tried: the count of tries around BW_API_QUEUE_TRIES_MAX, and a
+ * failure's outcome for the count the store reports after each try.
+ * Must hold: spent exactly from BW_API_QUEUE_TRIES_MAX on; a request
+ * sent and failed 3 times in a row is retried twice and given up at the
+ * third (3 tries in total, whichever process counted them). */
+static void test_tries_spent(void **state)
+{
+    (void)state;
+    assert_false(bw_api_queue_tries_spent(0));
+    assert_false(bw_api_queue_tries_spent(BW_API_QUEUE_TRIES_MAX - 1));
+    assert_true(bw_api_queue_tries_spent(BW_API_QUEUE_TRIES_MAX));
+    assert_true(bw_api_queue_tries_spent(UINT_MAX));
+    static const bw_api_queue_failure_t want[] = {
+        BW_API_QUEUE_RETRY, BW_API_QUEUE_RETRY, BW_API_QUEUE_GIVE_UP};
+    assert_int_equal(sizeof want / sizeof want[0], BW_API_QUEUE_TRIES_MAX);
+    for (unsigned count = 1; count <= BW_API_QUEUE_TRIES_MAX; count++)
+        assert_int_equal(bw_api_queue_after_failure(BW_ETIMEOUT, count),
+                         want[count - 1]);
+}
+
+/* Tried: the retention's cutoff on a controlled clock: 30 days at a
+ * fixed time, 1 day, 0 (for ever), above the most, and a clock so far
+ * before 1970 that the subtraction would leave int64_t.
+ * Must hold: now less exactly days x 86,400,000 ms; INT64_MIN for 0 and
+ * for the clock at the edge; above the most counts as the most. */
+static void test_retention_cutoff(void **state)
+{
+    (void)state;
+    const int64_t now = 1800000000000; /* 2027-01-15 */
+    assert_int_equal(bw_api_queue_retention_cutoff(now, 30),
+                     now - 30 * 86400000LL);
+    assert_int_equal(bw_api_queue_retention_cutoff(now, 1), now - 86400000LL);
+    assert_int_equal(bw_api_queue_retention_cutoff(now, 0), INT64_MIN);
+    assert_int_equal(
+        bw_api_queue_retention_cutoff(now, BW_API_QUEUE_RETENTION_DAYS_MAX + 1),
+        now - (int64_t)BW_API_QUEUE_RETENTION_DAYS_MAX * 86400000LL);
+    assert_int_equal(
+        bw_api_queue_retention_cutoff(now, UINT32_MAX),
+        bw_api_queue_retention_cutoff(now, BW_API_QUEUE_RETENTION_DAYS_MAX));
+    assert_int_equal(bw_api_queue_retention_cutoff(INT64_MIN + 5, 1),
+                     INT64_MIN);
+    assert_int_equal(BW_API_QUEUE_RETENTION_DAYS_DEFAULT, 30);
+}
+
 /* Tried: every API operation to the store's and back; the store's
  * observe operations; values out of range; NULL outputs.
  * Must hold: a round trip gives the operation back and its store name
@@ -197,6 +241,8 @@ int main(void)
         cmocka_unit_test(test_awake_window),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_after_failure),
+        cmocka_unit_test(test_tries_spent),
+        cmocka_unit_test(test_retention_cutoff),
         cmocka_unit_test(test_op_mapping),
         cmocka_unit_test(test_null_queue),
     };
