@@ -579,19 +579,12 @@ int bw_db_credential_revoke(bw_db_t *db, const char *endpoint, int64_t cred_id,
         memset(out, 0, sizeof *out);
     if (db == NULL || out == NULL)
         return BW_EINVAL;
-    int err = bw_db__endpoint_check(endpoint);
-    if (err == 0 && actor != NULL)
-        err = bw_db__text_check(actor, BW_DB_AUDIT_FIELD_MAX, 0, 0);
-    if (err != 0)
-        return err;
-    err = bw_db__begin(db);
-    if (err != 0)
-        return err;
     int64_t dev;
-    err = bw_db__device_id(db, endpoint, &dev);
+    int err = bw_db__begin_device(db, endpoint, actor, &dev);
+    if (err != 0)
+        return err;
     sqlite3_stmt *st = NULL;
-    if (err == 0)
-        err = bw_db__prepare(db->w,
+    err = bw_db__prepare(db->w,
                              "SELECT " CRED_COLUMNS " FROM credentials WHERE "
                              "id = ? AND device_id = ?",
                              &st);

@@ -300,18 +300,10 @@ int bw_db_device_purge(bw_db_t *db, const char *endpoint, int64_t now_ms,
         memset(out, 0, sizeof *out);
     if (db == NULL || out == NULL)
         return BW_EINVAL;
-    int err = bw_db__endpoint_check(endpoint);
-    if (err == 0 && actor != NULL)
-        err = bw_db__text_check(actor, BW_DB_AUDIT_FIELD_MAX, 0, 0);
-    if (err != 0)
-        return err;
-    err = bw_db__begin(db);
-    if (err != 0)
-        return err;
     int64_t dev;
-    err = bw_db__device_id(db, endpoint, &dev);
+    int err = bw_db__begin_device(db, endpoint, actor, &dev);
     if (err != 0)
-        return bw_db__rollback(db, err);
+        return err;
     /* Counted before the cascade takes them: every table that refers to
      * devices (db_schema.c), and registrations by name. */
     bw_db_purged_t p = {0};

@@ -141,6 +141,12 @@ int bw_db__rollback(bw_db_t *db, int err);
 int bw_db__step_write(bw_db_t *db, sqlite3_stmt *st, uint64_t *changes);
 /* Device id of an endpoint on the writer (lock held).  ENOTFOUND. */
 int bw_db__device_id(bw_db_t *db, const char *endpoint, int64_t *id);
+/* The start of a write about one device: endpoint (and actor, when not
+ * NULL, as an audit field) checked, the transaction begun, *dev its id.
+ * 0 with the transaction open, or the code with none (BW_EMALFORMED,
+ * BW_ENOTFOUND, bw_db__begin's). */
+int bw_db__begin_device(bw_db_t *db, const char *endpoint, const char *actor,
+                        int64_t *dev);
 void bw_db__why(char *why, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -147,6 +147,20 @@ int bw_db__device_id(bw_db_t *db, const char *endpoint, int64_t *id)
     return err;
 }
 
+int bw_db__begin_device(bw_db_t *db, const char *endpoint, const char *actor,
+                        int64_t *dev)
+{
+    int err = bw_db__endpoint_check(endpoint);
+    if (err == 0 && actor != NULL)
+        err = bw_db__text_check(actor, BW_DB_AUDIT_FIELD_MAX, 0, 0);
+    if (err == 0)
+        err = bw_db__begin(db);
+    if (err != 0)
+        return err;
+    err = bw_db__device_id(db, endpoint, dev);
+    return err != 0 ? bw_db__rollback(db, err) : 0;
+}
+
 int bw_db__column_text(sqlite3_stmt *st, int i, char *out, size_t cap)
 {
     const unsigned char *s = sqlite3_column_text(st, i);

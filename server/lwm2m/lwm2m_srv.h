@@ -279,7 +279,10 @@ int bw_lwsrv_request_to(bw_lwsrv_t *s, unsigned worker,
  * fresh 8-byte token.  done runs once with the first answer; when it is
  * a 2.xx with Observe, the observation is recorded first (actor: who
  * asked, for the listing) and a->obs_id names it.  A 2.xx without
- * Observe means the device did not take it (obs_id 0).
+ * Observe means the device did not take it (obs_id 0).  With a store
+ * attached (the observation journal, lwm2m_observe_journal.c) done runs
+ * on the journal's thread once the observation is committed, else on
+ * the DTLS worker: it must not assume either.
  * Returns as bw_lwsrv_request() (BW_EINVAL also for a path that is not
  * "/" and digits, an actor of BW_LWSRV_OBS_ACTOR_MAX bytes or more),
  * and BW_ECRYPTO (no randomness for the token).
