@@ -226,6 +226,7 @@ typedef struct {
     uint64_t exchange_lifetime_ms; /* derived, section 4.8.2 */
     uint64_t non_lifetime_ms;      /* derived, section 4.8.2 */
     uint64_t rng;                  /* PRNG state */
+    uint64_t now;                  /* given to the public call under way */
     uint8_t *arena;
     size_t slot_len;
     uint16_t next_mid;

@@ -119,6 +119,10 @@ extern "C" {
 /* ACL resource instances (/2/x/2/ssid) per Access Control instance: one
  * per DM server the set can hold, and the default (ri 0). */
 #define BW_LWM2M_ACL_ENTRIES (BW_LWM2M_MAX_SERVERS + 1)
+/* Room for a diagnostic of bw_lwm2m_servers_check: the longest path
+ * ("/0/65534/10", 11 characters), ": " and a reason of at most 12
+ * characters with its NUL. */
+#define BW_LWM2M_WHY_MAX 26
 /* Largest datagram sent or received by the client core. */
 #ifndef BW_LWM2M_DATAGRAM_MAX
 #define BW_LWM2M_DATAGRAM_MAX 1152
@@ -341,12 +345,13 @@ struct bw_lwm2m_client {
     uint8_t note_next;
     uint16_t current; /* index into set.sec of the server */
     uint16_t pending_mid;
-    uint16_t trace_line;   /* line of the last state change */
+    uint16_t trace_line;   /* line of the last state change (0: NDEBUG) */
     char reg_binding[4];   /* b= as last sent */
     uint32_t reg_lifetime; /* lt= as last sent */
     uint32_t generation;   /* of the stored set */
     uint32_t failures;
     uint32_t dropped;          /* datagrams refused */
+    uint64_t now;              /* given to the public call under way */
     uint64_t next_ms;          /* retry or first attempt not before */
     uint64_t deadline_ms;      /* bootstrap abandoned at */
     uint64_t last_exchange_ms; /* queue mode: last traffic */
@@ -588,10 +593,12 @@ int bw_lwm2m_servers_decode(const uint8_t *blob, size_t len,
  * Object ID or owner, or about object 2), BW_EUNSUPPORTED (RPK or
  * certificate mode: no room for that material yet), BW_EDUPKEY (SSID used
  * twice, two Access Control instances for one object instance).
- * *why (may be NULL) names the problem in a short sentence for the
- * diagnostic payload; it is static text, never a secret.
+ * why (NULL, or room for BW_LWM2M_WHY_MAX bytes) receives the problem for
+ * the diagnostic payload, NUL-terminated: the path it is about and a
+ * short reason ("/0/1/10: no SSID", "/1/1/7: not U or UQ"), or the reason
+ * alone ("no DM server"); never a secret.  "" on success.
  */
-int bw_lwm2m_servers_check(const bw_lwm2m_servers_t *s, const char **why);
+int bw_lwm2m_servers_check(const bw_lwm2m_servers_t *s, char *why);
 
 /* Index in s->sec of the first usable DM server (see _check), or -1. */
 int bw_lwm2m_servers_dm(const bw_lwm2m_servers_t *s);

@@ -81,10 +81,10 @@ void bw_coap__dd_set_state(bw_coap_endpoint_dedup_t *d,
 
 /* ---- the table --------------------------------------------------------- */
 
-void bw_coap__dd_expire(bw_coap_endpoint_t *ep, uint64_t now)
+void bw_coap__dd_expire(bw_coap_endpoint_t *ep)
 {
     for (size_t i = 0; i < BW_COAP_ENDPOINT_DEDUP_ENTRIES; i++)
-        if (ep->dd[i].state != DD_FREE && ep->dd[i].expires <= now)
+        if (ep->dd[i].state != DD_FREE && ep->dd[i].expires <= ep->now)
             DD_SET(&ep->dd[i], DD_FREE);
 }
 
@@ -124,7 +124,6 @@ static int better_victim(const bw_coap_endpoint_dedup_t *c,
 }
 
 bw_coap_endpoint_dedup_t *bw_coap__dd_insert(bw_coap_endpoint_t *ep,
-                                             uint64_t now,
                                              const bw_coap_peer_t *peer,
                                              uint16_t mid, uint8_t confirmable,
                                              uint8_t state)
@@ -146,8 +145,8 @@ bw_coap_endpoint_dedup_t *bw_coap__dd_insert(bw_coap_endpoint_t *ep,
     d->peer = *peer;
     d->mid = mid;
     d->confirmable = confirmable;
-    d->expires =
-        now + (confirmable ? ep->exchange_lifetime_ms : ep->non_lifetime_ms);
+    d->expires = ep->now +
+                 (confirmable ? ep->exchange_lifetime_ms : ep->non_lifetime_ms);
     DD_SET(d, state);
     return d;
 }
@@ -182,14 +181,14 @@ void bw_coap__dd_replay(bw_coap_endpoint_t *ep, bw_coap_endpoint_dedup_t *d,
  * waits for the application: PENDING (a request) or UNDECIDED (an
  * unmatched response).
  */
-static bw_coap_endpoint_dedup_t *waiting(bw_coap_endpoint_t *ep, uint64_t now,
+static bw_coap_endpoint_dedup_t *waiting(bw_coap_endpoint_t *ep,
                                          const bw_coap_endpoint_event_t *ev)
 {
     bw_coap_endpoint_dedup_t *d;
 
     if (ev->peer.len < 1 || ev->peer.len > BW_COAP_ENDPOINT_MAX_PEER_LEN)
         return NULL;
-    bw_coap__dd_expire(ep, now);
+    bw_coap__dd_expire(ep);
     d = bw_coap__dd_find(ep, &ev->peer, ev->mid);
     if (d == NULL || (d->state != DD_PENDING && d->state != DD_UNDECIDED))
         return NULL;
@@ -206,9 +205,10 @@ int bw_coap_endpoint_respond(bw_coap_endpoint_t *ep, uint64_t now,
     if (ep == NULL || req == NULL || msg == NULL)
         return BW_EINVAL;
     assert(bw_coap__ep_invariants(ep));
+    ep->now = now;
     if (bw_coap_parse(&m, msg, len) != 0 || !bw_coap__ep_is_response(m.code))
         return BW_EINVAL;
-    d = waiting(ep, now, req);
+    d = waiting(ep, req);
     if (d == NULL || d->state != DD_PENDING) /* a response is not answered */
         return BW_ESTATE;
     if (d->confirmable) {
@@ -247,7 +247,8 @@ static int answer_empty(bw_coap_endpoint_t *ep, uint64_t now,
     if (ep == NULL || ev == NULL || tx == NULL || tx_len == NULL)
         return BW_EINVAL;
     assert(bw_coap__ep_invariants(ep));
-    d = waiting(ep, now, ev);
+    ep->now = now;
+    d = waiting(ep, ev);
     if (d == NULL)
         return BW_ESTATE;
     if (!d->confirmable) {

@@ -67,7 +67,7 @@
  * source line in trace_line (see EX_SET).
  */
 void bw_coap__ex_set_state(bw_coap_endpoint_t *ep,
-                           bw_coap_endpoint_exchange_t *x, uint64_t now,
+                           bw_coap_endpoint_exchange_t *x,
                            uint8_t state BW_COAP__LINE_PARAM)
 {
     switch (state) {
@@ -75,11 +75,11 @@ void bw_coap__ex_set_state(bw_coap_endpoint_t *ep,
         bw__zero(x, sizeof *x);
         break;
     case EX_WAIT_ACK:
-        x->deadline = now + x->timeout_ms;
+        x->deadline = ep->now + x->timeout_ms;
         break;
     case EX_WAIT_RESPONSE:
-        x->deadline = now + (x->confirmable ? ep->exchange_lifetime_ms
-                                            : ep->non_lifetime_ms);
+        x->deadline = ep->now + (x->confirmable ? ep->exchange_lifetime_ms
+                                                : ep->non_lifetime_ms);
         break;
     default:
         assert(0 && "unknown exchange state");
@@ -209,6 +209,7 @@ int bw_coap_endpoint_send(bw_coap_endpoint_t *ep, uint64_t now,
     if (ep == NULL || !bw_coap__ep_peer_ok(peer, peer_len) || msg == NULL)
         return BW_EINVAL;
     assert(bw_coap__ep_invariants(ep));
+    ep->now = now;
     if (bw_coap_parse(&m, msg, len) != 0 || send_kind(&m, &kind) != 0)
         return BW_EINVAL;
     con = m.type == BW_COAP_CON;
@@ -236,9 +237,9 @@ int bw_coap_endpoint_send(bw_coap_endpoint_t *ep, uint64_t now,
             bw__copy(bw_coap__ex_slot(ep, x), msg, len);
             x->len = (uint16_t)len;
             x->timeout_ms = initial_timeout(ep);
-            EX_SET(ep, x, EX_WAIT_ACK, now);
+            EX_SET(ep, x, EX_WAIT_ACK);
         } else {
-            EX_SET(ep, x, EX_WAIT_RESPONSE, now);
+            EX_SET(ep, x, EX_WAIT_RESPONSE);
         }
     }
     if (mid != NULL)
@@ -284,7 +285,8 @@ int bw_coap_endpoint_poll(bw_coap_endpoint_t *ep, uint64_t now,
     if (ep == NULL || ev == NULL)
         return BW_EINVAL;
     assert(bw_coap__ep_invariants(ep));
-    bw_coap__dd_expire(ep, now);
+    ep->now = now;
+    bw_coap__dd_expire(ep);
     i = ex_earliest(ep);
     if (i == BW_COAP_ENDPOINT_MAX_EXCHANGES || ep->ex[i].deadline > now)
         return 0;
@@ -294,14 +296,14 @@ int bw_coap_endpoint_poll(bw_coap_endpoint_t *ep, uint64_t now,
     if (x->state == EX_WAIT_ACK && x->retransmits < ep->params.max_retransmit) {
         x->retransmits++;
         x->timeout_ms *= 2;
-        EX_SET(ep, x, EX_WAIT_ACK, now);
+        EX_SET(ep, x, EX_WAIT_ACK);
         ev->kind = BW_COAP_ENDPOINT_EV_RETRANSMIT;
         ev->tx = bw_coap__ex_slot(ep, x);
         ev->tx_len = x->len;
     } else {
         ev->kind = BW_COAP_ENDPOINT_EV_FAILED;
         ev->err = BW_ETIMEOUT;
-        EX_SET(ep, x, EX_FREE, now);
+        EX_SET(ep, x, EX_FREE);
     }
     assert(bw_coap__ep_invariants(ep));
     return 1;
@@ -317,7 +319,7 @@ int bw_coap_endpoint_cancel(bw_coap_endpoint_t *ep, uint16_t mid)
     x = bw_coap__ex_by_mid(ep, mid);
     if (x == NULL)
         return BW_ENOTFOUND;
-    EX_SET(ep, x, EX_FREE, 0);
+    EX_SET(ep, x, EX_FREE);
     assert(bw_coap__ep_invariants(ep));
     return 0;
 }

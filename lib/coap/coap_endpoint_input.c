@@ -60,7 +60,7 @@ static void ev_message(bw_coap_endpoint_event_t *ev, uint8_t kind)
     bw__copy(ev->token, m->token, m->token_len);
 }
 
-static void on_ack(bw_coap_endpoint_t *ep, uint64_t now, const bw_coap_msg_t *m,
+static void on_ack(bw_coap_endpoint_t *ep, const bw_coap_msg_t *m,
                    bw_coap_endpoint_event_t *ev)
 {
     bw_coap_endpoint_exchange_t *x;
@@ -79,12 +79,12 @@ static void on_ack(bw_coap_endpoint_t *ep, uint64_t now, const bw_coap_msg_t *m,
     if (x->kind != KIND_REQUEST) {
         bw_coap__ev_from_exchange(ev, x);
         ev->kind = BW_COAP_ENDPOINT_EV_DONE;
-        EX_SET(ep, x, EX_FREE, now);
+        EX_SET(ep, x, EX_FREE);
         return;
     }
     if (m->code == BW_COAP_EMPTY) {
         /* Separate response follows; stop retransmitting. */
-        EX_SET(ep, x, EX_WAIT_RESPONSE, now);
+        EX_SET(ep, x, EX_WAIT_RESPONSE);
         return;
     }
     if (x->token_len != m->token_len ||
@@ -94,10 +94,10 @@ static void on_ack(bw_coap_endpoint_t *ep, uint64_t now, const bw_coap_msg_t *m,
     }
     bw_coap__ev_from_exchange(ev, x);
     ev->kind = BW_COAP_ENDPOINT_EV_RESPONSE;
-    EX_SET(ep, x, EX_FREE, now);
+    EX_SET(ep, x, EX_FREE);
 }
 
-static void on_rst(bw_coap_endpoint_t *ep, uint64_t now, const bw_coap_msg_t *m,
+static void on_rst(bw_coap_endpoint_t *ep, const bw_coap_msg_t *m,
                    bw_coap_endpoint_event_t *ev)
 {
     bw_coap_endpoint_exchange_t *x;
@@ -120,12 +120,12 @@ static void on_rst(bw_coap_endpoint_t *ep, uint64_t now, const bw_coap_msg_t *m,
         ev->kind = BW_COAP_ENDPOINT_EV_FAILED;
         ev->err = BW_ERESET;
     }
-    EX_SET(ep, x, EX_FREE, now);
+    EX_SET(ep, x, EX_FREE);
 }
 
 /* A CON or NON response, not a duplicate. */
-static void on_response(bw_coap_endpoint_t *ep, uint64_t now,
-                        const bw_coap_msg_t *m, bw_coap_endpoint_event_t *ev)
+static void on_response(bw_coap_endpoint_t *ep, const bw_coap_msg_t *m,
+                        bw_coap_endpoint_event_t *ev)
 {
     uint8_t con = m->type == BW_COAP_CON;
     bw_coap_endpoint_exchange_t *x = bw_coap__ex_by_token(ep, &ev->peer, m);
@@ -137,7 +137,7 @@ static void on_response(bw_coap_endpoint_t *ep, uint64_t now,
          * message; until then a duplicate is dropped (NON) or rejected
          * (CON), see coap_endpoint_dedup.c.
          */
-        if (bw_coap__dd_insert(ep, now, &ev->peer, m->mid, con, DD_UNDECIDED) ==
+        if (bw_coap__dd_insert(ep, &ev->peer, m->mid, con, DD_UNDECIDED) ==
             NULL) {
             ev_reject(ev, BW_ENOMEM);
             return;
@@ -147,17 +147,17 @@ static void on_response(bw_coap_endpoint_t *ep, uint64_t now,
     }
     bw_coap__ev_from_exchange(ev, x);
     ev->kind = BW_COAP_ENDPOINT_EV_RESPONSE;
-    EX_SET(ep, x, EX_FREE, now);
+    EX_SET(ep, x, EX_FREE);
     /* Remember it so a retransmission gets the ACK again, not the app. */
-    (void)bw_coap__dd_insert(ep, now, &ev->peer, m->mid, con,
+    (void)bw_coap__dd_insert(ep, &ev->peer, m->mid, con,
                              con ? DD_REPLY_ACK : DD_SILENT);
     if (con)
         bw_coap__ev_ctl(ep, ev, BW_COAP_ACK, m->mid);
 }
 
 /* A CON or NON message. */
-static void on_message(bw_coap_endpoint_t *ep, uint64_t now,
-                       const bw_coap_msg_t *m, bw_coap_endpoint_event_t *ev)
+static void on_message(bw_coap_endpoint_t *ep, const bw_coap_msg_t *m,
+                       bw_coap_endpoint_event_t *ev)
 {
     uint8_t con = m->type == BW_COAP_CON;
     uint8_t cls = BW_COAP_CODE_CLASS(m->code);
@@ -183,11 +183,10 @@ static void on_message(bw_coap_endpoint_t *ep, uint64_t now,
         return; /* a duplicate NON is dropped */
     }
     if (cls != BW_COAP__EP_CLASS_REQUEST) {
-        on_response(ep, now, m, ev);
+        on_response(ep, m, ev);
         return;
     }
-    if (bw_coap__dd_insert(ep, now, &ev->peer, m->mid, con, DD_PENDING) ==
-        NULL) {
+    if (bw_coap__dd_insert(ep, &ev->peer, m->mid, con, DD_PENDING) == NULL) {
         ev_reject(ev, BW_ENOMEM);
         return;
     }
@@ -220,8 +219,9 @@ int bw_coap_endpoint_input(bw_coap_endpoint_t *ep, uint64_t now,
         (buf == NULL && len > 0))
         return BW_EINVAL;
     assert(bw_coap__ep_invariants(ep));
+    ep->now = now;
     bw_coap__ep_peer_set(&ev->peer, peer, peer_len);
-    bw_coap__dd_expire(ep, now);
+    bw_coap__dd_expire(ep);
 
     /* Parsed in place: ev->msg is kept only for the events that report
      * the message (REQUEST, RESPONSE, UNMATCHED) and zeroed otherwise. */
@@ -230,11 +230,11 @@ int bw_coap_endpoint_input(bw_coap_endpoint_t *ep, uint64_t now,
     if (rc != 0)
         on_garbage(ep, buf, len, rc, ev);
     else if (m->type == BW_COAP_ACK)
-        on_ack(ep, now, m, ev);
+        on_ack(ep, m, ev);
     else if (m->type == BW_COAP_RST)
-        on_rst(ep, now, m, ev);
+        on_rst(ep, m, ev);
     else
-        on_message(ep, now, m, ev);
+        on_message(ep, m, ev);
     if (ev->kind != BW_COAP_ENDPOINT_EV_REQUEST &&
         ev->kind != BW_COAP_ENDPOINT_EV_RESPONSE &&
         ev->kind != BW_COAP_ENDPOINT_EV_UNMATCHED)

@@ -67,14 +67,17 @@ enum {
 #define BW_COAP__LINE_PARAM , int line
 #define BW_COAP__LINE_ARG   , __LINE__
 #endif
-#define EX_SET(ep, x, st, now)                                                 \
-    bw_coap__ex_set_state((ep), (x), (now), (st)BW_COAP__LINE_ARG)
+#define EX_SET(ep, x, st)                                                      \
+    bw_coap__ex_set_state((ep), (x), (st)BW_COAP__LINE_ARG)
 #define DD_SET(d, st) bw_coap__dd_set_state((d), (st)BW_COAP__LINE_ARG)
 
 /* ---- coap_endpoint.c ----------------------------------------------------
  */
 
 /* The endpoint's PRNG is bw__splitmix64(&ep->rng) (bw_u64.h). */
+
+/* Time: each public call that is given now stores it in ep->now first;
+ * the functions below read it there instead of taking it. */
 
 /* Copy len (1..MAX_PEER_LEN) bytes of addr into p, zeroing the rest. */
 void bw_coap__ep_peer_set(bw_coap_peer_t *p, const void *addr, size_t len);
@@ -118,7 +121,7 @@ int bw_coap__ep_invariants(const bw_coap_endpoint_t *ep);
  */
 
 void bw_coap__ex_set_state(bw_coap_endpoint_t *ep,
-                           bw_coap_endpoint_exchange_t *x, uint64_t now,
+                           bw_coap_endpoint_exchange_t *x,
                            uint8_t state BW_COAP__LINE_PARAM);
 
 /* The live exchange that sent mid, or NULL. */
@@ -147,8 +150,8 @@ void bw_coap__ev_from_exchange(bw_coap_endpoint_event_t *ev,
 void bw_coap__dd_set_state(bw_coap_endpoint_dedup_t *d,
                            uint8_t state BW_COAP__LINE_PARAM);
 
-/* Free the entries whose lifetime ended at or before now. */
-void bw_coap__dd_expire(bw_coap_endpoint_t *ep, uint64_t now);
+/* Free the entries whose lifetime ended at or before ep->now. */
+void bw_coap__dd_expire(bw_coap_endpoint_t *ep);
 
 /* The live entry for (peer, mid), or NULL. */
 bw_coap_endpoint_dedup_t *bw_coap__dd_find(bw_coap_endpoint_t *ep,
@@ -160,7 +163,6 @@ bw_coap_endpoint_dedup_t *bw_coap__dd_find(bw_coap_endpoint_t *ep,
  * (see coap_endpoint_dedup.c); NULL when every entry is PENDING.
  */
 bw_coap_endpoint_dedup_t *bw_coap__dd_insert(bw_coap_endpoint_t *ep,
-                                             uint64_t now,
                                              const bw_coap_peer_t *peer,
                                              uint16_t mid, uint8_t confirmable,
                                              uint8_t state);

@@ -60,9 +60,6 @@
 #include "lwm2m_client_int.h"
 #include "lwm2m_int.h"
 
-/* The endpoint sees one peer: whoever is at the end of the channel. */
-static const uint8_t peer_id[1] = {'S'};
-
 _Static_assert(BW_LWM2M_SERVERS_BLOB_MAX <= BW_LWM2M_DATAGRAM_MAX,
                "the blob is built in the client's message buffer");
 _Static_assert(BW_LWM2M_SERVERS_BLOB_ACL_MAX <= BW_LWM2M_DATAGRAM_MAX,
@@ -70,17 +67,29 @@ _Static_assert(BW_LWM2M_SERVERS_BLOB_ACL_MAX <= BW_LWM2M_DATAGRAM_MAX,
 
 /* ---- small shared pieces ---------------------------------------------- */
 
+#ifndef NDEBUG
 void bw_lwm2m__client_set_state(bw_lwm2m_client_t *c, bw_lwm2m_state_t st,
                                 unsigned line)
 {
     c->state = st;
     c->trace_line = (uint16_t)line;
 }
+#endif
 
 void bw_lwm2m__client_emit(bw_lwm2m_client_t *c, bw_lwm2m_event_t ev)
 {
     if (c->cfg.event != NULL)
         c->cfg.event(c->cfg.arg, ev);
+}
+
+const bw_lwm2m_server_t *bw_lwm2m__client_srv(const bw_lwm2m_client_t *c)
+{
+    static const bw_lwm2m_server_t none = {0, 0, 0, 0, "U", 1, 0, 0, 0};
+    for (size_t i = 0; i < BW_LWM2M_MAX_SERVERS; i++)
+        if (c->set.srv[i].in_use &&
+            c->set.srv[i].ssid == c->set.sec[c->current].ssid)
+            return &c->set.srv[i];
+    return &none;
 }
 
 bw_lwm2m_servers_t *bw_lwm2m__client_target(bw_lwm2m_client_t *c)
@@ -106,34 +115,26 @@ void bw_lwm2m__client_close(bw_lwm2m_client_t *c)
     endpoint_reset(c);
 }
 
-void bw_lwm2m__client_tx(bw_lwm2m_client_t *c, uint64_t now, const uint8_t *buf,
-                         size_t len)
+void bw_lwm2m__client_tx(bw_lwm2m_client_t *c, const uint8_t *buf, size_t len)
 {
     /* A lost datagram is the message layer's to repeat; a dead channel
      * is reported by the application through channel_failed(). */
     if (c->channel_open)
         (void)c->cfg.send(c->cfg.arg, buf, len);
-    c->last_exchange_ms = now;
+    c->last_exchange_ms = c->now;
 }
 
-int bw_lwm2m__client_request(bw_lwm2m_client_t *c, uint64_t now, size_t len,
-                             uint8_t kind)
+int bw_lwm2m__client_request(bw_lwm2m_client_t *c, size_t len, uint8_t kind)
 {
     uint16_t mid = 0;
-    int err = bw_coap_endpoint_send(&c->ep, now, peer_id, sizeof peer_id,
-                                    c->buf, len, &mid);
+    int err = bw_coap_endpoint_send(&c->ep, c->now, BW_LWM2M__PEER,
+                                    BW_LWM2M__PEER_LEN, c->buf, len, &mid);
     if (err != 0)
         return err;
     c->pending = kind;
     c->pending_mid = mid;
-    bw_lwm2m__client_tx(c, now, c->buf, len);
+    bw_lwm2m__client_tx(c, c->buf, len);
     return 0;
-}
-
-const uint8_t *bw_lwm2m__client_peer(size_t *len)
-{
-    *len = sizeof peer_id;
-    return peer_id;
 }
 
 /* ---- Send, through the profile (lwm2m_client_send.c) ------------------- */
@@ -148,27 +149,19 @@ int bw_lwm2m_client_send(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *paths,
     return c->profile->send->queue(c, paths, n, now, time_ms);
 }
 
-int bw_lwm2m__client_send_dp(bw_lwm2m_client_t *c, uint64_t now)
+int bw_lwm2m__client_send_dp(bw_lwm2m_client_t *c)
 {
     /* Only a Send queued through the feature gets here. */
-    return c->profile->send->dp(c, now);
+    return c->profile->send->dp(c);
 }
 
-void bw_lwm2m__client_send_answer(bw_lwm2m_client_t *c, uint64_t now,
+void bw_lwm2m__client_send_answer(bw_lwm2m_client_t *c,
                                   const bw_coap_msg_t *msg)
 {
-    c->profile->send->answer(c, now, msg);
+    c->profile->send->answer(c, msg);
 }
 
 /* ---- set-up ------------------------------------------------------------ */
-
-static size_t bounded_len(const char *s, size_t max)
-{
-    size_t n = 0;
-    while (n <= max && s[n] != '\0')
-        n++;
-    return n;
-}
 
 const bw_lwm2m_client_profile_t bw_lwm2m_client_full = {
     &bw_lwm2m_dm_full,
@@ -201,12 +194,12 @@ int bw_lwm2m_client_init_profile(bw_lwm2m_client_t *c,
     if (cfg->connect == NULL || cfg->send == NULL || cfg->close == NULL ||
         cfg->save == NULL || cfg->load == NULL || cfg->endpoint == NULL)
         return BW_EINVAL;
-    size_t n = bounded_len(cfg->endpoint, BW_LWM2M_ENDPOINT_MAX);
+    size_t n = bw__strnlen(cfg->endpoint, BW_LWM2M_ENDPOINT_MAX + 1);
     if (n == 0 || n > BW_LWM2M_ENDPOINT_MAX)
         return BW_EINVAL;
     size_t u = 0;
     if (cfg->bootstrap_uri != NULL) {
-        u = bounded_len(cfg->bootstrap_uri, BW_LWM2M_URI_MAX - 1);
+        u = bw__strnlen(cfg->bootstrap_uri, BW_LWM2M_URI_MAX);
         if (u > BW_LWM2M_URI_MAX - 1)
             return BW_EINVAL;
     }
@@ -289,6 +282,7 @@ int bw_lwm2m_client_start(bw_lwm2m_client_t *c, uint64_t now)
         return BW_EINVAL;
     if (c->state != BW_LWM2M_STATE_IDLE)
         return BW_ESTATE;
+    c->now = now;
     size_t len = 0;
     int ret = 0;
     int err = c->cfg.load(c->cfg.arg, c->buf, sizeof c->buf, &len);
@@ -303,27 +297,26 @@ int bw_lwm2m_client_start(bw_lwm2m_client_t *c, uint64_t now)
     bw__zero(c->buf, sizeof c->buf);
     add_factory(c);
     if (bw_lwm2m_servers_dm(&c->set) >= 0)
-        bw_lwm2m__client_go_register(c, now);
+        bw_lwm2m__client_go_register(c);
     else
-        bw_lwm2m__client_go_bootstrap(c, now);
+        bw_lwm2m__client_go_bootstrap(c);
     return ret;
 }
 
 /* ---- the step loop ----------------------------------------------------- */
 
-static void handle_failed(bw_lwm2m_client_t *c, uint64_t now,
-                          const bw_coap_endpoint_event_t *ev)
+void bw_lwm2m__client_failed(bw_lwm2m_client_t *c,
+                             const bw_coap_endpoint_event_t *ev)
 {
-    if (c->pending == BW_LWM2M__REQ_SEND && ev->mid == c->pending_mid) {
+    if (c->pending != BW_LWM2M__REQ_NONE && ev->mid == c->pending_mid) {
+        uint8_t kind = c->pending;
+        c->pending = BW_LWM2M__REQ_NONE;
         /* A Send that failed is the Send's failure, not the
          * registration's: the next Update finds out about the server. */
-        c->pending = BW_LWM2M__REQ_NONE;
-        bw_lwm2m__client_send_end(c, ev->err);
-        return;
-    }
-    if (c->pending != BW_LWM2M__REQ_NONE && ev->mid == c->pending_mid) {
-        c->pending = BW_LWM2M__REQ_NONE;
-        bw_lwm2m__client_fail(c, now, ev->err);
+        if (kind == BW_LWM2M__REQ_SEND)
+            bw_lwm2m__client_send_end(c, ev->err);
+        else
+            bw_lwm2m__client_fail(c, ev->err);
         return;
     }
     /* A CON notification nobody acknowledged, or one the server reset:
@@ -332,25 +325,19 @@ static void handle_failed(bw_lwm2m_client_t *c, uint64_t now,
                              ev->token_len);
 }
 
-void bw_lwm2m__client_endpoint_event(bw_lwm2m_client_t *c, uint64_t now,
-                                     const bw_coap_endpoint_event_t *ev)
-{
-    if (ev->kind == BW_COAP_ENDPOINT_EV_FAILED)
-        handle_failed(c, now, ev);
-}
-
-static void poll_endpoint(bw_lwm2m_client_t *c, uint64_t now)
+static void poll_endpoint(bw_lwm2m_client_t *c)
 {
     bw_coap_endpoint_event_t ev;
     /* Bounded: each poll consumes one due timer, of which there are at
      * most BW_COAP_ENDPOINT_MAX_EXCHANGES. */
     for (int i = 0; c->channel_open && i < 2 * BW_COAP_ENDPOINT_MAX_EXCHANGES;
          i++) {
-        if (bw_coap_endpoint_poll(&c->ep, now, &ev) != 1)
+        if (bw_coap_endpoint_poll(&c->ep, c->now, &ev) != 1)
             break;
         if (ev.tx_len > 0)
-            bw_lwm2m__client_tx(c, now, ev.tx, ev.tx_len);
-        bw_lwm2m__client_endpoint_event(c, now, &ev);
+            bw_lwm2m__client_tx(c, ev.tx, ev.tx_len);
+        if (ev.kind == BW_COAP_ENDPOINT_EV_FAILED)
+            bw_lwm2m__client_failed(c, &ev);
     }
 }
 
@@ -374,17 +361,14 @@ static int asleep(const bw_lwm2m_client_t *c)
 
 static int params_changed(const bw_lwm2m_client_t *c)
 {
-    const bw_lwm2m_servers_t *s = &c->set;
-    for (size_t i = 0; i < BW_LWM2M_MAX_SERVERS; i++)
-        if (s->srv[i].in_use && s->srv[i].ssid == s->sec[c->current].ssid)
-            return s->srv[i].lifetime_s != c->reg_lifetime ||
-                   !bw__equal(s->srv[i].binding, c->reg_binding,
-                              sizeof c->reg_binding);
-    return 0;
+    const bw_lwm2m_server_t *srv = bw_lwm2m__client_srv(c);
+    return srv->in_use &&
+           (srv->lifetime_s != c->reg_lifetime ||
+            !bw__equal(srv->binding, c->reg_binding, sizeof c->reg_binding));
 }
 
 /* The request the state wants sent now (or BW_LWM2M__REQ_NONE). */
-static uint8_t wanted(const bw_lwm2m_client_t *c, uint64_t now)
+static uint8_t wanted(const bw_lwm2m_client_t *c)
 {
     switch (c->state) {
     case BW_LWM2M_STATE_BOOTSTRAPPING:
@@ -393,10 +377,10 @@ static uint8_t wanted(const bw_lwm2m_client_t *c, uint64_t now)
     case BW_LWM2M_STATE_REGISTERING:
         return BW_LWM2M__REQ_REGISTER;
     case BW_LWM2M_STATE_REGISTERED:
-        if (c->update_now || c->objects_changed || now >= c->update_ms ||
+        if (c->update_now || c->objects_changed || c->now >= c->update_ms ||
             params_changed(c) ||
-            (asleep(c) &&
-             (now >= c->notify_ms || c->send.state == BW_LWM2M__SEND_QUEUED)))
+            (asleep(c) && (c->now >= c->notify_ms ||
+                           c->send.state == BW_LWM2M__SEND_QUEUED)))
             return BW_LWM2M__REQ_UPDATE;
         if (c->send.state == BW_LWM2M__SEND_QUEUED)
             return BW_LWM2M__REQ_SEND;
@@ -409,45 +393,36 @@ static uint8_t wanted(const bw_lwm2m_client_t *c, uint64_t now)
 }
 
 /* Ask the application for a channel to the current server. */
-static void open_channel(bw_lwm2m_client_t *c, uint64_t now)
+static void open_channel(bw_lwm2m_client_t *c)
 {
     const bw_lwm2m_security_t *sec = &c->set.sec[c->current];
     endpoint_reset(c);
     c->channel_opening = 1;
-    int err = c->cfg.connect(c->cfg.arg, sec, now);
+    int err = c->cfg.connect(c->cfg.arg, sec, c->now);
     if (err == 0 && c->channel_opening) {
         c->channel_opening = 0;
         c->channel_open = 1;
-        c->last_exchange_ms = now;
+        c->last_exchange_ms = c->now;
     } else if (err != 0 && err != BW_EAGAIN && c->channel_opening) {
         c->channel_opening = 0;
-        bw_lwm2m__client_fail(c, now, err);
+        bw_lwm2m__client_fail(c, err);
     }
     /* BW_EAGAIN: channel_up() or channel_failed() follows; either may
      * already have come from inside connect(). */
 }
 
-static int send_wanted(bw_lwm2m_client_t *c, uint64_t now, uint8_t want)
+static int send_wanted(bw_lwm2m_client_t *c, uint8_t want)
 {
-    switch (want) {
-    case BW_LWM2M__REQ_BOOTSTRAP:
-        return bw_lwm2m__client_send_bootstrap(c, now);
-    case BW_LWM2M__REQ_REGISTER:
-        return bw_lwm2m__client_send_register(c, now);
-    case BW_LWM2M__REQ_UPDATE:
-        return bw_lwm2m__client_send_update(c, now);
-    case BW_LWM2M__REQ_SEND:
-        return bw_lwm2m__client_send_dp(c, now);
-    default:
-        return bw_lwm2m__client_send_deregister(c, now);
-    }
+    if (want == BW_LWM2M__REQ_SEND)
+        return bw_lwm2m__client_send_dp(c);
+    return bw_lwm2m__client_send_reg(c, want);
 }
 
-static void drive(bw_lwm2m_client_t *c, uint64_t now)
+static void drive(bw_lwm2m_client_t *c)
 {
-    uint8_t want = wanted(c, now);
+    uint8_t want = wanted(c);
     if (want == BW_LWM2M__REQ_NONE || c->pending != BW_LWM2M__REQ_NONE ||
-        now < c->next_ms)
+        c->now < c->next_ms)
         return;
     /* Waking from queue mode: the Update that says so is owed even if
      * the reason to wake (a change) no longer shows once the channel is
@@ -455,43 +430,41 @@ static void drive(bw_lwm2m_client_t *c, uint64_t now)
     if (want == BW_LWM2M__REQ_UPDATE && asleep(c))
         c->update_now = 1;
     if (!c->channel_open && !c->channel_opening)
-        open_channel(c, now);
-    if (!c->channel_open || wanted(c, now) != want)
+        open_channel(c);
+    if (!c->channel_open || wanted(c) != want)
         return;
-    int err = send_wanted(c, now, want);
+    int err = send_wanted(c, want);
     if (err != 0)
-        bw_lwm2m__client_fail(c, now, err);
+        bw_lwm2m__client_fail(c, err);
 }
 
-static void send_notifications(bw_lwm2m_client_t *c, uint64_t now)
+static void send_notifications(bw_lwm2m_client_t *c)
 {
-    size_t plen;
-    const uint8_t *peer = bw_lwm2m__client_peer(&plen);
     /* A handful per step: the rest stays due for the next one. */
     for (int i = 0; i < BW_LWM2M_DM_MAX_OBS; i++) {
         size_t len = 0;
         uint16_t server = 0;
         uint64_t next = UINT64_MAX;
-        int r = bw_lwm2m_dm_notify(&c->dm, now, c->buf, sizeof c->buf, &len,
+        int r = bw_lwm2m_dm_notify(&c->dm, c->now, c->buf, sizeof c->buf, &len,
                                    &server, &next);
-        c->notify_ms = next > now ? next : now + 1;
+        c->notify_ms = next > c->now ? next : c->now + 1;
         if (r != 1)
             break;
         uint16_t mid = 0;
-        if (bw_coap_endpoint_send(&c->ep, now, peer, plen, c->buf, len, &mid) !=
-            0)
+        if (bw_coap_endpoint_send(&c->ep, c->now, BW_LWM2M__PEER,
+                                  BW_LWM2M__PEER_LEN, c->buf, len, &mid) != 0)
             continue; /* no exchange free: this one is lost, as a NON */
         bw_lwm2m__client_remember_note(c, mid, server, c->buf, len);
-        bw_lwm2m__client_tx(c, now, c->buf, len);
+        bw_lwm2m__client_tx(c, c->buf, len);
     }
 }
 
-static void maybe_sleep(bw_lwm2m_client_t *c, uint64_t now)
+static void maybe_sleep(bw_lwm2m_client_t *c)
 {
     if (c->state != BW_LWM2M_STATE_REGISTERED || !c->queue_mode ||
         !c->channel_open || c->pending != BW_LWM2M__REQ_NONE ||
         bw_coap_endpoint_next_timeout(&c->ep) != BW_COAP_ENDPOINT_NEVER ||
-        now < c->last_exchange_ms + c->cfg.queue_idle_ms)
+        c->now < c->last_exchange_ms + c->cfg.queue_idle_ms)
         return;
     bw_lwm2m__client_close(c);
     bw_lwm2m__client_emit(c, BW_LWM2M_EV_SLEEP);
@@ -502,7 +475,7 @@ static uint64_t min64(uint64_t a, uint64_t b)
     return a < b ? a : b;
 }
 
-static uint64_t next_due(const bw_lwm2m_client_t *c, uint64_t now)
+static uint64_t next_due(const bw_lwm2m_client_t *c)
 {
     uint64_t n = UINT64_MAX;
     if (c->state == BW_LWM2M_STATE_STOPPED || c->state == BW_LWM2M_STATE_IDLE)
@@ -510,8 +483,8 @@ static uint64_t next_due(const bw_lwm2m_client_t *c, uint64_t now)
     if (c->channel_open)
         n = min64(n, bw_coap_endpoint_next_timeout(&c->ep));
     if (c->pending == BW_LWM2M__REQ_NONE && !c->channel_opening &&
-        wanted(c, now) != BW_LWM2M__REQ_NONE)
-        n = min64(n, c->next_ms > now ? c->next_ms : now);
+        wanted(c) != BW_LWM2M__REQ_NONE)
+        n = min64(n, c->next_ms > c->now ? c->next_ms : c->now);
     if (c->state == BW_LWM2M_STATE_BOOTSTRAPPING && c->deadline_ms != 0)
         n = min64(n, c->deadline_ms);
     /* Waiting for channel_up() or for the answer to our request: what
@@ -525,7 +498,7 @@ static uint64_t next_due(const bw_lwm2m_client_t *c, uint64_t now)
             n = min64(n, c->last_exchange_ms + c->cfg.queue_idle_ms);
     }
     /* Never in the past: what was due ran in this step. */
-    return n > now ? n : now + 1;
+    return n > c->now ? n : c->now + 1;
 }
 
 int bw_lwm2m_client_step(bw_lwm2m_client_t *c, uint64_t now, uint64_t *next_ms)
@@ -536,7 +509,8 @@ int bw_lwm2m_client_step(bw_lwm2m_client_t *c, uint64_t now, uint64_t *next_ms)
         return BW_EINVAL;
     if (c->state == BW_LWM2M_STATE_IDLE)
         return BW_ESTATE;
-    poll_endpoint(c, now);
+    c->now = now;
+    poll_endpoint(c);
     bw_lwm2m__client_flush_events(c);
     if (c->state == BW_LWM2M_STATE_STOPPED)
         return 0;
@@ -544,7 +518,7 @@ int bw_lwm2m_client_step(bw_lwm2m_client_t *c, uint64_t now, uint64_t *next_ms)
         c->bootstrap_now = 0;
         if (c->state == BW_LWM2M_STATE_REGISTERED ||
             c->state == BW_LWM2M_STATE_REGISTERING)
-            bw_lwm2m__client_go_bootstrap(c, now);
+            bw_lwm2m__client_go_bootstrap(c);
     }
     if (c->set_dirty && c->state != BW_LWM2M_STATE_BOOTSTRAPPING) {
         /* A failed save leaves the change in RAM; the next change (or
@@ -554,12 +528,12 @@ int bw_lwm2m_client_step(bw_lwm2m_client_t *c, uint64_t now, uint64_t *next_ms)
     }
     if (c->state == BW_LWM2M_STATE_BOOTSTRAPPING && c->deadline_ms != 0 &&
         now >= c->deadline_ms)
-        bw_lwm2m__client_fail(c, now, BW_ETIMEOUT);
-    drive(c, now);
+        bw_lwm2m__client_fail(c, BW_ETIMEOUT);
+    drive(c);
     if (c->state == BW_LWM2M_STATE_REGISTERED && c->channel_open)
-        send_notifications(c, now);
-    maybe_sleep(c, now);
-    *next_ms = next_due(c, now);
+        send_notifications(c);
+    maybe_sleep(c);
+    *next_ms = next_due(c);
     return 0;
 }
 
@@ -580,7 +554,8 @@ void bw_lwm2m_client_channel_failed(bw_lwm2m_client_t *c, uint64_t now, int err)
         return;
     if (c->state == BW_LWM2M_STATE_IDLE || c->state == BW_LWM2M_STATE_STOPPED)
         return;
-    bw_lwm2m__client_fail(c, now, err);
+    c->now = now;
+    bw_lwm2m__client_fail(c, err);
 }
 
 void bw_lwm2m_client_objects_changed(bw_lwm2m_client_t *c)
@@ -608,6 +583,7 @@ int bw_lwm2m_client_stop(bw_lwm2m_client_t *c, uint64_t now)
     if (c->state == BW_LWM2M_STATE_IDLE || c->state == BW_LWM2M_STATE_STOPPED ||
         c->state == BW_LWM2M_STATE_DEREGISTERING)
         return BW_ESTATE;
+    c->now = now;
     if (c->state == BW_LWM2M_STATE_REGISTERED && c->location[0] != '\0') {
         if (c->pending != BW_LWM2M__REQ_NONE)
             (void)bw_coap_endpoint_cancel(&c->ep, c->pending_mid);
@@ -615,7 +591,7 @@ int bw_lwm2m_client_stop(bw_lwm2m_client_t *c, uint64_t now)
         c->pending = BW_LWM2M__REQ_NONE;
         c->next_ms = now;
         BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_DEREGISTERING);
-        drive(c, now);
+        drive(c);
         return 0;
     }
     bw_lwm2m__client_close(c);

@@ -72,26 +72,31 @@ static int is_finish(const bw_coap_msg_t *msg)
     return segs == 1 && bs;
 }
 
-/* A bare response of code to the request in ev, into c->buf. */
-static size_t bare_answer(bw_lwm2m_client_t *c,
-                          const bw_coap_endpoint_event_t *ev, uint8_t code)
+size_t bw_lwm2m__client_answer(bw_lwm2m_client_t *c, const bw_coap_msg_t *req,
+                               uint8_t code, const char *why)
 {
     bw_coap_writer_t w;
     size_t len = 0;
     bw_coap_writer_init(&w, c->buf, sizeof c->buf, BW_COAP_ACK, code, 0,
-                        ev->token, ev->token_len);
+                        req->token, req->token_len);
+    if (why != NULL && why[0] != '\0') {
+        bw_coap_writer_add_uint(&w, BW_COAP_OPT_CONTENT_FORMAT,
+                                BW_COAP_FMT_TEXT);
+        bw_coap_writer_payload(&w, why, bw__strnlen(why, sizeof c->buf));
+    }
     (void)bw_coap_writer_finish(&w, &len);
     return len;
 }
 
-static void respond(bw_lwm2m_client_t *c, uint64_t now,
-                    const bw_coap_endpoint_event_t *ev, size_t len)
+static void respond(bw_lwm2m_client_t *c, const bw_coap_endpoint_event_t *ev,
+                    size_t len)
 {
-    if (len > 0 && bw_coap_endpoint_respond(&c->ep, now, ev, c->buf, len) == 0)
-        bw_lwm2m__client_tx(c, now, c->buf, len);
+    if (len > 0 &&
+        bw_coap_endpoint_respond(&c->ep, c->now, ev, c->buf, len) == 0)
+        bw_lwm2m__client_tx(c, c->buf, len);
 }
 
-static void handle_request(bw_lwm2m_client_t *c, uint64_t now,
+static void handle_request(bw_lwm2m_client_t *c,
                            const bw_coap_endpoint_event_t *ev)
 {
     size_t len = 0;
@@ -100,29 +105,32 @@ static void handle_request(bw_lwm2m_client_t *c, uint64_t now,
     case BW_LWM2M_STATE_BOOTSTRAPPING:
         if (is_finish(&ev->msg)) {
             r = bw_lwm2m__client_bs_finish(c, &ev->msg, &len);
-            respond(c, now, ev, len);
+            respond(c, ev, len);
             if (r == 1)
-                bw_lwm2m__client_bs_done(c, now);
+                bw_lwm2m__client_bs_done(c);
             else if (r < 0)
-                bw_lwm2m__client_fail(c, now, r);
+                bw_lwm2m__client_fail(c, r);
             return;
         }
-        r = bw_lwm2m_dm_handle(&c->dm, now, BW_LWM2M_IFACE_BOOTSTRAP, 0,
+        r = bw_lwm2m_dm_handle(&c->dm, c->now, BW_LWM2M_IFACE_BOOTSTRAP, 0,
                                &ev->msg, c->buf, sizeof c->buf, &len);
         break;
     case BW_LWM2M_STATE_REGISTERED:
     case BW_LWM2M_STATE_DEREGISTERING:
-        r = bw_lwm2m_dm_handle(&c->dm, now, BW_LWM2M_IFACE_DM,
+        r = bw_lwm2m_dm_handle(&c->dm, c->now, BW_LWM2M_IFACE_DM,
                                c->set.sec[c->current].ssid, &ev->msg, c->buf,
                                sizeof c->buf, &len);
         break;
     default:
-        respond(c, now, ev, bare_answer(c, ev, BW_COAP_SERVICE_UNAVAILABLE));
+        respond(c, ev,
+                bw_lwm2m__client_answer(c, &ev->msg,
+                                        BW_COAP_SERVICE_UNAVAILABLE, NULL));
         return;
     }
     if (r != 0)
-        len = bare_answer(c, ev, BW_COAP_INTERNAL_ERROR);
-    respond(c, now, ev, len);
+        len =
+            bw_lwm2m__client_answer(c, &ev->msg, BW_COAP_INTERNAL_ERROR, NULL);
+    respond(c, ev, len);
 }
 
 int bw_lwm2m_client_input(bw_lwm2m_client_t *c, uint64_t now,
@@ -130,39 +138,40 @@ int bw_lwm2m_client_input(bw_lwm2m_client_t *c, uint64_t now,
 {
     bw_coap_endpoint_event_t ev;
     const uint8_t *tx;
-    size_t plen, tx_len;
-    const uint8_t *peer = bw_lwm2m__client_peer(&plen);
+    size_t tx_len;
 
     if (c == NULL || (data == NULL && len > 0))
         return BW_EINVAL;
+    c->now = now;
     if (c->state == BW_LWM2M_STATE_IDLE || c->state == BW_LWM2M_STATE_STOPPED ||
         !c->channel_open ||
-        bw_coap_endpoint_input(&c->ep, now, peer, plen, data, len, &ev) != 0) {
+        bw_coap_endpoint_input(&c->ep, now, BW_LWM2M__PEER, BW_LWM2M__PEER_LEN,
+                               data, len, &ev) != 0) {
         c->dropped++;
         return 0;
     }
     c->last_exchange_ms = now;
     if (ev.tx_len > 0)
-        bw_lwm2m__client_tx(c, now, ev.tx, ev.tx_len);
+        bw_lwm2m__client_tx(c, ev.tx, ev.tx_len);
     switch (ev.kind) {
     case BW_COAP_ENDPOINT_EV_REQUEST:
-        handle_request(c, now, &ev);
+        handle_request(c, &ev);
         break;
     case BW_COAP_ENDPOINT_EV_RESPONSE:
         if (c->pending != BW_LWM2M__REQ_NONE && ev.mid == c->pending_mid)
-            bw_lwm2m__client_on_response(c, now, &ev.msg);
+            bw_lwm2m__client_on_response(c, &ev.msg);
         else
             c->dropped++;
         break;
     case BW_COAP_ENDPOINT_EV_FAILED:
-        bw_lwm2m__client_endpoint_event(c, now, &ev);
+        bw_lwm2m__client_failed(c, &ev);
         break;
     case BW_COAP_ENDPOINT_EV_UNMATCHED:
         /* We observe nothing: a response to no request is refused. */
         c->dropped++;
         if (bw_coap_endpoint_reject(&c->ep, now, &ev, &tx, &tx_len) == 0 &&
             tx_len > 0)
-            bw_lwm2m__client_tx(c, now, tx, tx_len);
+            bw_lwm2m__client_tx(c, tx, tx_len);
         break;
     case BW_COAP_ENDPOINT_EV_REJECTED:
         c->dropped++;

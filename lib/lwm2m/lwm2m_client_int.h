@@ -32,16 +32,25 @@ enum {
  * (REBOOT is 7: shifting by the enum value itself overflowed the byte). */
 #define BW_LWM2M__EV_BIT(ev) ((uint8_t)(1u << ((ev)-BW_LWM2M_EV_REBOOT)))
 
-/* Change state; traces the line in c->trace_line. */
+/* Change state.  Debug builds record the caller's line in c->trace_line
+ * for post-mortem inspection; NDEBUG builds leave it 0 and only store
+ * the state (as the CoAP endpoint does with its own trace_line). */
+#ifdef NDEBUG
+#define BW_LWM2M__SET_STATE(c, st) ((void)((c)->state = (st)))
+#else
 void bw_lwm2m__client_set_state(bw_lwm2m_client_t *c, bw_lwm2m_state_t st,
                                 unsigned line);
 #define BW_LWM2M__SET_STATE(c, st)                                             \
     bw_lwm2m__client_set_state((c), (st), __LINE__)
+#endif
 
 /* Report an event to the application (no-op without a callback). */
 void bw_lwm2m__client_emit(bw_lwm2m_client_t *c, bw_lwm2m_event_t ev);
 
 /* The client's PRNG is bw__splitmix64(&c->rng) (bw_u64.h). */
+
+/* Time: every public entry point that is given now stores it in c->now
+ * first; the functions below read it there instead of taking it. */
 
 /* ---- channel (lwm2m_client.c) ---- */
 
@@ -49,29 +58,35 @@ void bw_lwm2m__client_emit(bw_lwm2m_client_t *c, bw_lwm2m_event_t ev);
 void bw_lwm2m__client_close(bw_lwm2m_client_t *c);
 
 /* Transmit one datagram on the open channel; counts as traffic. */
-void bw_lwm2m__client_tx(bw_lwm2m_client_t *c, uint64_t now, const uint8_t *buf,
-                         size_t len);
+void bw_lwm2m__client_tx(bw_lwm2m_client_t *c, const uint8_t *buf, size_t len);
 
 /*
  * Hand a request built in c->buf (len bytes, any MID) to the endpoint and
  * transmit it; it becomes the request in flight of this kind.  Returns
  * 0 or the endpoint's error.
  */
-int bw_lwm2m__client_request(bw_lwm2m_client_t *c, uint64_t now, size_t len,
-                             uint8_t kind);
+int bw_lwm2m__client_request(bw_lwm2m_client_t *c, size_t len, uint8_t kind);
 
-/* The peer identity every endpoint call uses; *len its length. */
-const uint8_t *bw_lwm2m__client_peer(size_t *len);
+/* The peer identity every endpoint call uses: the endpoint sees one peer,
+ * whoever is at the end of the channel. */
+#define BW_LWM2M__PEER     "S"
+#define BW_LWM2M__PEER_LEN 1
 
-/* An endpoint event (from input or poll) that concerns our own messages:
- * EV_FAILED ends the request in flight or an observation. */
-void bw_lwm2m__client_endpoint_event(bw_lwm2m_client_t *c, uint64_t now,
-                                     const bw_coap_endpoint_event_t *ev);
+/* An EV_FAILED of the endpoint (from input or poll) about one of our own
+ * messages: it ends the request in flight, the Send, or an observation. */
+void bw_lwm2m__client_failed(bw_lwm2m_client_t *c,
+                             const bw_coap_endpoint_event_t *ev);
 
 /* Report the posted events (Reboot, Factory Reset) now. */
 void bw_lwm2m__client_flush_events(bw_lwm2m_client_t *c);
 
 /* ---- input (lwm2m_client_input.c) ---- */
+
+/* A response of code to req into c->buf, with why as a text/plain
+ * payload unless NULL or "" (a diagnostic); its length, 0 if it did not
+ * fit. */
+size_t bw_lwm2m__client_answer(bw_lwm2m_client_t *c, const bw_coap_msg_t *req,
+                               uint8_t code, const char *why);
 
 /* Remember a notification just sent (msg, len) with MID mid, if NON, so
  * that an RST answering it cancels the observation. */
@@ -87,41 +102,40 @@ void bw_lwm2m__client_remember_note(bw_lwm2m_client_t *c, uint16_t mid,
  * channel and schedule the retry, or go to bootstrap when the count
  * reaches bootstrap_after (or err is BW_EAUTH / BW_ECERT).
  */
-void bw_lwm2m__client_fail(bw_lwm2m_client_t *c, uint64_t now, int err);
+void bw_lwm2m__client_fail(bw_lwm2m_client_t *c, int err);
 
 /* Delay before attempt number failures + 1 (failures >= 1), jittered. */
 uint64_t bw_lwm2m__client_backoff(bw_lwm2m_client_t *c, uint32_t failures);
 
 /* Enter BOOTSTRAPPING now (staged = copy of the set in use). */
-void bw_lwm2m__client_go_bootstrap(bw_lwm2m_client_t *c, uint64_t now);
+void bw_lwm2m__client_go_bootstrap(bw_lwm2m_client_t *c);
 
 /* Enter REGISTERING with the first usable DM server, or bootstrap. */
-void bw_lwm2m__client_go_register(bw_lwm2m_client_t *c, uint64_t now);
+void bw_lwm2m__client_go_register(bw_lwm2m_client_t *c);
 
-/* ---- requests (lwm2m_client_reg.c, lwm2m_client_bs.c) ---- */
+/* ---- requests (lwm2m_client_reg.c; Finish in lwm2m_client_bs.c) ---- */
 
 /* Build and send the request the state asks for; 0 or an error (which
  * the caller treats as a failure). */
-int bw_lwm2m__client_send_bootstrap(bw_lwm2m_client_t *c, uint64_t now);
-int bw_lwm2m__client_send_register(bw_lwm2m_client_t *c, uint64_t now);
-int bw_lwm2m__client_send_update(bw_lwm2m_client_t *c, uint64_t now);
-int bw_lwm2m__client_send_deregister(bw_lwm2m_client_t *c, uint64_t now);
+/* Bootstrap-Request, Register, Update or De-register: kind
+ * BW_LWM2M__REQ_BOOTSTRAP, _REGISTER, _UPDATE or _DEREGISTER. */
+int bw_lwm2m__client_send_reg(bw_lwm2m_client_t *c, uint8_t kind);
 
 /* ---- Send (lwm2m_client_send.c) ---- */
 
 /* Build and transmit the queued Send.  Failures to build it end the Send
  * (EV_SEND_FAILED), never the registration: always returns 0. */
-int bw_lwm2m__client_send_dp(bw_lwm2m_client_t *c, uint64_t now);
+int bw_lwm2m__client_send_dp(bw_lwm2m_client_t *c);
 
 /* The answer to the Send in flight. */
-void bw_lwm2m__client_send_answer(bw_lwm2m_client_t *c, uint64_t now,
+void bw_lwm2m__client_send_answer(bw_lwm2m_client_t *c,
                                   const bw_coap_msg_t *msg);
 
 /* End the queued or in-flight Send, if any, with err (EV_SEND_FAILED). */
 void bw_lwm2m__client_send_end(bw_lwm2m_client_t *c, int err);
 
 /* The response to the request in flight. */
-void bw_lwm2m__client_on_response(bw_lwm2m_client_t *c, uint64_t now,
+void bw_lwm2m__client_on_response(bw_lwm2m_client_t *c,
                                   const bw_coap_msg_t *msg);
 
 /*
@@ -134,7 +148,7 @@ int bw_lwm2m__client_bs_finish(bw_lwm2m_client_t *c, const bw_coap_msg_t *req,
                                size_t *len);
 
 /* After the answer to a successful Finish went out: close, register. */
-void bw_lwm2m__client_bs_done(bw_lwm2m_client_t *c, uint64_t now);
+void bw_lwm2m__client_bs_done(bw_lwm2m_client_t *c);
 
 /* Save c->set with the next generation; 0 or save()'s error. */
 int bw_lwm2m__client_save(bw_lwm2m_client_t *c, const bw_lwm2m_servers_t *s);
@@ -147,6 +161,10 @@ void bw_lwm2m__acl_object(bw_lwm2m_client_t *c);
 
 /* Install the client's access table in c->dm (lwm2m_acl.c). */
 void bw_lwm2m__acl_table(bw_lwm2m_client_t *c);
+
+/* The Server instance of the current DM server in the set in use; a
+ * blank one (not in use, lifetime 1, binding U) when it has none. */
+const bw_lwm2m_server_t *bw_lwm2m__client_srv(const bw_lwm2m_client_t *c);
 
 /* The set the objects act on: staged while bootstrapping, else in use. */
 bw_lwm2m_servers_t *bw_lwm2m__client_target(bw_lwm2m_client_t *c);

@@ -13,6 +13,9 @@
  *               4.04 -> the server forgot us: Register again at once.
  *   De-register CON DELETE {location}.  Any answer -> STOPPED.
  *
+ * The Bootstrap-Request (CON POST /bs?ep={name}, lwm2m_client_bs.c) is
+ * built by the same function as these three.
+ *
  * Updates fall due at 90% of the lifetime after the last success, so one
  * retransmission cycle (about 93 s with the default CoAP parameters)
  * still lands before a lifetime of 15 minutes or more runs out.
@@ -45,26 +48,6 @@ static void add_query_u32(bw_coap_writer_t *w, const char *key, uint32_t v)
 {
     char num[BW_LWM2M__U64_DIGITS];
     add_query(w, key, num, bw_lwm2m__fmt_u64(v, num));
-}
-
-static size_t cstr_len(const char *s, size_t cap)
-{
-    size_t n = 0;
-    while (n < cap && s[n] != '\0')
-        n++;
-    return n;
-}
-
-/* The Server instance of the current DM server (never NULL once a
- * server was chosen by go_register; a blank one otherwise). */
-static const bw_lwm2m_server_t *current_srv(const bw_lwm2m_client_t *c)
-{
-    static const bw_lwm2m_server_t none = {0, 0, 0, 0, "U", 1, 0, 0, 0};
-    for (size_t i = 0; i < BW_LWM2M_MAX_SERVERS; i++)
-        if (c->set.srv[i].in_use &&
-            c->set.srv[i].ssid == c->set.sec[c->current].ssid)
-            return &c->set.srv[i];
-    return &none;
 }
 
 static void begin(bw_lwm2m_client_t *c, bw_coap_writer_t *w, uint8_t code)
@@ -111,57 +94,53 @@ static int finish_with_links(bw_lwm2m_client_t *c, bw_coap_writer_t *w,
     return 0;
 }
 
-int bw_lwm2m__client_send_register(bw_lwm2m_client_t *c, uint64_t now)
+int bw_lwm2m__client_send_reg(bw_lwm2m_client_t *c, uint8_t kind)
 {
-    const bw_lwm2m_server_t *srv = current_srv(c);
-    bw_coap_writer_t w;
-    size_t len;
-    begin(c, &w, BW_COAP_POST);
-    bw_coap_writer_add_opt(&w, BW_COAP_OPT_URI_PATH, "rd", 2);
-    bw_coap_writer_add_uint(&w, BW_COAP_OPT_CONTENT_FORMAT, BW_COAP_FMT_LINK);
-    add_query(&w, "ep=", c->endpoint,
-              cstr_len(c->endpoint, sizeof c->endpoint));
-    add_query_u32(&w, "lt=", srv->lifetime_s);
-    add_query(&w, "lwm2m=", "1.1", 3);
-    add_query(&w, "b=", srv->binding, cstr_len(srv->binding, 4));
-    int err = finish_with_links(c, &w, &len);
-    if (err == 0)
-        err = bw_lwm2m__client_request(c, now, len, BW_LWM2M__REQ_REGISTER);
-    if (err != 0)
-        return err;
-    c->reg_lifetime = srv->lifetime_s;
-    bw__copy(c->reg_binding, srv->binding, sizeof c->reg_binding);
-    c->objects_changed = 0;
-    c->update_now = 0;
-    return 0;
-}
-
-int bw_lwm2m__client_send_update(bw_lwm2m_client_t *c, uint64_t now)
-{
-    const bw_lwm2m_server_t *srv = current_srv(c);
-    int lt = srv->lifetime_s != c->reg_lifetime;
-    int b = !bw__equal(srv->binding, c->reg_binding, sizeof c->reg_binding);
-    int links = c->objects_changed;
+    const bw_lwm2m_server_t *srv = bw_lwm2m__client_srv(c);
+    /* A Register carries everything, an Update what changed since, a
+     * De-register nothing; a Bootstrap-Request only the name. */
+    int bs = kind == BW_LWM2M__REQ_BOOTSTRAP;
+    int reg = kind == BW_LWM2M__REQ_REGISTER;
+    int upd = kind == BW_LWM2M__REQ_UPDATE;
+    int lt = reg || (upd && srv->lifetime_s != c->reg_lifetime);
+    int b = reg || (upd && !bw__equal(srv->binding, c->reg_binding,
+                                      sizeof c->reg_binding));
+    int links = reg || (upd && c->objects_changed);
     bw_coap_writer_t w;
     size_t len;
     int err;
-    begin(c, &w, BW_COAP_POST);
-    add_location(&w, c->location);
+    begin(c, &w,
+          kind == BW_LWM2M__REQ_DEREGISTER ? BW_COAP_DELETE : BW_COAP_POST);
+    if (reg || bs)
+        bw_coap_writer_add_opt(&w, BW_COAP_OPT_URI_PATH, bs ? "bs" : "rd", 2);
+    else
+        add_location(&w, c->location);
     if (links)
         bw_coap_writer_add_uint(&w, BW_COAP_OPT_CONTENT_FORMAT,
                                 BW_COAP_FMT_LINK);
+    if (reg || bs)
+        add_query(&w, "ep=", c->endpoint,
+                  bw__strnlen(c->endpoint, sizeof c->endpoint));
     if (lt)
         add_query_u32(&w, "lt=", srv->lifetime_s);
+    if (reg)
+        add_query(&w, "lwm2m=", "1.1", 3);
     if (b)
-        add_query(&w, "b=", srv->binding, cstr_len(srv->binding, 4));
+        add_query(&w, "b=", srv->binding, bw__strnlen(srv->binding, 4));
     if (links)
         err = finish_with_links(c, &w, &len);
     else
         err = bw_coap_writer_finish(&w, &len);
     if (err == 0)
-        err = bw_lwm2m__client_request(c, now, len, BW_LWM2M__REQ_UPDATE);
+        err = bw_lwm2m__client_request(c, len, kind);
     if (err != 0)
         return err;
+    if (bs) {
+        /* The bootstrap server writes over a copy of the set in use. */
+        bw__copy(&c->staged, &c->set, sizeof c->staged);
+        c->deadline_ms = c->now + c->cfg.bootstrap_timeout_ms;
+        return 0;
+    }
     c->reg_lifetime = srv->lifetime_s;
     bw__copy(c->reg_binding, srv->binding, sizeof c->reg_binding);
     c->objects_changed = 0;
@@ -169,18 +148,6 @@ int bw_lwm2m__client_send_update(bw_lwm2m_client_t *c, uint64_t now)
     /* Not due again before the answer says how it went. */
     c->update_ms = UINT64_MAX;
     return 0;
-}
-
-int bw_lwm2m__client_send_deregister(bw_lwm2m_client_t *c, uint64_t now)
-{
-    bw_coap_writer_t w;
-    size_t len;
-    begin(c, &w, BW_COAP_DELETE);
-    add_location(&w, c->location);
-    int err = bw_coap_writer_finish(&w, &len);
-    if (err == 0)
-        err = bw_lwm2m__client_request(c, now, len, BW_LWM2M__REQ_DEREGISTER);
-    return err;
 }
 
 /*
@@ -212,12 +179,12 @@ static int take_location(bw_lwm2m_client_t *c, const bw_coap_msg_t *msg)
     return n > 0 ? 0 : BW_EMALFORMED;
 }
 
-static void registered(bw_lwm2m_client_t *c, uint64_t now, bw_lwm2m_event_t ev)
+static void registered(bw_lwm2m_client_t *c, bw_lwm2m_event_t ev)
 {
     c->failures = 0;
-    c->update_ms = now + (uint64_t)c->reg_lifetime * UPDATE_AT_PERMILLE;
-    c->notify_ms = now;
-    c->last_exchange_ms = now;
+    c->update_ms = c->now + (uint64_t)c->reg_lifetime * UPDATE_AT_PERMILLE;
+    c->notify_ms = c->now;
+    c->last_exchange_ms = c->now;
     BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_REGISTERED);
     bw_lwm2m__client_emit(c, ev);
 }
@@ -231,7 +198,7 @@ static int code_err(uint8_t code)
     return BW_COAP_CODE_CLASS(code) == 5 ? BW_EBUSY : BW_EUNSUPPORTED;
 }
 
-void bw_lwm2m__client_on_response(bw_lwm2m_client_t *c, uint64_t now,
+void bw_lwm2m__client_on_response(bw_lwm2m_client_t *c,
                                   const bw_coap_msg_t *msg)
 {
     uint8_t kind = c->pending;
@@ -242,31 +209,31 @@ void bw_lwm2m__client_on_response(bw_lwm2m_client_t *c, uint64_t now,
         /* 2.04: the server's writes follow, Finish ends it (or the
          * deadline set when the request went out). */
         if (!ok)
-            bw_lwm2m__client_fail(c, now, code_err(msg->code));
+            bw_lwm2m__client_fail(c, code_err(msg->code));
         return;
     case BW_LWM2M__REQ_REGISTER: {
         int err = msg->code == BW_COAP_CREATED ? take_location(c, msg)
                                                : code_err(msg->code);
         if (err != 0) {
             c->location[0] = '\0';
-            bw_lwm2m__client_fail(c, now, err);
+            bw_lwm2m__client_fail(c, err);
             return;
         }
-        registered(c, now, BW_LWM2M_EV_REGISTERED);
+        registered(c, BW_LWM2M_EV_REGISTERED);
         return;
     }
     case BW_LWM2M__REQ_UPDATE:
         if (ok) {
-            registered(c, now, BW_LWM2M_EV_UPDATED);
+            registered(c, BW_LWM2M_EV_UPDATED);
         } else if (msg->code == BW_COAP_NOT_FOUND) {
             bw_lwm2m_dm_cancel_server(&c->dm, c->set.sec[c->current].ssid);
-            bw_lwm2m__client_go_register(c, now);
+            bw_lwm2m__client_go_register(c);
         } else {
-            bw_lwm2m__client_fail(c, now, code_err(msg->code));
+            bw_lwm2m__client_fail(c, code_err(msg->code));
         }
         return;
     case BW_LWM2M__REQ_SEND:
-        bw_lwm2m__client_send_answer(c, now, msg);
+        bw_lwm2m__client_send_answer(c, msg);
         return;
     case BW_LWM2M__REQ_DEREGISTER:
         bw_lwm2m__client_close(c);

@@ -47,13 +47,13 @@ static int bootstrap_account(const bw_lwm2m_servers_t *s)
     return -1;
 }
 
-static void retry_later(bw_lwm2m_client_t *c, uint64_t now)
+static void retry_later(bw_lwm2m_client_t *c)
 {
-    c->next_ms = now + bw_lwm2m__client_backoff(c, c->failures);
+    c->next_ms = c->now + bw_lwm2m__client_backoff(c, c->failures);
     bw_lwm2m__client_emit(c, BW_LWM2M_EV_RETRY);
 }
 
-void bw_lwm2m__client_go_bootstrap(bw_lwm2m_client_t *c, uint64_t now)
+void bw_lwm2m__client_go_bootstrap(bw_lwm2m_client_t *c)
 {
     int bs = bootstrap_account(&c->set);
     if (c->state == BW_LWM2M_STATE_REGISTERED ||
@@ -70,7 +70,7 @@ void bw_lwm2m__client_go_bootstrap(bw_lwm2m_client_t *c, uint64_t now)
         if (c->failures == 0)
             c->failures = 1;
         BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_REGISTERING);
-        retry_later(c, now);
+        retry_later(c);
         return;
     }
     c->current = (uint16_t)bs;
@@ -80,14 +80,14 @@ void bw_lwm2m__client_go_bootstrap(bw_lwm2m_client_t *c, uint64_t now)
     bw_lwm2m_servers_wipe(&c->staged);
     BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_BOOTSTRAPPING);
     /* Client Hold Off Time (/0/x/11) applies to a bootstrap we start. */
-    c->next_ms = now + (uint64_t)c->set.sec[bs].holdoff_s * 1000u;
+    c->next_ms = c->now + (uint64_t)c->set.sec[bs].holdoff_s * 1000u;
 }
 
-void bw_lwm2m__client_go_register(bw_lwm2m_client_t *c, uint64_t now)
+void bw_lwm2m__client_go_register(bw_lwm2m_client_t *c)
 {
     int dm = bw_lwm2m_servers_dm(&c->set);
     if (dm < 0) {
-        bw_lwm2m__client_go_bootstrap(c, now);
+        bw_lwm2m__client_go_bootstrap(c);
         return;
     }
     /* Same server, channel up (an Update answered 4.04): keep it. */
@@ -98,7 +98,7 @@ void bw_lwm2m__client_go_register(bw_lwm2m_client_t *c, uint64_t now)
     c->location[0] = '\0';
     c->update_ms = UINT64_MAX;
     c->notify_ms = UINT64_MAX;
-    c->next_ms = now;
+    c->next_ms = c->now;
     c->queue_mode = 0;
     for (size_t i = 0; i < BW_LWM2M_MAX_SERVERS; i++) {
         const bw_lwm2m_server_t *srv = &c->set.srv[i];
@@ -111,7 +111,7 @@ void bw_lwm2m__client_go_register(bw_lwm2m_client_t *c, uint64_t now)
     BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_REGISTERING);
 }
 
-void bw_lwm2m__client_fail(bw_lwm2m_client_t *c, uint64_t now, int err)
+void bw_lwm2m__client_fail(bw_lwm2m_client_t *c, int err)
 {
     bw_lwm2m__client_close(c);
     switch (c->state) {
@@ -124,7 +124,7 @@ void bw_lwm2m__client_fail(bw_lwm2m_client_t *c, uint64_t now, int err)
         bw_lwm2m_servers_wipe(&c->staged);
         c->deadline_ms = 0;
         c->failures++;
-        retry_later(c, now);
+        retry_later(c);
         return;
     case BW_LWM2M_STATE_REGISTERING:
     case BW_LWM2M_STATE_REGISTERED:
@@ -136,11 +136,11 @@ void bw_lwm2m__client_fail(bw_lwm2m_client_t *c, uint64_t now, int err)
         if ((err == BW_EAUTH || err == BW_ECERT ||
              c->failures >= c->cfg.bootstrap_after) &&
             bootstrap_account(&c->set) >= 0) {
-            bw_lwm2m__client_go_bootstrap(c, now);
+            bw_lwm2m__client_go_bootstrap(c);
             return;
         }
         BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_REGISTERING);
-        retry_later(c, now);
+        retry_later(c);
         return;
     default:
         return;

@@ -49,20 +49,9 @@
 /* SenML CBOR label of the base time (RFC 8428 section 6). */
 #define SENML_BT 0x22 /* -3 */
 
-/* The Server instance of the current DM server, or NULL. */
-static const bw_lwm2m_server_t *current_srv(const bw_lwm2m_client_t *c)
-{
-    for (size_t i = 0; i < BW_LWM2M_MAX_SERVERS; i++)
-        if (c->set.srv[i].in_use &&
-            c->set.srv[i].ssid == c->set.sec[c->current].ssid)
-            return &c->set.srv[i];
-    return NULL;
-}
-
 static int muted(const bw_lwm2m_client_t *c)
 {
-    const bw_lwm2m_server_t *srv = current_srv(c);
-    return srv != NULL && srv->mute_send;
+    return bw_lwm2m__client_srv(c)->mute_send;
 }
 
 /* Whether path can be read for the current server: the checks of a DM
@@ -201,8 +190,8 @@ static int pack_path(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *p,
  * Returns 0, or BW_ENOSPC, BW_ENOTFOUND (nothing to report), a read
  * handler's error.
  */
-static int build_pack(bw_lwm2m_client_t *c, uint64_t now, uint8_t *out,
-                      size_t cap, size_t *len)
+static int build_pack(bw_lwm2m_client_t *c, uint8_t *out, size_t cap,
+                      size_t *len)
 {
     uint8_t *rec = out + RESERVE;
     uint8_t head[RESERVE + 1];
@@ -224,7 +213,7 @@ static int build_pack(bw_lwm2m_client_t *c, uint64_t now, uint8_t *out,
     bw_cbor_write_array(&w, count);
     /* A record map has a name and one value: its head is one byte. */
     if (c->send.time_ms != 0 && rec[0] >= 0xA0 && rec[0] < 0xB7) {
-        int64_t t = c->send.time_ms + (int64_t)(now - c->send.queued_ms);
+        int64_t t = c->send.time_ms + (int64_t)(c->now - c->send.queued_ms);
         bw_cbor_write_raw(&w, (uint8_t[]){(uint8_t)(rec[0] + 1), SENML_BT}, 2);
         if (t % 1000 == 0)
             bw_cbor_write_int(&w, t / 1000);
@@ -242,7 +231,7 @@ static int build_pack(bw_lwm2m_client_t *c, uint64_t now, uint8_t *out,
     return 0;
 }
 
-static int send_dp(bw_lwm2m_client_t *c, uint64_t now)
+static int send_dp(bw_lwm2m_client_t *c)
 {
     bw_coap_writer_t w;
     uint8_t tok[4];
@@ -263,12 +252,10 @@ static int send_dp(bw_lwm2m_client_t *c, uint64_t now)
     if (err == 0 && head + 1 >= sizeof c->buf)
         err = BW_ENOSPC;
     if (err == 0)
-        err = build_pack(c, now, c->buf + head + 1, sizeof c->buf - head - 1,
-                         &plen);
+        err = build_pack(c, c->buf + head + 1, sizeof c->buf - head - 1, &plen);
     if (err == 0) {
         c->buf[head] = 0xFF;
-        err = bw_lwm2m__client_request(c, now, head + 1 + plen,
-                                       BW_LWM2M__REQ_SEND);
+        err = bw_lwm2m__client_request(c, head + 1 + plen, BW_LWM2M__REQ_SEND);
     }
     if (err != 0) {
         bw_lwm2m__client_send_end(c, err);
@@ -299,10 +286,8 @@ static int answer_err(uint8_t code)
     }
 }
 
-static void send_answer(bw_lwm2m_client_t *c, uint64_t now,
-                        const bw_coap_msg_t *msg)
+static void send_answer(bw_lwm2m_client_t *c, const bw_coap_msg_t *msg)
 {
-    (void)now;
     c->send.code = msg->code;
     /* 2.04 is the answer the specification names; another success code
      * still says the server took the values. */

@@ -21,6 +21,7 @@
  */
 #include "bw_mem.h"
 #include "lwm2m_int.h"
+#include "lwm2m_senml_int.h"
 
 const bw_lwm2m_codec_t *bw_lwm2m__codec(const bw_lwm2m_dm_t *dm,
                                         uint32_t format)
@@ -73,13 +74,10 @@ const bw_lwm2m_codec_t bw_lwm2m_codec_tlv = {
 
 static int cbor_put(bw_lwm2m__enc_t *e, const bw_lwm2m_record_t *rec)
 {
-    const bw_lwm2m_path_t root = BW_LWM2M_PATH_ROOT;
-    size_t len = 0;
-    bw_lwm2m_senml_cbor_begin(&e->w.cbor, e->chunk, e->chunk_cap, &root);
-    bw_lwm2m_senml_cbor_add(&e->w.cbor, rec);
-    int err = bw_lwm2m_senml_cbor_finish(&e->w.cbor, &len);
-    if (err == 0 && len >= 1) /* array(1) head, then the map */
-        bw_lwm2m__gen_put(e->g, e->chunk + 1, len - 1);
+    size_t len;
+    int err = bw_lwm2m__senml_cbor_record(rec, e->chunk, e->chunk_cap, &len);
+    if (err == 0)
+        bw_lwm2m__gen_put(e->g, e->chunk, len);
     return err;
 }
 

@@ -8,16 +8,15 @@
  * counts and hashes all of them.  The first run aims the window at the
  * message's payload space: when everything fit, the response is done.
  * Otherwise the response becomes a Block2 one: the block the request asks
- * for (block 0 without a Block2 option) is served by the Block2 server
- * helper of coap_block.h, whose read callback re-runs the producer with
- * the window on that block.  An ETag (FNV-1a over the whole payload) lets
- * the client see that the data changed between two blocks.
+ * for (block 0 without a Block2 option) is chosen here, its options
+ * written, and the producer re-run with the window on that block, straight
+ * into the message.  An ETag (FNV-1a over the whole payload) lets the
+ * client see that the data changed between two blocks.  (coap_block.h's
+ * Block2 server does the same for a body behind a read callback; this
+ * one knows the total from the first run and needs no scratch block.)
  *
- * Layout of out while a block is built: the response head and the block
- * grow from the front; the helper's one-block scratch sits at the back.
- *
- *   | head, options | Block2 Size2 0xFF | block ...      |   scratch   |
- *   0                                                  cap-S         cap
+ *   | head, ETag, Observe, Content-Format | Block2 Size2 0xFF | block |
+ *   0                                                          cap
  */
 #include "bulwark/coap_block.h"
 #include "bw_mem.h"
@@ -27,11 +26,17 @@
 #define FNV_PRIME  16777619u
 
 /*
- * What the helper adds after the caller's options: Block2 (delta 11 from
+ * What a block adds after the head's options: Block2 (delta 11 from
  * Content-Format, 1 + 3 bytes), Size2 (delta 5, 1 + 4 bytes) and the
  * payload marker.
  */
 #define BLOCK_OPTS_MAX 10
+
+/* A Block2 value (RFC 7959 section 2.2): NUM << 4 | M << 3 | SZX; the
+ * block size is 16 << SZX, SZX 7 (BERT) is for reliable transports only. */
+#define SZX_BITS  7u
+#define M_SHIFT   3
+#define NUM_SHIFT 4
 
 void bw_lwm2m__gen_put(bw_lwm2m__gen_t *g, const void *p, size_t n)
 {
@@ -68,23 +73,13 @@ static void head(bw_coap_writer_t *w, const bw_lwm2m__rsp_t *h,
     bw_coap_writer_add_uint(w, BW_COAP_OPT_CONTENT_FORMAT, g->format);
 }
 
-/* The Block2 helper's read callback: re-run the producer on one block. */
-static int block_read(void *arg, uint32_t offset, uint8_t *buf, size_t len,
-                      size_t *got, int *more)
+/* The largest SZX whose block fits room bytes, or -1. */
+static int szx_fit(size_t room)
 {
-    bw_lwm2m__gen_t *g = arg;
-    uint32_t hash = g->hash;
-    size_t total = g->pos;
-
-    if (run(g, buf, offset, len) != 0)
-        return 1;
-    if (g->hash != hash || g->pos != total) {
-        g->err = BW_ESTALE; /* the data moved between two runs */
-        return 1;
-    }
-    *got = len;
-    *more = offset + len < total;
-    return 0;
+    int szx = BW_COAP_BLOCK_MAX_SZX;
+    while (szx >= 0 && BW_COAP_BLOCK_SIZE(szx) > room)
+        szx--;
+    return szx;
 }
 
 int bw_lwm2m__content(bw_lwm2m__gen_t *g, const bw_lwm2m__rsp_t *h,
@@ -92,6 +87,7 @@ int bw_lwm2m__content(bw_lwm2m__gen_t *g, const bw_lwm2m__rsp_t *h,
 {
     bw_coap_writer_t w;
     bw_coap_opt_t b2;
+    uint32_t asked = BW_COAP_BLOCK_MAX_SZX; /* block 0, our size */
     size_t hlen;
     int err;
 
@@ -112,24 +108,57 @@ int bw_lwm2m__content(bw_lwm2m__gen_t *g, const bw_lwm2m__rsp_t *h,
     }
     if (g->pos > UINT32_MAX - 1)
         return BW_ENOSPC;
+    if (blockwise) {
+        if (b2.len > BW_COAP_BLOCK_MAX_VALUE_LEN)
+            return BW_EOVERFLOW;
+        asked = 0;
+        for (size_t i = 0; i < b2.len; i++)
+            asked = asked << 8 | b2.value[i];
+        if ((asked & SZX_BITS) == SZX_BITS)
+            return BW_EBLOCK;
+    }
 
     uint8_t etag[4];
     for (int i = 0; i < 4; i++)
         etag[i] = (uint8_t)(g->hash >> (24 - 8 * i));
     head(&w, h, g, out, cap, etag);
-    if (bw_coap_writer_finish(&w, &hlen) != 0 ||
-        cap < hlen + BLOCK_OPTS_MAX + 2 * BW_COAP_BLOCK_MIN_SIZE)
+    if (bw_coap_writer_finish(&w, &hlen) != 0)
         return BW_ENOSPC;
-    size_t half = (cap - hlen - BLOCK_OPTS_MAX) / 2;
-    if (half > BW_COAP_BLOCK_MAX_SIZE)
-        half = BW_COAP_BLOCK_MAX_SIZE;
-    bw_coap_block2_server_t s;
-    bw_coap_block2_server_init(&s, BW_COAP_BLOCK_MAX_SZX, (uint32_t)g->pos,
-                               block_read, g);
-    err = bw_coap_block2_server_respond(&s, h->req, &w, out + cap - half, half);
-    if (err == BW_EABORTED)
-        return g->err != 0 ? g->err : BW_EABORTED;
-    if (err != 0)
-        return err;
-    return bw_coap_writer_finish(&w, out_len) == 0 ? 0 : BW_ENOSPC;
+    int fit =
+        szx_fit(cap > hlen + BLOCK_OPTS_MAX ? cap - hlen - BLOCK_OPTS_MAX : 0);
+    if (fit < 0)
+        return BW_ENOSPC;
+    /* Late negotiation (RFC 7959 section 2.4): never larger than asked,
+     * the block number scaled to the offset asked for (a multiple of the
+     * asked size, so of the smaller one too). */
+    uint32_t total = (uint32_t)g->pos;
+    uint8_t szx = (uint8_t)(asked & SZX_BITS);
+    uint32_t off = (asked >> NUM_SHIFT) << (szx + NUM_SHIFT);
+    if (szx > fit)
+        szx = (uint8_t)fit;
+    uint32_t num = off >> (szx + NUM_SHIFT);
+    if (num > BW_COAP_BLOCK_MAX_NUM || off > total ||
+        (off == total && off != 0))
+        return BW_ERANGE;
+    uint32_t len = total - off;
+    if (len > BW_COAP_BLOCK_SIZE(szx))
+        len = BW_COAP_BLOCK_SIZE(szx);
+    uint32_t more = off + len < total;
+    bw_coap_writer_add_uint(&w, BW_COAP_OPT_BLOCK2,
+                            num << NUM_SHIFT | more << M_SHIFT | szx);
+    /* Size2 on the first block, and whenever the client asks (section 4). */
+    if (off == 0 || bw_coap_opt_find(h->req, BW_COAP_OPT_SIZE2, &b2) == 0)
+        bw_coap_writer_add_uint(&w, BW_COAP_OPT_SIZE2, total);
+    if (bw_coap_writer_finish(&w, &hlen) != 0)
+        return BW_ENOSPC;
+
+    uint32_t hash = g->hash;
+    if (run(g, out + hlen + 1, off, len) != 0)
+        return g->err;
+    if (g->hash != hash || g->pos != total)
+        return g->err = BW_ESTALE; /* the data moved between two runs */
+    if (len > 0)
+        out[hlen++] = 0xFF;
+    *out_len = hlen + len;
+    return 0;
 }

@@ -350,9 +350,8 @@ struct bw_lwm2m_feature {
      * the answer, the end. */
     int (*queue)(struct bw_lwm2m_client *c, const bw_lwm2m_path_t *paths,
                  size_t n, uint64_t now, int64_t time_ms);
-    int (*dp)(struct bw_lwm2m_client *c, uint64_t now);
-    void (*answer)(struct bw_lwm2m_client *c, uint64_t now,
-                   const bw_coap_msg_t *msg);
+    int (*dp)(struct bw_lwm2m_client *c);
+    void (*answer)(struct bw_lwm2m_client *c, const bw_coap_msg_t *msg);
     void (*stop)(struct bw_lwm2m_client *c, int err);
 };
 

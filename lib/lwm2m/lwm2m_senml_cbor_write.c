@@ -103,6 +103,21 @@ void bw_lwm2m_senml_cbor_add(bw_lwm2m_senml_cbor_writer_t *w,
     w->count++;
 }
 
+int bw_lwm2m__senml_cbor_record(const bw_lwm2m_record_t *rec, uint8_t *buf,
+                                size_t cap, size_t *len)
+{
+    /* add() on a writer under the root whose CBOR writer starts at buf:
+     * no room reserved for an array head, none written. */
+    static const bw_lwm2m_path_t root = BW_LWM2M_PATH_ROOT;
+    bw_lwm2m_senml_cbor_writer_t w;
+    bw__zero(&w, sizeof w);
+    w.base = root;
+    bw_cbor_writer_init(&w.cw, buf, cap);
+    bw_lwm2m_senml_cbor_add(&w, rec);
+    *len = 0;
+    return w.err ? w.err : bw_cbor_writer_finish(&w.cw, len);
+}
+
 int bw_lwm2m_senml_cbor_finish(bw_lwm2m_senml_cbor_writer_t *w, size_t *len)
 {
     uint8_t head[BW_CBOR_MAX_HEAD_LEN];

@@ -199,4 +199,14 @@ int bw_lwm2m__senml_prepare(const bw_lwm2m_path_t *base,
                             uint8_t *cur_len, bool *has_cur,
                             bw_lwm2m__senml_names_t *names);
 
+/*
+ * One record as a SenML CBOR map with its full name (bn "/O/I/", n "R"
+ * as the writer under the root gives them), no array head: what the
+ * request handler's SenML CBOR codec emits per record.  Returns 0, what
+ * bw_lwm2m__senml_prepare() returns, or BW_ENOSPC (cap too small; *len 0
+ * on failure).
+ */
+int bw_lwm2m__senml_cbor_record(const bw_lwm2m_record_t *rec, uint8_t *buf,
+                                size_t cap, size_t *len);
+
 #endif /* BW_LWM2M_SENML_INT_H */

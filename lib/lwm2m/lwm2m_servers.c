@@ -53,6 +53,7 @@
 #include <stddef.h>
 
 #include "bw_mem.h"
+#include "lwm2m_int.h"
 
 #define HDR_LEN     14
 #define CRC_LEN     4
@@ -459,6 +460,53 @@ int bw_lwm2m_servers_decode(const uint8_t *blob, size_t len,
 
 /* ---- check ------------------------------------------------------------- */
 
+/*
+ * Why a set is refused: one short reason each, for an operator reading
+ * the bootstrap server's log, with the error it answers and the resource
+ * it is about (object oid, the failing instance, resource rid; rid NO_ID:
+ * the instance itself; oid NO_ID: the set as a whole, no path).
+ */
+#define NO_ID 0xFF
+enum {
+    R_OK,
+    R_NO_SSID,
+    R_NO_URI,
+    R_NO_SERVER,
+    R_MODE,
+    R_NO_PSK,
+    R_LIFETIME,
+    R_BINDING,
+    R_BS_TWICE,
+    R_SSID_TWICE,
+    R_NO_DM,
+    R_ACL_OID,
+    R_ACL_OF_ACL,
+    R_ACL_OWNER,
+    R_ACL_TWICE
+};
+typedef struct {
+    int8_t err;
+    uint8_t oid, rid;
+    char text[13];
+} reason_t;
+static const reason_t reasons[] = {
+    /* R_OK has no row */
+    [R_NO_SSID - 1] = {BW_EMALFORMED, 0, 10, "no SSID"},
+    [R_NO_URI - 1] = {BW_EMALFORMED, 0, 0, "no URI"},
+    [R_NO_SERVER - 1] = {BW_ENOTFOUND, 0, 10, "no Server"},
+    [R_MODE - 1] = {BW_EUNSUPPORTED, 0, 2, "unsupported"},
+    [R_NO_PSK - 1] = {BW_EMALFORMED, 0, NO_ID, "PSK missing"},
+    [R_LIFETIME - 1] = {BW_EMALFORMED, 1, 1, "lifetime 0"},
+    [R_BINDING - 1] = {BW_EMALFORMED, 1, 7, "not U or UQ"},
+    [R_BS_TWICE - 1] = {BW_EDUPKEY, 0, 1, "2nd BS acct"},
+    [R_SSID_TWICE - 1] = {BW_EDUPKEY, 0, 10, "SSID twice"},
+    [R_NO_DM - 1] = {BW_ENOTFOUND, NO_ID, NO_ID, "no DM server"},
+    [R_ACL_OID - 1] = {BW_EMALFORMED, 2, 0, "no object ID"},
+    [R_ACL_OF_ACL - 1] = {BW_EMALFORMED, 2, 0, "is object 2"},
+    [R_ACL_OWNER - 1] = {BW_EMALFORMED, 2, 3, "no owner"},
+    [R_ACL_TWICE - 1] = {BW_EDUPKEY, 2, 1, "O/I twice"},
+};
+
 static const bw_lwm2m_server_t *srv_for(const bw_lwm2m_servers_t *s,
                                         uint16_t ssid)
 {
@@ -468,119 +516,124 @@ static const bw_lwm2m_server_t *srv_for(const bw_lwm2m_servers_t *s,
     return NULL;
 }
 
-/* Whether sec[i] is a usable DM server; 0 or the problem. */
-static int dm_ok(const bw_lwm2m_servers_t *s, size_t i, const char **why)
+/* Whether sec[i] is a usable DM server: R_OK, or the reason and in *inst
+ * the instance it is about. */
+static unsigned dm_ok(const bw_lwm2m_servers_t *s, size_t i, uint16_t *inst)
 {
     const bw_lwm2m_security_t *e = &s->sec[i];
-    if (e->ssid == 0 || e->ssid > BW_LWM2M_ID_MAX) {
-        *why = "DM server Security instance without Short Server ID";
-        return BW_EMALFORMED;
-    }
-    if (e->uri[0] == '\0') {
-        *why = "DM server Security instance without URI";
-        return BW_EMALFORMED;
-    }
+    *inst = e->inst;
+    if (e->ssid == 0 || e->ssid > BW_LWM2M_ID_MAX)
+        return R_NO_SSID;
+    if (e->uri[0] == '\0')
+        return R_NO_URI;
     const bw_lwm2m_server_t *srv = srv_for(s, e->ssid);
-    if (srv == NULL) {
-        *why = "Security instance without Server instance of its SSID";
-        return BW_ENOTFOUND;
-    }
-    if (e->mode == BW_LWM2M_SEC_RPK || e->mode == BW_LWM2M_SEC_CERT) {
-        *why = "only PSK and NoSec security modes are supported";
-        return BW_EUNSUPPORTED;
-    }
-    if (e->mode == BW_LWM2M_SEC_PSK &&
-        (e->psk_id_len == 0 || e->psk_len == 0)) {
-        *why = "PSK mode without PSK identity and key";
-        return BW_EMALFORMED;
-    }
-    if (srv->lifetime_s == 0) {
-        *why = "Server instance with lifetime 0";
-        return BW_EMALFORMED;
-    }
+    if (srv == NULL)
+        return R_NO_SERVER;
+    if (e->mode == BW_LWM2M_SEC_RPK || e->mode == BW_LWM2M_SEC_CERT)
+        return R_MODE; /* no room for that material yet */
+    if (e->mode == BW_LWM2M_SEC_PSK && (e->psk_id_len == 0 || e->psk_len == 0))
+        return R_NO_PSK;
+    *inst = srv->inst;
+    if (srv->lifetime_s == 0)
+        return R_LIFETIME;
     if (!(srv->binding[0] == 'U' &&
           (srv->binding[1] == '\0' ||
-           (srv->binding[1] == 'Q' && srv->binding[2] == '\0')))) {
-        *why = "binding must be U or UQ";
-        return BW_EMALFORMED;
-    }
-    return 0;
+           (srv->binding[1] == 'Q' && srv->binding[2] == '\0'))))
+        return R_BINDING;
+    return R_OK;
 }
 
-/* The Access Control instances (Core appendix E.3): 0 or the problem. */
-static int acl_ok(const bw_lwm2m_servers_t *s, const char **why)
+/* The Access Control instances (Core appendix E.3): R_OK or the reason. */
+static unsigned acl_ok(const bw_lwm2m_servers_t *s, uint16_t *inst)
 {
     for (size_t i = 0; i < BW_LWM2M_MAX_ACL; i++) {
         const bw_lwm2m_acl_t *a = &s->acl[i];
         if (!a->in_use)
             continue;
-        if (a->oid == 0 || a->oid > BW_LWM2M_ID_MAX) {
-            *why = "Access Control instance without Object ID";
-            return BW_EMALFORMED;
-        }
-        if (a->oid == 2) {
-            *why = "Access Control instance about an Access Control instance";
-            return BW_EMALFORMED;
-        }
-        if (a->owner == 0) {
-            *why = "Access Control instance without owner";
-            return BW_EMALFORMED;
-        }
+        *inst = a->inst;
+        if (a->oid == 0 || a->oid > BW_LWM2M_ID_MAX)
+            return R_ACL_OID;
+        if (a->oid == 2)
+            return R_ACL_OF_ACL;
+        if (a->owner == 0)
+            return R_ACL_OWNER;
         for (size_t j = 0; j < i; j++)
             if (s->acl[j].in_use && s->acl[j].oid == a->oid &&
-                s->acl[j].iid == a->iid) {
-                *why = "two Access Control instances for one object instance";
-                return BW_EDUPKEY;
-            }
+                s->acl[j].iid == a->iid)
+                return R_ACL_TWICE;
     }
-    return 0;
+    return R_OK;
 }
 
-int bw_lwm2m_servers_check(const bw_lwm2m_servers_t *s, const char **why)
+/* The whole set: R_OK, or the first reason found and its instance. */
+static unsigned set_ok(const bw_lwm2m_servers_t *s, uint16_t *inst)
 {
-    const char *dummy;
-    if (why == NULL)
-        why = &dummy;
-    *why = "";
-    if (s == NULL)
-        return BW_EINVAL;
     size_t ndm = 0, nbs = 0;
     for (size_t i = 0; i < BW_LWM2M_MAX_SECURITY; i++) {
         const bw_lwm2m_security_t *e = &s->sec[i];
         if (!e->in_use)
             continue;
+        *inst = e->inst;
         if (e->bootstrap) {
-            if (++nbs > 1) {
-                *why = "more than one Bootstrap-Server account";
-                return BW_EDUPKEY;
-            }
+            if (++nbs > 1)
+                return R_BS_TWICE;
             continue;
         }
-        int err = dm_ok(s, i, why);
-        if (err != 0)
-            return err;
+        unsigned r = dm_ok(s, i, inst);
+        if (r != R_OK)
+            return r;
         for (size_t j = 0; j < i; j++)
             if (s->sec[j].in_use && !s->sec[j].bootstrap &&
                 s->sec[j].ssid == e->ssid) {
-                *why = "two Security instances with one Short Server ID";
-                return BW_EDUPKEY;
+                *inst = e->inst;
+                return R_SSID_TWICE;
             }
         ndm++;
     }
-    if (ndm == 0) {
-        *why = "no DM server";
-        return BW_ENOTFOUND;
+    if (ndm == 0)
+        return R_NO_DM;
+    return acl_ok(s, inst);
+}
+
+int bw_lwm2m_servers_check(const bw_lwm2m_servers_t *s, char *why)
+{
+    if (why != NULL)
+        why[0] = '\0';
+    if (s == NULL)
+        return BW_EINVAL;
+    uint16_t inst = 0;
+    unsigned r = set_ok(s, &inst);
+    if (r == R_OK)
+        return 0;
+    const reason_t *e = &reasons[r - 1];
+    if (why != NULL) {
+        /* "/0/1/10: " (at most 13 characters), then the reason and its NUL
+         * (the text field holds both: 12 characters at most). */
+        if (e->oid != NO_ID) {
+            *why++ = '/';
+            *why++ = (char)('0' + e->oid);
+            *why++ = '/';
+            why += bw_lwm2m__fmt_u64(inst, why);
+            if (e->rid != NO_ID) {
+                *why++ = '/';
+                why += bw_lwm2m__fmt_u64(e->rid, why);
+            }
+            *why++ = ':';
+            *why++ = ' ';
+        }
+        bw__copy(why, e->text, sizeof e->text);
     }
-    return acl_ok(s, why);
+    return e->err;
 }
 
 int bw_lwm2m_servers_dm(const bw_lwm2m_servers_t *s)
 {
-    const char *why;
+    uint16_t inst;
     if (s == NULL)
         return -1;
     for (size_t i = 0; i < BW_LWM2M_MAX_SECURITY; i++)
-        if (s->sec[i].in_use && !s->sec[i].bootstrap && dm_ok(s, i, &why) == 0)
+        if (s->sec[i].in_use && !s->sec[i].bootstrap &&
+            dm_ok(s, i, &inst) == R_OK)
             return (int)i;
     return -1;
 }

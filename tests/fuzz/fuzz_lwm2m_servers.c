@@ -61,7 +61,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     CHECK(bw_lwm2m_servers_encode(&s, gen, again, sizeof again, &n) == 0);
     CHECK(n == len && memcmp(again, blob, len) == 0);
-    (void)bw_lwm2m_servers_check(&s, NULL);
+    /* The diagnostic is terminated and fits; "" exactly when accepted. */
+    char why[BW_LWM2M_WHY_MAX];
+    memset(why, 0x7F, sizeof why);
+    err = bw_lwm2m_servers_check(&s, why);
+    CHECK(err <= 0);
+    CHECK(memchr(why, '\0', sizeof why) != NULL);
+    CHECK((err == 0) == (why[0] == '\0'));
     (void)bw_lwm2m_servers_dm(&s);
     return 0;
 }

@@ -380,7 +380,7 @@ static void test_finish_refuses_bad_acl(void **state)
 
     n = acl_tlv(tlv, sizeof tlv, 0, 0, 0, 1); /* no Object ID */
     assert_int_equal(bs(f, BW_COAP_PUT, "/2/0", tlv, n, NULL), BW_COAP_CHANGED);
-    expect_refused(f, "Access Control instance without Object ID");
+    expect_refused(f, "/2/0/0: no object ID");
     assert_null(bw_lwm2m_acl_find(&f->c.set, 0, 0));
 
     assert_int_equal(bw_lwm2m_peer_request(&f->peer, &f->c, 10, BW_COAP_PUT,
@@ -391,14 +391,13 @@ static void test_finish_refuses_bad_acl(void **state)
     assert_int_equal(bs(f, BW_COAP_PUT, "/2/0", tlv, n, NULL), BW_COAP_CHANGED);
     n = acl_tlv(tlv, sizeof tlv, 1, 3, 0, 1); /* /3/0 again */
     assert_int_equal(bs(f, BW_COAP_PUT, "/2/1", tlv, n, NULL), BW_COAP_CHANGED);
-    expect_refused(f, "two Access Control instances for one object instance");
+    expect_refused(f, "/2/1/1: O/I twice");
     n = acl_tlv(tlv, sizeof tlv, 1, 2, 0, 1);
     assert_int_equal(bs(f, BW_COAP_PUT, "/2/1", tlv, n, NULL), BW_COAP_CHANGED);
-    expect_refused(f,
-                   "Access Control instance about an Access Control instance");
+    expect_refused(f, "/2/1/0: is object 2");
     n = acl_tlv(tlv, sizeof tlv, 1, 5, 0, 0);
     assert_int_equal(bs(f, BW_COAP_PUT, "/2/1", tlv, n, NULL), BW_COAP_CHANGED);
-    expect_refused(f, "Access Control instance without owner");
+    expect_refused(f, "/2/1/3: no owner");
     for (size_t i = 0; i < BW_LWM2M_MAX_ACL; i++)
         assert_false(f->c.set.acl[i].in_use);
 

@@ -233,49 +233,87 @@ static void test_encode_refuses(void **state)
     assert_int_equal(bw_lwm2m_servers_encode(&s, 1, b, sizeof b, &len), 0);
 }
 
+/* check(s) refuses with code err and the diagnostic text why. */
+static void expect_refusal(const bw_lwm2m_servers_t *s, int err,
+                           const char *why)
+{
+    char got[BW_LWM2M_WHY_MAX];
+    memset(got, 'x', sizeof got);
+    bw_assert_err(bw_lwm2m_servers_check(s, got), err);
+    assert_string_equal(got, why);
+}
+
+/* Tried: a good set, then one fault at a time (every reason the check
+ * has), no buffer, no set.
+ * Must hold: the exact code and text per fault (path + reason; a
+ * 65534-instance path with the longest reason fits), "" on success; _dm still
+ * finds a usable DM server when another one is faulty. */
 static void test_check(void **state)
 {
     bw_lwm2m_servers_t s;
-    const char *why = NULL;
+    char why[BW_LWM2M_WHY_MAX];
     (void)state;
     full_set(&s);
-    assert_int_equal(bw_lwm2m_servers_check(&s, &why), 0);
+    memset(why, 'x', sizeof why);
+    assert_int_equal(bw_lwm2m_servers_check(&s, why), 0);
+    assert_string_equal(why, "");
     assert_int_equal(bw_lwm2m_servers_dm(&s), 1);
 
+    /* Each reason names the resource it is about, so that every one can
+     * be told apart in the bootstrap server's log. */
     full_set(&s);
     s.sec[1].psk_len = 0;
-    bw_assert_err(bw_lwm2m_servers_check(&s, &why), BW_EMALFORMED);
-    assert_true(strlen(why) > 0);
+    expect_refusal(&s, BW_EMALFORMED, "/0/1: PSK missing");
     assert_int_equal(bw_lwm2m_servers_dm(&s), 2);
 
     full_set(&s);
+    s.sec[1].ssid = 0;
+    expect_refusal(&s, BW_EMALFORMED, "/0/1/10: no SSID");
+
+    full_set(&s);
+    s.sec[2].uri[0] = '\0';
+    expect_refusal(&s, BW_EMALFORMED, "/0/2/0: no URI");
+
+    full_set(&s);
     s.srv[0].ssid = 55;
-    bw_assert_err(bw_lwm2m_servers_check(&s, NULL), BW_ENOTFOUND);
+    expect_refusal(&s, BW_ENOTFOUND, "/0/1/10: no Server");
 
     full_set(&s);
     s.sec[2].mode = BW_LWM2M_SEC_CERT;
-    bw_assert_err(bw_lwm2m_servers_check(&s, NULL), BW_EUNSUPPORTED);
+    expect_refusal(&s, BW_EUNSUPPORTED, "/0/2/2: unsupported");
+    s.sec[2].inst = 65534;
+    expect_refusal(&s, BW_EUNSUPPORTED, "/0/65534/2: unsupported");
 
     full_set(&s);
     s.sec[2].ssid = 101;
     s.srv[1].ssid = 101;
-    bw_assert_err(bw_lwm2m_servers_check(&s, NULL), BW_EDUPKEY);
+    expect_refusal(&s, BW_EDUPKEY, "/0/2/10: SSID twice");
+
+    full_set(&s);
+    s.sec[2].bootstrap = 1;
+    expect_refusal(&s, BW_EDUPKEY, "/0/2/1: 2nd BS acct");
 
     full_set(&s);
     s.srv[0].lifetime_s = 0;
     s.srv[1].lifetime_s = 0;
-    bw_assert_err(bw_lwm2m_servers_check(&s, NULL), BW_EMALFORMED);
+    expect_refusal(&s, BW_EMALFORMED, "/1/1/1: lifetime 0");
 
     full_set(&s);
-    strcpy(s.srv[0].binding, "S");
-    bw_assert_err(bw_lwm2m_servers_check(&s, NULL), BW_EMALFORMED);
+    strcpy(s.srv[1].binding, "S");
+    expect_refusal(&s, BW_EMALFORMED, "/1/2/7: not U or UQ");
 
     full_set(&s);
     s.sec[1].in_use = 0;
     s.sec[2].in_use = 0;
-    bw_assert_err(bw_lwm2m_servers_check(&s, &why), BW_ENOTFOUND);
-    assert_string_equal(why, "no DM server");
+    expect_refusal(&s, BW_ENOTFOUND, "no DM server");
     assert_int_equal(bw_lwm2m_servers_dm(&s), -1);
+
+    /* No buffer: the code alone. */
+    full_set(&s);
+    s.sec[1].ssid = 0;
+    bw_assert_err(bw_lwm2m_servers_check(&s, NULL), BW_EMALFORMED);
+    bw_assert_err(bw_lwm2m_servers_check(NULL, why), BW_EINVAL);
+    assert_string_equal(why, "");
 }
 
 int main(void)
