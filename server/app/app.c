@@ -198,9 +198,14 @@ static int commit(void *arg, bw_lwsrv_pending_t *lp, const bw_lwsrv_write_t *wr)
         p->ev.lifetime_s = req->has_lifetime || p->ev.op == BW_DB_REG_REGISTER
                                ? req->lifetime
                                : 0;
-        snprintf(p->binding, sizeof p->binding, "%s%s",
-                 req->binding[0] ? req->binding : "U", req->queue ? "Q" : "");
-        p->ev.binding = p->binding;
+        /* An Update without b= keeps the stored binding (a "UQ" device
+         * stays in queue mode, also for the registry loaded at start). */
+        if (req->has_binding || p->ev.op == BW_DB_REG_REGISTER) {
+            snprintf(p->binding, sizeof p->binding, "%s%s",
+                     req->binding[0] ? req->binding : "U",
+                     req->queue ? "Q" : "");
+            p->ev.binding = p->binding;
+        }
         p->ev.version = req->version_minor == 1 ? "1.1" : "1.0";
         if (req->links != NULL) {
             memcpy(p->links, req->links, links);
@@ -714,6 +719,73 @@ static int obs_del(void *arg, const char *ep, int64_t id)
     return err;
 }
 
+/* ---- registrations kept across restarts ------------------------------ */
+
+/* Rows per page of the start-up load: one statement each, a few MB of
+ * SQLite cache at most, nothing kept between pages. */
+#define REG_LOAD_PAGE 4096
+
+typedef struct {
+    bw_lwsrv_registry_t *reg;
+    uint64_t mono; /* the two clocks at the start of the load */
+    int64_t wall;
+    uint64_t refused;
+} reg_load_t;
+
+/* A stored Unix time on the registry's monotonic clock (modulo 2^64, as
+ * bw_lwsrv_loaded_t says). */
+static uint64_t mono_of(const reg_load_t *l, int64_t unix_ms)
+{
+    return l->mono + ((uint64_t)unix_ms - (uint64_t)l->wall);
+}
+
+static int reg_row(void *arg, const bw_db_reg_row_t *row)
+{
+    reg_load_t *l = arg;
+    bw_lwsrv_loaded_t e = {.ep = row->endpoint,
+                           .location = row->location,
+                           .binding = row->binding,
+                           .links = row->object_links,
+                           .links_len = row->object_links_len,
+                           .lifetime = row->lifetime_s,
+                           .version_minor = (uint8_t)(row->version[2] - '0'),
+                           .registered_ms = mono_of(l, row->registered_ms),
+                           .updated_ms = mono_of(l, row->updated_ms),
+                           .expires_ms = mono_of(l, row->expires_ms)};
+    int err = bw_lwsrv_registry_load(l->reg, &e);
+    if (err == BW_ENOMEM)
+        return err; /* the rest would not fit either */
+    if (err != 0)
+        l->refused++; /* the device registers again, as before */
+    return 0;
+}
+
+/* Before the DTLS port opens: every unexpired stored registration back
+ * into the DM registry (lwm2m_registry.h, "loaded at start"), so a
+ * device's next Update is 2.04 and its observations go on.  A failure
+ * is logged; the devices then register again. */
+static void reg_load(app_t *a, role_t *r)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    reg_load_t l = {.reg = r->reg,
+                    .mono = (uint64_t)t0.tv_sec * 1000u +
+                            (uint64_t)t0.tv_nsec / 1000000u,
+                    .wall = wall_ms()};
+    bw_db_reg_walk_t st;
+    int err =
+        bw_db_registration_walk(a->db, l.wall, REG_LOAD_PAGE, reg_row, &l, &st);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (long)(t1.tv_sec - t0.tv_sec) * 1000 +
+              (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    say(a,
+        "registrations: %llu loaded in %ld ms (%llu refused, %llu "
+        "unreadable)%s%s",
+        (unsigned long long)(st.rows - l.refused), ms,
+        (unsigned long long)l.refused, (unsigned long long)st.bad,
+        err != 0 ? "; load stopped: " : "", err != 0 ? bw_strerror(err) : "");
+}
+
 static int role_start(app_t *a, role_t *r, int bootstrap, uint16_t port)
 {
     char state[512];
@@ -765,6 +837,8 @@ static int role_start(app_t *a, role_t *r, int bootstrap, uint16_t port)
     r->lw = bw_lwsrv_new(&lc, bw_dtls_server_workers(r->dtls));
     if (r->lw == NULL)
         return BW_ENOMEM;
+    if (!bootstrap)
+        reg_load(a, r); /* before any datagram, and before observations */
     if (!bootstrap) {
         /* Before any datagram: a notification must find its observation. */
         bw_lwsrv_obs_store_t os = {obs_load, obs_put, obs_del, a};

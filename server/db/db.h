@@ -416,6 +416,51 @@ int bw_db_registration_get(bw_db_t *db, const char *location,
  * gets how many.  Returns 0, BW_ETIMEOUT, BW_EIO, BW_EINVAL. */
 int bw_db_registration_expire(bw_db_t *db, int64_t now_ms, uint64_t *count);
 
+/* Rows one page of bw_db_registration_walk reads at most: a page is one
+ * statement under the write lock, so this bounds how long a start-up
+ * walk holds writers off (and nothing of a page is kept after it). */
+#define BW_DB_REG_PAGE_MAX 10000
+
+/* One stored registration as the walk shows it: the views point into
+ * the database's row and are valid during the callback only. */
+typedef struct {
+    const char *location;     /* BW_DB_LOCATION_LEN lowercase hex digits */
+    const char *endpoint;     /* the rules of BW_DB_ENDPOINT_MAX */
+    const char *binding;      /* "U", "UQ": letters of USTNQ */
+    const char *version;      /* "1.0", "1.1" */
+    const char *object_links; /* up to BW_DB_LINKS_MAX bytes, may be "" */
+    size_t object_links_len;
+    uint32_t lifetime_s;                           /* > 0 */
+    int64_t registered_ms, updated_ms, expires_ms; /* Unix ms */
+} bw_db_reg_row_t;
+
+/* What one walk saw. */
+typedef struct {
+    uint64_t rows;  /* handed to the callback */
+    uint64_t bad;   /* skipped: a row that breaks the rules above */
+    uint64_t pages; /* statements run */
+} bw_db_reg_walk_t;
+
+/*
+ * Every registration unexpired at now_ms (expires_at > now_ms), in
+ * pages of at most page_rows rows (rowid order, each page starting
+ * after the last row of the previous one, so a walk needs no memory but
+ * one statement's and sees each row at most once).  cb(arg, row) runs
+ * for each row, with the write lock held (it MUST NOT call back into
+ * db); the lock is given up between pages.  A row whose values break
+ * the rules of bw_db_reg_row_t (a file edited by hand, a disk that lied)
+ * is skipped and counted in stats->bad: one bad row never costs the
+ * others their load.  Rows written during the walk may or may not be
+ * seen.  stats (may be NULL) is filled as far as the walk went, also on
+ * failure.  A non-zero return from cb stops the walk and is returned.
+ * Returns 0, or cb's code, BW_ERANGE (page_rows 0 or above
+ * BW_DB_REG_PAGE_MAX), BW_ETIMEOUT, BW_EIO, BW_ENOMEM, BW_EINVAL (NULL
+ * db or cb).
+ */
+int bw_db_registration_walk(bw_db_t *db, int64_t now_ms, unsigned page_rows,
+                            int (*cb)(void *arg, const bw_db_reg_row_t *row),
+                            void *arg, bw_db_reg_walk_t *stats);
+
 /* ---- audit log (append-only) ------------------------------------------ */
 
 typedef struct {

@@ -177,8 +177,7 @@ typedef struct {
  * when it was revoked after the device's authorization (the API's
  * revocation committed between the two: the registration is refused),
  * or a code that ends the batch. */
-static int cred_find(sqlite3_stmt **st, const bw_db_reg_event_t *e,
-                     cred_t *cr)
+static int cred_find(sqlite3_stmt **st, const bw_db_reg_event_t *e, cred_t *cr)
 {
     memset(cr, 0, sizeof *cr);
     if (e->identity == NULL || e->identity_len == 0 ||
@@ -431,5 +430,119 @@ int bw_db_registration_expire(bw_db_t *db, int64_t now_ms, uint64_t *count)
     err = bw_db__commit(db);
     if (err == 0 && count != NULL)
         *count = n;
+    return err;
+}
+
+/* ---- the start-up walk ------------------------------------------------ */
+
+/* Column i as text, or NULL when it is NULL or not text. */
+static const char *text_col(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_TEXT
+               ? (const char *)sqlite3_column_text(st, i)
+               : NULL;
+}
+
+/* Fill *row from the current result row; BW_EMALFORMED when a value
+ * breaks the rules of bw_db_reg_row_t. */
+static int walk_row(sqlite3_stmt *st, bw_db_reg_row_t *row)
+{
+    memset(row, 0, sizeof *row);
+    row->location = text_col(st, 1);
+    row->endpoint = text_col(st, 2);
+    row->binding = text_col(st, 4);
+    row->version = text_col(st, 5);
+    row->object_links = text_col(st, 6);
+    if (row->location == NULL || row->endpoint == NULL ||
+        row->binding == NULL || row->version == NULL ||
+        row->object_links == NULL)
+        return BW_EMALFORMED;
+    /* Text with a NUL inside would be cut short by every reader. */
+    row->object_links_len = (size_t)sqlite3_column_bytes(st, 6);
+    if (strlen(row->object_links) != row->object_links_len)
+        return BW_EMALFORMED;
+    static const int ints[] = {3, 7, 8, 9};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        if (sqlite3_column_type(st, ints[i]) != SQLITE_INTEGER)
+            return BW_EMALFORMED;
+    sqlite3_int64 lt = sqlite3_column_int64(st, 3);
+    if (lt <= 0 || lt > UINT32_MAX)
+        return BW_EMALFORMED;
+    row->lifetime_s = (uint32_t)lt;
+    row->registered_ms = sqlite3_column_int64(st, 7);
+    row->updated_ms = sqlite3_column_int64(st, 8);
+    row->expires_ms = sqlite3_column_int64(st, 9);
+    int err = location_check(row->location);
+    if (err == 0)
+        err = bw_db__endpoint_check(row->endpoint);
+    if (err == 0)
+        err = binding_check(row->binding);
+    if (err == 0)
+        err = version_check(row->version);
+    if (err == 0)
+        err = bw_db__text_check(row->object_links, BW_DB_LINKS_MAX, 1, 0);
+    return err != 0 ? BW_EMALFORMED : 0;
+}
+
+/* One page: rows after *after, at most page_rows.  *after moves to the
+ * last rowid read; *n gets how many rows the page held. */
+static int walk_page(bw_db_t *db, int64_t now_ms, unsigned page_rows,
+                     int64_t *after, size_t *n,
+                     int (*cb)(void *arg, const bw_db_reg_row_t *row),
+                     void *arg, bw_db_reg_walk_t *stats)
+{
+    *n = 0;
+    pthread_mutex_lock(&db->wlock);
+    sqlite3_stmt *st;
+    int err = bw_db__prepare(
+        db->w,
+        "SELECT rowid, location, endpoint, lifetime_s, binding, "
+        "lwm2m_version, object_links, registered_at, updated_at, expires_at "
+        "FROM registrations WHERE rowid > ?1 AND expires_at > ?2 "
+        "ORDER BY rowid LIMIT ?3",
+        &st);
+    if (err == 0) {
+        sqlite3_bind_int64(st, 1, *after);
+        sqlite3_bind_int64(st, 2, now_ms);
+        sqlite3_bind_int64(st, 3, page_rows);
+        stats->pages++;
+        int rc = SQLITE_DONE;
+        while (err == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            (*n)++;
+            *after = sqlite3_column_int64(st, 0);
+            bw_db_reg_row_t row;
+            if (walk_row(st, &row) != 0) {
+                stats->bad++;
+                continue;
+            }
+            stats->rows++;
+            err = cb(arg, &row);
+        }
+        if (err == 0 && rc != SQLITE_DONE)
+            err = bw_db__err(rc);
+        bw_db__release(st);
+    }
+    pthread_mutex_unlock(&db->wlock);
+    return err;
+}
+
+int bw_db_registration_walk(bw_db_t *db, int64_t now_ms, unsigned page_rows,
+                            int (*cb)(void *arg, const bw_db_reg_row_t *row),
+                            void *arg, bw_db_reg_walk_t *stats)
+{
+    bw_db_reg_walk_t own;
+    if (stats == NULL)
+        stats = &own;
+    memset(stats, 0, sizeof *stats);
+    if (db == NULL || cb == NULL)
+        return BW_EINVAL;
+    if (page_rows == 0 || page_rows > BW_DB_REG_PAGE_MAX)
+        return BW_ERANGE;
+    int64_t after = INT64_MIN;
+    size_t n;
+    int err;
+    do
+        err = walk_page(db, now_ms, page_rows, &after, &n, cb, arg, stats);
+    while (err == 0 && n == page_rows);
     return err;
 }

@@ -12,7 +12,8 @@
  * entry (96 bytes on x86-64, plus its names, links and address) and two
  * index slots; bw_lwsrv_regview_t, with its room for the longest links,
  * exists only in the callers' copies.  An Update that changes the size
- * of the links or of the address replaces the entry.
+ * of the links or of the address replaces the entry; so does the first
+ * address of an entry loaded at start (it had none).
  */
 #include <openssl/rand.h>
 #include <stdlib.h>
@@ -68,6 +69,8 @@ struct bw_lwsrv_registry {
     pthread_mutex_t lock;
     entry_t **by_ep, **by_loc;
     size_t cap, count;
+    size_t unheard; /* entries without an address (loaded at start);
+                       written under the lock, read without it */
     uint64_t k0;
     dedup_t dedup[DEDUP_SLOTS];
 };
@@ -146,6 +149,8 @@ static void link_in(bw_lwsrv_registry_t *r, entry_t *e)
     r->by_ep[a] = e;
     e->next_loc = r->by_loc[b];
     r->by_loc[b] = e;
+    if (e->addr_len == 0)
+        __atomic_store_n(&r->unheard, r->unheard + 1, __ATOMIC_RELAXED);
 }
 
 static void unlink_out(bw_lwsrv_registry_t *r, entry_t *e)
@@ -158,6 +163,8 @@ static void unlink_out(bw_lwsrv_registry_t *r, entry_t *e)
     while (*pp != e)
         pp = &(*pp)->next_loc;
     *pp = e->next_loc;
+    if (e->addr_len == 0)
+        __atomic_store_n(&r->unheard, r->unheard - 1, __ATOMIC_RELAXED);
 }
 
 /* Double the indexes when they average more than one entry per slot. */
@@ -183,10 +190,12 @@ static void grow(bw_lwsrv_registry_t *r)
     r->by_ep = ep;
     r->by_loc = loc;
     r->cap = cap;
+    size_t unheard = r->unheard; /* link_in counts them again */
     for (entry_t *e = all, *n; e != NULL; e = n) {
         n = e->next_ep;
         link_in(r, e);
     }
+    __atomic_store_n(&r->unheard, unheard, __ATOMIC_RELAXED);
 }
 
 /* Object links as kept: at most LINKS_KEPT bytes. */
@@ -219,8 +228,9 @@ static entry_t *entry_new(const char *ep, size_t ep_len, const char *links,
     memcpy(e->text, ep, ep_len);
     if (links_len > 0)
         memcpy(e->text + ep_len + 1, links, links_len);
-    memcpy((uint8_t *)e->text + ep_len + 1 + links_len + 1, addr,
-           (size_t)addr_len);
+    if (addr_len > 0) /* none for an entry loaded at start */
+        memcpy((uint8_t *)e->text + ep_len + 1 + links_len + 1, addr,
+               (size_t)addr_len);
     return e;
 }
 
@@ -420,15 +430,20 @@ int bw_lwsrv_registry_peer(bw_lwsrv_registry_t *r, const char *ep,
     memset(addr, 0, sizeof *addr);
     *worker = 0;
     *addr_len = 0;
+    int err = 0;
     pthread_mutex_lock(&r->lock);
     entry_t *e = find_ep(r, ep);
-    if (e != NULL) {
+    if (e == NULL) {
+        err = BW_ENOTFOUND;
+    } else if (e->addr_len == 0) {
+        err = BW_ESTATE; /* loaded at start, not heard from since */
+    } else {
         *worker = e->worker;
         memcpy(addr, addr_of(e), e->addr_len);
         *addr_len = e->addr_len;
     }
     pthread_mutex_unlock(&r->lock);
-    return e != NULL ? 0 : BW_ENOTFOUND;
+    return err;
 }
 
 int bw_lwsrv_registry_ep_of(bw_lwsrv_registry_t *r, const char *location,
@@ -474,12 +489,135 @@ size_t bw_lwsrv_registry_expire(bw_lwsrv_registry_t *r, uint64_t now_ms,
     return n;
 }
 
+size_t bw_lwsrv_registry_unheard(bw_lwsrv_registry_t *r)
+{
+    return __atomic_load_n(&r->unheard, __ATOMIC_RELAXED);
+}
+
 size_t bw_lwsrv_registry_count(bw_lwsrv_registry_t *r)
 {
     pthread_mutex_lock(&r->lock);
     size_t n = r->count;
     pthread_mutex_unlock(&r->lock);
     return n;
+}
+
+/* ---- loaded at start ------------------------------------------------ */
+
+/* 0 when loc is BW_LWSRV_LOC_LEN lowercase hex digits (the form
+ * bw_lwsrv_registry_location draws). */
+static int location_ok(const char *loc)
+{
+    if (strnlen(loc, BW_LWSRV_LOC_LEN + 1) != BW_LWSRV_LOC_LEN)
+        return 0;
+    for (size_t i = 0; i < BW_LWSRV_LOC_LEN; i++)
+        if (!((loc[i] >= '0' && loc[i] <= '9') ||
+              (loc[i] >= 'a' && loc[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* The stored binding ("U", "UQ") as the registry keeps it: the letters
+ * but Q in binding, Q as queue.  0, or BW_EMALFORMED. */
+static int binding_split(const char *b, char binding[4], uint8_t *queue)
+{
+    size_t n = strnlen(b, 4), k = 0;
+    memset(binding, 0, 4);
+    *queue = 0;
+    if (n == 0 || n > 3)
+        return BW_EMALFORMED;
+    for (size_t i = 0; i < n; i++) {
+        if (strchr("USTNQ", b[i]) == NULL)
+            return BW_EMALFORMED;
+        if (b[i] == 'Q')
+            *queue = 1;
+        else
+            binding[k++] = b[i];
+    }
+    return k > 0 ? 0 : BW_EMALFORMED;
+}
+
+int bw_lwsrv_registry_load(bw_lwsrv_registry_t *r, const bw_lwsrv_loaded_t *l)
+{
+    if (r == NULL || l == NULL || l->ep == NULL || l->location == NULL ||
+        l->binding == NULL)
+        return BW_EINVAL;
+    size_t ep_len = strnlen(l->ep, BW_LWSRV_EP_MAX + 1);
+    char binding[4];
+    uint8_t queue;
+    if (!bw_lwsrv_ep_valid(l->ep, ep_len) || !location_ok(l->location) ||
+        binding_split(l->binding, binding, &queue) != 0)
+        return BW_EMALFORMED;
+    if (l->lifetime == 0 || l->lifetime > BW_LWSRV_LT_MAX)
+        return BW_ERANGE;
+    size_t links = l->links != NULL ? links_kept(l->links_len) : 0;
+    entry_t *e = entry_new(l->ep, ep_len, l->links, links, NULL, 0);
+    if (e == NULL)
+        return BW_ENOMEM;
+    memcpy(e->location, l->location, BW_LWSRV_LOC_LEN + 1);
+    e->lifetime = l->lifetime;
+    e->queue = queue;
+    e->version_minor = l->version_minor;
+    memcpy(e->binding, binding, sizeof e->binding);
+    e->links_truncated = l->links != NULL && l->links_len > LINKS_KEPT;
+    e->registered_ms = l->registered_ms;
+    e->updated_ms = l->updated_ms;
+    e->expires_ms = l->expires_ms;
+
+    int err = 0;
+    pthread_mutex_lock(&r->lock);
+    if (find_ep(r, ep_of(e)) != NULL || find_loc(r, e->location) != NULL) {
+        err = BW_EEXIST;
+    } else {
+        link_in(r, e);
+        r->count++;
+        if (r->count > r->cap)
+            grow(r);
+    }
+    pthread_mutex_unlock(&r->lock);
+    if (err != 0)
+        free(e);
+    return err;
+}
+
+int bw_lwsrv_registry_adopt(bw_lwsrv_registry_t *r, const char *ep,
+                            unsigned worker, const struct sockaddr *addr,
+                            socklen_t addr_len)
+{
+    addr_len = addr_kept(addr_len);
+    int err = 0;
+    entry_t *old = NULL;
+    pthread_mutex_lock(&r->lock);
+    entry_t *e = find_ep(r, ep);
+    if (e == NULL) {
+        err = BW_ENOTFOUND;
+    } else if (e->addr_len != 0) {
+        err = BW_EEXIST;
+    } else {
+        /* The address has no room in e: a new entry takes its place. */
+        entry_t *n = entry_new(ep_of(e), e->ep_len, links_of(e), e->links_len,
+                               addr, addr_len);
+        if (n == NULL) {
+            err = BW_ENOMEM;
+        } else {
+            memcpy(n->location, e->location, sizeof n->location);
+            n->registered_ms = e->registered_ms;
+            n->updated_ms = e->updated_ms;
+            n->expires_ms = e->expires_ms;
+            n->lifetime = e->lifetime;
+            n->queue = e->queue;
+            n->version_minor = e->version_minor;
+            n->links_truncated = e->links_truncated;
+            memcpy(n->binding, e->binding, sizeof n->binding);
+            n->worker = worker;
+            unlink_out(r, e);
+            link_in(r, n);
+            old = e;
+        }
+    }
+    pthread_mutex_unlock(&r->lock);
+    free(old);
+    return err;
 }
 
 static dedup_t *dedup_slot(bw_lwsrv_registry_t *r, const struct sockaddr *addr,

@@ -20,6 +20,15 @@
  * Register, Update or De-register gets the same answer again instead of
  * being applied twice (RFC 7252 4.5: the server's share of deduplication,
  * kept per device rather than in a global table).
+ *
+ * After a restart the registry is filled from the store before any
+ * datagram is read (bw_lwsrv_registry_load): such an entry has no peer
+ * address and no worker (addr_len 0 in its view) until the device
+ * speaks again over a session the server can read.  Its Update, like
+ * any registration message, sets them (bw_lwsrv_registry_update); an
+ * authorized message of another kind may set them first
+ * (bw_lwsrv_registry_adopt).  Until then nothing can be sent to it:
+ * bw_lwsrv_registry_peer answers BW_ESTATE.
  */
 #ifndef BW_LWSRV_REGISTRY_H
 #define BW_LWSRV_REGISTRY_H
@@ -44,7 +53,7 @@ typedef struct {
     char binding[4];
     unsigned worker;              /* DTLS worker holding its session */
     struct sockaddr_storage addr; /* peer address of that session */
-    socklen_t addr_len;
+    socklen_t addr_len;           /* 0: loaded at start, not heard from since */
     uint64_t registered_ms, updated_ms, expires_ms; /* monotonic */
     char links[1024]; /* object links text (truncated: see
                          links_truncated) */
@@ -109,7 +118,9 @@ int bw_lwsrv_registry_get(bw_lwsrv_registry_t *r, const char *ep,
 /*
  * Where ep's session is: its worker and peer address (what a request to
  * it needs, without copying a whole view).  Returns 0, or BW_ENOTFOUND
- * (worker and addr_len 0, addr zeroed).
+ * (not registered), BW_ESTATE (registered, loaded at start and not heard
+ * from since: no session to send on yet); on failure worker and
+ * addr_len are 0 and addr is zeroed.
  */
 int bw_lwsrv_registry_peer(bw_lwsrv_registry_t *r, const char *ep,
                            unsigned *worker, struct sockaddr_storage *addr,
@@ -129,6 +140,56 @@ size_t bw_lwsrv_registry_expire(bw_lwsrv_registry_t *r, uint64_t now_ms,
                                 void *arg);
 
 size_t bw_lwsrv_registry_count(bw_lwsrv_registry_t *r);
+
+/* How many entries have no peer address yet (loaded at start, not heard
+ * from since).  Read without the lock: a hint that lets the hot path skip
+ * bw_lwsrv_registry_adopt once every device has spoken. */
+size_t bw_lwsrv_registry_unheard(bw_lwsrv_registry_t *r);
+
+/* One stored registration to load (bw_lwsrv_registry_load); the views
+ * are read during the call only. */
+typedef struct {
+    const char *ep;       /* a valid endpoint name (bw_lwsrv_ep_valid) */
+    const char *location; /* BW_LWSRV_LOC_LEN lowercase hex digits */
+    const char *binding;  /* as stored: 1..3 of "USTNQ"; Q is queue mode */
+    const char *links;    /* object links text (links_len bytes), or NULL */
+    size_t links_len;
+    uint32_t lifetime;     /* 1 .. BW_LWSRV_LT_MAX */
+    uint8_t version_minor; /* LwM2M 1.x */
+    /* Monotonic, as the registry keeps them: the caller moves the stored
+     * Unix times by (now monotonic - now Unix).  Modulo 2^64, so a time
+     * before the clock's zero still gives the right differences. */
+    uint64_t registered_ms, updated_ms, expires_ms;
+} bw_lwsrv_loaded_t;
+
+/*
+ * Insert a registration loaded from the store at start: everything of
+ * it but the peer address and worker, which stay unknown until the
+ * device speaks (see the top of this file).  No event is due: it was
+ * registered before.  A device that registered meanwhile keeps its
+ * entry.  Links beyond what a view holds are cut as for a Register.
+ * Returns 0, or
+ *   BW_EEXIST      ep or location is held already (nothing changed);
+ *   BW_EMALFORMED  ep not a valid endpoint name, location not
+ *                  BW_LWSRV_LOC_LEN lowercase hex digits, binding not 1..3
+ *                  letters of "USTNQ";
+ *   BW_ERANGE      lifetime 0 or above BW_LWSRV_LT_MAX;
+ *   BW_ENOMEM;
+ *   BW_EINVAL      NULL r, l, ep, location or binding.
+ */
+int bw_lwsrv_registry_load(bw_lwsrv_registry_t *r, const bw_lwsrv_loaded_t *l);
+
+/*
+ * The first word from a loaded entry's device that is not a
+ * registration message (a notification): ep's entry takes worker and
+ * addr when it has no address yet.  The caller MUST have authorized the
+ * peer's identity for ep first.  Returns 0, or BW_ENOTFOUND (ep not
+ * registered), BW_EEXIST (it has an address already: unchanged; its
+ * Update moves it), BW_ENOMEM.
+ */
+int bw_lwsrv_registry_adopt(bw_lwsrv_registry_t *r, const char *ep,
+                            unsigned worker, const struct sockaddr *addr,
+                            socklen_t addr_len);
 
 /*
  * Deduplication of the registration interface, keyed by peer address and

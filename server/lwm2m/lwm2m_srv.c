@@ -417,6 +417,42 @@ static void registration(bw_lwsrv_t *s, bw_dtls_worker_t *w,
         emit(s, BW_LWSRV_EV_BOOTSTRAP_REQUEST, ep, peer, wi, &r, NULL);
 }
 
+/*
+ * A registration loaded at start has no peer address until its device
+ * speaks (lwm2m_registry.h).  After an orderly restart the device keeps
+ * its DTLS session and may notify before its next Update: a notification
+ * of a live observation whose endpoint has no address yet gives it this
+ * peer's, once the peer's identity is authorized for that endpoint (as a
+ * Register would be), so the notification is accepted and stored
+ * (lwm2m_observe_notify.c) instead of answered with a Reset that would
+ * end the observation.  An unauthorized peer changes nothing and gets
+ * the Reset.
+ */
+static void adopt(bw_lwsrv_t *s, bw_dtls_worker_t *w,
+                  const bw_dtls_peer_info_t *peer, const bw_coap_msg_t *m)
+{
+    if (m->code == 0 || BW_COAP_CODE_CLASS(m->code) < 2 ||
+        m->type == BW_COAP_ACK || m->type == BW_COAP_RST ||
+        m->token_len != BW_LWSRV_OBS_TOKEN_LEN ||
+        bw_lwsrv_registry_unheard(s->cfg.registry) == 0)
+        return;
+    bw_lwsrv_obs_view_t *v = malloc(sizeof *v);
+    if (v == NULL)
+        return;
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    unsigned wi;
+    const char *why = NULL;
+    if (bw_lwsrv_obs_get(s->obs, m->token, v) == 0 &&
+        bw_lwsrv_registry_peer(s->cfg.registry, v->ep, &wi, &addr, &addr_len) ==
+            BW_ESTATE &&
+        s->cfg.authorize(s->cfg.arg, peer, v->ep, 0, &why) == 0)
+        (void)bw_lwsrv_registry_adopt(s->cfg.registry, v->ep,
+                                      bw_dtls_worker_index(w), peer->addr,
+                                      peer->addr_len);
+    free(v);
+}
+
 void bw_lwsrv_on_data(void *arg, bw_dtls_worker_t *w,
                       const bw_dtls_peer_info_t *peer, const uint8_t *data,
                       size_t len)
@@ -446,6 +482,7 @@ void bw_lwsrv_on_data(void *arg, bw_dtls_worker_t *w,
             (void)s->cfg.send(w, peer->addr, peer->addr_len, out, n);
         return;
     }
+    adopt(s, w, peer, &m);
     bw_lwsrv__answer(s, w, peer, &m);
 }
 
