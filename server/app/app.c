@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * bulwark-server's wiring (see app.h).
+ * bulwark-server's wiring (see app.h): the roles, the registrations'
+ * group commit, events, the REST API, the firmware repository; the store
+ * glue for telemetry, observations and the start-up load is app_store.c.
  */
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -19,6 +21,7 @@
 #include "api_queue.h"
 #include "api_rotate.h"
 #include "app.h"
+#include "app_int.h"
 #include "campaign.h"
 #include "dtls_server.h"
 #include "fw_repo.h"
@@ -43,63 +46,14 @@
 #define GATHER_MIN 16
 #define GATHER_US  1000
 
-typedef struct app app_t;
-
-/* One server role: its DTLS engine and LwM2M layer. */
-typedef struct {
-    app_t *app;
-    int bootstrap;
-    bw_dtls_server_t *dtls;
-    bw_lwsrv_t *lw;
-    bw_lwsrv_registry_t *reg;
-} role_t;
-
-/* One write for the writer, sized to it: the object links (at most
- * BW_DB_LINKS_MAX bytes) are its last member. */
-typedef struct pending {
-    struct pending *next;
-    bw_lwsrv_pending_t *lp; /* the LwM2M layer's, answered after commit */
-    uint8_t identity[BW_DB_IDENTITY_MAX];
-    bw_db_reg_event_t ev;
-    char ep[BW_DB_ENDPOINT_MAX + 1];
-    char binding[8];
-    char links[]; /* NUL-terminated */
-} pending_t;
-
-struct app {
-    bw_app_config_t cfg;
-    bw_db_t *db;
-    role_t dm, bs;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    pending_t *queue, **tail;
-    int stopping;
-    int writer_idle; /* the writer waits on cond (under lock) */
-    size_t queued;   /* writes in queue */
-    pthread_t writer;
-    bw_api_t *api;
-    bw_campaign_t *camp; /* update campaigns (DM role); atomic pointer */
-    bw_fwrepo_t *fw;     /* firmware repository; served on the DM role */
-    /* --rotate-days (DM role); atomic pointer, read by the DM workers */
-    bw_api_rotate_policy_t *rotate;
-    bw_lwsrv_send_config_t send; /* LwM2M Send on the DM role */
-    /* Requests queued for devices (DM role); atomic pointer, read by the
-     * DM workers. */
-    bw_api_queue_t *requests;
-    /* Live events (api_events.h): made first, freed last, so every part
-     * may publish for as long as it runs. */
-    bw_events_t *events;
-};
-
-static int64_t wall_ms(void)
+int64_t bw_app__wall_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-__attribute__((format(printf, 2, 3))) static void say(const app_t *a,
-                                                      const char *fmt, ...)
+void bw_app__say(const app_t *a, const char *fmt, ...)
 {
     (void)a;
     char line[512];
@@ -114,14 +68,14 @@ __attribute__((format(printf, 2, 3))) static void say(const app_t *a,
             tm.tm_min, tm.tm_sec, line);
 }
 
-static void audit(app_t *a, const char *actor, const char *action,
-                  const char *subject, const char *detail)
+void bw_app__audit(app_t *a, const char *actor, const char *action,
+                   const char *subject, const char *detail)
 {
-    int err = bw_db_audit_append(a->db, wall_ms(), actor, action,
+    int err = bw_db_audit_append(a->db, bw_app__wall_ms(), actor, action,
                                  subject != NULL && *subject ? subject : "-",
                                  detail, NULL);
     if (err != 0)
-        say(a, "audit log: %s", bw_strerror(err));
+        bw_app__say(a, "audit log: %s", bw_strerror(err));
 }
 
 /* ---- the security store, per role ---------------------------------- */
@@ -191,7 +145,7 @@ static int commit(void *arg, bw_lwsrv_pending_t *lp, const bw_lwsrv_write_t *wr)
     snprintf(p->ev.location, sizeof p->ev.location, "%s", wr->location);
     snprintf(p->ep, sizeof p->ep, "%s", wr->ep);
     p->ev.endpoint = p->ep;
-    p->ev.now_ms = wall_ms();
+    p->ev.now_ms = bw_app__wall_ms();
     if (p->ev.op != BW_DB_REG_UPDATE)
         p->ev.audit_actor = "dm";
     if (p->ev.op != BW_DB_REG_DEREGISTER) {
@@ -280,11 +234,12 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&a->lock);
         int err = bw_db_registration_batch(a->db, evs, n);
         if (err != 0)
-            say(a, "registrations: %zu not stored: %s", n, bw_strerror(err));
+            bw_app__say(a, "registrations: %zu not stored: %s", n,
+                        bw_strerror(err));
         for (size_t i = 0; i < n; i++) {
             if (evs[i].result == 0 && evs[i].revoked > 0) {
-                say(a, "%s: %llu older DM credential(s) revoked", batch[i]->ep,
-                    (unsigned long long)evs[i].revoked);
+                bw_app__say(a, "%s: %llu older DM credential(s) revoked",
+                            batch[i]->ep, (unsigned long long)evs[i].revoked);
                 bw_events_publish(
                     a->events, "credential.rotated", batch[i]->ep,
                     json_pack("{s:I}", "revoked", (json_int_t)evs[i].revoked));
@@ -329,25 +284,27 @@ static int provide(void *arg, const char *ep, bw_lwsrv_bs_config_t *out)
     /* At most one pending key per device: an earlier bootstrap that never
      * led to a registration left one the device no longer uses. */
     uint64_t dropped = 0;
-    int err = bw_db_credential_revoke_pending(a->db, ep, wall_ms(), &dropped);
+    int err =
+        bw_db_credential_revoke_pending(a->db, ep, bw_app__wall_ms(), &dropped);
     if (err == 0 && dropped > 0)
-        audit(a, "bootstrap", "credential-revoked", ep,
-              "pending DM credential of an unfinished rotation");
+        bw_app__audit(a, "bootstrap", "credential-revoked", ep,
+                      "pending DM credential of an unfinished rotation");
     /* Committed (pending) before the device hears of it: after any crash
      * the device never holds a key the DM server does not know. */
     if (err == 0)
         err = bw_db_psk_import_for(a->db, ep, BW_DB_PURPOSE_DM, out->identity,
                                    out->identity_len, out->key, out->key_len,
-                                   BW_DB_CRED_PENDING, wall_ms(), NULL);
+                                   BW_DB_CRED_PENDING, bw_app__wall_ms(), NULL);
     if (err != 0) {
         OPENSSL_cleanse(out, sizeof *out);
-        say(a, "%s: cannot issue DM credentials: %s", ep, bw_strerror(err));
+        bw_app__say(a, "%s: cannot issue DM credentials: %s", ep,
+                    bw_strerror(err));
         return err;
     }
     char detail[BW_LWSRV_BS_ID_MAX + sizeof out->dm_uri + 16];
     snprintf(detail, sizeof detail, "identity %.*s for %s",
              (int)out->identity_len, (const char *)out->identity, out->dm_uri);
-    audit(a, "bootstrap", "credential-issued", ep, detail);
+    bw_app__audit(a, "bootstrap", "credential-issued", ep, detail);
     bw_events_publish(a->events, "credential.issued", ep,
                       json_pack("{s:s%, s:s}", "identity",
                                 (const char *)out->identity, out->identity_len,
@@ -364,11 +321,12 @@ static void finished(void *arg, const char *ep, int err, const char *step)
                                : json_pack("{s:s?, s:s}", "step", step, "error",
                                            bw_strerror(err)));
     if (err == 0) {
-        say(a, "%s: bootstrap finished", ep);
-        audit(a, "bootstrap", "bootstrap-finished", ep, NULL);
+        bw_app__say(a, "%s: bootstrap finished", ep);
+        bw_app__audit(a, "bootstrap", "bootstrap-finished", ep, NULL);
     } else {
-        say(a, "%s: bootstrap failed at %s: %s", ep, step, bw_strerror(err));
-        audit(a, "bootstrap", "bootstrap-failed", ep, step);
+        bw_app__say(a, "%s: bootstrap failed at %s: %s", ep, step,
+                    bw_strerror(err));
+        bw_app__audit(a, "bootstrap", "bootstrap-failed", ep, step);
     }
 }
 
@@ -417,7 +375,8 @@ static void on_event(void *arg, const bw_lwsrv_event_t *ev)
     case BW_LWSRV_EV_REGISTERED:
         /* Stored, audited and its key confirmed (the rotation's last
          * step) in the commit that preceded this event (writer_main). */
-        say(a, "%s: registered (lifetime %u s)", ev->ep, ev->req->lifetime);
+        bw_app__say(a, "%s: registered (lifetime %u s)", ev->ep,
+                    ev->req->lifetime);
         if (!r->bootstrap) /* is its credential due? (next tick) */
             bw_api_rotate_policy_registered(
                 __atomic_load_n(&a->rotate, __ATOMIC_ACQUIRE), ev->ep);
@@ -428,37 +387,39 @@ static void on_event(void *arg, const bw_lwsrv_event_t *ev)
         break;
     case BW_LWSRV_EV_UPDATED:
         if (a->cfg.verbose)
-            say(a, "%s: update", ev->ep);
+            bw_app__say(a, "%s: update", ev->ep);
         if (!r->bootstrap)
             bw_api_queue_wake(__atomic_load_n(&a->requests, __ATOMIC_ACQUIRE),
                               ev->ep);
         break;
     case BW_LWSRV_EV_DEREGISTERED:
         if (ev->why != NULL)
-            say(a, "%s: registration ended: %s", ev->ep, ev->why);
+            bw_app__say(a, "%s: registration ended: %s", ev->ep, ev->why);
         else
-            say(a, "%s: de-registered", ev->ep);
+            bw_app__say(a, "%s: de-registered", ev->ep);
         break;
     case BW_LWSRV_EV_EXPIRED:
-        say(a, "%s: registration expired", ev->ep);
-        audit(a, "dm", "expired", ev->ep, NULL);
+        bw_app__say(a, "%s: registration expired", ev->ep);
+        bw_app__audit(a, "dm", "expired", ev->ep, NULL);
         break;
     case BW_LWSRV_EV_REFUSED: {
         char detail[256];
         snprintf(detail, sizeof detail, "identity '%.*s': %s",
                  (int)ev->peer->identity_len, (const char *)ev->peer->identity,
                  ev->why);
-        say(a, "%s: refused: %s", ev->ep, detail);
-        audit(a, r->bootstrap ? "bootstrap" : "dm", "refused", ev->ep, detail);
+        bw_app__say(a, "%s: refused: %s", ev->ep, detail);
+        bw_app__audit(a, r->bootstrap ? "bootstrap" : "dm", "refused", ev->ep,
+                      detail);
         break;
     }
     case BW_LWSRV_EV_BOOTSTRAP_REQUEST: {
         bw_lwsrv_bs_provider_t p = {
             .provide = provide, .finished = finished, .arg = a};
-        say(a, "%s: bootstrap request", ev->ep);
+        bw_app__say(a, "%s: bootstrap request", ev->ep);
         int err = bw_lwsrv_bootstrap_start(r->lw, &p, ev);
         if (err != 0)
-            say(a, "%s: bootstrap not started: %s", ev->ep, bw_strerror(err));
+            bw_app__say(a, "%s: bootstrap not started: %s", ev->ep,
+                        bw_strerror(err));
         break;
     }
     }
@@ -468,7 +429,7 @@ static void on_event(void *arg, const bw_lwsrv_event_t *ev)
 
 static void api_log(void *arg, const char *msg)
 {
-    say(arg, "%s", msg);
+    bw_app__say(arg, "%s", msg);
 }
 
 /* A credential revoked or a device deleted through the API: the
@@ -482,8 +443,8 @@ static void api_close_identity(void *arg, bw_db_purpose_t purpose,
         return;
     int err = bw_dtls_server_close_identity(r->dtls, identity, len);
     if (err != 0)
-        say(a, "closing the sessions of a revoked identity: %s",
-            bw_strerror(err));
+        bw_app__say(a, "closing the sessions of a revoked identity: %s",
+                    bw_strerror(err));
 }
 
 static int api_start(app_t *a)
@@ -509,12 +470,12 @@ static int api_start(app_t *a)
     char why[256] = "";
     int err = bw_api_start(&ac, &a->api, why, sizeof why);
     if (err != 0) {
-        say(a, "REST API: %s (%s)", why, bw_strerror(err));
+        bw_app__say(a, "REST API: %s (%s)", why, bw_strerror(err));
         return err;
     }
-    say(a, "REST API: https://%s%s%s:%u/api/v1/",
-        strchr(ac.bind_addr, ':') ? "[" : "", ac.bind_addr,
-        strchr(ac.bind_addr, ':') ? "]" : "", bw_api_port(a->api));
+    bw_app__say(a, "REST API: https://%s%s%s:%u/api/v1/",
+                strchr(ac.bind_addr, ':') ? "[" : "", ac.bind_addr,
+                strchr(ac.bind_addr, ':') ? "]" : "", bw_api_port(a->api));
     return 0;
 }
 
@@ -546,85 +507,21 @@ static int fw_start(app_t *a)
         char why[512] = "";
         err = bw_fwrepo_key_load(a->fw, a->cfg.image_keys[i], why, sizeof why);
         if (err != 0)
-            say(a, "--image-key %s (%s)", why, bw_strerror(err));
+            bw_app__say(a, "--image-key %s (%s)", why, bw_strerror(err));
     }
     if (err != 0) {
-        say(a, "firmware repository: cannot start (%s)", bw_strerror(err));
+        bw_app__say(a, "firmware repository: cannot start (%s)",
+                    bw_strerror(err));
         return 1;
     }
     if (a->cfg.n_image_keys == 0)
-        say(a, "firmware repository: no --image-key, every upload will be "
-               "refused");
+        bw_app__say(a,
+                    "firmware repository: no --image-key, every upload will be "
+                    "refused");
     else
-        say(a, "firmware repository: %zu image key(s)",
-            bw_fwrepo_key_count(a->fw));
+        bw_app__say(a, "firmware repository: %zu image key(s)",
+                    bw_fwrepo_key_count(a->fw));
     return 0;
-}
-
-/* ---- LwM2M Send: values into the telemetry table ---------------------- */
-
-#define TELEMETRY_ROWS_DEFAULT 10000u
-
-static int send_owner(void *arg, const bw_dtls_peer_info_t *peer,
-                      char ep[BW_LWSRV_EP_MAX + 1])
-{
-    app_t *a = arg;
-    bw_db_cred_state_t st;
-    return bw_db_identity_lookup(a->db, peer->identity, peer->identity_len,
-                                 BW_DB_PURPOSE_DM, ep, BW_LWSRV_EP_MAX + 1,
-                                 &st) == 0
-               ? 0
-               : BW_ENOTFOUND;
-}
-
-static int send_store(void *arg, const char *ep, const bw_lwsrv_sample_t *v,
-                      size_t n, int64_t now_ms)
-{
-    app_t *a = arg;
-    bw_db_tm_value_t rows[BW_LWSRV_SEND_MAX_RECORDS];
-    if (n > BW_LWSRV_SEND_MAX_RECORDS)
-        return BW_ERANGE;
-    for (size_t i = 0; i < n; i++)
-        rows[i] = (bw_db_tm_value_t){.path = v[i].path,
-                                     .sampled_ms = v[i].t_ms,
-                                     .kind = (bw_db_tm_kind_t)v[i].kind,
-                                     .num = v[i].num,
-                                     .bytes = v[i].bytes,
-                                     .len = v[i].len,
-                                     .source = (bw_db_tm_source_t)v[i].source};
-    uint64_t max = a->cfg.telemetry_max_rows != 0 ? a->cfg.telemetry_max_rows
-                                                  : TELEMETRY_ROWS_DEFAULT;
-    int err = bw_db_telemetry_store(a->db, ep, rows, n, now_ms, max);
-    if (err != 0)
-        say(a, "%s: Send not stored: %s", ep, bw_strerror(err));
-    else /* Send and notifications alike: values now in GET .../data */
-        bw_events_publish(a->events, "telemetry", ep,
-                          json_pack("{s:I, s:s}", "values", (json_int_t)n,
-                                    "path", n > 0 ? v[0].path : ""));
-    return err;
-}
-
-static void send_report(void *arg, const char *ep, uint8_t code, size_t stored,
-                        const char *why)
-{
-    app_t *a = arg;
-    if (code == BW_COAP_CHANGED) {
-        if (a->cfg.verbose)
-            say(a, "%s: Send, %zu values stored", ep, stored);
-        return;
-    }
-    say(a, "%s: Send refused %u.%02u (%s)", *ep ? ep : "-", code >> 5,
-        code & 31u, why != NULL ? why : "?");
-}
-
-/* The DM port's requests outside the registration interface: Send, then
- * firmware downloads. */
-static size_t dm_resource(void *arg, const bw_dtls_peer_info_t *peer,
-                          const bw_coap_msg_t *req, uint8_t *out, size_t cap)
-{
-    app_t *a = arg;
-    size_t n = bw_lwsrv_send_resource(&a->send, peer, req, out, cap);
-    return n != 0 ? n : bw_fwrepo_resource(a->fw, peer, req, out, cap);
 }
 
 /* ---- DTLS engine glue ------------------------------------------------- */
@@ -647,143 +544,7 @@ static void on_log(void *arg, bw_dtls_log_level_t level, const char *msg)
 {
     role_t *r = arg;
     (void)level;
-    say(r->app, "%s: %s", r->bootstrap ? "bs" : "dm", msg);
-}
-
-/* ---- observations kept in the database (lwm2m_observe.h) -------------- */
-
-typedef struct {
-    int (*cb)(void *cbarg, const bw_lwsrv_obs_view_t *v);
-    void *cbarg;
-} obs_load_t;
-
-static int obs_row(void *arg, const bw_db_observation_t *o)
-{
-    obs_load_t *l = arg;
-    bw_lwsrv_obs_view_t v = {.id = o->id,
-                             .accept = o->accept,
-                             .content_format = o->content_format,
-                             .since_ms = o->created_ms};
-    size_t path = strlen(o->path), actor = strlen(o->actor);
-    if (o->token_len != sizeof v.token || path >= sizeof v.path ||
-        actor >= sizeof v.actor)
-        return 0; /* not one of ours: the registry would refuse it */
-    memcpy(v.token, o->token, sizeof v.token);
-    snprintf(v.ep, sizeof v.ep, "%s", o->endpoint);
-    memcpy(v.path, o->path, path + 1);
-    memcpy(v.actor, o->actor, actor + 1);
-    return l->cb(l->cbarg, &v);
-}
-
-static int obs_load(void *arg, int (*cb)(void *, const bw_lwsrv_obs_view_t *),
-                    void *cbarg, int64_t *last_id)
-{
-    app_t *a = arg;
-    obs_load_t l = {cb, cbarg};
-    uint64_t dropped = 0;
-    int err = bw_db_observation_load(a->db, wall_ms(), obs_row, &l, last_id,
-                                     &dropped);
-    if (dropped > 0)
-        say(a, "observations: %llu of ended registrations dropped",
-            (unsigned long long)dropped);
-    return err;
-}
-
-static int obs_put(void *arg, const bw_lwsrv_obs_view_t *v, const char *loc)
-{
-    app_t *a = arg;
-    bw_db_observation_t o = {.id = v->id,
-                             .token_len = sizeof v->token,
-                             .accept = v->accept,
-                             .content_format = v->content_format,
-                             .created_ms = v->since_ms};
-    memcpy(o.token, v->token, sizeof v->token);
-    snprintf(o.endpoint, sizeof o.endpoint, "%s", v->ep);
-    snprintf(o.location, sizeof o.location, "%s", loc);
-    snprintf(o.path, sizeof o.path, "%s", v->path);
-    snprintf(o.actor, sizeof o.actor, "%s", v->actor);
-    int err = bw_db_observation_put(a->db, &o);
-    if (err != 0)
-        say(a, "%s: observation %lld of %s not stored: %s", v->ep,
-            (long long)v->id, v->path, bw_strerror(err));
-    return err;
-}
-
-static int obs_del(void *arg, const char *ep, int64_t id)
-{
-    app_t *a = arg;
-    int err = bw_db_observation_delete(a->db, ep, id);
-    if (err != 0 && err != BW_ENOTFOUND) /* its registration took it */
-        say(a, "%s: observation %lld not deleted: %s", ep, (long long)id,
-            bw_strerror(err));
-    return err;
-}
-
-/* ---- registrations kept across restarts ------------------------------ */
-
-/* Rows per page of the start-up load: one statement each, a few MB of
- * SQLite cache at most, nothing kept between pages. */
-#define REG_LOAD_PAGE 4096
-
-typedef struct {
-    bw_lwsrv_registry_t *reg;
-    uint64_t mono; /* the two clocks at the start of the load */
-    int64_t wall;
-    uint64_t refused;
-} reg_load_t;
-
-/* A stored Unix time on the registry's monotonic clock (modulo 2^64, as
- * bw_lwsrv_loaded_t says). */
-static uint64_t mono_of(const reg_load_t *l, int64_t unix_ms)
-{
-    return l->mono + ((uint64_t)unix_ms - (uint64_t)l->wall);
-}
-
-static int reg_row(void *arg, const bw_db_reg_row_t *row)
-{
-    reg_load_t *l = arg;
-    bw_lwsrv_loaded_t e = {.ep = row->endpoint,
-                           .location = row->location,
-                           .binding = row->binding,
-                           .links = row->object_links,
-                           .links_len = row->object_links_len,
-                           .lifetime = row->lifetime_s,
-                           .version_minor = (uint8_t)(row->version[2] - '0'),
-                           .registered_ms = mono_of(l, row->registered_ms),
-                           .updated_ms = mono_of(l, row->updated_ms),
-                           .expires_ms = mono_of(l, row->expires_ms)};
-    int err = bw_lwsrv_registry_load(l->reg, &e);
-    if (err == BW_ENOMEM)
-        return err; /* the rest would not fit either */
-    if (err != 0)
-        l->refused++; /* the device registers again, as before */
-    return 0;
-}
-
-/* Before the DTLS port opens: every unexpired stored registration back
- * into the DM registry (lwm2m_registry.h, "loaded at start"), so a
- * device's next Update is 2.04 and its observations go on.  A failure
- * is logged; the devices then register again. */
-static void reg_load(app_t *a, role_t *r)
-{
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    reg_load_t l = {.reg = r->reg,
-                    .mono = (uint64_t)t0.tv_sec * 1000u +
-                            (uint64_t)t0.tv_nsec / 1000000u,
-                    .wall = wall_ms()};
-    bw_db_reg_walk_t st;
-    int err =
-        bw_db_registration_walk(a->db, l.wall, REG_LOAD_PAGE, reg_row, &l, &st);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    long ms = (long)(t1.tv_sec - t0.tv_sec) * 1000 +
-              (t1.tv_nsec - t0.tv_nsec) / 1000000;
-    say(a,
-        "registrations: %llu loaded in %ld ms (%llu refused, %llu "
-        "unreadable)%s%s",
-        (unsigned long long)(st.rows - l.refused), ms,
-        (unsigned long long)l.refused, (unsigned long long)st.bad,
-        err != 0 ? "; load stopped: " : "", err != 0 ? bw_strerror(err) : "");
+    bw_app__say(r->app, "%s: %s", r->bootstrap ? "bs" : "dm", msg);
 }
 
 static int role_start(app_t *a, role_t *r, int bootstrap, uint16_t port)
@@ -812,8 +573,9 @@ static int role_start(app_t *a, role_t *r, int bootstrap, uint16_t port)
     const char *why = "?";
     int err = bw_dtls_server_new(&dc, &r->dtls, &why);
     if (err != 0) {
-        say(a, "%s DTLS on port %u: %s (%s)", bootstrap ? "bootstrap" : "DM",
-            port, why, bw_strerror(err));
+        bw_app__say(a, "%s DTLS on port %u: %s (%s)",
+                    bootstrap ? "bootstrap" : "DM", port, why,
+                    bw_strerror(err));
         return err;
     }
     bw_lwsrv_config_t lc = {.registry = r->reg,
@@ -823,32 +585,34 @@ static int role_start(app_t *a, role_t *r, int bootstrap, uint16_t port)
                             .arg = r};
     if (!bootstrap) { /* images are served on the DM port only */
         a->send = (bw_lwsrv_send_config_t){.registry = r->reg,
-                                           .owner = send_owner,
-                                           .store = send_store,
-                                           .report = send_report,
+                                           .owner = bw_app__send_owner,
+                                           .store = bw_app__send_store,
+                                           .report = bw_app__send_report,
                                            .arg = a};
-        lc.resource = dm_resource; /* Send, then firmware (/fw/<id>) */
+        lc.resource = bw_app__dm_resource; /* Send, then firmware (/fw/<id>) */
         lc.resource_arg = a;
         lc.commit = commit; /* registrations answered once stored */
         /* Notified values: the Send table, off the workers (a thread). */
-        lc.notify_store = send_store;
+        lc.notify_store = bw_app__send_store;
         lc.notify_arg = a;
     }
     r->lw = bw_lwsrv_new(&lc, bw_dtls_server_workers(r->dtls));
     if (r->lw == NULL)
         return BW_ENOMEM;
     if (!bootstrap)
-        reg_load(a, r); /* before any datagram, and before observations */
+        bw_app__reg_load(a,
+                         r); /* before any datagram, and before observations */
     if (!bootstrap) {
         /* Before any datagram: a notification must find its observation. */
-        bw_lwsrv_obs_store_t os = {obs_load, obs_put, obs_del, a};
+        bw_lwsrv_obs_store_t os = {bw_app__obs_load, bw_app__obs_put,
+                                   bw_app__obs_del, a};
         size_t n = 0;
         err = bw_lwsrv_observe_keep(r->lw, &os, &n);
         if (err != 0)
-            say(a, "observations: not kept across restarts: %s",
-                bw_strerror(err));
+            bw_app__say(a, "observations: not kept across restarts: %s",
+                        bw_strerror(err));
         else if (n > 0)
-            say(a, "observations: %zu restored", n);
+            bw_app__say(a, "observations: %zu restored", n);
     }
     return bw_dtls_server_start(r->dtls);
 }
@@ -856,8 +620,8 @@ static int role_start(app_t *a, role_t *r, int bootstrap, uint16_t port)
 static void role_stop(role_t *r)
 {
     if (r->dtls != NULL && bw_dtls_server_free(r->dtls) != 0)
-        say(r->app, "%s: sessions not saved",
-            r->bootstrap ? "bootstrap" : "DM");
+        bw_app__say(r->app, "%s: sessions not saved",
+                    r->bootstrap ? "bootstrap" : "DM");
     bw_lwsrv_free(r->lw);
     bw_lwsrv_registry_free(r->reg);
     memset(r, 0, sizeof *r);
@@ -872,7 +636,7 @@ int bw_app_run(const bw_app_config_t *cfg)
     pthread_cond_init(&a.cond, NULL);
     a.tail = &a.queue;
     if (bw_events_new(BW_EVENTS_RING_DEFAULT, 0, &a.events) != 0) {
-        say(&a, "live events: out of memory");
+        bw_app__say(&a, "live events: out of memory");
         return 1;
     }
     bw_db_config_t dbc = {.path = cfg->db_path,
@@ -880,7 +644,8 @@ int bw_app_run(const bw_app_config_t *cfg)
                           .readers = cfg->workers > 4 ? cfg->workers * 2 : 8};
     int err = bw_db_open(&dbc, &a.db, why, sizeof why);
     if (err != 0) {
-        say(&a, "database %s: %s (%s)", cfg->db_path, why, bw_strerror(err));
+        bw_app__say(&a, "database %s: %s (%s)", cfg->db_path, why,
+                    bw_strerror(err));
         return 1;
     }
     sigset_t set;
@@ -912,7 +677,8 @@ int bw_app_run(const bw_app_config_t *cfg)
         a.cfg.dm_uri = dm_uri;
     }
     if (rc == 0 && bw_fwrepo_set_dm_uri(a.fw, a.cfg.dm_uri) != 0) {
-        say(&a, "firmware repository: DM URI %s too long", a.cfg.dm_uri);
+        bw_app__say(&a, "firmware repository: DM URI %s too long",
+                    a.cfg.dm_uri);
         rc = 1;
     }
     if (rc == 0 && a.dm.lw != NULL) {
@@ -927,7 +693,8 @@ int bw_app_run(const bw_app_config_t *cfg)
                                    .changed_arg = &a};
         bw_campaign_t *camp = bw_campaign_new(&cc);
         if (camp == NULL) {
-            say(&a, "campaigns: cannot start (DM URI %s)", a.cfg.dm_uri);
+            bw_app__say(&a, "campaigns: cannot start (DM URI %s)",
+                        a.cfg.dm_uri);
             rc = 1;
         }
         __atomic_store_n(&a.camp, camp, __ATOMIC_RELEASE);
@@ -940,13 +707,14 @@ int bw_app_run(const bw_app_config_t *cfg)
             .log_arg = &a};
         bw_api_rotate_policy_t *rot = bw_api_rotate_policy_new(&rc_cfg);
         if (rot == NULL) {
-            say(&a, "--rotate-days needs the DM role (--role dm or both)");
+            bw_app__say(&a,
+                        "--rotate-days needs the DM role (--role dm or both)");
             rc = 1;
         } else {
-            say(&a,
-                "rotation policy: DM credentials older than %u day(s), "
-                "at most %u a minute",
-                (unsigned)cfg->rotate_days, BW_API_ROTATE_PER_MINUTE);
+            bw_app__say(&a,
+                        "rotation policy: DM credentials older than %u day(s), "
+                        "at most %u a minute",
+                        (unsigned)cfg->rotate_days, BW_API_ROTATE_PER_MINUTE);
         }
         __atomic_store_n(&a.rotate, rot, __ATOMIC_RELEASE);
     }
@@ -962,7 +730,7 @@ int bw_app_run(const bw_app_config_t *cfg)
                                         cfg->request_retention_days};
         bw_api_queue_t *q = bw_api_queue_new(&qc);
         if (q == NULL) {
-            say(&a, "request queue: cannot start");
+            bw_app__say(&a, "request queue: cannot start");
             rc = 1;
         }
         __atomic_store_n(&a.requests, q, __ATOMIC_RELEASE);
@@ -972,15 +740,16 @@ int bw_app_run(const bw_app_config_t *cfg)
     if (rc == 0 && a.api != NULL) {
         bw_api_queue_attach(a.api, a.requests);
         if (bw_api_events_attach(a.api, a.events) != 0)
-            say(&a, "live events: not served (GET /events answers 503)");
+            bw_app__say(&a,
+                        "live events: not served (GET /events answers 503)");
         bw_api_bootstrap_defaults(a.api, a.cfg.dm_uri, a.cfg.lifetime_s);
     }
     if (rc == 0) {
         unsigned dm = a.dm.dtls ? bw_dtls_server_port(a.dm.dtls) : 0;
         unsigned bs = a.bs.dtls ? bw_dtls_server_port(a.bs.dtls) : 0;
-        say(&a, "serving: DM %s:%u, bootstrap %s:%u, database %s",
-            cfg->bind_addr, dm, cfg->bind_addr, bs, cfg->db_path);
-        audit(&a, "server", "started", NULL, NULL);
+        bw_app__say(&a, "serving: DM %s:%u, bootstrap %s:%u, database %s",
+                    cfg->bind_addr, dm, cfg->bind_addr, bs, cfg->db_path);
+        bw_app__audit(&a, "server", "started", NULL, NULL);
         if (cfg->ready_file != NULL) {
             char tmp[4096];
             snprintf(tmp, sizeof tmp, "%s.tmp", cfg->ready_file);
@@ -991,7 +760,7 @@ int bw_app_run(const bw_app_config_t *cfg)
                 snprintf(api, sizeof api, " %u", bw_api_port(a.api));
             if (f == NULL || fprintf(f, "%u %u%s\n", dm, bs, api) < 0 ||
                 fclose(f) != 0 || rename(tmp, cfg->ready_file) != 0) {
-                say(&a, "%s: %s", cfg->ready_file, strerror(errno));
+                bw_app__say(&a, "%s: %s", cfg->ready_file, strerror(errno));
                 rc = 1;
             }
         }
@@ -1000,14 +769,14 @@ int bw_app_run(const bw_app_config_t *cfg)
         struct timespec ts = {1, 0};
         int sig = sigtimedwait(&set, NULL, &ts);
         if (sig == SIGINT || sig == SIGTERM) {
-            say(&a, "signal %d: stopping", sig);
+            bw_app__say(&a, "signal %d: stopping", sig);
             break;
         }
         uint64_t now = 0;
         if (a.dm.lw != NULL)
             bw_lwsrv_expire(a.dm.lw, now);
-        bw_campaign_tick(a.camp, wall_ms());
-        bw_api_rotate_policy_tick(a.rotate, wall_ms());
+        bw_campaign_tick(a.camp, bw_app__wall_ms());
+        bw_api_rotate_policy_tick(a.rotate, bw_app__wall_ms());
     }
     bw_api_stop(a.api); /* first: its requests use the DM role */
     a.api = NULL;
@@ -1035,7 +804,7 @@ int bw_app_run(const bw_app_config_t *cfg)
     bw_api_queue_free(__atomic_exchange_n(&a.requests, NULL, __ATOMIC_ACQ_REL));
     a.fw = NULL;
     if (rc == 0)
-        audit(&a, "server", "stopped", NULL, NULL);
+        bw_app__audit(&a, "server", "stopped", NULL, NULL);
     bw_db_close(a.db);
     bw_events_free(a.events); /* every publisher is gone */
     a.events = NULL;
