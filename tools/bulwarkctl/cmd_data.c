@@ -122,18 +122,7 @@ int cmd_data(ctl_t *c, int argc, char **argv)
                                            "value", "received_at", "source"};
         static const char *const as[] = {"t_ms",  "path",        "kind",
                                          "value", "received_at", "source"};
-        ctl_table_t t;
-        ctl_table_init(&t, heads);
-        size_t i;
-        const json_t *e;
-        json_array_foreach(json_object_get(a.body, "data"), i, e)
-        {
-            char *row[6];
-            for (size_t j = 0; j < 6; j++)
-                row[j] = ctl_cell(json_object_get(e, keys[j]), as[j]);
-            ctl_table_row(&t, row);
-        }
-        ctl_table_print(&t, stdout);
+        ctl_print_items(json_object_get(a.body, "data"), heads, keys, as);
         const char *nx = json_string_value(json_object_get(a.body, "next"));
         if (nx != NULL && plain(nx, "-"))
             fprintf(stderr, "(more: " CTL_NAME " data %s --after %s)\n", ep,

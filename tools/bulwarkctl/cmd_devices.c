@@ -316,19 +316,8 @@ int cmd_devices(ctl_t *c, int argc, char **argv)
 static void print_objects(const json_t *objects)
 {
     static const char *const heads[] = {"OBJECT", "VERSION", "INSTANCES", NULL};
-    ctl_table_t t;
-    ctl_table_init(&t, heads);
-    size_t i;
-    const json_t *o;
-    json_array_foreach(objects, i, o)
-    {
-        char *row[3];
-        row[0] = ctl_cell(json_object_get(o, "id"), NULL);
-        row[1] = ctl_cell(json_object_get(o, "version"), NULL);
-        row[2] = ctl_cell(json_object_get(o, "instances"), NULL);
-        ctl_table_row(&t, row);
-    }
-    ctl_table_print(&t, stdout);
+    static const char *const keys[] = {"id", "version", "instances"};
+    ctl_print_items(objects, heads, keys, NULL);
 }
 
 static const char device_help[] =
@@ -561,18 +550,7 @@ int cmd_audit(ctl_t *c, int argc, char **argv)
             "ID", "TIME", "ACTOR", "ACTION", "SUBJECT", "DETAIL", NULL};
         static const char *const keys[] = {"id",     "at_ms",   "actor",
                                            "action", "subject", "detail"};
-        ctl_table_t t;
-        ctl_table_init(&t, heads);
-        size_t i;
-        const json_t *e;
-        json_array_foreach(json_object_get(a.body, "entries"), i, e)
-        {
-            char *row[6];
-            for (size_t k = 0; k < 6; k++)
-                row[k] = ctl_cell(json_object_get(e, keys[k]), keys[k]);
-            ctl_table_row(&t, row);
-        }
-        ctl_table_print(&t, stdout);
+        ctl_print_items(json_object_get(a.body, "entries"), heads, keys, NULL);
         const json_t *nx = json_object_get(a.body, "next");
         if (json_is_integer(nx))
             fprintf(stderr, "(more: " CTL_NAME " audit --after %lld)\n",
