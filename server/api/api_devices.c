@@ -281,71 +281,140 @@ static int unhex(const char *s, uint8_t *out, size_t cap, size_t *len)
     return 0;
 }
 
+/* One PSK pair of a POST /devices body: both members or neither.
+ * 1: given (psk filled), 0: absent, -1: why set. */
+static int psk_pair(const json_t *body, const char *id_name,
+                    const char *hex_name, const char **id, uint8_t *psk,
+                    size_t *psk_len, const char **why)
+{
+    int bad = 0;
+    *id = str_member(body, id_name, &bad);
+    const char *hex = str_member(body, hex_name, &bad);
+    if (bad || (*id == NULL) != (hex == NULL)) {
+        *why = "psk_identity goes with psk_hex, dm_psk_identity with "
+               "dm_psk_hex, each a string";
+        return -1;
+    }
+    if (*id == NULL)
+        return 0;
+    if (unhex(hex, psk, BW_DB_PSK_MAX, psk_len) != 0) {
+        OPENSSL_cleanse(psk, BW_DB_PSK_MAX);
+        *why = "psk_hex and dm_psk_hex must be 2..128 hex digits (1..64 "
+               "bytes), an even number";
+        return -1;
+    }
+    return 1;
+}
+
+static json_t *import_error(int *status, int err, const char *which)
+{
+    char msg[160];
+    switch (err) {
+    case BW_EWEAK:
+        snprintf(msg, sizeof msg,
+                 "%s: PSK under 128 bits or one byte repeated, or an "
+                 "identity derived from the endpoint name",
+                 which);
+        return bw_api__error(status, 422, "weak credential", msg);
+    case BW_EDUPKEY:
+        snprintf(msg, sizeof msg, "%s: this PSK is already used by a device",
+                 which);
+        return bw_api__error(status, 422, "reused credential", msg);
+    case BW_EEXIST:
+        snprintf(msg, sizeof msg, "%s: this PSK identity is already used",
+                 which);
+        return bw_api__error(status, 422, "reused credential", msg);
+    case BW_EMALFORMED:
+    case BW_EOVERFLOW:
+        return bw_api__error(status, 400, "bad request",
+                             "endpoint (1..64 of A-Z a-z 0-9 -._:@~+), "
+                             "model (64), tags (255) or a PSK identity "
+                             "(128) malformed or too long");
+    default:
+        return bw_api__error(status, 500, "storage", bw_strerror(err));
+    }
+}
+
+/*
+ * POST /devices: a device with its factory bootstrap PSK (psk_identity,
+ * psk_hex), and/or the DM credential another bootstrap server gave it
+ * (dm_psk_identity, dm_psk_hex: this server is then one of its DM
+ * servers), each stored as an active credential of its purpose.  A
+ * credential refused after the other was stored is undone: the new
+ * device deleted, or on a known device the stored one revoked (its
+ * identity stays used).
+ */
 json_t *bw_api__devices_add(bw_api_t *a, const bw_api_req_t *r, int *status)
 {
     int bad = 0;
     const char *ep = str_member(r->body, "endpoint", &bad);
     const char *model = str_member(r->body, "model", &bad);
     const char *tags = str_member(r->body, "tags", &bad);
-    const char *id = str_member(r->body, "psk_identity", &bad);
-    const char *hex = str_member(r->body, "psk_hex", &bad);
-    if (bad || ep == NULL || id == NULL || hex == NULL)
-        return bw_api__error(status, 400, "bad request",
-                             "endpoint, psk_identity and psk_hex are "
-                             "required strings; model and tags are optional "
-                             "strings");
-    uint8_t psk[BW_DB_PSK_MAX];
-    size_t psk_len = 0;
-    if (unhex(hex, psk, sizeof psk, &psk_len) != 0) {
+    const char *id = NULL, *dm_id = NULL, *why = NULL;
+    uint8_t psk[BW_DB_PSK_MAX], dm_psk[BW_DB_PSK_MAX];
+    size_t psk_len = 0, dm_len = 0;
+    int fac = 0, dm = 0;
+    if (bad || ep == NULL)
+        why = "endpoint is a required string; model and tags are optional "
+              "strings";
+    if (why == NULL)
+        fac = psk_pair(r->body, "psk_identity", "psk_hex", &id, psk, &psk_len,
+                       &why);
+    if (why == NULL)
+        dm = psk_pair(r->body, "dm_psk_identity", "dm_psk_hex", &dm_id, dm_psk,
+                      &dm_len, &why);
+    if (why == NULL && fac == 0 && dm == 0)
+        why = "give the factory bootstrap PSK (psk_identity, psk_hex), a DM "
+              "credential (dm_psk_identity, dm_psk_hex), or both";
+    if (why != NULL) {
         OPENSSL_cleanse(psk, sizeof psk);
-        return bw_api__error(status, 400, "bad request",
-                             "psk_hex must be 2..128 hex digits (1..64 "
-                             "bytes), an even number");
+        OPENSSL_cleanse(dm_psk, sizeof dm_psk);
+        return bw_api__error(status, 400, "bad request", why);
     }
     int64_t now = bw_api__now_ms();
-    int created = 0;
+    int created = 0, fac_done = 0;
     int err = bw_db_device_add(a->cfg.db, ep, model, tags, now, NULL);
     if (err == 0)
         created = 1;
     else if (err == BW_EEXIST)
         err = 0; /* a key for a known device */
-    if (err == 0)
+    if (err == 0 && fac == 1) {
         err = bw_db_psk_import_for(a->cfg.db, ep, BW_DB_PURPOSE_BOOTSTRAP,
                                    (const uint8_t *)id, strlen(id), psk,
                                    psk_len, BW_DB_CRED_ACTIVE, now, NULL);
+        fac_done = err == 0;
+    }
+    const char *which = fac == 1 && !fac_done ? "psk" : "dm_psk";
+    if (err == 0 && dm == 1)
+        err = bw_db_psk_import_for(
+            a->cfg.db, ep, BW_DB_PURPOSE_DM, (const uint8_t *)dm_id,
+            strlen(dm_id), dm_psk, dm_len, BW_DB_CRED_ACTIVE, now, NULL);
     OPENSSL_cleanse(psk, sizeof psk);
+    OPENSSL_cleanse(dm_psk, sizeof dm_psk);
     if (err != 0 && created)
         (void)bw_db_device_delete(a->cfg.db, ep); /* nothing half-made */
-    switch (err) {
-    case 0:
-        break;
-    case BW_EWEAK:
-        return bw_api__error(status, 422, "weak credential",
-                             "PSK under 128 bits or one byte repeated, or "
-                             "an identity derived from the endpoint name");
-    case BW_EDUPKEY:
-        return bw_api__error(status, 422, "reused credential",
-                             "this PSK is already used by a device");
-    case BW_EEXIST:
-        return bw_api__error(status, 422, "reused credential",
-                             "this PSK identity is already used");
-    case BW_EMALFORMED:
-    case BW_EOVERFLOW:
-        return bw_api__error(status, 400, "bad request",
-                             "endpoint (1..64 of A-Z a-z 0-9 -._:@~+), "
-                             "model (64), tags (255) or psk_identity (128) "
-                             "malformed or too long");
-    default:
-        return bw_api__error(status, 500, "storage", bw_strerror(err));
-    }
+    else if (err != 0 && fac_done)
+        (void)bw_db_credential_set_state(a->cfg.db, (const uint8_t *)id,
+                                         strlen(id), BW_DB_CRED_REVOKED, now);
+    if (err != 0)
+        return import_error(status, err, which);
+    char detail[2 * BW_DB_IDENTITY_MAX + 96];
+    snprintf(detail, sizeof detail, "%s%s%s%s",
+             fac ? "factory bootstrap PSK" : "", fac && dm ? "; " : "",
+             dm ? "DM credential " : "", dm ? dm_id : "");
     err = bw_db_audit_append(a->cfg.db, now, r->actor, "provisioned", ep,
-                             "factory bootstrap PSK", NULL);
+                             detail, NULL);
     if (err != 0)
         bw_api__log(a, "api: audit log: %s", bw_strerror(err));
     *status = 201;
-    return json_pack("{s:s, s:s, s:s}", "endpoint", ep, "model",
-                     model != NULL ? model : "", "tags",
-                     tags != NULL ? tags : "");
+    json_t *out =
+        json_pack("{s:s, s:s, s:s}", "endpoint", ep, "model",
+                  model != NULL ? model : "", "tags", tags != NULL ? tags : "");
+    if (out != NULL) {
+        json_object_set_new(out, "bootstrap_credential", json_boolean(fac));
+        json_object_set_new(out, "dm_credential", json_boolean(dm));
+    }
+    return out;
 }
 
 /*

@@ -280,7 +280,15 @@ static int provide(void *arg, const char *ep, bw_lwsrv_bs_config_t *out)
         (size_t)snprintf((char *)out->identity, sizeof out->identity,
                          "dm-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
                          rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-    out->ssid = 101;
+    out->ssid = BW_LWSRV_BS_PRIMARY_SSID;
+    /* Additional DM servers of its configuration (api_bootstrap.h). */
+    int xerr = bw_api_bootstrap_servers(a->db, ep, out);
+    if (xerr != 0) {
+        OPENSSL_cleanse(out, sizeof *out);
+        bw_app__say(a, "%s: cannot read its additional DM servers: %s", ep,
+                    bw_strerror(xerr));
+        return xerr;
+    }
     /* At most one pending key per device: an earlier bootstrap that never
      * led to a registration left one the device no longer uses. */
     uint64_t dropped = 0;

@@ -41,7 +41,7 @@
 #include "bulwark/error.h"
 
 /* Schema version this code writes; see db_schema.c for the list. */
-#define BW_DB_SCHEMA_VERSION 13
+#define BW_DB_SCHEMA_VERSION 14
 
 /* Endpoint names: the LwM2M server's rule (server/lwm2m/lwm2m_reg.h),
  * 1..64 bytes of [A-Za-z0-9] and "-._:@~+", so a name never needs quoting
@@ -312,27 +312,74 @@ int bw_db_psk_lookup(void *db, const uint8_t *identity, size_t identity_len,
 int bw_db_identity_endpoint(bw_db_t *db, const uint8_t *identity,
                             size_t identity_len, char *endpoint, size_t cap);
 
-/* ---- bootstrap configuration ------------------------------------------ */
+/* ---- bootstrap configuration (db_bootstrap.c) ------------------------- */
+
+/* Additional DM servers one configuration holds (the bootstrap server's
+ * BW_LWSRV_BS_EXTRA_MAX). */
+#define BW_DB_BS_SERVERS_MAX 3
+/* An additional server's access map as text ("/3/0=R;/3303=C"; the
+ * bootstrap server's BW_LWSRV_BS_ACCESS_TEXT_MAX: 16 entries). */
+#define BW_DB_ACCESS_MAX 304
+
+/*
+ * An additional DM server of a device's configuration.  psk: given to
+ * bw_db_bootstrap_set (psk_len 16..64), or psk_len 0 to keep the key
+ * stored for the same short server ID and identity; filled only by
+ * bw_db_bootstrap_keys (bw_db_bootstrap_get never opens a key: psk_len
+ * 0, psk_set 1 when one is stored).  access is stored as given: the
+ * caller checks it (the API with the bootstrap server's parser).
+ */
+typedef struct {
+    char uri[BW_DB_URI_MAX + 1];
+    uint16_t ssid; /* 1..65534 */
+    uint32_t lifetime_s;
+    char binding[BW_DB_BINDING_MAX + 1];
+    char psk_identity[BW_DB_IDENTITY_MAX + 1];
+    uint8_t psk[BW_DB_PSK_MAX];
+    size_t psk_len;
+    int psk_set;
+    char access[BW_DB_ACCESS_MAX + 1];
+} bw_db_bs_server_t;
 
 typedef struct {
     char server_uri[BW_DB_URI_MAX + 1];
     uint32_t lifetime_s;
     char binding[BW_DB_BINDING_MAX + 1];
+    size_t n_servers; /* additional DM servers (schema 14) */
+    bw_db_bs_server_t servers[BW_DB_BS_SERVERS_MAX];
 } bw_db_bootstrap_t;
 
 /*
- * Set (insert or replace) the DM server a device is bootstrapped to.
+ * Set (insert or replace) the DM server a device is bootstrapped to, and
+ * its additional DM servers (all of them replaced in the same
+ * transaction; each key sealed like a credential's, bound to the
+ * device, the SSID and the identity).
  * Returns 0, or BW_ENOTFOUND (device), BW_EMALFORMED (empty or control
  * characters, a binding other than U, UQ, T, TQ, N, NQ), BW_EOVERFLOW,
- * BW_ERANGE (lifetime 0), BW_ETIMEOUT, BW_EIO, BW_EINVAL.
+ * BW_ERANGE (lifetime 0, SSID 0 or 65535), BW_EDUPKEY (two additional
+ * servers with one SSID), BW_EWEAK (a key shorter than BW_DB_PSK_MIN or
+ * one byte repeated), BW_ESTATE (psk_len 0 and no key stored for that
+ * SSID and identity, or no master key), BW_ETIMEOUT,
+ * BW_EIO, BW_ECRYPTO, BW_EINVAL (NULL, n_servers above the maximum).
  */
 int bw_db_bootstrap_set(bw_db_t *db, const char *endpoint,
                         const bw_db_bootstrap_t *cfg, int64_t now_ms);
 
 /* Returns 0, BW_ENOTFOUND (device or configuration), BW_EMALFORMED,
- * BW_EIO, BW_EINVAL.  On failure *out is zeroed. */
+ * BW_EIO, BW_EINVAL.  No key is opened (psk_set says one is stored).  On
+ * failure *out is zeroed. */
 int bw_db_bootstrap_get(bw_db_t *db, const char *endpoint,
                         bw_db_bootstrap_t *out);
+
+/*
+ * bw_db_bootstrap_get with the additional servers' keys opened into
+ * psk (for the bootstrap server only; wipe *out after use).  Returns the
+ * same, and BW_EAUTH (a sealed key that does not open: the row was
+ * tampered with or moved), BW_ESTATE (no master key).  On failure *out
+ * is wiped.
+ */
+int bw_db_bootstrap_keys(bw_db_t *db, const char *endpoint,
+                         bw_db_bootstrap_t *out);
 
 /* ---- registrations ---------------------------------------------------- */
 
@@ -808,8 +855,9 @@ int bw_db_device_purge(bw_db_t *db, const char *endpoint, int64_t now_ms,
                        const char *actor, bw_db_purged_t *out);
 
 /*
- * Remove the device's own bootstrap configuration: its next bootstrap
- * gets the server's defaults.  *removed (may be NULL) is 1 when there
+ * Remove the device's own bootstrap configuration, with its additional
+ * DM servers and their keys: its next bootstrap gets the server's
+ * defaults.  *removed (may be NULL) is 1 when there
  * was one, 0 when the device had none (not an error).
  * Returns 0, BW_ENOTFOUND (no such device), BW_EMALFORMED (endpoint),
  * BW_ETIMEOUT, BW_EIO, BW_EINVAL (NULL db).

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Devices (added, read, deleted with a count of what went) and their
- * bootstrap configurations, and the input rules every file of the module
- * applies to text before it reaches SQL (all SQL is bound, never pasted;
- * the rules keep log lines and exports clean).
+ * Devices (added, read, deleted with a count of what went; their
+ * bootstrap configurations are in db_bootstrap.c), and the input rules
+ * every file of the module applies to text before it reaches SQL (all SQL
+ * is bound, never pasted; the rules keep log lines and exports clean).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -162,103 +162,6 @@ int bw_db_device_delete(bw_db_t *db, const char *endpoint)
     return bw_db__commit(db);
 }
 
-/* LwM2M 1.1 bindings a DM server can be given (Server /1/x/7). */
-static int binding_check(const char *b)
-{
-    static const char *const ok[] = {"U", "UQ", "T", "TQ", "N", "NQ"};
-    if (b == NULL)
-        return BW_EINVAL;
-    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-        if (strcmp(b, ok[i]) == 0)
-            return 0;
-    return BW_EMALFORMED;
-}
-
-int bw_db_bootstrap_set(bw_db_t *db, const char *endpoint,
-                        const bw_db_bootstrap_t *cfg, int64_t now_ms)
-{
-    if (db == NULL || cfg == NULL)
-        return BW_EINVAL;
-    int err = bw_db__endpoint_check(endpoint);
-    if (err == 0)
-        err = bw_db__text_check(cfg->server_uri, BW_DB_URI_MAX, 0, 0);
-    if (err == 0)
-        err = binding_check(cfg->binding);
-    if (err == 0 && cfg->lifetime_s == 0)
-        err = BW_ERANGE;
-    if (err != 0)
-        return err;
-    err = bw_db__begin(db);
-    if (err != 0)
-        return err;
-    int64_t dev;
-    err = bw_db__device_id(db, endpoint, &dev);
-    if (err != 0)
-        return bw_db__rollback(db, err);
-    sqlite3_stmt *st;
-    err = bw_db__prepare(
-        db->w,
-        "INSERT INTO bootstrap_configs (device_id, server_uri, lifetime_s, "
-        "binding, updated_at) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (device_id) DO UPDATE SET server_uri = "
-        "excluded.server_uri, lifetime_s = excluded.lifetime_s, binding = "
-        "excluded.binding, updated_at = excluded.updated_at",
-        &st);
-    if (err != 0)
-        return bw_db__rollback(db, err);
-    sqlite3_bind_int64(st, 1, dev);
-    sqlite3_bind_text(st, 2, cfg->server_uri, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, cfg->lifetime_s);
-    sqlite3_bind_text(st, 4, cfg->binding, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, now_ms);
-    int rc = sqlite3_step(st);
-    bw_db__release(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__rollback(db, bw_db__err(rc));
-    return bw_db__commit(db);
-}
-
-int bw_db_bootstrap_get(bw_db_t *db, const char *endpoint,
-                        bw_db_bootstrap_t *out)
-{
-    if (out != NULL)
-        memset(out, 0, sizeof *out);
-    if (db == NULL || out == NULL)
-        return BW_EINVAL;
-    int err = bw_db__endpoint_check(endpoint);
-    if (err != 0)
-        return err;
-    pthread_mutex_lock(&db->wlock);
-    int64_t dev;
-    err = bw_db__device_id(db, endpoint, &dev);
-    sqlite3_stmt *st = NULL;
-    if (err == 0)
-        err = bw_db__prepare(db->w,
-                             "SELECT server_uri, lifetime_s, binding FROM "
-                             "bootstrap_configs WHERE device_id = ?",
-                             &st);
-    if (err == 0) {
-        sqlite3_bind_int64(st, 1, dev);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            sqlite3_int64 lt = sqlite3_column_int64(st, 1);
-            out->lifetime_s = lt < 0 || lt > UINT32_MAX ? 0 : (uint32_t)lt;
-            err = bw_db__column_text(st, 0, out->server_uri,
-                                     sizeof out->server_uri);
-            if (err == 0)
-                err = bw_db__column_text(st, 2, out->binding,
-                                         sizeof out->binding);
-        } else {
-            err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
-        }
-    }
-    bw_db__release(st);
-    pthread_mutex_unlock(&db->wlock);
-    if (err != 0)
-        memset(out, 0, sizeof *out);
-    return err;
-}
-
 /* ---- deleting a device, with what goes ---------------------------------- */
 
 /* The single count a statement with one device-id parameter returns
@@ -377,36 +280,5 @@ int bw_db_device_purge(bw_db_t *db, const char *endpoint, int64_t now_ms,
     err = bw_db__commit(db);
     if (err == 0)
         *out = p;
-    return err;
-}
-
-int bw_db_bootstrap_delete(bw_db_t *db, const char *endpoint, int *removed)
-{
-    if (removed != NULL)
-        *removed = 0;
-    if (db == NULL)
-        return BW_EINVAL;
-    int err = bw_db__endpoint_check(endpoint);
-    if (err != 0)
-        return err;
-    err = bw_db__begin(db);
-    if (err != 0)
-        return err;
-    int64_t dev;
-    err = bw_db__device_id(db, endpoint, &dev);
-    sqlite3_stmt *st = NULL;
-    if (err == 0)
-        err = bw_db__prepare(
-            db->w, "DELETE FROM bootstrap_configs WHERE device_id = ?", &st);
-    if (err != 0)
-        return bw_db__rollback(db, err);
-    sqlite3_bind_int64(st, 1, dev);
-    uint64_t n = 0;
-    err = bw_db__step_write(db, st, &n);
-    if (err != 0)
-        return err;
-    err = bw_db__commit(db);
-    if (err == 0 && removed != NULL)
-        *removed = n > 0;
     return err;
 }

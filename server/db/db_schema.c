@@ -284,6 +284,29 @@ static const char *const migrations[] = {
     "CREATE TABLE observation_seq ("
     "  last_id BIGINT NOT NULL);"
     "INSERT INTO observation_seq (last_id) VALUES (0);",
+
+    /* 14: additional DM servers of a bootstrap configuration (db.h,
+     * db_bootstrap.c): written into the device as /0/N and /1/N with the
+     * Access Control its access map (text, "/3/0=R;/3303=C") asks for.
+     * The key is sealed like a credential's (psk_nonce, psk_box) and
+     * never leaves the store but to the bootstrap server.  A row belongs
+     * to its configuration (and so to its device) and goes with it;
+     * position keeps the order the operator gave (instance N = position
+     * + 2). */
+    "CREATE TABLE bootstrap_servers ("
+    "  device_id INTEGER NOT NULL REFERENCES bootstrap_configs(device_id)"
+    "    ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL CHECK (position >= 0),"
+    "  uri TEXT NOT NULL,"
+    "  ssid INTEGER NOT NULL CHECK (ssid BETWEEN 1 AND 65534),"
+    "  lifetime_s BIGINT NOT NULL CHECK (lifetime_s > 0),"
+    "  binding TEXT NOT NULL,"
+    "  psk_identity TEXT NOT NULL,"
+    "  psk_nonce BLOB NOT NULL,"
+    "  psk_box BLOB NOT NULL,"
+    "  access TEXT NOT NULL,"
+    "  PRIMARY KEY (device_id, position),"
+    "  UNIQUE (device_id, ssid));",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == BW_DB_SCHEMA_VERSION,

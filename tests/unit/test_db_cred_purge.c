@@ -55,8 +55,21 @@ static int64_t full_device(const char *ep, int64_t campaign)
                                  sizeof psk, BW_DB_CRED_ACTIVE, 2, NULL),
             0);
     }
-    bw_db_bootstrap_t bc = {
-        .server_uri = "coaps://dm:5684", .lifetime_s = 30, .binding = "UQ"};
+    /* With an additional DM server (schema 14's bootstrap_servers). */
+    bw_db_bootstrap_t bc = {.server_uri = "coaps://dm:5684",
+                            .lifetime_s = 30,
+                            .binding = "UQ",
+                            .n_servers = 1,
+                            .servers = {{.uri = "coaps://dm2:5684",
+                                         .ssid = 2,
+                                         .lifetime_s = 60,
+                                         .binding = "U",
+                                         .psk_identity = "x-1",
+                                         .psk_len = 32,
+                                         .access = "/3/0=R"}}};
+    snprintf(bc.servers[0].psk_identity, sizeof bc.servers[0].psk_identity,
+             "x-%u", ++seed);
+    dbfx_psk(bc.servers[0].psk, 32, seed);
     bw_assert_err(bw_db_bootstrap_set(f.db, ep, &bc, 3), 0);
     bw_db_reg_event_t e;
     memset(&e, 0, sizeof e);
@@ -218,8 +231,9 @@ static void test_purge_every_table(void **state)
     assert_int_equal(p.bootstrap_config, 1);
     assert_int_equal(p.registration, 1);
     /* Every row counted: credentials, requests, telemetry, memberships,
-     * events, the configuration, the registration and the device. */
-    assert_int_equal(before, 2 + 1 + 2 + 1 + 1 + 1 + 1 + 1);
+     * events, the configuration with its additional server, the
+     * registration and the device. */
+    assert_int_equal(before, 2 + 1 + 2 + 1 + 1 + 1 + 1 + 1 + 1);
 
     long long after = owned_rows(a, "dev-a", &tables, per, names);
     for (int i = 0; i < tables; i++)

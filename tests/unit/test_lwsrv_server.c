@@ -423,7 +423,7 @@ static int provide(void *arg, const char *ep, bw_lwsrv_bs_config_t *out)
 }
 
 static result_t bs_result;
-static char bs_step[32];
+static char bs_step[64];
 
 static void finished(void *arg, const char *ep, int err, const char *step)
 {
@@ -561,7 +561,8 @@ static void test_bootstrap_sequence(void **state)
             reply(c, &m, BW_COAP_CODE(4, 0));
             assert_true(result_done(&bs_result, FIX_WAIT_MS));
             assert_int_not_equal(bs_result.err, 0);
-            assert_string_equal(bs_step, "Bootstrap-Write /0/1");
+            assert_string_equal(bs_step,
+                                "Bootstrap-Write /0/1 (answered 4.00)");
             fix_client_free(c);
             down();
             continue;

@@ -380,16 +380,23 @@ int cmd_device(ctl_t *c, int argc, char **argv)
 }
 
 static const char provision_help[] =
-    "usage: " CTL_NAME " provision EP --psk-identity ID "
-    "(--psk-file FILE | --psk-hex HEX) [--model M]\n"
-    "         [--tags T]\n"
+    "usage: " CTL_NAME " provision EP [--psk-identity ID "
+    "(--psk-file FILE | --psk-hex HEX)]\n"
+    "         [--dm-psk-identity ID (--dm-psk-file FILE | --dm-psk-hex HEX)]\n"
+    "         [--model M] [--tags T]\n"
     "\n"
     "Provision a device with its factory bootstrap PSK (1..64 bytes; the\n"
-    "server refuses weak or reused ones).  --psk-file reads the raw key\n"
-    "bytes (the same file the device's --psk-key-file reads); --psk-hex\n"
-    "shows the key in the process list, so prefer the file.  --tags is\n"
-    "free text; tags are its words between commas and spaces (what\n"
-    "`devices --tag` and campaign selectors match).\n";
+    "server refuses weak or reused ones), with a DM credential, or both.\n"
+    "--psk-file reads the raw key bytes (the same file the device's\n"
+    "--psk-key-file reads); --psk-hex shows the key in the process list,\n"
+    "so prefer the file.  --tags is free text; tags are its words between\n"
+    "commas and spaces (what `devices --tag` and campaign selectors\n"
+    "match).\n"
+    "  --dm-psk-identity ID, --dm-psk-file FILE, --dm-psk-hex HEX\n"
+    "                    the PSK another bootstrap server gave the device\n"
+    "                    for this server (this server is one of its\n"
+    "                    additional DM servers): stored as an active DM\n"
+    "                    credential, so the device may register here.\n";
 
 /* Read the raw PSK from path into psk (1..PSK_MAX bytes). */
 static int read_psk(const char *path, unsigned char *psk, size_t *n)
@@ -420,18 +427,45 @@ static int read_psk(const char *path, unsigned char *psk, size_t *n)
     return rc;
 }
 
+/* The key of --psk-file / --psk-hex (or the --dm- ones) as hex into
+ * out (2 * PSK_MAX + 1 bytes); hex is wiped from the process list. */
+static int key_hex(const char *cmd, const char *opt, const char *file,
+                   char *hex, char *out)
+{
+    if (file != NULL) {
+        unsigned char psk[PSK_MAX];
+        size_t n = 0;
+        int rc = read_psk(file, psk, &n);
+        if (rc != CTL_OK)
+            return rc;
+        for (size_t i = 0; i < n; i++)
+            snprintf(out + 2 * i, 3, "%02x", psk[i]);
+        ctl_wipe(psk, sizeof psk);
+        return CTL_OK;
+    }
+    if (strlen(hex) >= 2 * PSK_MAX + 1)
+        return ctl_usage(cmd, "%s: a PSK is 1 to %d bytes", opt, PSK_MAX);
+    memcpy(out, hex, strlen(hex) + 1);
+    ctl_wipe(hex, strlen(hex)); /* out of the process list */
+    return CTL_OK;
+}
+
 int cmd_provision(ctl_t *c, int argc, char **argv)
 {
     static const struct option o[] = {
         {"psk-identity", required_argument, NULL, 'i'},
         {"psk-file", required_argument, NULL, 'f'},
         {"psk-hex", required_argument, NULL, 'x'},
+        {"dm-psk-identity", required_argument, NULL, 'I'},
+        {"dm-psk-file", required_argument, NULL, 'F'},
+        {"dm-psk-hex", required_argument, NULL, 'X'},
         {"model", required_argument, NULL, 'm'},
         {"tags", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
     const char *id = NULL, *file = NULL, *model = NULL, *tags = NULL;
-    char *hex = NULL;
+    const char *dm_id = NULL, *dm_file = NULL;
+    char *hex = NULL, *dm_hex = NULL;
     int v;
     while ((v = ctl_getopt(c, argc, argv, "", o)) != -1) {
         switch (v) {
@@ -447,6 +481,15 @@ int cmd_provision(ctl_t *c, int argc, char **argv)
         case 'x':
             hex = optarg;
             break;
+        case 'I':
+            dm_id = optarg;
+            break;
+        case 'F':
+            dm_file = optarg;
+            break;
+        case 'X':
+            dm_hex = optarg;
+            break;
         case 'm':
             model = optarg;
             break;
@@ -459,38 +502,51 @@ int cmd_provision(ctl_t *c, int argc, char **argv)
     }
     if (argc - optind != 1)
         return ctl_usage(argv[0], "wants one endpoint name");
-    if (id == NULL)
+    int fac = id != NULL || file != NULL || hex != NULL;
+    int dm = dm_id != NULL || dm_file != NULL || dm_hex != NULL;
+    if (!fac && !dm)
+        return ctl_usage(argv[0], "give --psk-identity with a key, "
+                                  "--dm-psk-identity with a key, or both");
+    if (fac && id == NULL)
         return ctl_usage(argv[0], "--psk-identity is required");
-    if ((file == NULL) == (hex == NULL))
+    if (fac && (file == NULL) == (hex == NULL))
         return ctl_usage(argv[0], "give one of --psk-file and --psk-hex");
-    char psk_hex[2 * PSK_MAX + 1];
-    if (file != NULL) {
-        unsigned char psk[PSK_MAX];
-        size_t n = 0;
-        int rc = read_psk(file, psk, &n);
-        if (rc != CTL_OK)
-            return rc;
-        for (size_t i = 0; i < n; i++)
-            snprintf(psk_hex + 2 * i, 3, "%02x", psk[i]);
-        ctl_wipe(psk, sizeof psk);
-    } else {
-        if (strlen(hex) >= sizeof psk_hex)
-            return ctl_usage(argv[0], "--psk-hex: a PSK is 1 to %d bytes",
-                             PSK_MAX);
-        memcpy(psk_hex, hex, strlen(hex) + 1);
-        ctl_wipe(hex, strlen(hex)); /* out of the process list */
-    }
-    json_t *body = json_pack("{s:s, s:s, s:s}", "endpoint", argv[optind],
-                             "psk_identity", id, "psk_hex", psk_hex);
-    ctl_wipe(psk_hex, sizeof psk_hex);
+    if (dm && dm_id == NULL)
+        return ctl_usage(argv[0], "--dm-psk-identity is required");
+    if (dm && (dm_file == NULL) == (dm_hex == NULL))
+        return ctl_usage(argv[0], "give one of --dm-psk-file and --dm-psk-hex");
+    char psk_hex[2 * PSK_MAX + 1], dm_psk_hex[2 * PSK_MAX + 1];
+    json_t *body = json_pack("{s:s}", "endpoint", argv[optind]);
     if (body == NULL)
-        return ctl_usage(argv[0], "endpoint and identity must be UTF-8");
+        return ctl_usage(argv[0], "endpoint must be UTF-8");
+    int rc = CTL_OK;
+    if (fac) {
+        rc = key_hex(argv[0], "--psk-hex", file, hex, psk_hex);
+        if (rc == CTL_OK &&
+            (json_object_set_new(body, "psk_identity", json_string(id)) != 0 ||
+             json_object_set_new(body, "psk_hex", json_string(psk_hex)) != 0))
+            rc = ctl_usage(argv[0], "--psk-identity must be UTF-8");
+        ctl_wipe(psk_hex, sizeof psk_hex);
+    }
+    if (rc == CTL_OK && dm) {
+        rc = key_hex(argv[0], "--dm-psk-hex", dm_file, dm_hex, dm_psk_hex);
+        if (rc == CTL_OK && (json_object_set_new(body, "dm_psk_identity",
+                                                 json_string(dm_id)) != 0 ||
+                             json_object_set_new(body, "dm_psk_hex",
+                                                 json_string(dm_psk_hex)) != 0))
+            rc = ctl_usage(argv[0], "--dm-psk-identity must be UTF-8");
+        ctl_wipe(dm_psk_hex, sizeof dm_psk_hex);
+    }
+    if (rc != CTL_OK) {
+        json_decref(body);
+        return rc;
+    }
     if (model != NULL)
         json_object_set_new(body, "model", json_string(model));
     if (tags != NULL)
         json_object_set_new(body, "tags", json_string(tags));
     ctl_answer_t a;
-    int rc = ctl_call_json(c, "POST", "/devices", body, &a);
+    rc = ctl_call_json(c, "POST", "/devices", body, &a);
     json_decref(body); /* wiped by the allocator */
     if (rc == CTL_OK && c->json) {
         ctl_print_raw(&a);
