@@ -14,34 +14,42 @@ const uint8_t BW_PEER_PSK[16] = {0x10, 0x32, 0x54, 0x76, 0x98, 0xba,
 
 /* ---- the client's callbacks ------------------------------------------- */
 
-static int cb_connect(void *arg, const bw_lwm2m_security_t *sec, uint64_t now)
+static int cb_connect(void *arg, unsigned ch, const bw_lwm2m_security_t *sec,
+                      uint64_t now)
 {
     bw_lwm2m_peer_t *p = arg;
     (void)now;
+    assert_true(ch < BW_LWM2M_MAX_SERVERS);
+    assert_false(p->open & (1u << ch)); /* never opened twice */
     p->connects++;
     p->last_sec = *sec;
-    p->open = p->connect_result == 0;
+    p->last_ch = ch;
+    if (p->connect_result == 0)
+        p->open |= 1u << ch;
     return p->connect_result;
 }
 
-static int cb_send(void *arg, const uint8_t *buf, size_t len)
+static int cb_send(void *arg, unsigned ch, const uint8_t *buf, size_t len)
 {
     bw_lwm2m_peer_t *p = arg;
-    assert_true(p->open);
+    assert_true(ch < BW_LWM2M_MAX_SERVERS);
+    assert_true(p->open & (1u << ch));
     assert_true(len <= BW_LWM2M_DATAGRAM_MAX);
     assert_true(p->nsent - p->ntaken < BW_PEER_SLOTS);
     size_t slot = p->nsent % BW_PEER_SLOTS;
     memcpy(p->sent[slot], buf, len);
     p->sent_len[slot] = len;
+    p->sent_ch[slot] = ch;
     p->nsent++;
     return 0;
 }
 
-static void cb_close(void *arg)
+static void cb_close(void *arg, unsigned ch)
 {
     bw_lwm2m_peer_t *p = arg;
+    assert_true(ch < BW_LWM2M_MAX_SERVERS);
     p->closes++;
-    p->open = 0;
+    p->open &= ~(1u << ch);
 }
 
 static int cb_save(void *arg, const uint8_t *blob, size_t len)
@@ -111,6 +119,7 @@ const uint8_t *bw_lwm2m_peer_take(bw_lwm2m_peer_t *p, bw_coap_msg_t *msg)
     assert_true(bw_lwm2m_peer_pending(p) > 0);
     size_t slot = p->ntaken % BW_PEER_SLOTS;
     p->ntaken++;
+    p->taken_ch = p->sent_ch[slot];
     assert_int_equal(bw_coap_parse(msg, p->sent[slot], p->sent_len[slot]), 0);
     return p->sent[slot];
 }
@@ -194,7 +203,7 @@ void bw_lwm2m_peer_reply(bw_lwm2m_peer_t *p, bw_lwm2m_client_t *c, uint64_t now,
         location += n + (slash ? 1 : 0);
     }
     assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
-    assert_int_equal(bw_lwm2m_client_input(c, now, buf, len), 0);
+    assert_int_equal(bw_lwm2m_client_input(c, p->ch, now, buf, len), 0);
 }
 
 uint8_t bw_lwm2m_peer_request(bw_lwm2m_peer_t *p, bw_lwm2m_client_t *c,
@@ -225,9 +234,10 @@ uint8_t bw_lwm2m_peer_request(bw_lwm2m_peer_t *p, bw_lwm2m_client_t *c,
         bw_coap_writer_payload(&w, payload, plen);
     assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
     size_t before = bw_lwm2m_peer_pending(p);
-    assert_int_equal(bw_lwm2m_client_input(c, now, buf, len), 0);
+    assert_int_equal(bw_lwm2m_client_input(c, p->ch, now, buf, len), 0);
     assert_true(bw_lwm2m_peer_pending(p) > before);
     bw_lwm2m_peer_take(p, &m);
+    assert_int_equal(p->taken_ch, p->ch); /* answered on the same channel */
     assert_int_equal(m.type, BW_COAP_ACK);
     assert_int_equal(m.mid, mid);
     assert_int_equal(m.token_len, sizeof tok);

@@ -26,11 +26,17 @@
 typedef struct {
     uint8_t sent[BW_PEER_SLOTS][BW_LWM2M_DATAGRAM_MAX];
     size_t sent_len[BW_PEER_SLOTS];
-    size_t nsent, ntaken; /* totals; slot = n % BW_PEER_SLOTS */
+    unsigned sent_ch[BW_PEER_SLOTS]; /* the channel each went out on */
+    size_t nsent, ntaken;            /* totals; slot = n % BW_PEER_SLOTS */
+    unsigned taken_ch;               /* channel of the datagram taken last */
+    /* The channel our replies and requests come in on (0 unless a test
+     * plays a second server). */
+    unsigned ch;
     /* connect()/close(): what the client asked for, what we answer. */
     int connect_result; /* 0, BW_EAGAIN, or an error */
     unsigned connects, closes;
-    int open;
+    unsigned open;    /* bit ch: channel ch is open */
+    unsigned last_ch; /* of the last connect() */
     bw_lwm2m_security_t last_sec;
     /* save()/load(): one blob of "flash". */
     int save_result, load_result; /* 0: behave; else returned as is */

@@ -144,13 +144,14 @@ typedef struct agent_dev {
     int has_ks;
 
     bw_lwm2m_client_t client;
-    uint64_t next_ms;  /* client's next step, UINT64_MAX: none */
-    int poke;          /* step at the next round (input, channel news) */
-    int readable;      /* poll(2) said the socket has news */
-    int registered;    /* has reached REGISTERED at least once */
-    int reboot;        /* BW_LWM2M_EV_REBOOT reached us */
-    int factory_reset; /* a factory reset reached us (see objects.c) */
-    int reset_posted;  /* Execute /3/0/5 ran: its events are on the way */
+    uint64_t next_ms;    /* client's next step, UINT64_MAX: none */
+    int poke;            /* step at the next round (input, channel news) */
+    unsigned readable;   /* bit ch: poll(2) said chan[ch]'s socket has news */
+    unsigned reg_logged; /* bit ch: chan[ch]'s registration was logged */
+    int registered;      /* has reached REGISTERED at least once */
+    int reboot;          /* BW_LWM2M_EV_REBOOT reached us */
+    int factory_reset;   /* a factory reset reached us (see objects.c) */
+    int reset_posted;    /* Execute /3/0/5 ran: its events are on the way */
     bw_lwm2m_state_t logged_state;
 
     bw_lwm2m_device_t device;
@@ -163,7 +164,7 @@ typedef struct agent_dev {
     uint64_t sample_ms; /* next temperature sample */
     uint64_t send_at;   /* next Send (--send-interval), 0: not yet set */
 
-    agent_chan_t chan;
+    agent_chan_t chan[BW_LWM2M_MAX_SERVERS]; /* the client's channels */
     agent_dm_keys_t dm_keys;
     uint8_t rx[BW_LWM2M_DATAGRAM_MAX];
 } agent_dev_t;
@@ -182,12 +183,12 @@ typedef struct agent {
     const char *flash_geometry; /* --flash-geometry */
     const char *boot_keys[BW_BOOTCFG_MAX_KEYS]; /* --boot-key (fleet) */
     size_t n_boot_keys;
-    uint32_t sample_ms;   /* temperature sample interval */
-    uint32_t send_ms;     /* --send-interval, 0: no Send */
-    uint64_t start_ms;    /* monotonic time at start */
-    uint64_t max_runtime; /* ms, 0: none */
+    uint32_t sample_ms;     /* temperature sample interval */
+    uint32_t send_ms;       /* --send-interval, 0: no Send */
+    uint64_t start_ms;      /* monotonic time at start */
+    uint64_t max_runtime;   /* ms, 0: none */
     uint64_t fleet_ramp_ms; /* device i starts at i * ramp / ndev */
-    uint64_t now;         /* the loop's current time (agent_now_ms) */
+    uint64_t now;           /* the loop's current time (agent_now_ms) */
     unsigned ndev;
     agent_dev_t **dev;
 } agent_t;
@@ -206,16 +207,23 @@ __attribute__((format(printf, 2, 3))) void agent_log(const agent_dev_t *d,
             agent_log((d), __VA_ARGS__);                                       \
     } while (0)
 
-/* channel.c: the client callbacks (arg is the agent_dev_t). */
-int agent_chan_connect(void *arg, const bw_lwm2m_security_t *sec, uint64_t now);
-int agent_chan_send(void *arg, const uint8_t *buf, size_t len);
-void agent_chan_close(void *arg);
-/* Drive the transport: handshake progress, datagrams to the client,
- * failures reported to it.  Returns the number of datagrams delivered. */
-int agent_chan_service(agent_dev_t *d, uint64_t now);
-/* The socket to wait on, or -1. */
-int agent_chan_fd(const agent_dev_t *d);
-/* Release the DTLS client (at exit). */
+/* channel.c: the client callbacks (arg is the agent_dev_t; ch the
+ * client's channel number, one per DM server, d->chan[ch]). */
+int agent_chan_connect(void *arg, unsigned ch, const bw_lwm2m_security_t *sec,
+                       uint64_t now);
+int agent_chan_send(void *arg, unsigned ch, const uint8_t *buf, size_t len);
+void agent_chan_close(void *arg, unsigned ch);
+/* Close every channel of d (DTLS: close_notify; sessions kept). */
+void agent_chan_close_all(agent_dev_t *d);
+/* Drive channel ch's transport: handshake progress, datagrams to the
+ * client, failures reported to it.  Returns the number of datagrams
+ * delivered. */
+int agent_chan_service(agent_dev_t *d, unsigned ch, uint64_t now);
+/* Channel ch's socket to wait on, or -1. */
+int agent_chan_fd(const agent_dev_t *d, unsigned ch);
+/* The earliest transport timer of d's channels, UINT64_MAX: none. */
+uint64_t agent_chan_deadline(const agent_dev_t *d);
+/* Release every channel's DTLS client (at exit, at a fleet reboot). */
 void agent_chan_free(agent_dev_t *d);
 
 /* objects.c: create the four objects and add them to d->client. */

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The channel of one device context: the client core's connect(), send()
+ * The channels of one device context: the client core's connect(), send()
  * and close() callbacks, and agent_chan_service(), which the poll loop
- * calls to move the transport along.
+ * calls to move each transport along.  The client numbers its channels,
+ * one per DM server it registers with (channel 0 also carries the
+ * bootstrap server); channel ch is d->chan[ch], with its own socket and
+ * its own DTLS client, so the sessions with two DM servers live side by
+ * side.
  *
  * connect() parses the Security instance's URI, opens a connected UDP
  * socket (device/port/posix/posix_udp.h) and puts a transport on it:
@@ -88,9 +92,13 @@ static void set_closed(agent_chan_t *ch)
     ch->deadline = UINT64_MAX;
 }
 
-void agent_chan_free(agent_dev_t *d)
+static unsigned chan_num(const agent_dev_t *d, const agent_chan_t *ch)
 {
-    agent_chan_t *ch = &d->chan;
+    return (unsigned)(ch - d->chan);
+}
+
+static void chan_free(agent_chan_t *ch)
+{
     if (ch->dtls_ready) {
         bw_dtls_client_free(&ch->dtls);
         ch->dtls_ready = 0;
@@ -101,20 +109,43 @@ void agent_chan_free(agent_dev_t *d)
     set_closed(ch);
 }
 
-void agent_chan_close(void *arg)
+void agent_chan_free(agent_dev_t *d)
+{
+    for (unsigned i = 0; i < BW_LWM2M_MAX_SERVERS; i++)
+        chan_free(&d->chan[i]);
+}
+
+void agent_chan_close(void *arg, unsigned n)
 {
     agent_dev_t *d = arg;
-    agent_chan_t *ch = &d->chan;
+    if (n >= BW_LWM2M_MAX_SERVERS)
+        return;
+    agent_chan_t *ch = &d->chan[n];
     if (ch->state == CH_CLOSED)
         return;
     bw_transport_close(ch->t); /* DTLS: close_notify; the session is kept */
     AGENT_VLOG(d, "channel to %s closed", ch->uri);
     if (!ch->resumable) {
-        agent_chan_free(d);
+        chan_free(ch);
         return;
     }
     bw_posix_udp_close(&ch->udp);
     set_closed(ch);
+}
+
+void agent_chan_close_all(agent_dev_t *d)
+{
+    for (unsigned i = 0; i < BW_LWM2M_MAX_SERVERS; i++)
+        agent_chan_close(d, i);
+}
+
+uint64_t agent_chan_deadline(const agent_dev_t *d)
+{
+    uint64_t t = UINT64_MAX;
+    for (unsigned i = 0; i < BW_LWM2M_MAX_SERVERS; i++)
+        if (d->chan[i].deadline < t)
+            t = d->chan[i].deadline;
+    return t;
 }
 
 /* The local address of the socket, for Connectivity Monitoring. */
@@ -136,9 +167,8 @@ static void local_ip(const agent_chan_t *ch, char *out, size_t cap)
         out[0] = '\0';
 }
 
-static void channel_is_up(agent_dev_t *d, uint64_t now)
+static void channel_is_up(agent_dev_t *d, agent_chan_t *ch, uint64_t now)
 {
-    agent_chan_t *ch = &d->chan;
     char ip[INET6_ADDRSTRLEN];
     ch->state = CH_OPEN;
     local_ip(ch, ip, sizeof ip);
@@ -146,11 +176,10 @@ static void channel_is_up(agent_dev_t *d, uint64_t now)
     if (ch->secure) {
         uint16_t suite = bw_dtls_client_suite(&ch->dtls);
         const char *name = mbedtls_ssl_get_ciphersuite_name(suite);
-        AGENT_VLOG(d, "DTLS handshake with %s done in %llu ms, %s%s", ch->uri,
-                   (unsigned long long)(now - ch->started),
-                   name != NULL ? name : "?",
-                   bw_dtls_client_resumed(&ch->dtls) ? ", session resumed"
-                                                     : "");
+        AGENT_VLOG(
+            d, "DTLS handshake with %s done in %llu ms, %s%s", ch->uri,
+            (unsigned long long)(now - ch->started), name != NULL ? name : "?",
+            bw_dtls_client_resumed(&ch->dtls) ? ", session resumed" : "");
     }
 }
 
@@ -174,10 +203,9 @@ static void creds_fingerprint(const bw_lwm2m_security_t *sec, uint8_t fp[32])
 /* Start the DTLS client on the open socket; 0 or a BW_E* code.  A client
  * kept from an earlier connection with the same credentials is reused,
  * offering its saved session. */
-static int start_dtls(agent_dev_t *d, const bw_lwm2m_security_t *sec,
-                      uint64_t now)
+static int start_dtls(agent_dev_t *d, agent_chan_t *ch,
+                      const bw_lwm2m_security_t *sec, uint64_t now)
 {
-    agent_chan_t *ch = &d->chan;
     uint8_t fp[32] = {0};
     if (!sec->bootstrap)
         creds_fingerprint(sec, fp);
@@ -246,13 +274,16 @@ static int start_dtls(agent_dev_t *d, const bw_lwm2m_security_t *sec,
     return err;
 }
 
-int agent_chan_connect(void *arg, const bw_lwm2m_security_t *sec, uint64_t now)
+int agent_chan_connect(void *arg, unsigned n, const bw_lwm2m_security_t *sec,
+                       uint64_t now)
 {
     agent_dev_t *d = arg;
-    agent_chan_t *ch = &d->chan;
     agent_uri_t u;
 
-    agent_chan_close(d); /* keeps a resumable DTLS client */
+    if (n >= BW_LWM2M_MAX_SERVERS)
+        return BW_EINVAL;
+    agent_chan_t *ch = &d->chan[n];
+    agent_chan_close(d, n); /* keeps a resumable DTLS client */
     int err = agent_uri_parse(&u, sec->uri);
     if (err != 0) {
         agent_log(d, "%s server URI refused: %s",
@@ -290,43 +321,46 @@ int agent_chan_connect(void *arg, const bw_lwm2m_security_t *sec, uint64_t now)
         ch->t = bw_posix_plain_init(&ch->plain, bw_posix_udp_dgram(&ch->udp));
         err = bw_transport_connect(ch->t, (uint32_t)now);
         if (err == 0)
-            channel_is_up(d, now);
+            channel_is_up(d, ch, now);
     } else {
-        err = start_dtls(d, sec, now);
+        err = start_dtls(d, ch, sec, now);
         if (err == 0)
-            channel_is_up(d, now);
+            channel_is_up(d, ch, now);
     }
     if (err != 0 && err != BW_EAGAIN)
-        agent_chan_free(d);
+        chan_free(ch);
     return err;
 }
 
-int agent_chan_send(void *arg, const uint8_t *buf, size_t len)
+int agent_chan_send(void *arg, unsigned n, const uint8_t *buf, size_t len)
 {
     agent_dev_t *d = arg;
-    agent_chan_t *ch = &d->chan;
-    if (ch->state != CH_OPEN)
+    if (n >= BW_LWM2M_MAX_SERVERS || d->chan[n].state != CH_OPEN)
         return BW_ESTATE;
+    agent_chan_t *ch = &d->chan[n];
     /* A failure shows again at the next poll or recv, which reports it
      * to the client: nothing to do here but say so. */
     return bw_transport_send(ch->t, buf, len, (uint32_t)d->app->now);
 }
 
-int agent_chan_fd(const agent_dev_t *d)
+int agent_chan_fd(const agent_dev_t *d, unsigned n)
 {
-    return d->chan.state == CH_CLOSED ? -1 : bw_posix_udp_fd(&d->chan.udp);
+    if (n >= BW_LWM2M_MAX_SERVERS || d->chan[n].state == CH_CLOSED)
+        return -1;
+    return bw_posix_udp_fd(&d->chan[n].udp);
 }
 
 /* Tell the client the channel died, and make sure it is closed. */
-static void channel_failed(agent_dev_t *d, uint64_t now, int err)
+static void channel_failed(agent_dev_t *d, agent_chan_t *ch, uint64_t now,
+                           int err)
 {
-    agent_chan_t *ch = &d->chan;
     const char *reason = ch->secure ? bw_dtls_client_reason(&ch->dtls) : "";
     agent_log(d, "%s %s: %s%s%s",
               ch->state == CH_OPENING ? "handshake with" : "channel to",
               ch->uri, what_failed(err), *reason ? ": " : "", reason);
-    bw_lwm2m_client_channel_failed(&d->client, now, err);
-    agent_chan_close(d); /* a no-op when the client closed it already */
+    bw_lwm2m_client_channel_failed(&d->client, chan_num(d, ch), now, err);
+    /* A no-op when the client closed it already. */
+    agent_chan_close(d, chan_num(d, ch));
     d->poke = 1;
 }
 
@@ -341,14 +375,14 @@ static void set_deadline(agent_chan_t *ch, uint64_t now, uint32_t next)
     ch->deadline = in <= 0 ? now : now + (uint64_t)in;
 }
 
-int agent_chan_service(agent_dev_t *d, uint64_t now)
+int agent_chan_service(agent_dev_t *d, unsigned n, uint64_t now)
 {
-    agent_chan_t *ch = &d->chan;
     uint32_t next = BW_TRANSPORT_NEVER;
     int delivered = 0;
 
-    if (ch->state == CH_CLOSED)
+    if (n >= BW_LWM2M_MAX_SERVERS || d->chan[n].state == CH_CLOSED)
         return 0;
+    agent_chan_t *ch = &d->chan[n];
     int err = bw_transport_poll(ch->t, (uint32_t)now, &next);
     if (ch->state == CH_OPENING) {
         if (err == BW_EAGAIN) {
@@ -356,14 +390,14 @@ int agent_chan_service(agent_dev_t *d, uint64_t now)
             return 0;
         }
         if (err != 0) {
-            channel_failed(d, now, err);
+            channel_failed(d, ch, now, err);
             return 0;
         }
-        channel_is_up(d, now);
-        bw_lwm2m_client_channel_up(&d->client, now);
+        channel_is_up(d, ch, now);
+        bw_lwm2m_client_channel_up(&d->client, n, now);
         d->poke = 1;
     } else if (err != 0 && err != BW_EAGAIN) {
-        channel_failed(d, now, err);
+        channel_failed(d, ch, now, err);
         return 0;
     }
     for (int i = 0; i < AGENT_RX_BURST && ch->state == CH_OPEN; i++) {
@@ -375,10 +409,10 @@ int agent_chan_service(agent_dev_t *d, uint64_t now)
         if (err == BW_ENOSPC)
             continue; /* longer than any LwM2M datagram: dropped */
         if (err != 0) {
-            channel_failed(d, now, err);
+            channel_failed(d, ch, now, err);
             return delivered;
         }
-        bw_lwm2m_client_input(&d->client, now, d->rx, len);
+        bw_lwm2m_client_input(&d->client, n, now, d->rx, len);
         delivered++;
         d->poke = 1;
     }
@@ -386,7 +420,7 @@ int agent_chan_service(agent_dev_t *d, uint64_t now)
         next = BW_TRANSPORT_NEVER;
         err = bw_transport_poll(ch->t, (uint32_t)now, &next);
         if (err != 0 && err != BW_EAGAIN)
-            channel_failed(d, now, err);
+            channel_failed(d, ch, now, err);
         else
             set_deadline(ch, now, next);
         /* More may be waiting past the burst: come back at once. */

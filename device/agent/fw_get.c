@@ -217,7 +217,9 @@ static void rejoin_after_loss(agent_dev_t *d, uint64_t now)
         return;
     agent_log(d, "firmware: the DM server took a new handshake after the "
                  "connection was lost: registering again");
-    bw_lwm2m_client_channel_failed(&d->client, now, BW_ERESET);
+    /* Channel 0: the first DM server, whose credentials the download
+     * used (connect below). */
+    bw_lwm2m_client_channel_failed(&d->client, 0, now, BW_ERESET);
 }
 
 static int same_etag(const agent_fw_t *f, const bw_coap_opt_t *o)
@@ -336,7 +338,7 @@ static void open_channel(agent_dev_t *d, uint64_t now)
     }
     /* coaps: the DM server's PSK, lent for the handshake only. */
     const bw_lwm2m_servers_t *set = bw_lwm2m_client_servers(&d->client);
-    int i = set != NULL ? bw_lwm2m_servers_dm(set) : -1;
+    int i = set != NULL ? bw_lwm2m_servers_dm(set, 0) : -1;
     if (i < 0 || set->sec[i].mode != BW_LWM2M_SEC_PSK) {
         chan_close(f);
         fail(d, BW_LWM2M_FW_RESULT_BAD_PROTOCOL,

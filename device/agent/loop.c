@@ -38,6 +38,8 @@
 #define AGENT_STOP_MS 2000u
 /* Rounds of service-and-step per wake-up before sleeping again. */
 #define AGENT_ROUNDS 4
+/* Sockets per context: one per LwM2M channel, the download. */
+#define AGENT_FDS (BW_LWM2M_MAX_SERVERS + 1)
 /* Longest single sleep: a bound, not a tick (nothing is polled). */
 #define AGENT_MAX_SLEEP_MS 3600000u
 
@@ -64,7 +66,17 @@ void agent_event(void *arg, bw_lwm2m_event_t ev)
         agent_log(d, "bootstrap finished, server set saved");
         break;
     case BW_LWM2M_EV_REGISTERED:
-        agent_log(d, "registered with %s", d->chan.uri);
+        /* One event per server: say which (the channels registered and
+         * not yet logged). */
+        for (unsigned ch = 0; ch < BW_LWM2M_MAX_SERVERS; ch++) {
+            const char *loc = "";
+            uint16_t ssid = bw_lwm2m_client_registered(&d->client, ch, &loc);
+            if (ssid == 0 || (d->reg_logged & (1u << ch)))
+                continue;
+            d->reg_logged |= 1u << ch;
+            agent_log(d, "registered with %s (server %u, %s)", d->chan[ch].uri,
+                      (unsigned)ssid, loc);
+        }
         d->registered = 1;
         agent_fw_registered(d);
         break;
@@ -110,6 +122,10 @@ static void step(agent_dev_t *d, uint64_t now)
     d->poke = 0;
     if (bw_lwm2m_client_step(&d->client, now, &d->next_ms) != 0)
         d->next_ms = UINT64_MAX;
+    /* A registration that ended is logged again when it comes back. */
+    for (unsigned ch = 0; ch < BW_LWM2M_MAX_SERVERS; ch++)
+        if (bw_lwm2m_client_registered(&d->client, ch, NULL) == 0)
+            d->reg_logged &= ~(1u << ch);
     bw_lwm2m_state_t st = bw_lwm2m_client_state(&d->client);
     if (st != d->logged_state) {
         AGENT_VLOG(d, "state %s -> %s", state_name(d->logged_state),
@@ -125,10 +141,11 @@ static void run_rounds(agent_t *a, uint64_t now)
         int again = 0;
         for (unsigned i = 0; i < a->ndev; i++) {
             agent_dev_t *d = a->dev[i];
-            if (d->readable || d->chan.deadline <= now) {
-                d->readable = 0;
-                agent_chan_service(d, now);
-            }
+            for (unsigned ch = 0; ch < BW_LWM2M_MAX_SERVERS; ch++)
+                if ((d->readable & (1u << ch)) || d->chan[ch].deadline <= now) {
+                    d->readable &= ~(1u << ch);
+                    agent_chan_service(d, ch, now);
+                }
             if (d->fw_readable || agent_fw_next(d) <= now) {
                 d->fw_readable = 0;
                 agent_fw_service(d, now);
@@ -136,7 +153,7 @@ static void run_rounds(agent_t *a, uint64_t now)
             if (d->poke || now >= d->next_ms)
                 step(d, now);
             /* A step that opened a channel wants its first service. */
-            again |= d->poke || d->chan.deadline <= now;
+            again |= d->poke || agent_chan_deadline(d) <= now;
         }
         if (!again)
             break;
@@ -146,7 +163,7 @@ static void run_rounds(agent_t *a, uint64_t now)
 static void close_all(agent_t *a)
 {
     for (unsigned i = 0; i < a->ndev; i++)
-        agent_chan_close(a->dev[i]);
+        agent_chan_close_all(a->dev[i]);
 }
 
 static void begin_stop(agent_t *a, uint64_t now, const char *why)
@@ -205,8 +222,8 @@ static int handle_reset(agent_t *a, agent_dev_t *d, uint64_t now)
         agent_log(d, "rebooting (exit %d)", a->reboot_code);
         return a->reboot_code;
     }
-    agent_chan_close(d);
-    agent_chan_free(d); /* a reboot forgets the DTLS session too */
+    agent_chan_close_all(d);
+    agent_chan_free(d); /* a reboot forgets the DTLS sessions too */
     agent_fw_get_stop(d);
     agent_log(d, "rebooting this device of the fleet");
     agent_fw_fleet_boot(d);
@@ -317,15 +334,17 @@ static int loop(agent_t *a, struct pollfd *pfd, const sigset_t *waitmask)
             if (!stopping)
                 wake =
                     min64(wake, min64(d->sample_ms, agent_send_tick(d, now)));
-            wake = min64(wake, min64(d->next_ms, d->chan.deadline));
+            wake = min64(wake, min64(d->next_ms, agent_chan_deadline(d)));
             wake = min64(wake, agent_fw_next(d));
             if (d->poke)
                 wake = now;
-            pfd[2 * i].fd = agent_chan_fd(d);
-            pfd[2 * i + 1].fd = agent_fw_fd(d);
-            for (unsigned k = 2 * i; k <= 2 * i + 1; k++) {
-                pfd[k].events = POLLIN;
-                pfd[k].revents = 0;
+            struct pollfd *p = &pfd[AGENT_FDS * i];
+            for (unsigned ch = 0; ch < BW_LWM2M_MAX_SERVERS; ch++)
+                p[ch].fd = agent_chan_fd(d, ch);
+            p[BW_LWM2M_MAX_SERVERS].fd = agent_fw_fd(d);
+            for (unsigned k = 0; k < AGENT_FDS; k++) {
+                p[k].events = POLLIN;
+                p[k].revents = 0;
             }
         }
         uint64_t ms = wake <= now ? 0 : wake - now;
@@ -333,15 +352,17 @@ static int loop(agent_t *a, struct pollfd *pfd, const sigset_t *waitmask)
             ms = AGENT_MAX_SLEEP_MS;
         struct timespec ts = {(time_t)(ms / 1000),
                               (long)(ms % 1000) * 1000000L};
-        int n = ppoll(pfd, 2 * (nfds_t)a->ndev, &ts, waitmask);
+        int n = ppoll(pfd, AGENT_FDS * (nfds_t)a->ndev, &ts, waitmask);
         if (n < 0 && errno != EINTR) {
             agent_log(NULL, "poll: %s", strerror(errno));
             return AGENT_EXIT_FAIL;
         }
         for (unsigned i = 0; n > 0 && i < a->ndev; i++) {
-            if (pfd[2 * i].revents != 0)
-                a->dev[i]->readable = 1;
-            if (pfd[2 * i + 1].revents != 0)
+            const struct pollfd *p = &pfd[AGENT_FDS * i];
+            for (unsigned ch = 0; ch < BW_LWM2M_MAX_SERVERS; ch++)
+                if (p[ch].revents != 0)
+                    a->dev[i]->readable |= 1u << ch;
+            if (p[BW_LWM2M_MAX_SERVERS].revents != 0)
                 a->dev[i]->fw_readable = 1;
         }
     }
@@ -366,8 +387,7 @@ int agent_run(agent_t *a)
      * not raise it, but nothing here wants it either). */
     signal(SIGPIPE, SIG_IGN);
 
-    /* Two sockets per context: the LwM2M channel, the download. */
-    struct pollfd *pfd = calloc(2 * (size_t)a->ndev, sizeof *pfd);
+    struct pollfd *pfd = calloc(AGENT_FDS * (size_t)a->ndev, sizeof *pfd);
     if (pfd == NULL) {
         agent_log(NULL, "out of memory");
         return AGENT_EXIT_FAIL;

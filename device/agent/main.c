@@ -324,8 +324,10 @@ static int dev_init(agent_t *a, const args_t *args, unsigned n)
     a->dev[n] = d;
     d->app = a;
     d->index = n;
-    d->chan.udp.fd = -1;
-    d->chan.deadline = UINT64_MAX;
+    for (unsigned ch = 0; ch < BW_LWM2M_MAX_SERVERS; ch++) {
+        d->chan[ch].udp.fd = -1;
+        d->chan[ch].deadline = UINT64_MAX;
+    }
     d->next_ms = 0;
     if (!fleet)
         snprintf(d->ep, sizeof d->ep, "%s", args->endpoint);

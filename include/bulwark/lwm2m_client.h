@@ -5,13 +5,15 @@
  *
  * Contract (Wakaama's lesson): the core never blocks, never owns a socket
  * and never reads a clock.  The application
- *   - hands every datagram received from the current server to
- *     bw_lwm2m_client_input(),
+ *   - hands every datagram received on a channel to
+ *     bw_lwm2m_client_input() with the channel's number,
  *   - calls bw_lwm2m_client_step() with the current time whenever the
  *     previous call's *next_ms is reached (or after input),
  *   - and provides callbacks to open and close a channel to a server and
  *     to send a datagram on it (its transport: DTLS or plain UDP, see
- *     bulwark/transport.h), and to persist the server set.
+ *     bulwark/transport.h), and to persist the server set.  Channels
+ *     are numbered 0 .. BW_LWM2M_MAX_SERVERS - 1: one per DM server the
+ *     client registers with, channel 0 also for the bootstrap server.
  * All state lives in one bw_lwm2m_client_t the caller allocates; several
  * can live in one process (bulwark-device --fleet N).
  *
@@ -46,11 +48,21 @@
  *                         |   +---------------------------------------+
  *                         +--failures >= bootstrap_after--> BOOTSTRAPPING
  *
+ * Several DM servers (Core 6.2.1): the client registers with every DM
+ * server of the set, each on its own channel, at the same time, and
+ * keeps each registration on its own (Updates, lifetime, binding, queue
+ * mode, observations).  The state is REGISTERED while at least one
+ * server holds a registration, REGISTERING while none does.
+ *
  * Register and Update failures are retried on a schedule (1 s doubling to
- * 1 h, with jitter); one lost Update never sends the client back to
- * bootstrap: only bootstrap_after consecutive failures, or the DM server
- * refusing our credentials (the application reports BW_EAUTH or BW_ECERT
- * from its transport through bw_lwm2m_client_channel_failed()), do.
+ * 1 h, with jitter), server by server; one lost Update never sends the
+ * client back to bootstrap.  It goes back to bootstrap when a DM server
+ * refuses our credentials (the application reports BW_EAUTH or BW_ECERT
+ * from its transport through bw_lwm2m_client_channel_failed()), or when
+ * a server has failed bootstrap_after times in a row while no other
+ * server holds a registration (one unreachable server does not tear
+ * down the registrations that work: it stays on the slow end of its
+ * schedule).
  *
  * Queue mode (binding "UQ"): after each exchange the client waits
  * queue_idle_ms for more requests, then closes the channel and reports
@@ -288,15 +300,18 @@ typedef struct {
     uint32_t queue_idle_ms;   /* queue mode: wait after an exchange [10000] */
     uint32_t bootstrap_timeout_ms; /* Request to Finish at most [120000] */
 
-    /* Open a channel to the server described by sec (its URI, mode and,
-     * for DM servers, the PSK the bootstrap server gave).  Return 0 when
-     * open (datagrams may flow), BW_EAGAIN when opening goes on in the
-     * background (report the outcome with bw_lwm2m_client_channel_up()
-     * or _channel_failed()), or an error. */
-    int (*connect)(void *arg, const bw_lwm2m_security_t *sec, uint64_t now);
-    /* Send one datagram on the open channel. */
-    int (*send)(void *arg, const uint8_t *buf, size_t len);
-    void (*close)(void *arg);
+    /* Open channel ch (0 .. BW_LWM2M_MAX_SERVERS - 1) to the server
+     * described by sec (its URI, mode and, for DM servers, the PSK the
+     * bootstrap server gave).  Return 0 when open (datagrams may flow),
+     * BW_EAGAIN when opening goes on in the background (report the
+     * outcome with bw_lwm2m_client_channel_up() or _channel_failed()),
+     * or an error.  Each channel is its own connection (its own socket
+     * and DTLS session): one per DM server, all open at once. */
+    int (*connect)(void *arg, unsigned ch, const bw_lwm2m_security_t *sec,
+                   uint64_t now);
+    /* Send one datagram on open channel ch. */
+    int (*send)(void *arg, unsigned ch, const uint8_t *buf, size_t len);
+    void (*close)(void *arg, unsigned ch);
     /* Persist the server set atomically / read it back (BW_ENOTFOUND
      * when there is none yet).  The blob is opaque to the port. */
     int (*save)(void *arg, const uint8_t *blob, size_t len);
@@ -324,39 +339,57 @@ typedef struct {
 } bw_lwm2m_client_txn_t;
 
 /*
+ * One channel of the client (fields private; public for sizeof): the
+ * registration with one DM server; its CoAP endpoint is c->ep[ch].
+ * Channel ch of the callbacks is c->chan[ch]; while the client
+ * bootstraps, channel 0 carries the bootstrap server and the others are
+ * closed.
+ */
+typedef struct {
+    /* Small fields first (Thumb-2 reach, see below). */
+    uint8_t st;      /* lwm2m_client_int.h: BW_LWM2M__CH_* */
+    uint8_t pending; /* request in flight (lwm2m_client_int.h) */
+    uint8_t channel_open;
+    uint8_t channel_opening; /* connect() answered BW_EAGAIN */
+    uint8_t update_now;      /* send an Update at the next step */
+    uint8_t links;           /* the next Update carries the links */
+    uint8_t sec;             /* index into set.sec of the server */
+    uint16_t pending_mid;
+    char reg_binding[4];       /* b= as last sent ("UQ": queue mode) */
+    uint32_t reg_lifetime;     /* lt= as last sent */
+    uint32_t failures;         /* in a row, of this server (or bootstrap) */
+    uint64_t next_ms;          /* retry or first attempt not before */
+    uint64_t last_exchange_ms; /* queue mode: last traffic */
+    uint64_t update_ms;        /* next Update due */
+    uint64_t notify_ms;        /* a notification may be due */
+    char location[BW_LWM2M_LOCATION_MAX]; /* "/rd/xyz", "" when none */
+} bw_lwm2m_client_chan_t;
+
+/*
  * The client (fields private; public so that sizeof works).  Unlike most
- * contexts it MUST NOT be copied or moved after init(): the endpoint
- * refers to arena and the two objects' ctx to the client itself.
+ * contexts it MUST NOT be copied or moved after init(): the endpoints
+ * refer to their arenas and the objects' ctx to the client itself.
  */
 struct bw_lwm2m_client {
     /* Small, often used fields first: on a Thumb-2 core a load or store
      * reaches the first 124 bytes with a 2-byte instruction and the first
      * 4 KiB with a 4-byte one. */
     bw_lwm2m_state_t state;
-    uint8_t pending; /* request in flight (lwm2m_client_int.h) */
-    uint8_t channel_open;
-    uint8_t channel_opening; /* connect() answered BW_EAGAIN */
-    uint8_t objects_changed; /* the next Update carries the links */
-    uint8_t update_now;      /* send an Update at the next step */
+    uint8_t objects_changed; /* every channel's next Update has links */
     uint8_t bootstrap_now;   /* go to bootstrap at the next step */
-    uint8_t queue_mode;      /* current server's binding has Q */
     uint8_t set_dirty;       /* a DM server changed /1: save again */
     uint8_t events;          /* posted events not yet reported, bits */
     uint8_t note_next;
-    uint16_t current; /* index into set.sec of the server */
-    uint16_t pending_mid;
-    uint16_t trace_line;   /* line of the last state change (0: NDEBUG) */
-    char reg_binding[4];   /* b= as last sent */
-    uint32_t reg_lifetime; /* lt= as last sent */
-    uint32_t generation;   /* of the stored set */
-    uint32_t failures;
-    uint32_t dropped;          /* datagrams refused */
-    uint64_t now;              /* given to the public call under way */
-    uint64_t next_ms;          /* retry or first attempt not before */
-    uint64_t deadline_ms;      /* bootstrap abandoned at */
-    uint64_t last_exchange_ms; /* queue mode: last traffic */
-    uint64_t update_ms;        /* next Update due */
-    uint64_t notify_ms;        /* a notification may be due */
+    uint16_t trace_line; /* line of the last state change (0: NDEBUG) */
+    uint32_t generation; /* of the stored set */
+    uint32_t dropped;    /* datagrams refused */
+    /* With one DM server the code reaches its channel's fields at fixed
+     * offsets: here its flags sit within the 32 bytes a 2-byte byte
+     * load reaches, its numbers within the 124 of a word load.  The
+     * 64-bit fields after it take a 4-byte ldrd/strd at any offset. */
+    bw_lwm2m_client_chan_t chan[BW_LWM2M_MAX_SERVERS];
+    uint64_t now;         /* given to the public call under way */
+    uint64_t deadline_ms; /* bootstrap abandoned at; UINT64_MAX: none */
     uint64_t rng;
     bw_lwm2m_client_config_t cfg;
     const bw_lwm2m_client_profile_t *profile;
@@ -364,13 +397,13 @@ struct bw_lwm2m_client {
         bw_lwm2m_path_t paths[BW_LWM2M_SEND_MAX_PATHS];
         uint8_t n;
         uint8_t state;      /* lwm2m_client_int.h: idle, queued, in flight */
+        uint8_t chan;       /* the channel it goes on */
         uint8_t code;       /* CoAP code of the last answer, 0: none */
         int err;            /* outcome of the last Send */
         int64_t time_ms;    /* wall clock given to send(), 0: none */
         uint64_t queued_ms; /* now at send() */
     } send;                 /* the Send being made (lwm2m_client_send.c) */
     bw_lwm2m_sent_note_t notes[BW_LWM2M_NON_NOTIFY_MEMORY];
-    char location[BW_LWM2M_LOCATION_MAX]; /* "/rd/xyz", "" when none */
     char endpoint[BW_LWM2M_ENDPOINT_MAX + 1];
     char bootstrap_uri[BW_LWM2M_URI_MAX];
     bw_lwm2m_object_t sec_obj, srv_obj; /* /0 and /1 over set or staged */
@@ -383,10 +416,11 @@ struct bw_lwm2m_client {
     } acl_txn;                 /* what the /2 table was before the open write */
     bw_lwm2m_servers_t set;    /* in use */
     bw_lwm2m_servers_t staged; /* being written by the bootstrap server */
-    bw_coap_endpoint_t ep;
     bw_lwm2m_dm_t dm;
     uint8_t buf[BW_LWM2M_DATAGRAM_MAX]; /* message or blob being built */
-    uint8_t arena[BW_COAP_ENDPOINT_ARENA_LEN(BW_LWM2M_DATAGRAM_MAX)];
+    bw_coap_endpoint_t ep[BW_LWM2M_MAX_SERVERS]; /* one per channel */
+    uint8_t arena[BW_LWM2M_MAX_SERVERS]
+                 [BW_COAP_ENDPOINT_ARENA_LEN(BW_LWM2M_DATAGRAM_MAX)];
 };
 
 /*
@@ -424,9 +458,10 @@ int bw_lwm2m_client_add_object(bw_lwm2m_client_t *c, bw_lwm2m_object_t *o);
  */
 int bw_lwm2m_client_start(bw_lwm2m_client_t *c, uint64_t now);
 
-/* A datagram from the current server.  Returns 0; bad datagrams are
- * dropped (and counted), never an error. */
-int bw_lwm2m_client_input(bw_lwm2m_client_t *c, uint64_t now,
+/* A datagram that came in on channel ch.  Returns 0; bad datagrams, and
+ * datagrams on a channel that is not open, are dropped (and counted),
+ * never an error. */
+int bw_lwm2m_client_input(bw_lwm2m_client_t *c, unsigned ch, uint64_t now,
                           const uint8_t *data, size_t len);
 
 /*
@@ -435,11 +470,22 @@ int bw_lwm2m_client_input(bw_lwm2m_client_t *c, uint64_t now,
  */
 int bw_lwm2m_client_step(bw_lwm2m_client_t *c, uint64_t now, uint64_t *next_ms);
 
-/* The channel connect() left opening is up / failed (BW_EAUTH, BW_ECERT:
- * the server refused our credentials; anything else: a network error). */
-void bw_lwm2m_client_channel_up(bw_lwm2m_client_t *c, uint64_t now);
-void bw_lwm2m_client_channel_failed(bw_lwm2m_client_t *c, uint64_t now,
-                                    int err);
+/* Channel ch, which connect() left opening, is up / channel ch failed
+ * (BW_EAUTH, BW_ECERT: the server refused our credentials; anything
+ * else: a network error).  Reports about a channel that is not open or
+ * opening are ignored. */
+void bw_lwm2m_client_channel_up(bw_lwm2m_client_t *c, unsigned ch,
+                                uint64_t now);
+void bw_lwm2m_client_channel_failed(bw_lwm2m_client_t *c, unsigned ch,
+                                    uint64_t now, int err);
+
+/*
+ * The DM server registered on channel ch: its SSID and, if location is
+ * not NULL, the registration's location ("/rd/5a3f"); 0 when ch carries
+ * no registration (not registered yet, bootstrapping, out of range).
+ */
+uint16_t bw_lwm2m_client_registered(const bw_lwm2m_client_t *c, unsigned ch,
+                                    const char **location);
 
 /* Objects were added or removed: the next step sends an Update. */
 void bw_lwm2m_client_objects_changed(bw_lwm2m_client_t *c);
@@ -448,9 +494,9 @@ void bw_lwm2m_client_objects_changed(bw_lwm2m_client_t *c);
 void bw_lwm2m_client_changed(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *path,
                              uint64_t now);
 
-/* Send a De-register and stop (state STOPPED once answered or failed;
- * at once when not registered).  Returns 0, or BW_ESTATE (not started,
- * already stopping or stopped), BW_EINVAL. */
+/* Send a De-register to every server registered and stop (state
+ * STOPPED once each is answered or failed; at once when none is).  Returns 0,
+ * or BW_ESTATE (not started, already stopping or stopped), BW_EINVAL. */
 int bw_lwm2m_client_stop(bw_lwm2m_client_t *c, uint64_t now);
 
 bw_lwm2m_state_t bw_lwm2m_client_state(const bw_lwm2m_client_t *c);
@@ -469,8 +515,9 @@ void bw_lwm2m_client_post_event(bw_lwm2m_client_t *c, bw_lwm2m_event_t ev);
 /*
  * Send (LwM2M 1.1 Core "Information Reporting interface", Transport
  * "Send"): report the values at paths (n of them, 1..BW_LWM2M_SEND_MAX_PATHS,
- * each an object, instance, resource or resource instance) to the current
- * DM server as a CON POST /dp in SenML CBOR (Content-Format 112).
+ * each an object, instance, resource or resource instance) to a DM
+ * server as a CON POST /dp in SenML CBOR (Content-Format 112): the first
+ * registered one (lowest channel) whose Mute Send is false.
  *
  * The request is queued here and goes out at the next
  * bw_lwm2m_client_step(), which the application SHOULD call right away
@@ -494,7 +541,7 @@ void bw_lwm2m_client_post_event(bw_lwm2m_client_t *c, bw_lwm2m_event_t ev);
  *
  * Returns 0 (queued), or
  *   BW_ESTATE     not REGISTERED;
- *   BW_EMUTED     the current server's Mute Send (/1/x/23) is true;
+ *   BW_EMUTED     every registered server's Mute Send (/1/x/23) is true;
  *   BW_EBUSY      a Send is queued or in flight;
  *   BW_ENOTFOUND  a path names no object, instance or resource the
  *                 client has, or one the server may not Read;
@@ -600,8 +647,9 @@ int bw_lwm2m_servers_decode(const uint8_t *blob, size_t len,
  */
 int bw_lwm2m_servers_check(const bw_lwm2m_servers_t *s, char *why);
 
-/* Index in s->sec of the first usable DM server (see _check), or -1. */
-int bw_lwm2m_servers_dm(const bw_lwm2m_servers_t *s);
+/* Index in s->sec of the first usable DM server (see _check) at index
+ * from or after, or -1. */
+int bw_lwm2m_servers_dm(const bw_lwm2m_servers_t *s, size_t from);
 
 /* Wipe the whole set (secrets included) to zeros. */
 void bw_lwm2m_servers_wipe(bw_lwm2m_servers_t *s);

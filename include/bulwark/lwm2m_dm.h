@@ -385,8 +385,10 @@ void bw_lwm2m_dm_changed(bw_lwm2m_dm_t *dm, const bw_lwm2m_path_t *path,
  * 2.05 Content message (CON at least every 24 hours, RFC 7641 4.5) with
  * the observation's token, Observe sequence and payload.  The message ID
  * is the endpoint's to assign (bw_coap_endpoint_send).
- * Returns 1 and *out_len, *server (whom it is for); 0 when nothing is due;
- * or BW_ENOSPC.  *next_ms (may be NULL) is when the next one may be due,
+ * *server on entry: the SSID whose observations to look at, 0 for every
+ * server's.  Returns 1 and *out_len, *server (whom it is for); 0 when
+ * nothing is due; or BW_ENOSPC.  *next_ms (may be NULL) is when the next
+ * one of those observations may be due,
  * or when an open block-wise Write expires if that comes sooner (it is
  * dropped by this call once expired).
  */

@@ -17,44 +17,50 @@
  *   IDLE ──start()──┬─(a usable DM server)──> REGISTERING
  *                   └─(none)──────────────> BOOTSTRAPPING
  *
- *   BOOTSTRAPPING   channel to the bootstrap account; Bootstrap-Request;
- *                   the server's writes land in c->staged.
+ *   BOOTSTRAPPING   channel 0 to the bootstrap account; Bootstrap-
+ *                   Request; the server's writes land in c->staged.
  *       Finish, staged set valid and saved ──> REGISTERING (EV_BOOTSTRAPPED)
  *       Finish, invalid ──> 4.06 + diagnostic, stay (old set untouched)
  *       timeout / error / save() failed ──> staged wiped, retry later
- *   REGISTERING     channel to c->set.sec[c->current]; Register.
- *       2.01 ──> REGISTERED (EV_REGISTERED)
- *       failure ──> retry later, or BOOTSTRAPPING after bootstrap_after
- *                   failures in a row or BW_EAUTH / BW_ECERT
- *   REGISTERED      serves the DM server; Update at 90% of the lifetime
- *                   or when asked; queue mode closes the channel when idle
- *       2.04 ──> stay (EV_UPDATED);  4.04 ──> REGISTERING at once
- *       other failure ──> REGISTERING (retry later), as above
- *   DEREGISTERING   De-register in flight ──> STOPPED (EV_DEREGISTERED)
- *   STOPPED         nothing more; the channel is closed.
+ *   REGISTERING     no DM server holds a registration (yet);
+ *   REGISTERED      at least one does.  Each channel works on its own:
+ *
+ *     channel i (c->chan[i], the i-th usable DM server of the set; ch->st)
+ *       OFF ──go_register──> WAIT ──Register 2.01──> ON (EV_REGISTERED)
+ *       WAIT: 4.xx / timeout ──> WAIT, retry later (its own schedule)
+ *       ON: Update at 90% of the lifetime or when asked; 2.04 ──> ON
+ *           (EV_UPDATED); 4.04 ──> WAIT at once; other failure ──> WAIT,
+ *           retry later; queue mode closes the channel when idle
+ *       any: refused credentials, or bootstrap_after failures in a row
+ *           while no channel is ON ──> the whole client BOOTSTRAPPING
+ *
+ *   DEREGISTERING   stop(): the ON channels are BYE, De-register in
+ *                   flight; each answer or failure turns one OFF
+ *       none BYE left ──> STOPPED (EV_DEREGISTERED per answer)
+ *   STOPPED         nothing more; every channel is closed.
  *
  * What each state guarantees:
- *   - at most one request of ours is in flight (c->pending, its MID in
- *     c->pending_mid), so NSTART = 1 never refuses one;
+ *   - at most one request of ours is in flight per channel (ch->pending,
+ *     its MID in ch->pending_mid), so NSTART = 1 never refuses one;
  *   - c->staged holds data only while BOOTSTRAPPING (wiped on the way
  *     out: it may hold keys);
  *   - c->set changes only by a saved Bootstrap-Finish or a committed DM
- *     Write to /1 (then saved at the next step).
+ *     Write to /1 (then saved at the next step);
+ *   - each channel has its own CoAP endpoint, re-created each time the
+ *     channel opens, so message IDs and duplicate detection never
+ *     straddle two sessions or two servers.
  *
  * Order of one step (bw_lwm2m_client_step):
- *   1. the endpoint's timers (retransmissions, failed exchanges);
- *   2. flags raised by handlers (bootstrap trigger, set to save);
+ *   1. every endpoint's timers (retransmissions, failed exchanges);
+ *   2. flags raised by handlers (bootstrap trigger, set to save, objects
+ *      changed);
  *   3. the bootstrap deadline;
- *   4. the request the state wants, once its time has come: open the
- *      channel if needed, then send;
- *   5. notifications due (REGISTERED, channel open);
- *   6. queue mode: close the channel after queue_idle_ms without
- *      traffic;
- *   7. the time of the next thing due.
+ *   4. channel by channel: the request it wants, once its time has come
+ *      (open the channel if needed, then send); its notifications due;
+ *      queue mode: close it after queue_idle_ms without traffic;
+ *   5. the time of the next thing due.
  *
- * The channel is the application's (connect/send/close); the client
- * re-creates its CoAP endpoint each time a channel opens, so message IDs
- * and duplicate detection never straddle two sessions.
+ * The channels are the application's (connect/send/close by number).
  */
 #include "bw_mem.h"
 #include "lwm2m_client_int.h"
@@ -82,12 +88,19 @@ void bw_lwm2m__client_emit(bw_lwm2m_client_t *c, bw_lwm2m_event_t ev)
         c->cfg.event(c->cfg.arg, ev);
 }
 
-const bw_lwm2m_server_t *bw_lwm2m__client_srv(const bw_lwm2m_client_t *c)
+uint16_t bw_lwm2m__ch_ssid(const bw_lwm2m_client_t *c,
+                           const bw_lwm2m__chan_t *ch)
+{
+    return c->set.sec[ch->sec].ssid;
+}
+
+const bw_lwm2m_server_t *bw_lwm2m__client_srv(const bw_lwm2m_client_t *c,
+                                              const bw_lwm2m__chan_t *ch)
 {
     static const bw_lwm2m_server_t none = {0, 0, 0, 0, "U", 1, 0, 0, 0};
+    uint16_t ssid = bw_lwm2m__ch_ssid(c, ch);
     for (size_t i = 0; i < BW_LWM2M_MAX_SERVERS; i++)
-        if (c->set.srv[i].in_use &&
-            c->set.srv[i].ssid == c->set.sec[c->current].ssid)
+        if (c->set.srv[i].in_use && c->set.srv[i].ssid == ssid)
             return &c->set.srv[i];
     return &none;
 }
@@ -97,43 +110,64 @@ bw_lwm2m_servers_t *bw_lwm2m__client_target(bw_lwm2m_client_t *c)
     return c->state == BW_LWM2M_STATE_BOOTSTRAPPING ? &c->staged : &c->set;
 }
 
-static void endpoint_reset(bw_lwm2m_client_t *c)
+void bw_lwm2m__client_settle(bw_lwm2m_client_t *c)
 {
-    (void)bw_coap_endpoint_init(&c->ep, NULL, bw__splitmix64(&c->rng), c->arena,
-                                sizeof c->arena, BW_LWM2M_DATAGRAM_MAX);
+    int on = 0, bye = 0;
+    BW_LWM2M__FOR_CH(c, ch)
+    {
+        on |= ch->st == BW_LWM2M__CH_ON;
+        bye |= ch->st == BW_LWM2M__CH_BYE;
+    }
+    if (c->state == BW_LWM2M_STATE_REGISTERING ||
+        c->state == BW_LWM2M_STATE_REGISTERED)
+        BW_LWM2M__SET_STATE(c, on ? BW_LWM2M_STATE_REGISTERED
+                                  : BW_LWM2M_STATE_REGISTERING);
+    else if (c->state == BW_LWM2M_STATE_DEREGISTERING && !bye)
+        BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_STOPPED);
 }
 
-void bw_lwm2m__client_close(bw_lwm2m_client_t *c)
+static void endpoint_reset(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch)
+{
+    (void)bw_coap_endpoint_init(BW_LWM2M__EP(c, ch), NULL,
+                                bw__splitmix64(&c->rng),
+                                c->arena[BW_LWM2M__CH_NUM(c, ch)],
+                                sizeof c->arena[0], BW_LWM2M_DATAGRAM_MAX);
+}
+
+void bw_lwm2m__client_close(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch)
 {
     /* A Send cannot outlive its channel (its answer would never come). */
-    bw_lwm2m__client_send_end(c, BW_ECLOSED);
-    if (c->channel_open || c->channel_opening)
-        c->cfg.close(c->cfg.arg);
-    c->channel_open = 0;
-    c->channel_opening = 0;
-    c->pending = BW_LWM2M__REQ_NONE;
-    endpoint_reset(c);
+    if (BW_LWM2M__IS_CH(c, ch, c->send.chan))
+        bw_lwm2m__client_send_end(c, BW_ECLOSED);
+    if (ch->channel_open || ch->channel_opening)
+        c->cfg.close(c->cfg.arg, BW_LWM2M__CH_NUM(c, ch));
+    ch->channel_open = 0;
+    ch->channel_opening = 0;
+    ch->pending = BW_LWM2M__REQ_NONE;
+    endpoint_reset(c, ch);
 }
 
-void bw_lwm2m__client_tx(bw_lwm2m_client_t *c, const uint8_t *buf, size_t len)
+void bw_lwm2m__client_tx(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch,
+                         const uint8_t *buf, size_t len)
 {
     /* A lost datagram is the message layer's to repeat; a dead channel
      * is reported by the application through channel_failed(). */
-    if (c->channel_open)
-        (void)c->cfg.send(c->cfg.arg, buf, len);
-    c->last_exchange_ms = c->now;
+    if (ch->channel_open)
+        (void)c->cfg.send(c->cfg.arg, BW_LWM2M__CH_NUM(c, ch), buf, len);
+    ch->last_exchange_ms = c->now;
 }
 
-int bw_lwm2m__client_request(bw_lwm2m_client_t *c, size_t len, uint8_t kind)
+int bw_lwm2m__client_request(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch,
+                             size_t len, uint8_t kind)
 {
     uint16_t mid = 0;
-    int err = bw_coap_endpoint_send(&c->ep, c->now, BW_LWM2M__PEER,
+    int err = bw_coap_endpoint_send(BW_LWM2M__EP(c, ch), c->now, BW_LWM2M__PEER,
                                     BW_LWM2M__PEER_LEN, c->buf, len, &mid);
     if (err != 0)
         return err;
-    c->pending = kind;
-    c->pending_mid = mid;
-    bw_lwm2m__client_tx(c, c->buf, len);
+    ch->pending = kind;
+    ch->pending_mid = mid;
+    bw_lwm2m__client_tx(c, ch, c->buf, len);
     return 0;
 }
 
@@ -217,8 +251,6 @@ int bw_lwm2m_client_init_profile(bw_lwm2m_client_t *c,
         c->cfg.bootstrap_timeout_ms = 120000;
     c->rng = seed;
     c->send.err = BW_ESTATE; /* no Send has ended yet */
-    c->notify_ms = UINT64_MAX;
-    c->update_ms = UINT64_MAX;
     c->profile = profile;
     int err = bw_lwm2m_dm_init_with(&c->dm, profile->dm);
     bw_lwm2m__set_objects(c);
@@ -232,7 +264,8 @@ int bw_lwm2m_client_init_profile(bw_lwm2m_client_t *c,
         bw__zero(c, sizeof *c);
         return err;
     }
-    endpoint_reset(c);
+    /* Channels need nothing yet: each endpoint is set up when its
+     * channel opens, each registration when it starts (unregister). */
     BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_IDLE);
     return 0;
 }
@@ -244,36 +277,36 @@ int bw_lwm2m_client_add_object(bw_lwm2m_client_t *c, bw_lwm2m_object_t *o)
     return bw_lwm2m_dm_add(&c->dm, o);
 }
 
-/* The factory bootstrap account, in a free slot of the set in use. */
+/* The factory bootstrap account, in the first free slot of the set in
+ * use, unless the set has a bootstrap account already. */
 static void add_factory(bw_lwm2m_client_t *c)
 {
-    bw_lwm2m_servers_t *s = &c->set;
+    bw_lwm2m_security_t *sec = c->set.sec, *e = NULL;
     uint16_t inst = 0;
     if (c->bootstrap_uri[0] == '\0')
         return;
-    for (size_t i = 0; i < BW_LWM2M_MAX_SECURITY; i++)
-        if (s->sec[i].in_use && s->sec[i].bootstrap)
-            return;
-    /* The lowest instance id not taken. */
-    for (int again = 1; again;) {
-        again = 0;
-        for (size_t i = 0; i < BW_LWM2M_MAX_SECURITY; i++)
-            if (s->sec[i].in_use && s->sec[i].inst == inst) {
-                inst++;
-                again = 1;
-            }
-    }
     for (size_t i = 0; i < BW_LWM2M_MAX_SECURITY; i++) {
-        bw_lwm2m_security_t *e = &s->sec[i];
-        if (e->in_use)
-            continue;
-        bw_lwm2m__security_defaults(e, inst);
-        e->bootstrap = 1;
-        bw__copy(e->uri, c->bootstrap_uri, sizeof e->uri - 1);
-        /* "coaps": credentials come from the key store at connect(). */
-        e->mode = (e->uri[4] == 's') ? BW_LWM2M_SEC_PSK : BW_LWM2M_SEC_NOSEC;
-        return;
+        if (sec[i].in_use && sec[i].bootstrap)
+            return;
+        if (!sec[i].in_use && e == NULL)
+            e = &sec[i];
     }
+    if (e == NULL)
+        return;
+    /* The lowest instance id not taken: start over after each hit. */
+    for (size_t i = 0; i < BW_LWM2M_MAX_SECURITY;) {
+        if (sec[i].in_use && sec[i].inst == inst) {
+            inst++;
+            i = 0;
+        } else {
+            i++;
+        }
+    }
+    bw_lwm2m__security_defaults(e, inst);
+    e->bootstrap = 1;
+    bw__copy(e->uri, c->bootstrap_uri, sizeof e->uri - 1);
+    /* "coaps": credentials come from the key store at connect(). */
+    e->mode = (e->uri[4] == 's') ? BW_LWM2M_SEC_PSK : BW_LWM2M_SEC_NOSEC;
 }
 
 int bw_lwm2m_client_start(bw_lwm2m_client_t *c, uint64_t now)
@@ -296,48 +329,45 @@ int bw_lwm2m_client_start(bw_lwm2m_client_t *c, uint64_t now)
     }
     bw__zero(c->buf, sizeof c->buf);
     add_factory(c);
-    if (bw_lwm2m_servers_dm(&c->set) >= 0)
-        bw_lwm2m__client_go_register(c);
-    else
-        bw_lwm2m__client_go_bootstrap(c);
+    bw_lwm2m__client_go_register(c); /* or bootstrap, when no DM server */
     return ret;
 }
 
 /* ---- the step loop ----------------------------------------------------- */
 
-void bw_lwm2m__client_failed(bw_lwm2m_client_t *c,
+void bw_lwm2m__client_failed(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch,
                              const bw_coap_endpoint_event_t *ev)
 {
-    if (c->pending != BW_LWM2M__REQ_NONE && ev->mid == c->pending_mid) {
-        uint8_t kind = c->pending;
-        c->pending = BW_LWM2M__REQ_NONE;
+    if (ch->pending != BW_LWM2M__REQ_NONE && ev->mid == ch->pending_mid) {
+        uint8_t kind = ch->pending;
+        ch->pending = BW_LWM2M__REQ_NONE;
         /* A Send that failed is the Send's failure, not the
          * registration's: the next Update finds out about the server. */
         if (kind == BW_LWM2M__REQ_SEND)
             bw_lwm2m__client_send_end(c, ev->err);
         else
-            bw_lwm2m__client_fail(c, ev->err);
+            bw_lwm2m__client_fail(c, ch, ev->err);
         return;
     }
     /* A CON notification nobody acknowledged, or one the server reset:
      * the observation is over (RFC 7641 section 4.5). */
-    bw_lwm2m_dm_cancel_token(&c->dm, c->set.sec[c->current].ssid, ev->token,
+    bw_lwm2m_dm_cancel_token(&c->dm, bw_lwm2m__ch_ssid(c, ch), ev->token,
                              ev->token_len);
 }
 
-static void poll_endpoint(bw_lwm2m_client_t *c)
+static void poll_endpoint(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch)
 {
     bw_coap_endpoint_event_t ev;
     /* Bounded: each poll consumes one due timer, of which there are at
      * most BW_COAP_ENDPOINT_MAX_EXCHANGES. */
-    for (int i = 0; c->channel_open && i < 2 * BW_COAP_ENDPOINT_MAX_EXCHANGES;
+    for (int i = 0; ch->channel_open && i < 2 * BW_COAP_ENDPOINT_MAX_EXCHANGES;
          i++) {
-        if (bw_coap_endpoint_poll(&c->ep, c->now, &ev) != 1)
+        if (bw_coap_endpoint_poll(BW_LWM2M__EP(c, ch), c->now, &ev) != 1)
             break;
         if (ev.tx_len > 0)
-            bw_lwm2m__client_tx(c, ev.tx, ev.tx_len);
+            bw_lwm2m__client_tx(c, ch, ev.tx, ev.tx_len);
         if (ev.kind == BW_COAP_ENDPOINT_EV_FAILED)
-            bw_lwm2m__client_failed(c, &ev);
+            bw_lwm2m__client_failed(c, ch, &ev);
     }
 }
 
@@ -352,121 +382,139 @@ void bw_lwm2m__client_flush_events(bw_lwm2m_client_t *c)
         }
 }
 
+/* Queue mode: the binding ch registered with (or last updated) is UQ. */
+static int queue_mode(const bw_lwm2m__chan_t *ch)
+{
+    return ch->reg_binding[1] == 'Q';
+}
+
 /* Queue mode, channel closed: the server cannot reach us until we wake. */
-static int asleep(const bw_lwm2m_client_t *c)
+static int asleep(const bw_lwm2m__chan_t *ch)
 {
-    return c->state == BW_LWM2M_STATE_REGISTERED && c->queue_mode &&
-           !c->channel_open && !c->channel_opening;
+    return ch->st == BW_LWM2M__CH_ON && queue_mode(ch) && !ch->channel_open &&
+           !ch->channel_opening;
 }
 
-static int params_changed(const bw_lwm2m_client_t *c)
+static int params_changed(const bw_lwm2m_client_t *c,
+                          const bw_lwm2m__chan_t *ch)
 {
-    const bw_lwm2m_server_t *srv = bw_lwm2m__client_srv(c);
+    const bw_lwm2m_server_t *srv = bw_lwm2m__client_srv(c, ch);
     return srv->in_use &&
-           (srv->lifetime_s != c->reg_lifetime ||
-            !bw__equal(srv->binding, c->reg_binding, sizeof c->reg_binding));
+           (srv->lifetime_s != ch->reg_lifetime ||
+            !bw__equal(srv->binding, ch->reg_binding, sizeof ch->reg_binding));
 }
 
-/* The request the state wants sent now (or BW_LWM2M__REQ_NONE). */
-static uint8_t wanted(const bw_lwm2m_client_t *c)
+/* The request ch wants sent now (or BW_LWM2M__REQ_NONE). */
+static uint8_t wanted(const bw_lwm2m_client_t *c, const bw_lwm2m__chan_t *ch)
 {
-    switch (c->state) {
-    case BW_LWM2M_STATE_BOOTSTRAPPING:
-        return c->deadline_ms == 0 ? BW_LWM2M__REQ_BOOTSTRAP
-                                   : BW_LWM2M__REQ_NONE;
-    case BW_LWM2M_STATE_REGISTERING:
+    int send = c->send.state == BW_LWM2M__SEND_QUEUED &&
+               BW_LWM2M__IS_CH(c, ch, c->send.chan);
+    if (c->state == BW_LWM2M_STATE_BOOTSTRAPPING)
+        return BW_LWM2M__IS_CH(c, ch, 0) && c->deadline_ms == UINT64_MAX
+                   ? BW_LWM2M__REQ_BOOTSTRAP
+                   : BW_LWM2M__REQ_NONE;
+    switch (ch->st) {
+    case BW_LWM2M__CH_WAIT:
         return BW_LWM2M__REQ_REGISTER;
-    case BW_LWM2M_STATE_REGISTERED:
-        if (c->update_now || c->objects_changed || c->now >= c->update_ms ||
-            params_changed(c) ||
-            (asleep(c) && (c->now >= c->notify_ms ||
-                           c->send.state == BW_LWM2M__SEND_QUEUED)))
+    case BW_LWM2M__CH_ON:
+        if (ch->update_now || ch->links || c->now >= ch->update_ms ||
+            params_changed(c, ch) ||
+            (asleep(ch) && (c->now >= ch->notify_ms || send)))
             return BW_LWM2M__REQ_UPDATE;
-        if (c->send.state == BW_LWM2M__SEND_QUEUED)
-            return BW_LWM2M__REQ_SEND;
-        return BW_LWM2M__REQ_NONE;
-    case BW_LWM2M_STATE_DEREGISTERING:
+        return send ? BW_LWM2M__REQ_SEND : BW_LWM2M__REQ_NONE;
+    case BW_LWM2M__CH_BYE:
         return BW_LWM2M__REQ_DEREGISTER;
     default:
         return BW_LWM2M__REQ_NONE;
     }
 }
 
-/* Ask the application for a channel to the current server. */
-static void open_channel(bw_lwm2m_client_t *c)
+/* Ask the application for channel ch to its server. */
+static void open_channel(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch)
 {
-    const bw_lwm2m_security_t *sec = &c->set.sec[c->current];
-    endpoint_reset(c);
-    c->channel_opening = 1;
-    int err = c->cfg.connect(c->cfg.arg, sec, c->now);
-    if (err == 0 && c->channel_opening) {
-        c->channel_opening = 0;
-        c->channel_open = 1;
-        c->last_exchange_ms = c->now;
-    } else if (err != 0 && err != BW_EAGAIN && c->channel_opening) {
-        c->channel_opening = 0;
-        bw_lwm2m__client_fail(c, err);
+    endpoint_reset(c, ch);
+    ch->channel_opening = 1;
+    int err = c->cfg.connect(c->cfg.arg, BW_LWM2M__CH_NUM(c, ch),
+                             &c->set.sec[ch->sec], c->now);
+    if (err == 0 && ch->channel_opening) {
+        ch->channel_opening = 0;
+        ch->channel_open = 1;
+        ch->last_exchange_ms = c->now;
+    } else if (err != 0 && err != BW_EAGAIN && ch->channel_opening) {
+        ch->channel_opening = 0;
+        bw_lwm2m__client_fail(c, ch, err);
     }
     /* BW_EAGAIN: channel_up() or channel_failed() follows; either may
      * already have come from inside connect(). */
 }
 
-static int send_wanted(bw_lwm2m_client_t *c, uint8_t want)
+static void drive(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch)
 {
-    if (want == BW_LWM2M__REQ_SEND)
-        return bw_lwm2m__client_send_dp(c);
-    return bw_lwm2m__client_send_reg(c, want);
-}
-
-static void drive(bw_lwm2m_client_t *c)
-{
-    uint8_t want = wanted(c);
-    if (want == BW_LWM2M__REQ_NONE || c->pending != BW_LWM2M__REQ_NONE ||
-        c->now < c->next_ms)
+    uint8_t want = wanted(c, ch);
+    if (want == BW_LWM2M__REQ_NONE || ch->pending != BW_LWM2M__REQ_NONE ||
+        c->now < ch->next_ms)
         return;
     /* Waking from queue mode: the Update that says so is owed even if
      * the reason to wake (a change) no longer shows once the channel is
      * up. */
-    if (want == BW_LWM2M__REQ_UPDATE && asleep(c))
-        c->update_now = 1;
-    if (!c->channel_open && !c->channel_opening)
-        open_channel(c);
-    if (!c->channel_open || wanted(c) != want)
+    if (want == BW_LWM2M__REQ_UPDATE && asleep(ch))
+        ch->update_now = 1;
+    if (!ch->channel_open && !ch->channel_opening)
+        open_channel(c, ch);
+    if (!ch->channel_open || wanted(c, ch) != want)
         return;
-    int err = send_wanted(c, want);
+    int err = want == BW_LWM2M__REQ_SEND
+                  ? bw_lwm2m__client_send_dp(c)
+                  : bw_lwm2m__client_send_reg(c, ch, want);
     if (err != 0)
-        bw_lwm2m__client_fail(c, err);
+        bw_lwm2m__client_fail(c, ch, err);
 }
 
-static void send_notifications(bw_lwm2m_client_t *c)
+static void send_notifications(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch)
 {
+    const bw_lwm2m_server_t *srv = bw_lwm2m__client_srv(c, ch);
+    uint16_t ssid = bw_lwm2m__ch_ssid(c, ch);
+    /* This server's observations; attributes without pmin or pmax take
+     * its defaults (/1/x/2, /1/x/3) as they are now. */
+    c->dm.default_pmin = srv->pmin_s;
+    c->dm.default_pmax = srv->pmax_s;
     /* A handful per step: the rest stays due for the next one. */
     for (int i = 0; i < BW_LWM2M_DM_MAX_OBS; i++) {
         size_t len = 0;
-        uint16_t server = 0;
+        uint16_t server = ssid;
         uint64_t next = UINT64_MAX;
         int r = bw_lwm2m_dm_notify(&c->dm, c->now, c->buf, sizeof c->buf, &len,
                                    &server, &next);
-        c->notify_ms = next > c->now ? next : c->now + 1;
+        ch->notify_ms = next > c->now ? next : c->now + 1;
         if (r != 1)
             break;
         uint16_t mid = 0;
-        if (bw_coap_endpoint_send(&c->ep, c->now, BW_LWM2M__PEER,
+        if (bw_coap_endpoint_send(BW_LWM2M__EP(c, ch), c->now, BW_LWM2M__PEER,
                                   BW_LWM2M__PEER_LEN, c->buf, len, &mid) != 0)
             continue; /* no exchange free: this one is lost, as a NON */
         bw_lwm2m__client_remember_note(c, mid, server, c->buf, len);
-        bw_lwm2m__client_tx(c, c->buf, len);
+        bw_lwm2m__client_tx(c, ch, c->buf, len);
     }
 }
 
-static void maybe_sleep(bw_lwm2m_client_t *c)
+/* Queue mode: when ch, idle, closes (UINT64_MAX: not idle, or not in
+ * queue mode): queue_idle_ms after its last traffic, once nothing of
+ * ours is in flight and no retransmission is armed. */
+static uint64_t sleep_ms(const bw_lwm2m_client_t *c, const bw_lwm2m__chan_t *ch)
 {
-    if (c->state != BW_LWM2M_STATE_REGISTERED || !c->queue_mode ||
-        !c->channel_open || c->pending != BW_LWM2M__REQ_NONE ||
-        bw_coap_endpoint_next_timeout(&c->ep) != BW_COAP_ENDPOINT_NEVER ||
-        c->now < c->last_exchange_ms + c->cfg.queue_idle_ms)
+    if (ch->st != BW_LWM2M__CH_ON || !queue_mode(ch) || !ch->channel_open ||
+        ch->pending != BW_LWM2M__REQ_NONE ||
+        bw_coap_endpoint_next_timeout(BW_LWM2M__EP(c, ch)) !=
+            BW_COAP_ENDPOINT_NEVER)
+        return UINT64_MAX;
+    return ch->last_exchange_ms + c->cfg.queue_idle_ms;
+}
+
+static void maybe_sleep(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch)
+{
+    if (c->now < sleep_ms(c, ch))
         return;
-    bw_lwm2m__client_close(c);
+    bw_lwm2m__client_close(c, ch);
     bw_lwm2m__client_emit(c, BW_LWM2M_EV_SLEEP);
 }
 
@@ -480,22 +528,24 @@ static uint64_t next_due(const bw_lwm2m_client_t *c)
     uint64_t n = UINT64_MAX;
     if (c->state == BW_LWM2M_STATE_STOPPED || c->state == BW_LWM2M_STATE_IDLE)
         return n;
-    if (c->channel_open)
-        n = min64(n, bw_coap_endpoint_next_timeout(&c->ep));
-    if (c->pending == BW_LWM2M__REQ_NONE && !c->channel_opening &&
-        wanted(c) != BW_LWM2M__REQ_NONE)
-        n = min64(n, c->next_ms > c->now ? c->next_ms : c->now);
-    if (c->state == BW_LWM2M_STATE_BOOTSTRAPPING && c->deadline_ms != 0)
+    if (c->state == BW_LWM2M_STATE_BOOTSTRAPPING)
         n = min64(n, c->deadline_ms);
-    /* Waiting for channel_up() or for the answer to our request: what
-     * is due then has to wait for that report, not for a timer. */
-    if (c->state == BW_LWM2M_STATE_REGISTERED && !c->channel_opening &&
-        c->pending == BW_LWM2M__REQ_NONE) {
-        n = min64(n, c->update_ms);
-        n = min64(n, c->notify_ms);
-        if (c->queue_mode && c->channel_open &&
-            bw_coap_endpoint_next_timeout(&c->ep) == BW_COAP_ENDPOINT_NEVER)
-            n = min64(n, c->last_exchange_ms + c->cfg.queue_idle_ms);
+    for (const bw_lwm2m__chan_t *ch = c->chan;
+         ch < c->chan + BW_LWM2M_MAX_SERVERS; ch++) {
+        if (ch->channel_open)
+            n = min64(n, bw_coap_endpoint_next_timeout(BW_LWM2M__EP(c, ch)));
+        /* A time in the past becomes now + 1 below. */
+        if (ch->pending == BW_LWM2M__REQ_NONE && !ch->channel_opening &&
+            wanted(c, ch) != BW_LWM2M__REQ_NONE)
+            n = min64(n, ch->next_ms);
+        /* Waiting for channel_up() or for the answer to our request:
+         * what is due then has to wait for that report, not a timer. */
+        if (ch->st == BW_LWM2M__CH_ON && !ch->channel_opening &&
+            ch->pending == BW_LWM2M__REQ_NONE) {
+            n = min64(n, ch->update_ms);
+            n = min64(n, ch->notify_ms);
+        }
+        n = min64(n, sleep_ms(c, ch));
     }
     /* Never in the past: what was due ran in this step. */
     return n > c->now ? n : c->now + 1;
@@ -510,7 +560,8 @@ int bw_lwm2m_client_step(bw_lwm2m_client_t *c, uint64_t now, uint64_t *next_ms)
     if (c->state == BW_LWM2M_STATE_IDLE)
         return BW_ESTATE;
     c->now = now;
-    poll_endpoint(c);
+    BW_LWM2M__FOR_CH(c, ch)
+    poll_endpoint(c, ch);
     bw_lwm2m__client_flush_events(c);
     if (c->state == BW_LWM2M_STATE_STOPPED)
         return 0;
@@ -526,36 +577,54 @@ int bw_lwm2m_client_step(bw_lwm2m_client_t *c, uint64_t now, uint64_t *next_ms)
         c->set_dirty = 0;
         (void)bw_lwm2m__client_save(c, &c->set);
     }
-    if (c->state == BW_LWM2M_STATE_BOOTSTRAPPING && c->deadline_ms != 0 &&
-        now >= c->deadline_ms)
-        bw_lwm2m__client_fail(c, BW_ETIMEOUT);
-    drive(c);
-    if (c->state == BW_LWM2M_STATE_REGISTERED && c->channel_open)
-        send_notifications(c);
-    maybe_sleep(c);
+    if (c->objects_changed) {
+        c->objects_changed = 0;
+        BW_LWM2M__FOR_CH(c, ch)
+        ch->links = 1;
+    }
+    if (c->state == BW_LWM2M_STATE_BOOTSTRAPPING && now >= c->deadline_ms)
+        bw_lwm2m__client_fail(c, c->chan, BW_ETIMEOUT);
+    BW_LWM2M__FOR_CH(c, ch)
+    {
+        drive(c, ch);
+        if (ch->st == BW_LWM2M__CH_ON && ch->channel_open)
+            send_notifications(c, ch);
+        maybe_sleep(c, ch);
+    }
     *next_ms = next_due(c);
     return 0;
 }
 
 /* ---- the application's reports ---------------------------------------- */
 
-void bw_lwm2m_client_channel_up(bw_lwm2m_client_t *c, uint64_t now)
+/* Channel ch of c when it is open or opening, else NULL. */
+static bw_lwm2m__chan_t *live_chan(bw_lwm2m_client_t *c, unsigned ch)
 {
-    if (c == NULL || !c->channel_opening)
-        return;
-    c->channel_opening = 0;
-    c->channel_open = 1;
-    c->last_exchange_ms = now;
+    if (c == NULL || ch >= BW_LWM2M_MAX_SERVERS)
+        return NULL;
+    bw_lwm2m__chan_t *h = BW_LWM2M__CH_AT(c, ch);
+    return h->channel_open || h->channel_opening ? h : NULL;
 }
 
-void bw_lwm2m_client_channel_failed(bw_lwm2m_client_t *c, uint64_t now, int err)
+void bw_lwm2m_client_channel_up(bw_lwm2m_client_t *c, unsigned ch, uint64_t now)
 {
-    if (c == NULL || (!c->channel_open && !c->channel_opening))
+    bw_lwm2m__chan_t *h = live_chan(c, ch);
+    if (h == NULL || !h->channel_opening)
         return;
-    if (c->state == BW_LWM2M_STATE_IDLE || c->state == BW_LWM2M_STATE_STOPPED)
+    h->channel_opening = 0;
+    h->channel_open = 1;
+    h->last_exchange_ms = now;
+}
+
+void bw_lwm2m_client_channel_failed(bw_lwm2m_client_t *c, unsigned ch,
+                                    uint64_t now, int err)
+{
+    bw_lwm2m__chan_t *h = live_chan(c, ch);
+    if (h == NULL || c->state == BW_LWM2M_STATE_IDLE ||
+        c->state == BW_LWM2M_STATE_STOPPED)
         return;
     c->now = now;
-    bw_lwm2m__client_fail(c, err);
+    bw_lwm2m__client_fail(c, h, err);
 }
 
 void bw_lwm2m_client_objects_changed(bw_lwm2m_client_t *c)
@@ -572,8 +641,9 @@ void bw_lwm2m_client_changed(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *path,
     bw_lwm2m_dm_changed(&c->dm, path, now);
     /* Asleep, the notification may be due after pmin: wake to find out
      * (the next step asks the handler, once the channel is back). */
-    if (asleep(c))
-        c->notify_ms = now;
+    BW_LWM2M__FOR_CH(c, ch)
+    if (asleep(ch))
+        ch->notify_ms = now;
 }
 
 int bw_lwm2m_client_stop(bw_lwm2m_client_t *c, uint64_t now)
@@ -584,17 +654,31 @@ int bw_lwm2m_client_stop(bw_lwm2m_client_t *c, uint64_t now)
         c->state == BW_LWM2M_STATE_DEREGISTERING)
         return BW_ESTATE;
     c->now = now;
-    if (c->state == BW_LWM2M_STATE_REGISTERED && c->location[0] != '\0') {
-        if (c->pending != BW_LWM2M__REQ_NONE)
-            (void)bw_coap_endpoint_cancel(&c->ep, c->pending_mid);
-        bw_lwm2m__client_send_end(c, BW_ECLOSED);
-        c->pending = BW_LWM2M__REQ_NONE;
-        c->next_ms = now;
+    bw_lwm2m__client_send_end(c, BW_ECLOSED);
+    int bye = 0;
+    BW_LWM2M__FOR_CH(c, ch)
+    {
+        /* ON: a 2.01 gave it a location (never empty), and the client
+         * is REGISTERED. */
+        if (ch->st == BW_LWM2M__CH_ON) {
+            if (ch->pending != BW_LWM2M__REQ_NONE)
+                (void)bw_coap_endpoint_cancel(BW_LWM2M__EP(c, ch),
+                                              ch->pending_mid);
+            ch->pending = BW_LWM2M__REQ_NONE;
+            ch->next_ms = now;
+            ch->st = BW_LWM2M__CH_BYE;
+            bye = 1;
+        } else {
+            bw_lwm2m__client_close(c, ch);
+            ch->st = BW_LWM2M__CH_OFF;
+        }
+    }
+    if (bye) {
         BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_DEREGISTERING);
-        drive(c);
+        BW_LWM2M__FOR_CH(c, ch)
+        drive(c, ch);
         return 0;
     }
-    bw_lwm2m__client_close(c);
     bw_lwm2m_servers_wipe(&c->staged);
     BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_STOPPED);
     return 0;
@@ -615,6 +699,20 @@ void bw_lwm2m_client_post_event(bw_lwm2m_client_t *c, bw_lwm2m_event_t ev)
     if (c != NULL &&
         (ev == BW_LWM2M_EV_REBOOT || ev == BW_LWM2M_EV_FACTORY_RESET))
         c->events |= BW_LWM2M__EV_BIT(ev);
+}
+
+uint16_t bw_lwm2m_client_registered(const bw_lwm2m_client_t *c, unsigned ch,
+                                    const char **location)
+{
+    if (c == NULL || ch >= BW_LWM2M_MAX_SERVERS)
+        return 0;
+    const bw_lwm2m__chan_t *h = BW_LWM2M__CH_AT(c, ch);
+    /* No channel is ON while the client bootstraps. */
+    if (h->st != BW_LWM2M__CH_ON)
+        return 0;
+    if (location != NULL)
+        *location = h->location;
+    return bw_lwm2m__ch_ssid(c, h);
 }
 
 uint32_t bw_lwm2m_client_dropped(const bw_lwm2m_client_t *c)

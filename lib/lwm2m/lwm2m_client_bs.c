@@ -66,8 +66,7 @@ int bw_lwm2m__client_bs_finish(bw_lwm2m_client_t *c, const bw_coap_msg_t *req,
 
 void bw_lwm2m__client_bs_done(bw_lwm2m_client_t *c)
 {
-    c->failures = 0;
-    c->deadline_ms = 0;
+    c->deadline_ms = UINT64_MAX;
     bw_lwm2m__client_emit(c, BW_LWM2M_EV_BOOTSTRAPPED);
     bw_lwm2m__client_go_register(c);
 }

@@ -50,10 +50,11 @@ static void add_query_u32(bw_coap_writer_t *w, const char *key, uint32_t v)
     add_query(w, key, num, bw_lwm2m__fmt_u64(v, num));
 }
 
-static void begin(bw_lwm2m_client_t *c, bw_coap_writer_t *w, uint8_t code)
+static void begin(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch,
+                  bw_coap_writer_t *w, uint8_t code)
 {
     uint8_t tok[4];
-    (void)bw_coap_endpoint_token(&c->ep, tok, sizeof tok);
+    (void)bw_coap_endpoint_token(BW_LWM2M__EP(c, ch), tok, sizeof tok);
     bw_coap_writer_init(w, c->buf, sizeof c->buf, BW_COAP_CON, code, 0, tok,
                         sizeof tok);
 }
@@ -94,27 +95,28 @@ static int finish_with_links(bw_lwm2m_client_t *c, bw_coap_writer_t *w,
     return 0;
 }
 
-int bw_lwm2m__client_send_reg(bw_lwm2m_client_t *c, uint8_t kind)
+int bw_lwm2m__client_send_reg(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch,
+                              uint8_t kind)
 {
-    const bw_lwm2m_server_t *srv = bw_lwm2m__client_srv(c);
+    const bw_lwm2m_server_t *srv = bw_lwm2m__client_srv(c, ch);
     /* A Register carries everything, an Update what changed since, a
      * De-register nothing; a Bootstrap-Request only the name. */
     int bs = kind == BW_LWM2M__REQ_BOOTSTRAP;
     int reg = kind == BW_LWM2M__REQ_REGISTER;
     int upd = kind == BW_LWM2M__REQ_UPDATE;
-    int lt = reg || (upd && srv->lifetime_s != c->reg_lifetime);
-    int b = reg || (upd && !bw__equal(srv->binding, c->reg_binding,
-                                      sizeof c->reg_binding));
-    int links = reg || (upd && c->objects_changed);
+    int lt = reg || (upd && srv->lifetime_s != ch->reg_lifetime);
+    int b = reg || (upd && !bw__equal(srv->binding, ch->reg_binding,
+                                      sizeof ch->reg_binding));
+    int links = reg || (upd && ch->links);
     bw_coap_writer_t w;
     size_t len;
     int err;
-    begin(c, &w,
+    begin(c, ch, &w,
           kind == BW_LWM2M__REQ_DEREGISTER ? BW_COAP_DELETE : BW_COAP_POST);
     if (reg || bs)
         bw_coap_writer_add_opt(&w, BW_COAP_OPT_URI_PATH, bs ? "bs" : "rd", 2);
     else
-        add_location(&w, c->location);
+        add_location(&w, ch->location);
     if (links)
         bw_coap_writer_add_uint(&w, BW_COAP_OPT_CONTENT_FORMAT,
                                 BW_COAP_FMT_LINK);
@@ -132,7 +134,7 @@ int bw_lwm2m__client_send_reg(bw_lwm2m_client_t *c, uint8_t kind)
     else
         err = bw_coap_writer_finish(&w, &len);
     if (err == 0)
-        err = bw_lwm2m__client_request(c, len, kind);
+        err = bw_lwm2m__client_request(c, ch, len, kind);
     if (err != 0)
         return err;
     if (bs) {
@@ -141,21 +143,21 @@ int bw_lwm2m__client_send_reg(bw_lwm2m_client_t *c, uint8_t kind)
         c->deadline_ms = c->now + c->cfg.bootstrap_timeout_ms;
         return 0;
     }
-    c->reg_lifetime = srv->lifetime_s;
-    bw__copy(c->reg_binding, srv->binding, sizeof c->reg_binding);
-    c->objects_changed = 0;
-    c->update_now = 0;
+    ch->reg_lifetime = srv->lifetime_s;
+    bw__copy(ch->reg_binding, srv->binding, sizeof ch->reg_binding);
+    ch->links = 0;
+    ch->update_now = 0;
     /* Not due again before the answer says how it went. */
-    c->update_ms = UINT64_MAX;
+    ch->update_ms = UINT64_MAX;
     return 0;
 }
 
 /*
- * Location-Path options of a 2.01 as "/seg/seg" into c->location.
+ * Location-Path options of a 2.01 as "/seg/seg" into ch->location.
  * Segments must be non-empty and free of '/' and NUL (we split on '/'
  * to send them back).  Returns 0, BW_EMALFORMED or BW_EOVERFLOW.
  */
-static int take_location(bw_lwm2m_client_t *c, const bw_coap_msg_t *msg)
+static int take_location(bw_lwm2m__chan_t *ch, const bw_coap_msg_t *msg)
 {
     bw_coap_opt_iter_t it;
     bw_coap_opt_t opt;
@@ -166,26 +168,28 @@ static int take_location(bw_lwm2m_client_t *c, const bw_coap_msg_t *msg)
             continue;
         if (opt.len == 0)
             return BW_EMALFORMED;
-        if (n + 1 + opt.len >= sizeof c->location)
+        if (n + 1 + opt.len >= sizeof ch->location)
             return BW_EOVERFLOW;
         for (size_t i = 0; i < opt.len; i++)
             if (opt.value[i] == '/' || opt.value[i] == '\0')
                 return BW_EMALFORMED;
-        c->location[n++] = '/';
-        bw__copy(c->location + n, opt.value, opt.len);
+        ch->location[n++] = '/';
+        bw__copy(ch->location + n, opt.value, opt.len);
         n += opt.len;
     }
-    c->location[n] = '\0';
+    ch->location[n] = '\0';
     return n > 0 ? 0 : BW_EMALFORMED;
 }
 
-static void registered(bw_lwm2m_client_t *c, bw_lwm2m_event_t ev)
+static void registered(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch,
+                       bw_lwm2m_event_t ev)
 {
-    c->failures = 0;
-    c->update_ms = c->now + (uint64_t)c->reg_lifetime * UPDATE_AT_PERMILLE;
-    c->notify_ms = c->now;
-    c->last_exchange_ms = c->now;
-    BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_REGISTERED);
+    ch->failures = 0;
+    ch->update_ms = c->now + (uint64_t)ch->reg_lifetime * UPDATE_AT_PERMILLE;
+    ch->notify_ms = c->now;
+    ch->last_exchange_ms = c->now;
+    ch->st = BW_LWM2M__CH_ON;
+    bw_lwm2m__client_settle(c);
     bw_lwm2m__client_emit(c, ev);
 }
 
@@ -198,51 +202,55 @@ static int code_err(uint8_t code)
     return BW_COAP_CODE_CLASS(code) == 5 ? BW_EBUSY : BW_EUNSUPPORTED;
 }
 
-void bw_lwm2m__client_on_response(bw_lwm2m_client_t *c,
+void bw_lwm2m__client_on_response(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch,
                                   const bw_coap_msg_t *msg)
 {
-    uint8_t kind = c->pending;
+    uint8_t kind = ch->pending;
     int ok = BW_COAP_CODE_CLASS(msg->code) == 2;
-    c->pending = BW_LWM2M__REQ_NONE;
+    bw_lwm2m_event_t ev = BW_LWM2M_EV_REGISTERED;
+    ch->pending = BW_LWM2M__REQ_NONE;
     switch (kind) {
     case BW_LWM2M__REQ_BOOTSTRAP:
         /* 2.04: the server's writes follow, Finish ends it (or the
          * deadline set when the request went out). */
         if (!ok)
-            bw_lwm2m__client_fail(c, code_err(msg->code));
+            bw_lwm2m__client_fail(c, ch, code_err(msg->code));
         return;
     case BW_LWM2M__REQ_REGISTER: {
-        int err = msg->code == BW_COAP_CREATED ? take_location(c, msg)
+        int err = msg->code == BW_COAP_CREATED ? take_location(ch, msg)
                                                : code_err(msg->code);
         if (err != 0) {
-            c->location[0] = '\0';
-            bw_lwm2m__client_fail(c, err);
+            ch->location[0] = '\0';
+            bw_lwm2m__client_fail(c, ch, err);
             return;
         }
-        registered(c, BW_LWM2M_EV_REGISTERED);
-        return;
+        break;
     }
     case BW_LWM2M__REQ_UPDATE:
-        if (ok) {
-            registered(c, BW_LWM2M_EV_UPDATED);
-        } else if (msg->code == BW_COAP_NOT_FOUND) {
-            bw_lwm2m_dm_cancel_server(&c->dm, c->set.sec[c->current].ssid);
-            bw_lwm2m__client_go_register(c);
-        } else {
-            bw_lwm2m__client_fail(c, code_err(msg->code));
+        if (msg->code == BW_COAP_NOT_FOUND) {
+            bw_lwm2m__client_register_again(c, ch);
+            return;
         }
-        return;
+        if (!ok) {
+            bw_lwm2m__client_fail(c, ch, code_err(msg->code));
+            return;
+        }
+        ev = BW_LWM2M_EV_UPDATED;
+        break;
     case BW_LWM2M__REQ_SEND:
         bw_lwm2m__client_send_answer(c, msg);
         return;
     case BW_LWM2M__REQ_DEREGISTER:
-        bw_lwm2m__client_close(c);
-        c->location[0] = '\0';
-        BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_STOPPED);
+        bw_lwm2m__client_close(c, ch);
+        ch->location[0] = '\0';
+        ch->st = BW_LWM2M__CH_OFF;
+        bw_lwm2m__client_settle(c);
         if (ok)
             bw_lwm2m__client_emit(c, BW_LWM2M_EV_DEREGISTERED);
         return;
     default:
         return;
     }
+    /* 2.01 to a Register, 2.xx to an Update. */
+    registered(c, ch, ev);
 }

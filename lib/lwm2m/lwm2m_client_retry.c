@@ -47,101 +47,124 @@ static int bootstrap_account(const bw_lwm2m_servers_t *s)
     return -1;
 }
 
-static void retry_later(bw_lwm2m_client_t *c)
+static void retry_later(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch)
 {
-    c->next_ms = c->now + bw_lwm2m__client_backoff(c, c->failures);
+    ch->next_ms = c->now + bw_lwm2m__client_backoff(c, ch->failures);
     bw_lwm2m__client_emit(c, BW_LWM2M_EV_RETRY);
+}
+
+/* ch forgets its registration: observations, location, timers. */
+static void unregister(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch)
+{
+    /* The server drops our observations with the registration. */
+    if (ch->st != BW_LWM2M__CH_OFF)
+        bw_lwm2m_dm_cancel_server(&c->dm, bw_lwm2m__ch_ssid(c, ch));
+    ch->location[0] = '\0';
+    ch->update_now = 0;
+    ch->update_ms = UINT64_MAX;
+    ch->notify_ms = UINT64_MAX;
 }
 
 void bw_lwm2m__client_go_bootstrap(bw_lwm2m_client_t *c)
 {
     int bs = bootstrap_account(&c->set);
-    if (c->state == BW_LWM2M_STATE_REGISTERED ||
-        c->state == BW_LWM2M_STATE_REGISTERING)
-        bw_lwm2m_dm_cancel_server(&c->dm, c->set.sec[c->current].ssid);
-    bw_lwm2m__client_close(c);
-    c->location[0] = '\0';
-    c->update_now = 0;
-    c->update_ms = UINT64_MAX;
-    c->notify_ms = UINT64_MAX;
+    /* Already bootstrapping, every channel is off and unregistered:
+     * unregister() changes nothing then. */
+    BW_LWM2M__FOR_CH(c, ch)
+    {
+        unregister(c, ch);
+        bw_lwm2m__client_close(c, ch);
+    }
     if (bs < 0) {
         /* No bootstrap account and no factory URI: keep trying the DM
-         * server on the slow end of the schedule. */
-        if (c->failures == 0)
-            c->failures = 1;
+         * servers on the slow end of the schedule. */
+        BW_LWM2M__FOR_CH(c, ch)
+        if (ch->st != BW_LWM2M__CH_OFF) {
+            ch->st = BW_LWM2M__CH_WAIT;
+            if (ch->failures == 0)
+                ch->failures = 1;
+            retry_later(c, ch);
+        }
         BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_REGISTERING);
-        retry_later(c);
         return;
     }
-    c->current = (uint16_t)bs;
-    c->failures = 0;
-    c->deadline_ms = 0;
-    c->queue_mode = 0;
+    BW_LWM2M__FOR_CH(c, ch)
+    {
+        ch->st = BW_LWM2M__CH_OFF;
+        ch->failures = 0;
+    }
+    /* Channel 0 carries the bootstrap server. */
+    c->chan[0].sec = (uint8_t)bs;
+    c->deadline_ms = UINT64_MAX;
     bw_lwm2m_servers_wipe(&c->staged);
     BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_BOOTSTRAPPING);
     /* Client Hold Off Time (/0/x/11) applies to a bootstrap we start. */
-    c->next_ms = c->now + (uint64_t)c->set.sec[bs].holdoff_s * 1000u;
+    c->chan[0].next_ms = c->now + (uint64_t)c->set.sec[bs].holdoff_s * 1000u;
+}
+
+void bw_lwm2m__client_register_again(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch)
+{
+    unregister(c, ch);
+    ch->next_ms = c->now;
+    ch->st = BW_LWM2M__CH_WAIT;
+    bw_lwm2m__client_settle(c);
 }
 
 void bw_lwm2m__client_go_register(bw_lwm2m_client_t *c)
 {
-    int dm = bw_lwm2m_servers_dm(&c->set);
+    int dm = bw_lwm2m_servers_dm(&c->set, 0);
     if (dm < 0) {
         bw_lwm2m__client_go_bootstrap(c);
         return;
     }
-    /* Same server, channel up (an Update answered 4.04): keep it. */
-    if (!(c->channel_open && c->current == (uint16_t)dm &&
-          c->state != BW_LWM2M_STATE_BOOTSTRAPPING))
-        bw_lwm2m__client_close(c);
-    c->current = (uint16_t)dm;
-    c->location[0] = '\0';
-    c->update_ms = UINT64_MAX;
-    c->notify_ms = UINT64_MAX;
-    c->next_ms = c->now;
-    c->queue_mode = 0;
-    for (size_t i = 0; i < BW_LWM2M_MAX_SERVERS; i++) {
-        const bw_lwm2m_server_t *srv = &c->set.srv[i];
-        if (srv->in_use && srv->ssid == c->set.sec[dm].ssid) {
-            c->queue_mode = srv->binding[1] == 'Q';
-            c->dm.default_pmin = srv->pmin_s;
-            c->dm.default_pmax = srv->pmax_s;
-        }
+    /* Channel i to the i-th usable DM server; the rest stay off. */
+    BW_LWM2M__FOR_CH(c, ch)
+    {
+        bw_lwm2m__client_close(c, ch);
+        ch->st = BW_LWM2M__CH_OFF;
+        ch->failures = 0;
+        if (dm < 0)
+            continue;
+        ch->sec = (uint8_t)dm;
+        BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_REGISTERING);
+        bw_lwm2m__client_register_again(c, ch);
+        dm = bw_lwm2m_servers_dm(&c->set, (size_t)dm + 1);
     }
-    BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_REGISTERING);
 }
 
-void bw_lwm2m__client_fail(bw_lwm2m_client_t *c, int err)
+void bw_lwm2m__client_fail(bw_lwm2m_client_t *c, bw_lwm2m__chan_t *ch, int err)
 {
-    bw_lwm2m__client_close(c);
+    bw_lwm2m__client_close(c, ch);
     switch (c->state) {
     case BW_LWM2M_STATE_DEREGISTERING:
-        BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_STOPPED);
+        ch->st = BW_LWM2M__CH_OFF;
+        bw_lwm2m__client_settle(c);
         return;
     case BW_LWM2M_STATE_BOOTSTRAPPING:
         /* Abandoned: whatever the server wrote so far is dropped; the
          * set in use was never touched. */
         bw_lwm2m_servers_wipe(&c->staged);
-        c->deadline_ms = 0;
-        c->failures++;
-        retry_later(c);
+        c->deadline_ms = UINT64_MAX;
+        ch->failures++;
+        retry_later(c, ch);
         return;
     case BW_LWM2M_STATE_REGISTERING:
-    case BW_LWM2M_STATE_REGISTERED:
-        /* The server drops our observations with the registration. */
-        bw_lwm2m_dm_cancel_server(&c->dm, c->set.sec[c->current].ssid);
-        c->failures++;
-        c->location[0] = '\0';
-        c->update_ms = UINT64_MAX;
+    case BW_LWM2M_STATE_REGISTERED: {
+        /* WAIT again; retry_later below sets when. */
+        bw_lwm2m__client_register_again(c, ch);
+        ch->failures++;
+        /* Refused credentials always go back to bootstrap; too many
+         * failures only when no other server holds a registration. */
         if ((err == BW_EAUTH || err == BW_ECERT ||
-             c->failures >= c->cfg.bootstrap_after) &&
+             (ch->failures >= c->cfg.bootstrap_after &&
+              c->state == BW_LWM2M_STATE_REGISTERING)) &&
             bootstrap_account(&c->set) >= 0) {
             bw_lwm2m__client_go_bootstrap(c);
             return;
         }
-        BW_LWM2M__SET_STATE(c, BW_LWM2M_STATE_REGISTERING);
-        retry_later(c);
+        retry_later(c, ch);
         return;
+    }
     default:
         return;
     }

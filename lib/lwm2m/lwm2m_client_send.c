@@ -49,12 +49,18 @@
 /* SenML CBOR label of the base time (RFC 8428 section 6). */
 #define SENML_BT 0x22 /* -3 */
 
-static int muted(const bw_lwm2m_client_t *c)
+/* The Send's channel and its server's SSID. */
+static bw_lwm2m__chan_t *send_chan(bw_lwm2m_client_t *c)
 {
-    return bw_lwm2m__client_srv(c)->mute_send;
+    return BW_LWM2M__CH_AT(c, c->send.chan);
 }
 
-/* Whether path can be read for the current server: the checks of a DM
+static int muted(const bw_lwm2m_client_t *c, const bw_lwm2m__chan_t *ch)
+{
+    return bw_lwm2m__client_srv(c, ch)->mute_send;
+}
+
+/* Whether path can be read for the Send's server: the checks of a DM
  * Read (lwm2m_dm_get.c), as error codes rather than response codes. */
 static int check_path(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *p)
 {
@@ -71,7 +77,7 @@ static int check_path(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *p)
         if (err != 0)
             return err;
         if (!bw_lwm2m__dm_visible(&c->dm, BW_LWM2M_IFACE_DM,
-                                  c->set.sec[c->current].ssid, p->id[0],
+                                  bw_lwm2m__ch_ssid(c, send_chan(c)), p->id[0],
                                   p->id[1]))
             return BW_ENOTFOUND;
     }
@@ -90,14 +96,21 @@ static int check_path(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *p)
 static int send_queue(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *paths,
                       size_t n, uint64_t now, int64_t time_ms)
 {
-    if (c->state != BW_LWM2M_STATE_REGISTERED)
-        return BW_ESTATE;
-    if (muted(c))
-        return BW_EMUTED;
+    int err = BW_ESTATE;
     if (c->send.state != BW_LWM2M__SEND_IDLE)
-        return BW_EBUSY;
+        return c->state == BW_LWM2M_STATE_REGISTERED ? BW_EBUSY : BW_ESTATE;
+    /* The first registered server that takes Sends. */
+    BW_LWM2M__FOR_CH(c, ch)
+    if (err != 0 && ch->st == BW_LWM2M__CH_ON &&
+        c->state == BW_LWM2M_STATE_REGISTERED) {
+        err = muted(c, ch) ? BW_EMUTED : 0;
+        if (err == 0)
+            c->send.chan = (uint8_t)BW_LWM2M__CH_NUM(c, ch);
+    }
+    if (err != 0)
+        return err;
     for (size_t i = 0; i < n; i++) {
-        int err = check_path(c, &paths[i]);
+        err = check_path(c, &paths[i]);
         if (err != 0)
             return err;
     }
@@ -167,7 +180,7 @@ static int pack_path(bw_lwm2m_client_t *c, const bw_lwm2m_path_t *p,
     g.path = *p;
     g.format = BW_COAP_FMT_SENML_CBOR;
     g.codec = &bw_lwm2m_codec_senml_cbor;
-    g.server = c->set.sec[c->current].ssid;
+    g.server = bw_lwm2m__ch_ssid(c, send_chan(c));
     g.iface = BW_LWM2M_IFACE_DM;
     g.dst = rec + *used;
     g.len = room - *used;
@@ -238,11 +251,12 @@ static int send_dp(bw_lwm2m_client_t *c)
     size_t head = 0, plen = 0;
     int err;
 
-    if (muted(c)) {
+    if (muted(c, send_chan(c))) {
         bw_lwm2m__client_send_end(c, BW_EMUTED);
         return 0;
     }
-    (void)bw_coap_endpoint_token(&c->ep, tok, sizeof tok);
+    (void)bw_coap_endpoint_token(BW_LWM2M__EP(c, send_chan(c)), tok,
+                                 sizeof tok);
     bw_coap_writer_init(&w, c->buf, sizeof c->buf, BW_COAP_CON, BW_COAP_POST, 0,
                         tok, sizeof tok);
     bw_coap_writer_add_opt(&w, BW_COAP_OPT_URI_PATH, "dp", 2);
@@ -255,7 +269,8 @@ static int send_dp(bw_lwm2m_client_t *c)
         err = build_pack(c, c->buf + head + 1, sizeof c->buf - head - 1, &plen);
     if (err == 0) {
         c->buf[head] = 0xFF;
-        err = bw_lwm2m__client_request(c, head + 1 + plen, BW_LWM2M__REQ_SEND);
+        err = bw_lwm2m__client_request(c, send_chan(c), head + 1 + plen,
+                                       BW_LWM2M__REQ_SEND);
     }
     if (err != 0) {
         bw_lwm2m__client_send_end(c, err);
@@ -298,7 +313,7 @@ static void send_answer(bw_lwm2m_client_t *c, const bw_coap_msg_t *msg)
     /* 4.04: the server may have lost our registration; an Update tells
      * (answered 4.04 itself, it registers again). */
     if (msg->code == BW_COAP_NOT_FOUND)
-        c->update_now = 1;
+        send_chan(c)->update_now = 1;
     bw_lwm2m__client_send_end(c, answer_err(msg->code));
 }
 

@@ -292,8 +292,10 @@ int bw_lwm2m_dm_notify(bw_lwm2m_dm_t *dm, uint64_t now, uint8_t *out,
         return BW_EINVAL;
     if (dm->cfg->block1 != NULL)
         dm->cfg->block1->expire(dm, now, &next);
+    uint16_t only = *server;
     for (size_t i = 0; i < dm->nobs; i++) {
-        if (!due(dm, &dm->obs[i], now, &next))
+        if ((only != 0 && dm->obs[i].server != only) ||
+            !due(dm, &dm->obs[i], now, &next))
             continue;
         *server = dm->obs[i].server;
         int err = build(dm, i, now, out, cap, out_len);

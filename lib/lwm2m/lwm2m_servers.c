@@ -626,12 +626,12 @@ int bw_lwm2m_servers_check(const bw_lwm2m_servers_t *s, char *why)
     return e->err;
 }
 
-int bw_lwm2m_servers_dm(const bw_lwm2m_servers_t *s)
+int bw_lwm2m_servers_dm(const bw_lwm2m_servers_t *s, size_t from)
 {
     uint16_t inst;
     if (s == NULL)
         return -1;
-    for (size_t i = 0; i < BW_LWM2M_MAX_SECURITY; i++)
+    for (size_t i = from; i < BW_LWM2M_MAX_SECURITY; i++)
         if (s->sec[i].in_use && !s->sec[i].bootstrap &&
             dm_ok(s, i, &inst) == R_OK)
             return (int)i;

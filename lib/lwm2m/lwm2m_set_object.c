@@ -27,17 +27,17 @@
  * Write, -Delete, -Read, -Discover); otherwise on c->set, the set in use,
  * where a DM server may Read, Write (lifetime, periods, binding,
  * notification storing) and Execute, but not Create or Delete (4.05).
- * A committed DM Write marks the set to be saved again (c->set_dirty)
- * and, when it touches the current server's lifetime or binding, asks
- * for an Update with the new values.  Resources: 0 Short Server ID,
- * 1 Lifetime, 2 Default Minimum Period, 3 Default Maximum Period,
- * 4 Disable (refused: 4.05), 5 Disable Timeout (accepted, not kept;
- * reads 86400), 6 Notification Storing, 7 Binding (U or UQ),
- * 8 Registration Update Trigger, 9 Bootstrap-Request Trigger, 23 Mute
- * Send (LwM2M 1.1: while true, bw_lwm2m_client_send() refuses; kept with
- * the set, default false).  Executes only raise flags; the client acts
- * on them at its next step, after the 2.04 went out.  A Replace puts
- * the writable resources it does not name back to their defaults.
+ * A committed DM Write marks the set to be saved again (c->set_dirty);
+ * when it touches a registered server's lifetime or binding, that
+ * server's next step sends an Update with the new values.  Resources: 0 Short
+ * Server ID, 1 Lifetime, 2 Default Minimum Period, 3 Default Maximum Period, 4
+ * Disable (refused: 4.05), 5 Disable Timeout (accepted, not kept; reads 86400),
+ * 6 Notification Storing, 7 Binding (U or UQ), 8 Registration Update Trigger, 9
+ * Bootstrap-Request Trigger, 23 Mute Send (LwM2M 1.1: while true,
+ * bw_lwm2m_client_send() refuses; kept with the set, default false).  Executes
+ * only raise flags; the client acts on them at its next step, after the 2.04
+ * went out.  A Replace puts the writable resources it does not name back to
+ * their defaults.
  *
  * Transactions: begin() copies the instance into c->sec_txn or
  * c->srv_txn (or notes it is new), rollback() puts it back (or drops
@@ -428,7 +428,10 @@ static int set_execute(bw_lwm2m_object_t *o, uint16_t inst, uint16_t res,
         return BW_ESTATE;
     switch (res) {
     case 8:
-        c->update_now = 1;
+        /* An Update to the server of this instance, on its channel. */
+        BW_LWM2M__FOR_CH(c, ch)
+        if (bw_lwm2m__ch_ssid(c, ch) == find(o, inst)->srv.ssid)
+            ch->update_now = 1;
         return 0;
     case 9:
         c->bootstrap_now = 1;
@@ -508,22 +511,6 @@ static int set_validate(bw_lwm2m_object_t *o, uint16_t inst)
     return 0;
 }
 
-/* A DM Write of /1 committed: persist, and tell the server what
- * changed. */
-static void dm_changed(bw_lwm2m_client_t *c, const bw_lwm2m_server_t *before,
-                       const bw_lwm2m_server_t *now)
-{
-    const bw_lwm2m_security_t *cur = &c->set.sec[c->current];
-    c->set_dirty = 1;
-    if (!cur->in_use || cur->ssid != now->ssid)
-        return;
-    c->dm.default_pmin = now->pmin_s;
-    c->dm.default_pmax = now->pmax_s;
-    if (before->lifetime_s != now->lifetime_s ||
-        !bw__equal(before->binding, now->binding, sizeof now->binding))
-        c->update_now = 1;
-}
-
 static void set_end(bw_lwm2m_object_t *o, uint16_t inst, int undo)
 {
     bw_lwm2m_client_txn_t *t = txn_of(o);
@@ -536,7 +523,10 @@ static void set_end(bw_lwm2m_object_t *o, uint16_t inst, int undo)
             bw__zero(e, n);
         else if (!undo && t->state == 1 && o->id == 1 &&
                  !bootstrapping(client_of(o)))
-            dm_changed(client_of(o), &t->before.srv, &e->srv);
+            /* A DM Write of /1 committed: save it.  A new lifetime or
+             * binding goes to its server in an Update (the step compares
+             * them with what it last sent). */
+            client_of(o)->set_dirty = 1;
     }
     bw__zero(t, sizeof *t);
 }

@@ -15,7 +15,8 @@
 # between servers, letters, paths, too many servers, keys, members), a
 # GET answer PUT back without its key, DELETE and PUT again
 # (bulwarkctl bootstrap --servers-file); then the device bootstraps and
-# the primary reads /2 and /0 on it.
+# the primary reads /2 and /0 on it; then both servers work on the
+# device through their own APIs.
 # Must hold: the import answers 201 and the second server's credential
 # list shows one active dm credential with that identity, no key; PUT
 # and GET show the server with "psk": "set" and never the key (nor in
@@ -28,7 +29,10 @@
 # Access Control instance per device object instance outside 0..2 and
 # one Create grant for 3303, each owned by SSID 101, with the ACL
 # entries the configuration gave SSID 7 and none for /9/0; /0 is not
-# readable by a DM server (4.01).
+# readable by a DM server (4.01); the device registers with both servers
+# (both log lines), the second server reads /3/0 and /3303/0 but gets
+# 4.01 for /4/0, /5/0/3 and a Write to /3/0/14, which the primary may
+# make (and the second server then reads).
 set -euo pipefail
 # shellcheck source=tests/server_common.bash
 source "$(dirname "$0")/../server_common.bash"
@@ -220,6 +224,40 @@ expect 200 POST /devices/dev-0001/read '{"path":"/0"}'
 keep
 body_is "d['code'] == '4.01'"
 echo "ok: /0 is not readable by a DM server (4.01)"
+
+# ---- both DM servers manage the device, each with its own rights --------
+# The device registers with the additional server too (its own channel
+# and DTLS session, the imported credential), and that server reaches
+# only what its access map gave SSID 7; the primary, owner of every
+# Access Control instance, reaches everything.
+TOKEN_B=$(tr -d '\n' <"$B/api.token")
+URL_A=$URL CERT_A=$CERT
+on_b() { URL=https://127.0.0.1:$APIB/api/v1 CERT=$B/srv/api-cert.pem; }
+on_a() { URL=$URL_A CERT=$CERT_A; }
+on_b
+wait_registered dev-0001 "$TOKEN_B" || fail "dev-0001 did not register with the second server"
+grep -q "dev-0001: registered with coaps://127.0.0.1:$DMB (server 7," "$W/device.log" ||
+  fail "the device did not log its registration with the second server"
+grep -q "dev-0001: registered with coaps://127.0.0.1:$DM (server 101," "$W/device.log" ||
+  fail "the device did not log its registration with the primary"
+dm_as() { # WANT_CODE TOKEN OP BODY: the device's answer code through the API
+  expect_as 200 "$2" POST "/devices/dev-0001/$3" "$4"
+  keep
+  body_is "d['code'] == '$1'"
+}
+dm_as 2.05 "$TOKEN_B" read '{"path":"/3/0/0"}'        # R on /3/0
+dm_as 4.01 "$TOKEN_B" write '{"path":"/3/0/14","value":"+02:00"}'
+dm_as 4.01 "$TOKEN_B" read '{"path":"/4/0"}'          # nothing on /4/0
+dm_as 4.01 "$TOKEN_B" read '{"path":"/5/0/3"}'
+dm_as 2.05 "$TOKEN_B" read '{"path":"/3303/0"}'       # RW on /3303/0
+on_a
+dm_as 2.05 "$TOKEN" read '{"path":"/4/0"}'
+dm_as 2.04 "$TOKEN" write '{"path":"/3/0/14","value":"+02:00"}'
+on_b
+dm_as 2.05 "$TOKEN_B" read '{"path":"/3/0/14"}'
+body_is "'+02:00' in json.dumps(d['payload'])"
+on_a
+echo "ok: registered with both servers; SSID 7 reads /3/0 and /3303/0, is refused /4/0, /5/0 and writes to /3/0; the primary reaches all"
 
 # No key anywhere: answers, bulwarkctl output, logs, audit, database.
 expect 200 GET "/audit?limit=1000"

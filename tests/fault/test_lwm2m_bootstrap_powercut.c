@@ -172,7 +172,7 @@ static int bootstrap_once(rig_t *r, const bw_lwm2m_client_config_t *cfg,
     assert_int_equal(bw_lwm2m_client_start(c, 0), 0);
     r->peer.connect_result = BW_EAGAIN;
     bw_lwm2m_peer_step(c, 0);
-    bw_lwm2m_client_channel_failed(c, 1, BW_EAUTH);
+    bw_lwm2m_client_channel_failed(c, 0, 1, BW_EAUTH);
     r->peer.connect_result = 0;
     bw_lwm2m_peer_step(c, 2);
     bw_lwm2m_peer_expect(&r->peer, &m, BW_COAP_POST, "/bs");

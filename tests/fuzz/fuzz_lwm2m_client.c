@@ -10,7 +10,8 @@
  *
  *   byte 0   bit 0: start with a stored set (else factory bootstrap);
  *            bit 1: that set's binding is UQ; bit 2: save() fails;
- *            bit 3: connect() answers BW_EAGAIN (reports follow)
+ *            bit 3: connect() answers BW_EAGAIN (reports follow);
+ *            bit 4: the stored set has a second DM server (two channels)
  *   byte 1   PRNG seed
  *   then     operations, one selector byte and its arguments each:
  *     0 RAW      length byte, then that many bytes as a datagram
@@ -23,6 +24,8 @@
  *     3 STEP     advance the clock by (2 bytes) * 16 ms and step()
  *     4 UP / 5 FAILED (error from a table) / 6 CHANGED / 7 OBJECTS /
  *     8 STOP
+ *   bit 6 of the selector: RAW, REPLY, REQUEST, UP and FAILED act on
+ *   channel 1 (else channel 0).
  *
  * Checks beyond not crashing or hanging: every datagram the client sends
  * parses and fits BW_LWM2M_DATAGRAM_MAX; step() never asks to be called
@@ -42,39 +45,51 @@
     } while (0)
 
 typedef struct {
-    int open, save_fails, eagain, stored;
-    uint8_t last[BW_LWM2M_DATAGRAM_MAX];
-    size_t last_len;
+    int save_fails, eagain, stored;
+    unsigned open;    /* bit ch: channel ch open */
+    unsigned opening; /* bit ch: connect() answered BW_EAGAIN */
+    unsigned ch;      /* the channel the current operation acts on */
+    uint8_t last[BW_LWM2M_MAX_SERVERS][BW_LWM2M_DATAGRAM_MAX];
+    size_t last_len[BW_LWM2M_MAX_SERVERS];
     uint8_t blob[BW_LWM2M_SERVERS_BLOB_ACL_MAX];
     size_t blob_len;
 } port_t;
 
-static int f_connect(void *arg, const bw_lwm2m_security_t *sec, uint64_t now)
+static int f_connect(void *arg, unsigned ch, const bw_lwm2m_security_t *sec,
+                     uint64_t now)
 {
     port_t *p = arg;
     (void)sec;
     (void)now;
-    if (p->eagain)
+    CHECK(ch < BW_LWM2M_MAX_SERVERS);
+    CHECK(!((p->open | p->opening) & (1u << ch)));
+    if (p->eagain) {
+        p->opening |= 1u << ch;
         return BW_EAGAIN;
-    p->open = 1;
+    }
+    p->open |= 1u << ch;
     return 0;
 }
 
-static int f_send(void *arg, const uint8_t *buf, size_t len)
+static int f_send(void *arg, unsigned ch, const uint8_t *buf, size_t len)
 {
     port_t *p = arg;
     bw_coap_msg_t m;
-    CHECK(p->open);
+    CHECK(ch < BW_LWM2M_MAX_SERVERS);
+    CHECK(p->open & (1u << ch));
     CHECK(len <= BW_LWM2M_DATAGRAM_MAX);
     CHECK(bw_coap_parse(&m, buf, len) == 0);
-    memcpy(p->last, buf, len);
-    p->last_len = len;
+    memcpy(p->last[ch], buf, len);
+    p->last_len[ch] = len;
     return 0;
 }
 
-static void f_close(void *arg)
+static void f_close(void *arg, unsigned ch)
 {
-    ((port_t *)arg)->open = 0;
+    port_t *p = arg;
+    CHECK(ch < BW_LWM2M_MAX_SERVERS);
+    p->open &= ~(1u << ch);
+    p->opening &= ~(1u << ch);
 }
 
 static int f_save(void *arg, const uint8_t *blob, size_t len)
@@ -129,7 +144,24 @@ static const uint8_t *bytes(in_t *in, size_t k)
     return at;
 }
 
-static void stored_set(port_t *p, int queue)
+/* DM server number k (1, 2): Security /0/k and Server /1/k, SSID k,
+ * NoSec at uri. */
+static void add_dm(bw_lwm2m_servers_t *s, uint16_t k, const char *uri,
+                   uint32_t lifetime, const char *binding)
+{
+    s->sec[k].in_use = 1;
+    s->sec[k].inst = k;
+    s->sec[k].ssid = k;
+    s->sec[k].mode = BW_LWM2M_SEC_NOSEC;
+    memcpy(s->sec[k].uri, uri, strlen(uri));
+    s->srv[k - 1].in_use = 1;
+    s->srv[k - 1].inst = k;
+    s->srv[k - 1].ssid = k;
+    s->srv[k - 1].lifetime_s = lifetime;
+    memcpy(s->srv[k - 1].binding, binding, strlen(binding));
+}
+
+static void stored_set(port_t *p, int queue, int two)
 {
     bw_lwm2m_servers_t s;
     memset(&s, 0, sizeof s);
@@ -137,16 +169,11 @@ static void stored_set(port_t *p, int queue)
     s.sec[0].bootstrap = 1;
     s.sec[0].mode = BW_LWM2M_SEC_NOSEC;
     memcpy(s.sec[0].uri, "coap://bs", 9);
-    s.sec[1].in_use = 1;
-    s.sec[1].inst = 1;
-    s.sec[1].ssid = 1;
-    s.sec[1].mode = BW_LWM2M_SEC_NOSEC;
-    memcpy(s.sec[1].uri, "coap://dm", 9);
-    s.srv[0].in_use = 1;
-    s.srv[0].inst = 1;
-    s.srv[0].ssid = 1;
-    s.srv[0].lifetime_s = 60;
-    memcpy(s.srv[0].binding, queue ? "UQ" : "U", queue ? 2 : 1);
+    add_dm(&s, 1, "coap://dm", 60, queue ? "UQ" : "U");
+    /* A second DM server, always U; no Access Control instances, so its
+     * requests are mostly refused (two servers: ACL enforced). */
+    if (two && BW_LWM2M_MAX_SERVERS > 1)
+        add_dm(&s, 2, "coap://dm2", 90, "U");
     CHECK(bw_lwm2m_servers_encode(&s, 1, p->blob, sizeof p->blob,
                                   &p->blob_len) == 0);
     p->stored = 1;
@@ -156,7 +183,7 @@ static void feed(bw_lwm2m_client_t *c, port_t *p, uint64_t now,
                  const uint8_t *d, size_t n)
 {
     (void)p;
-    CHECK(bw_lwm2m_client_input(c, now, d, n) == 0);
+    CHECK(bw_lwm2m_client_input(c, p->ch, now, d, n) == 0);
 }
 
 static void op_reply(bw_lwm2m_client_t *c, port_t *p, uint64_t now, in_t *in)
@@ -168,8 +195,8 @@ static void op_reply(bw_lwm2m_client_t *c, port_t *p, uint64_t now, in_t *in)
     if (!byte(in, &code) || !byte(in, &ll))
         return;
     const uint8_t *loc = bytes(in, ll % 32);
-    if (loc == NULL || p->last_len == 0 ||
-        bw_coap_parse(&m, p->last, p->last_len) != 0)
+    if (loc == NULL || p->last_len[p->ch] == 0 ||
+        bw_coap_parse(&m, p->last[p->ch], p->last_len[p->ch]) != 0)
         return;
     bw_coap_writer_init(&w, buf, sizeof buf, BW_COAP_ACK, code, m.mid, m.token,
                         m.token_len);
@@ -239,7 +266,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p.save_fails = (flags >> 2) & 1;
     p.eagain = (flags >> 3) & 1;
     if (flags & 1)
-        stored_set(&p, (flags >> 1) & 1);
+        stored_set(&p, (flags >> 1) & 1, (flags >> 4) & 1);
     memset(&cfg, 0, sizeof cfg);
     cfg.endpoint = "fuzz";
     cfg.bootstrap_uri = "coap://bs";
@@ -258,6 +285,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t a = 0, b = 0;
         const uint8_t *d;
         bw_lwm2m_path_t path = BW_LWM2M_PATH_RES(1, 1, 1);
+        p.ch = (op & 0x40) && BW_LWM2M_MAX_SERVERS > 1 ? 1 : 0;
         switch (op % 9) {
         case 0:
             if (byte(&in, &a) && (d = bytes(&in, a)) != NULL)
@@ -274,13 +302,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 now += ((uint64_t)a << 8 | b) * 16u;
             break;
         case 4:
-            if (c.channel_opening)
-                p.open = 1;
-            bw_lwm2m_client_channel_up(&c, now);
+            if (p.opening & (1u << p.ch)) {
+                p.opening &= ~(1u << p.ch);
+                p.open |= 1u << p.ch;
+            }
+            bw_lwm2m_client_channel_up(&c, p.ch, now);
             break;
         case 5:
             if (byte(&in, &a))
-                bw_lwm2m_client_channel_failed(&c, now, errs[a % 5]);
+                bw_lwm2m_client_channel_failed(&c, p.ch, now, errs[a % 5]);
             break;
         case 6:
             bw_lwm2m_client_changed(&c, &path, now);

@@ -68,6 +68,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(err <= 0);
     CHECK(memchr(why, '\0', sizeof why) != NULL);
     CHECK((err == 0) == (why[0] == '\0'));
-    (void)bw_lwm2m_servers_dm(&s);
+    (void)bw_lwm2m_servers_dm(&s, 0);
     return 0;
 }

@@ -347,8 +347,25 @@ static void bootstrap_two(fix_t *f)
                                            "/bs", -1, NULL, 0, NULL),
                      BW_COAP_CHANGED);
     bw_lwm2m_peer_step(&f->c, 30);
-    bw_lwm2m_peer_register(&f->peer, &f->c, 30, "rd/1");
-    assert_int_equal(f->peer.last_sec.ssid, 1);
+    /* One Register per DM server, each on its own channel, both at once:
+     * SSID 1 on channel 0, SSID 2 on channel 1. */
+    bw_lwm2m_peer_expect(&f->peer, &m, BW_COAP_POST, "/rd");
+    assert_int_equal(f->peer.taken_ch, 0);
+    bw_coap_msg_t m2;
+    bw_lwm2m_peer_expect(&f->peer, &m2, BW_COAP_POST, "/rd");
+    assert_int_equal(f->peer.taken_ch, 1);
+    assert_int_equal(f->peer.open, 3u);
+    bw_lwm2m_peer_reply(&f->peer, &f->c, 31, &m, BW_COAP_CREATED, "rd/1");
+    assert_int_equal(bw_lwm2m_client_state(&f->c), BW_LWM2M_STATE_REGISTERED);
+    f->peer.ch = 1;
+    bw_lwm2m_peer_reply(&f->peer, &f->c, 32, &m2, BW_COAP_CREATED, "rd/2");
+    f->peer.ch = 0;
+    const char *loc = NULL;
+    assert_int_equal(bw_lwm2m_client_registered(&f->c, 0, &loc), 1);
+    assert_string_equal(loc, "/rd/1");
+    assert_int_equal(bw_lwm2m_client_registered(&f->c, 1, &loc), 2);
+    assert_string_equal(loc, "/rd/2");
+    assert_int_equal(bw_lwm2m_peer_count(&f->peer, BW_LWM2M_EV_REGISTERED), 2);
 }
 
 static int setup(void **state)

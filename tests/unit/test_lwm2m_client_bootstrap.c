@@ -144,7 +144,9 @@ static void test_full_bootstrap_then_register(void **state)
     bw_lwm2m_peer_reply(&f->peer, &f->c, 30, &m, BW_COAP_CREATED, "rd/a1b2");
     assert_int_equal(bw_lwm2m_client_state(&f->c), BW_LWM2M_STATE_REGISTERED);
     assert_int_equal(bw_lwm2m_peer_last(&f->peer), BW_LWM2M_EV_REGISTERED);
-    assert_string_equal(f->c.location, "/rd/a1b2");
+    const char *loc = NULL;
+    assert_int_equal(bw_lwm2m_client_registered(&f->c, 0, &loc), 101);
+    assert_string_equal(loc, "/rd/a1b2");
 }
 
 /* Start from a stored set A, then force a bootstrap (the DM server
@@ -158,7 +160,7 @@ static void bootstrap_from_stored(fix_t *f, bw_lwm2m_servers_t *a)
     assert_int_equal(bw_lwm2m_client_state(&f->c), BW_LWM2M_STATE_REGISTERING);
     f->peer.connect_result = BW_EAGAIN;
     bw_lwm2m_peer_step(&f->c, 0);
-    bw_lwm2m_client_channel_failed(&f->c, 5, BW_EAUTH);
+    bw_lwm2m_client_channel_failed(&f->c, 0, 5, BW_EAUTH);
     assert_int_equal(bw_lwm2m_client_state(&f->c),
                      BW_LWM2M_STATE_BOOTSTRAPPING);
     f->peer.connect_result = 0;
@@ -309,7 +311,8 @@ static void test_corrupt_blob_means_factory_bootstrap(void **state)
     bw_lwm2m_peer_step(&f->c, 0);
     assert_true(f->peer.last_sec.bootstrap);
     assert_string_equal(f->peer.last_sec.uri, FACTORY);
-    assert_int_equal(bw_lwm2m_servers_dm(bw_lwm2m_client_servers(&f->c)), -1);
+    assert_int_equal(bw_lwm2m_servers_dm(bw_lwm2m_client_servers(&f->c), 0),
+                     -1);
 
     bw_lwm2m_client_t *c2 = calloc(1, sizeof *c2);
     assert_non_null(c2);

@@ -76,7 +76,7 @@ static uint8_t ask(fix_t *f, const bw_sample_req_t *q, bw_coap_msg_t *rsp)
     buf[2] = (uint8_t)(f->mid >> 8);
     buf[3] = (uint8_t)f->mid;
     f->mid++;
-    assert_int_equal(bw_lwm2m_client_input(&f->c, q->now, buf, len), 0);
+    assert_int_equal(bw_lwm2m_client_input(&f->c, 0, q->now, buf, len), 0);
     assert_int_equal(bw_lwm2m_peer_pending(&f->peer), 1);
     bw_lwm2m_peer_take(&f->peer, rsp);
     return rsp->code;

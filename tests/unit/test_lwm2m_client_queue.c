@@ -125,7 +125,7 @@ static void test_notification_and_rst_cancel(void **state)
     bw_coap_writer_add_opt(&w, BW_COAP_OPT_URI_PATH, "1", 1);
     bw_coap_writer_add_opt(&w, BW_COAP_OPT_URI_PATH, "1", 1);
     assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
-    assert_int_equal(bw_lwm2m_client_input(&f->c, 10, buf, len), 0);
+    assert_int_equal(bw_lwm2m_client_input(&f->c, 0, 10, buf, len), 0);
     bw_lwm2m_peer_take(&f->peer, &r);
     assert_int_equal(r.code, BW_COAP_CONTENT);
     assert_int_equal(bw_coap_msg_uint(&r, BW_COAP_OPT_OBSERVE, &(uint32_t){0}),
@@ -151,7 +151,7 @@ static void test_notification_and_rst_cancel(void **state)
     bw_coap_writer_init(&w, buf, sizeof buf, BW_COAP_RST, BW_COAP_EMPTY, m.mid,
                         NULL, 0);
     assert_int_equal(bw_coap_writer_finish(&w, &len), 0);
-    assert_int_equal(bw_lwm2m_client_input(&f->c, 2100, buf, len), 0);
+    assert_int_equal(bw_lwm2m_client_input(&f->c, 0, 2100, buf, len), 0);
     assert_int_equal(f->c.dm.nobs, 0);
     free(f);
 }
@@ -185,8 +185,11 @@ static void test_two_clients(void **state)
     assert_int_equal(bw_lwm2m_client_state(&a->c), BW_LWM2M_STATE_REGISTERING);
     bw_lwm2m_peer_reply(&b->peer, &b->c, 1, &mb, BW_COAP_CREATED, "rd/b");
     bw_lwm2m_peer_reply(&a->peer, &a->c, 2, &ma, BW_COAP_CREATED, "rd/a");
-    assert_string_equal(a->c.location, "/rd/a");
-    assert_string_equal(b->c.location, "/rd/b");
+    const char *la = NULL, *lb = NULL;
+    assert_int_not_equal(bw_lwm2m_client_registered(&a->c, 0, &la), 0);
+    assert_int_not_equal(bw_lwm2m_client_registered(&b->c, 0, &lb), 0);
+    assert_string_equal(la, "/rd/a");
+    assert_string_equal(lb, "/rd/b");
     assert_int_equal(a->peer.nevents, 1);
     assert_int_equal(b->peer.nevents, 1);
     free(a);

@@ -202,14 +202,14 @@ static void test_eauth_leads_to_bootstrap(void **state)
     fix_t *f = *state;
     bw_coap_msg_t m;
     registered(f);
-    bw_lwm2m_client_channel_failed(&f->c, 5, BW_ENET);
+    bw_lwm2m_client_channel_failed(&f->c, 0, 5, BW_ENET);
     assert_int_equal(bw_lwm2m_client_state(&f->c), BW_LWM2M_STATE_REGISTERING);
     assert_int_equal(bw_lwm2m_peer_last(&f->peer), BW_LWM2M_EV_RETRY);
     f->peer.connect_result = BW_EAGAIN;
     uint64_t next = bw_lwm2m_peer_step(&f->c, 5);
     bw_lwm2m_peer_step(&f->c, next);
     assert_int_equal(f->peer.connects, 2);
-    bw_lwm2m_client_channel_failed(&f->c, next + 50, BW_EAUTH);
+    bw_lwm2m_client_channel_failed(&f->c, 0, next + 50, BW_EAUTH);
     assert_int_equal(bw_lwm2m_client_state(&f->c),
                      BW_LWM2M_STATE_BOOTSTRAPPING);
     f->peer.connect_result = 0;
@@ -238,7 +238,9 @@ static void test_update_not_found_registers_again(void **state)
     bw_lwm2m_peer_step(&f->c, 90010);
     bw_lwm2m_peer_expect(&f->peer, &m, BW_COAP_POST, "/rd");
     bw_lwm2m_peer_reply(&f->peer, &f->c, 90020, &m, BW_COAP_CREATED, "rd/r2");
-    assert_string_equal(f->c.location, "/rd/r2");
+    const char *loc = NULL;
+    assert_int_not_equal(bw_lwm2m_client_registered(&f->c, 0, &loc), 0);
+    assert_string_equal(loc, "/rd/r2");
     assert_int_equal(f->peer.connects, 1);
 }
 
@@ -256,7 +258,7 @@ static void test_bad_location_is_a_failure(void **state)
     bw_lwm2m_peer_reply(&f->peer, &f->c, 1, &m, BW_COAP_CREATED, NULL);
     assert_int_equal(bw_lwm2m_client_state(&f->c), BW_LWM2M_STATE_REGISTERING);
     assert_int_equal(bw_lwm2m_peer_last(&f->peer), BW_LWM2M_EV_RETRY);
-    assert_string_equal(f->c.location, "");
+    assert_int_equal(bw_lwm2m_client_registered(&f->c, 0, NULL), 0);
 }
 
 /*

@@ -443,7 +443,7 @@ static void test_send_wakes_from_queue_mode(void **state)
     bw_lwm2m_peer_reply(&f->peer, &f->c, 20002, &m, BW_COAP_CHANGED, NULL);
 
     assert_int_equal(bw_lwm2m_client_send(&f->c, &p_count, 1, 20003, 0), 0);
-    bw_lwm2m_client_channel_failed(&f->c, 20003, BW_ENET);
+    bw_lwm2m_client_channel_failed(&f->c, 0, 20003, BW_ENET);
     bw_assert_err(bw_lwm2m_client_send_result(&f->c, NULL), BW_ECLOSED);
     assert_int_equal(bw_lwm2m_peer_count(&f->peer, BW_LWM2M_EV_SEND_FAILED), 1);
 }

@@ -257,14 +257,14 @@ static void test_check(void **state)
     memset(why, 'x', sizeof why);
     assert_int_equal(bw_lwm2m_servers_check(&s, why), 0);
     assert_string_equal(why, "");
-    assert_int_equal(bw_lwm2m_servers_dm(&s), 1);
+    assert_int_equal(bw_lwm2m_servers_dm(&s, 0), 1);
 
     /* Each reason names the resource it is about, so that every one can
      * be told apart in the bootstrap server's log. */
     full_set(&s);
     s.sec[1].psk_len = 0;
     expect_refusal(&s, BW_EMALFORMED, "/0/1: PSK missing");
-    assert_int_equal(bw_lwm2m_servers_dm(&s), 2);
+    assert_int_equal(bw_lwm2m_servers_dm(&s, 0), 2);
 
     full_set(&s);
     s.sec[1].ssid = 0;
@@ -306,7 +306,7 @@ static void test_check(void **state)
     s.sec[1].in_use = 0;
     s.sec[2].in_use = 0;
     expect_refusal(&s, BW_ENOTFOUND, "no DM server");
-    assert_int_equal(bw_lwm2m_servers_dm(&s), -1);
+    assert_int_equal(bw_lwm2m_servers_dm(&s, 0), -1);
 
     /* No buffer: the code alone. */
     full_set(&s);

@@ -346,7 +346,7 @@ static void test_expiry_through_notify(void **state)
     (void)state;
     uint8_t buf[128];
     size_t len;
-    uint16_t server;
+    uint16_t server = 0;
     uint64_t next = 0;
     assert_int_equal(blk(0, 1, 500), BW_COAP_CONTINUE);
     size_t mark = rec.n;
