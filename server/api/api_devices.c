@@ -12,6 +12,7 @@
 
 #include "api_int.h"
 #include "api_objtree.h"
+#include "db_list.h"
 
 /* Monotonic milliseconds, the registry's clock. */
 static uint64_t mono_ms(void)

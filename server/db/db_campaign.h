@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "db_list.h"
 
 /* Campaign names are labels for people. */
 #define BW_DB_CAMPAIGN_NAME_MAX 128

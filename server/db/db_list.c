@@ -21,6 +21,7 @@
 #include "db_campaign.h"
 #include "db_campaign_int.h"
 #include "db_int.h"
+#include "db_list.h"
 
 int bw_db_device_list(bw_db_t *db, const char *after, size_t max,
                       int (*cb)(void *arg, const bw_db_device_t *d), void *arg)

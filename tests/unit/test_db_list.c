@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "test_db_fixture.h"
+#include "db_list.h"
 
 typedef struct {
     int n;
