@@ -110,6 +110,18 @@ static void observe_on(fix_t *f, unsigned ch, char inst, uint64_t now)
     assert_int_equal(m.code, BW_COAP_CONTENT);
 }
 
+/* Write text value to path as the server on channel ch; its answer. */
+static uint8_t put_on(fix_t *f, unsigned ch, uint64_t now, const char *path,
+                      const char *value)
+{
+    f->peer.ch = ch;
+    uint8_t code =
+        bw_lwm2m_peer_request(&f->peer, &f->c, now, BW_COAP_PUT, path,
+                              BW_COAP_FMT_TEXT, value, strlen(value), NULL);
+    f->peer.ch = 0;
+    return code;
+}
+
 /* Start at 0 and register with both: "/rd/a" (101), "/rd/b" (202). */
 static void registered_both(fix_t *f)
 {
@@ -329,11 +341,7 @@ static void test_requests_per_channel(void **state)
                      BW_COAP_CONTENT);
     observe_on(f, 1, '2', 12);
 
-    assert_int_equal(bw_lwm2m_peer_request(&f->peer, &f->c, 13, BW_COAP_PUT,
-                                           "/1/2/1", BW_COAP_FMT_TEXT, "30", 2,
-                                           NULL),
-                     BW_COAP_CHANGED);
-    f->peer.ch = 0;
+    assert_int_equal(put_on(f, 1, 13, "/1/2/1", "30"), BW_COAP_CHANGED);
     bw_lwm2m_peer_step(&f->c, 14);
     /* The Update to 202 and the notification of the new lifetime, both
      * on channel 1; nothing on channel 0. */
@@ -367,11 +375,7 @@ static void test_send_skips_muted(void **state)
     bw_coap_msg_t m;
     bw_lwm2m_path_t p = BW_LWM2M_PATH_RES(1, 1, 1);
     registered_both(f);
-    f->peer.ch = 0;
-    assert_int_equal(bw_lwm2m_peer_request(&f->peer, &f->c, 10, BW_COAP_PUT,
-                                           "/1/1/23", BW_COAP_FMT_TEXT, "1", 1,
-                                           NULL),
-                     BW_COAP_CHANGED);
+    assert_int_equal(put_on(f, 0, 10, "/1/1/23", "1"), BW_COAP_CHANGED);
     /* 202 may not read 101's Server instance (no Access Control
      * instance): a path 202 can read, its own lifetime. */
     assert_int_equal(bw_lwm2m_client_send(&f->c, &p, 1, 11, 0), BW_ENOTFOUND);
@@ -382,11 +386,7 @@ static void test_send_skips_muted(void **state)
     reply_on(f, 1, 12, &m, BW_COAP_CHANGED, NULL);
     assert_int_equal(bw_lwm2m_peer_last(&f->peer), BW_LWM2M_EV_SEND_DONE);
 
-    f->peer.ch = 1;
-    assert_int_equal(bw_lwm2m_peer_request(&f->peer, &f->c, 13, BW_COAP_PUT,
-                                           "/1/2/23", BW_COAP_FMT_TEXT, "1", 1,
-                                           NULL),
-                     BW_COAP_CHANGED);
+    assert_int_equal(put_on(f, 1, 13, "/1/2/23", "1"), BW_COAP_CHANGED);
     assert_int_equal(bw_lwm2m_client_send(&f->c, &p, 1, 14, 0), BW_EMUTED);
 }
 
