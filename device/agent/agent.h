@@ -148,7 +148,7 @@ typedef struct agent_dev {
     int poke;            /* step at the next round (input, channel news) */
     unsigned readable;   /* bit ch: poll(2) said chan[ch]'s socket has news */
     unsigned reg_logged; /* bit ch: chan[ch]'s registration was logged */
-    int registered;      /* has reached REGISTERED at least once */
+    int registered;      /* has been registered with every DM server */
     int reboot;          /* BW_LWM2M_EV_REBOOT reached us */
     int factory_reset;   /* a factory reset reached us (see objects.c) */
     int reset_posted;    /* Execute /3/0/5 ran: its events are on the way */

@@ -58,6 +58,21 @@ static const char *state_name(bw_lwm2m_state_t st)
     return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : "?";
 }
 
+/* Whether d is registered with every DM server of its set that the
+ * client holds a channel for. */
+static int with_every_server(const agent_dev_t *d)
+{
+    const bw_lwm2m_servers_t *set = bw_lwm2m_client_servers(&d->client);
+    unsigned want = 0, have = 0;
+    for (int i = bw_lwm2m_servers_dm(set, 0);
+         i >= 0 && want < BW_LWM2M_MAX_SERVERS;
+         i = bw_lwm2m_servers_dm(set, (size_t)i + 1))
+        want++;
+    for (unsigned ch = 0; ch < BW_LWM2M_MAX_SERVERS; ch++)
+        have += bw_lwm2m_client_registered(&d->client, ch, NULL) != 0;
+    return want > 0 && have >= want;
+}
+
 void agent_event(void *arg, bw_lwm2m_event_t ev)
 {
     agent_dev_t *d = arg;
@@ -77,7 +92,9 @@ void agent_event(void *arg, bw_lwm2m_event_t ev)
             agent_log(d, "registered with %s (server %u, %s)", d->chan[ch].uri,
                       (unsigned)ssid, loc);
         }
-        d->registered = 1;
+        /* --exit-after-register waits for every server. */
+        if (with_every_server(d))
+            d->registered = 1;
         agent_fw_registered(d);
         break;
     case BW_LWM2M_EV_UPDATED:

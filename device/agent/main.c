@@ -58,6 +58,7 @@ static const char usage[] =
     "  --fleet-ramp S        start the fleet's devices spread evenly over\n"
     "                        S seconds (0..3600; default 0: all at once)\n"
     "  --exit-after-register exit 0 once every device has registered\n"
+    "                        (with each DM server of its set)\n"
     "  --max-runtime S       stop after S seconds: exit 1 if not every\n"
     "                        device registered (--exit-after-register),\n"
     "                        else de-register and exit 0\n"
