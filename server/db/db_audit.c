@@ -5,7 +5,8 @@
  * (db_schema.c), so even a bug elsewhere in the server cannot rewrite
  * history through this connection.  Entries are committed before
  * bw_db_audit_append returns: an action the API reports as done is in
- * the log.
+ * the log.  Writes that record their own entry (a device's deletion, a
+ * revocation) add it with bw_db__audit_insert, in their transaction.
  */
 #include <string.h>
 
@@ -35,27 +36,30 @@ int bw_db_audit_append(bw_db_t *db, int64_t at_ms, const char *actor,
     err = bw_db__begin(db);
     if (err != 0)
         return err;
+    err = bw_db__audit_insert(db, at_ms, actor, action, subject, detail);
+    if (err != 0)
+        return err; /* rolled back */
+    return bw_db__commit_id(db, sqlite3_last_insert_rowid(db->w), id);
+}
+
+int bw_db__audit_insert(bw_db_t *db, int64_t at_ms, const char *actor,
+                        const char *action, const char *subject,
+                        const char *detail)
+{
     sqlite3_stmt *st;
-    err = bw_db__prepare(db->w,
-                         "INSERT INTO audit_log (logged_at, actor, action, "
-                         "subject, detail) VALUES (?, ?, ?, ?, ?)",
-                         &st);
+    int err = bw_db__prepare(db->w,
+                             "INSERT INTO audit_log (logged_at, actor, action, "
+                             "subject, detail) VALUES (?, ?, ?, ?, ?)",
+                             &st);
     if (err != 0)
         return bw_db__rollback(db, err);
     sqlite3_bind_int64(st, 1, at_ms);
     sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, subject, -1, SQLITE_STATIC);
+    /* Static: the statement is stepped and released before this returns. */
     sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    bw_db__release(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__rollback(db, bw_db__err(rc));
-    int64_t new_id = sqlite3_last_insert_rowid(db->w);
-    err = bw_db__commit(db);
-    if (err == 0 && id != NULL)
-        *id = new_id;
-    return err;
+    return bw_db__step_write(db, st, NULL);
 }
 
 static const char *col_text(sqlite3_stmt *st, int i)

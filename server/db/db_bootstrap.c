@@ -196,13 +196,11 @@ int bw_db_bootstrap_set(bw_db_t *db, const char *endpoint,
     if (err != 0)
         return err;
     sealed_t keys[BW_DB_BS_SERVERS_MAX];
-    err = bw_db__begin(db);
+    int64_t dev;
+    err = bw_db__begin_device(db, endpoint, NULL, &dev);
     if (err != 0)
         return err;
-    int64_t dev;
-    err = bw_db__device_id(db, endpoint, &dev);
-    if (err == 0)
-        err = seal_all(db, endpoint, dev, cfg, keys);
+    err = seal_all(db, endpoint, dev, cfg, keys);
     sqlite3_stmt *st = NULL;
     if (err == 0)
         err = bw_db__prepare(
@@ -223,16 +221,9 @@ int bw_db_bootstrap_set(bw_db_t *db, const char *endpoint,
     sqlite3_bind_text(st, 4, cfg->binding, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, now_ms);
     err = bw_db__step_write(db, st, NULL);
-    if (err == 0) {
-        err = bw_db__prepare(
-            db->w, "DELETE FROM bootstrap_servers WHERE device_id = ?", &st);
-        if (err != 0) {
-            err = bw_db__rollback(db, err);
-        } else {
-            sqlite3_bind_int64(st, 1, dev);
-            err = bw_db__step_write(db, st, NULL);
-        }
-    }
+    if (err == 0)
+        err = bw_db__write_by_int(
+            db, "DELETE FROM bootstrap_servers WHERE device_id = ?", dev, NULL);
     for (size_t i = 0; err == 0 && i < cfg->n_servers; i++)
         err = insert_server(db, dev, i, &cfg->servers[i], &keys[i]);
     sodium_memzero(keys, sizeof keys);
@@ -359,30 +350,18 @@ int bw_db_bootstrap_delete(bw_db_t *db, const char *endpoint, int *removed)
         *removed = 0;
     if (db == NULL)
         return BW_EINVAL;
-    int err = bw_db__endpoint_check(endpoint);
-    if (err != 0)
-        return err;
-    err = bw_db__begin(db);
-    if (err != 0)
-        return err;
     int64_t dev;
-    err = bw_db__device_id(db, endpoint, &dev);
-    static const char *const sql[] = {
-        "DELETE FROM bootstrap_servers WHERE device_id = ?",
-        "DELETE FROM bootstrap_configs WHERE device_id = ?",
-    };
+    int err = bw_db__begin_device(db, endpoint, NULL, &dev);
+    if (err != 0)
+        return err;
     uint64_t n = 0;
-    for (size_t i = 0; i < 2; i++) {
-        sqlite3_stmt *st = NULL;
-        if (err == 0)
-            err = bw_db__prepare(db->w, sql[i], &st);
-        if (err != 0)
-            return bw_db__rollback(db, err);
-        sqlite3_bind_int64(st, 1, dev);
-        err = bw_db__step_write(db, st, i == 1 ? &n : NULL);
-        if (err != 0)
-            return err;
-    }
+    err = bw_db__write_by_int(
+        db, "DELETE FROM bootstrap_servers WHERE device_id = ?", dev, NULL);
+    if (err == 0)
+        err = bw_db__write_by_int(
+            db, "DELETE FROM bootstrap_configs WHERE device_id = ?", dev, &n);
+    if (err != 0)
+        return err; /* rolled back */
     err = bw_db__commit(db);
     if (err == 0 && removed != NULL)
         *removed = n > 0;

@@ -513,12 +513,10 @@ static int insert_campaign(bw_db_t *db, const bw_db_campaign_spec_t *s,
     sqlite3_bind_int64(st, 11, now);
     sqlite3_bind_int64(st, 12, now);
     sqlite3_bind_text(st, 13, delivery_names[s->delivery], -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    bw_db__release(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__err(rc);
-    *id = sqlite3_last_insert_rowid(db->w);
-    return 0;
+    err = bw_db__step_done(st);
+    if (err == 0)
+        *id = sqlite3_last_insert_rowid(db->w);
+    return err;
 }
 
 int bw_db__event_insert(bw_db_t *db, int64_t campaign_id, int64_t device_id,
@@ -538,9 +536,7 @@ int bw_db__event_insert(bw_db_t *db, int64_t campaign_id, int64_t device_id,
     sqlite3_bind_int64(st, 3, at);
     sqlite3_bind_text(st, 4, state, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, detail != NULL ? detail : "", -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    bw_db__release(st);
-    return rc == SQLITE_DONE ? 0 : bw_db__err(rc);
+    return bw_db__step_done(st);
 }
 
 int bw_db__cdev_insert(bw_db_t *db, int64_t campaign_id, int64_t device_id,
@@ -561,9 +557,7 @@ int bw_db__cdev_insert(bw_db_t *db, int64_t campaign_id, int64_t device_id,
     sqlite3_bind_text(st, 4, cdev_names[state], -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, now);
-    int rc = sqlite3_step(st);
-    bw_db__release(st);
-    err = rc == SQLITE_DONE ? 0 : bw_db__err(rc);
+    err = bw_db__step_done(st);
     if (err == 0)
         err = bw_db__event_insert(db, campaign_id, device_id, now,
                                   cdev_names[state], detail);

@@ -167,17 +167,9 @@ int bw_db_campaign_list(bw_db_t *db, int64_t after_id, size_t max,
 /* The campaign exists (lock held).  ENOTFOUND. */
 static int campaign_exists(bw_db_t *db, int64_t id)
 {
-    sqlite3_stmt *st;
-    int err =
-        bw_db__prepare(db->w, "SELECT 1 FROM campaigns WHERE id = ?", &st);
-    if (err != 0)
-        return err;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    bw_db__release(st);
-    return rc == SQLITE_ROW    ? 0
-           : rc == SQLITE_DONE ? BW_ENOTFOUND
-                               : bw_db__err(rc);
+    int64_t one;
+    return bw_db__read_by_int(db, "SELECT 1 FROM campaigns WHERE id = ?", id,
+                              &one);
 }
 
 #define CDEV_COLUMNS                                                           \
@@ -346,10 +338,9 @@ static int camp_change(bw_db_t *db, int64_t id, const bw_db_camp_change_t *c,
         sqlite3_bind_text(st, 4, c->halt_reason, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, now);
     sqlite3_bind_int64(st, 6, id);
-    rc = sqlite3_step(st);
-    bw_db__release(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__err(rc);
+    err = bw_db__step_done(st);
+    if (err != 0)
+        return err;
     return bw_db__event_insert(db, id, 0, now, bw_db_camp_state_name(c->to),
                                c->detail);
 }
@@ -373,17 +364,17 @@ static int cdev_change(bw_db_t *db, int64_t id, bw_db_cdev_change_t *c,
     sqlite3_bind_int(st, 3, c->result);
     sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, now);
-    sqlite3_bind_int(st, 6, c->to == BW_DB_CDEV_DOWNLOADING &&
-                                c->from == BW_DB_CDEV_PENDING);
+    sqlite3_bind_int(st, 6,
+                     c->to == BW_DB_CDEV_DOWNLOADING &&
+                         c->from == BW_DB_CDEV_PENDING);
     sqlite3_bind_int64(st, 7, now);
     sqlite3_bind_int64(st, 8, id);
     sqlite3_bind_int64(st, 9, c->device_id);
     sqlite3_bind_text(st, 10, bw_db_cdev_state_name(c->from), -1,
                       SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    bw_db__release(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__err(rc);
+    err = bw_db__step_done(st);
+    if (err != 0)
+        return err;
     c->applied = sqlite3_changes(db->w) > 0;
     if (!c->applied)
         return 0;
@@ -494,9 +485,7 @@ static int store_version(bw_db_t *db, int64_t dev, const char *version,
     sqlite3_bind_text(st, 1, version, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, now);
     sqlite3_bind_int64(st, 3, dev);
-    int rc = sqlite3_step(st);
-    bw_db__release(st);
-    return rc == SQLITE_DONE ? 0 : bw_db__err(rc);
+    return bw_db__step_done(st);
 }
 
 typedef struct {
@@ -552,16 +541,15 @@ static int watchers(bw_db_t *db, int64_t dev, watcher_t **out, size_t *n)
     return err;
 }
 
-static int enrol_locked(bw_db_t *db, const char *endpoint, const char *version,
-                        int64_t now, uint64_t *enrolled)
+static int enrol_locked(bw_db_t *db, const char *endpoint, int64_t dev,
+                        const char *version, int64_t now, uint64_t *enrolled)
 {
     bw_db_device_t d;
     memset(&d, 0, sizeof d);
-    int err = bw_db__device_id(db, endpoint, &d.id);
-    sqlite3_stmt *st = NULL;
-    if (err == 0)
-        err = bw_db__prepare(
-            db->w, "SELECT model, tags FROM devices WHERE id = ?", &st);
+    d.id = dev;
+    sqlite3_stmt *st;
+    int err = bw_db__prepare(
+        db->w, "SELECT model, tags FROM devices WHERE id = ?", &st);
     if (err == 0) {
         sqlite3_bind_int64(st, 1, d.id);
         int rc = sqlite3_step(st);
@@ -618,10 +606,11 @@ int bw_db_campaign_fw_reported(bw_db_t *db, const char *endpoint,
         err = bw_db__text_check(version, BW_DB_FW_VERSION_MAX, 0, 0);
     if (err != 0)
         return err;
-    err = bw_db__begin(db);
+    int64_t dev;
+    err = bw_db__begin_device(db, endpoint, NULL, &dev);
     if (err != 0)
         return err;
-    err = enrol_locked(db, endpoint, version, now_ms, &count);
+    err = enrol_locked(db, endpoint, dev, version, now_ms, &count);
     if (err != 0)
         return bw_db__rollback(db, err);
     err = bw_db__commit(db);

@@ -130,17 +130,14 @@ typedef struct {
 static int insert_cred(bw_db_t *db, const char *endpoint, const cred_row_t *c,
                        int64_t *cred_id)
 {
-    int err = bw_db__begin(db);
+    int64_t dev;
+    int err = bw_db__begin_device(db, endpoint, NULL, &dev);
     if (err != 0)
         return err;
-    int64_t dev;
-    err = bw_db__device_id(db, endpoint, &dev);
-    if (err == 0) {
-        err = exists(db, "SELECT 1 FROM credentials WHERE identity = ?",
-                     c->identity, c->identity_len);
-        if (err == 1)
-            err = BW_EEXIST;
-    }
+    err = exists(db, "SELECT 1 FROM credentials WHERE identity = ?",
+                 c->identity, c->identity_len);
+    if (err == 1)
+        err = BW_EEXIST;
     if (err == 0 && c->digest != NULL) {
         err = exists(db, "SELECT 1 FROM credentials WHERE psk_digest = ?",
                      c->digest, BW_DB_DIGEST_LEN);
@@ -171,15 +168,10 @@ static int insert_cred(bw_db_t *db, const char *endpoint, const cred_row_t *c,
     sqlite3_bind_int64(st, 9, c->now_ms);
     sqlite3_bind_text(st, 10, c->purpose != NULL ? c->purpose : "dm", -1,
                       SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    bw_db__release(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__rollback(db, bw_db__err(rc));
-    int64_t id = sqlite3_last_insert_rowid(db->w);
-    err = bw_db__commit(db);
-    if (err == 0 && cred_id != NULL)
-        *cred_id = id;
-    return err;
+    err = bw_db__step_write(db, st, NULL);
+    if (err != 0)
+        return err; /* rolled back */
+    return bw_db__commit_id(db, sqlite3_last_insert_rowid(db->w), cred_id);
 }
 
 int bw_db_psk_import(bw_db_t *db, const char *endpoint, const uint8_t *identity,
@@ -327,11 +319,8 @@ int bw_db_credential_set_state(bw_db_t *db, const uint8_t *identity,
     if (to == BW_DB_CRED_REVOKED)
         sqlite3_bind_int64(st, 2, now_ms);
     sqlite3_bind_int64(st, 3, id);
-    rc = sqlite3_step(st);
-    bw_db__release(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__rollback(db, bw_db__err(rc));
-    return bw_db__commit(db);
+    err = bw_db__step_write(db, st, NULL);
+    return err != 0 ? err : bw_db__commit(db);
 }
 
 int bw_db_credential_confirm(bw_db_t *db, const uint8_t *identity,
@@ -366,12 +355,8 @@ int bw_db_credential_confirm(bw_db_t *db, const uint8_t *identity,
     if (rc != SQLITE_ROW)
         return bw_db__rollback(db, rc == SQLITE_DONE ? BW_ENOTFOUND
                                                      : bw_db__err(rc));
-    err = bw_db__prepare(
-        db->w, "UPDATE credentials SET state = 'active' WHERE id = ?", &st);
-    if (err != 0)
-        return bw_db__rollback(db, err);
-    sqlite3_bind_int64(st, 1, id);
-    err = bw_db__step_write(db, st, NULL);
+    err = bw_db__write_by_int(
+        db, "UPDATE credentials SET state = 'active' WHERE id = ?", id, NULL);
     if (err != 0)
         return err;
     err = bw_db__prepare(db->w,
@@ -388,10 +373,7 @@ int bw_db_credential_confirm(bw_db_t *db, const uint8_t *identity,
     err = bw_db__step_write(db, st, &n);
     if (err != 0)
         return err;
-    err = bw_db__commit(db);
-    if (err == 0 && revoked != NULL)
-        *revoked = n;
-    return err;
+    return bw_db__commit_count(db, n, revoked);
 }
 
 int bw_db_credential_revoke_pending(bw_db_t *db, const char *endpoint,
@@ -401,21 +383,16 @@ int bw_db_credential_revoke_pending(bw_db_t *db, const char *endpoint,
         *revoked = 0;
     if (db == NULL)
         return BW_EINVAL;
-    int err = bw_db__endpoint_check(endpoint);
-    if (err != 0)
-        return err;
-    err = bw_db__begin(db);
-    if (err != 0)
-        return err;
     int64_t dev;
-    err = bw_db__device_id(db, endpoint, &dev);
-    sqlite3_stmt *st = NULL;
-    if (err == 0)
-        err = bw_db__prepare(db->w,
-                             "UPDATE credentials SET state = 'revoked', "
-                             "revoked_at = ? WHERE device_id = ? AND purpose "
-                             "= 'dm' AND state = 'pending'",
-                             &st);
+    int err = bw_db__begin_device(db, endpoint, NULL, &dev);
+    if (err != 0)
+        return err;
+    sqlite3_stmt *st;
+    err = bw_db__prepare(db->w,
+                         "UPDATE credentials SET state = 'revoked', "
+                         "revoked_at = ? WHERE device_id = ? AND purpose = "
+                         "'dm' AND state = 'pending'",
+                         &st);
     if (err != 0)
         return bw_db__rollback(db, err);
     sqlite3_bind_int64(st, 1, now_ms);
@@ -424,10 +401,7 @@ int bw_db_credential_revoke_pending(bw_db_t *db, const char *endpoint,
     err = bw_db__step_write(db, st, &n);
     if (err != 0)
         return err;
-    err = bw_db__commit(db);
-    if (err == 0 && revoked != NULL)
-        *revoked = n;
-    return err;
+    return bw_db__commit_count(db, n, revoked);
 }
 
 /* ---- listing and revocation --------------------------------------------- */
@@ -540,35 +514,8 @@ static int revoke_audit(bw_db_t *db, int64_t now_ms, const char *actor,
                  ? "; no bootstrap credential left: the device cannot "
                    "bootstrap"
                  : "");
-    sqlite3_stmt *st;
-    int err = bw_db__prepare(db->w,
-                             "INSERT INTO audit_log (logged_at, actor, action, "
-                             "subject, detail) VALUES (?, ?, ?, ?, ?)",
-                             &st);
-    if (err != 0)
-        return bw_db__rollback(db, err);
-    sqlite3_bind_int64(st, 1, now_ms);
-    sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, "credential-revoked", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, endpoint, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, detail, -1, SQLITE_TRANSIENT);
-    return bw_db__step_write(db, st, NULL);
-}
-
-/* Run a one-parameter write (lock held, in a transaction): the device id,
- * or the endpoint when ep is not NULL.  Rolled back on failure. */
-static int write_by(bw_db_t *db, const char *sql, int64_t dev, const char *ep,
-                    uint64_t *changes)
-{
-    sqlite3_stmt *st;
-    int err = bw_db__prepare(db->w, sql, &st);
-    if (err != 0)
-        return bw_db__rollback(db, err);
-    if (ep != NULL)
-        sqlite3_bind_text(st, 1, ep, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_int64(st, 1, dev);
-    return bw_db__step_write(db, st, changes);
+    return bw_db__audit_insert(db, now_ms, actor, "credential-revoked",
+                               endpoint, detail);
 }
 
 int bw_db_credential_revoke(bw_db_t *db, const char *endpoint, int64_t cred_id,
@@ -585,9 +532,9 @@ int bw_db_credential_revoke(bw_db_t *db, const char *endpoint, int64_t cred_id,
         return err;
     sqlite3_stmt *st = NULL;
     err = bw_db__prepare(db->w,
-                             "SELECT " CRED_COLUMNS " FROM credentials WHERE "
-                             "id = ? AND device_id = ?",
-                             &st);
+                         "SELECT " CRED_COLUMNS " FROM credentials WHERE "
+                         "id = ? AND device_id = ?",
+                         &st);
     bw_db_cred_t c;
     if (err == 0) {
         sqlite3_bind_int64(st, 1, cred_id);
@@ -624,25 +571,21 @@ int bw_db_credential_revoke(bw_db_t *db, const char *endpoint, int64_t cred_id,
      * is the one its last Register confirmed (bw_db_registration_batch). */
     if (c.purpose == BW_DB_PURPOSE_DM && c.state == BW_DB_CRED_ACTIVE) {
         uint64_t n = 0;
-        err = write_by(db, "DELETE FROM registrations WHERE endpoint = ?", 0,
-                       endpoint, &n);
+        err = bw_db__write_by_text(
+            db, "DELETE FROM registrations WHERE endpoint = ?", endpoint, &n);
         if (err != 0)
             return err;
         r.registration_ended = n > 0;
     }
-    err = bw_db__prepare(db->w,
-                         "SELECT count(*) FROM credentials WHERE device_id = "
-                         "? AND purpose = 'bootstrap' AND state <> 'revoked'",
-                         &st);
+    int64_t left = 0;
+    err = bw_db__read_by_int(db,
+                             "SELECT count(*) FROM credentials WHERE device_id "
+                             "= ? AND purpose = 'bootstrap' AND state <> "
+                             "'revoked'",
+                             dev, &left);
     if (err != 0)
         return bw_db__rollback(db, err);
-    sqlite3_bind_int64(st, 1, dev);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        r.bootstrap_left = (uint64_t)sqlite3_column_int64(st, 0);
-    bw_db__release(st);
-    if (rc != SQLITE_ROW)
-        return bw_db__rollback(db, bw_db__err(rc));
+    r.bootstrap_left = (uint64_t)left;
     if (actor != NULL) {
         err = revoke_audit(db, now_ms, actor, endpoint, &r, cred_id);
         if (err != 0)

@@ -79,15 +79,10 @@ int bw_db_device_add(bw_db_t *db, const char *endpoint, const char *model,
     sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, tags, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, now_ms);
-    int rc = sqlite3_step(st);
-    bw_db__release(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__rollback(db, bw_db__err(rc)); /* UNIQUE: EEXIST */
-    int64_t new_id = sqlite3_last_insert_rowid(db->w);
-    err = bw_db__commit(db);
-    if (err == 0 && id != NULL)
-        *id = new_id;
-    return err;
+    err = bw_db__step_write(db, st, NULL);
+    if (err != 0)
+        return err; /* rolled back; UNIQUE: EEXIST */
+    return bw_db__commit_id(db, sqlite3_last_insert_rowid(db->w), id);
 }
 
 int bw_db_device_get(bw_db_t *db, const char *endpoint, bw_db_device_t *out)
@@ -128,6 +123,21 @@ int bw_db_device_get(bw_db_t *db, const char *endpoint, bw_db_device_t *out)
     return err;
 }
 
+/* Registrations are keyed by endpoint name, not by device id (the LwM2M
+ * layer writes them in batches by name): removed by hand.  The rest goes
+ * with the device through ON DELETE CASCADE.  Inside the transaction;
+ * rolled back on failure.  *regs and *devs: the rows each removed. */
+static int delete_by_name(bw_db_t *db, const char *endpoint, uint64_t *regs,
+                          uint64_t *devs)
+{
+    int err = bw_db__write_by_text(
+        db, "DELETE FROM registrations WHERE endpoint = ?", endpoint, regs);
+    if (err == 0)
+        err = bw_db__write_by_text(db, "DELETE FROM devices WHERE endpoint = ?",
+                                   endpoint, devs);
+    return err;
+}
+
 int bw_db_device_delete(bw_db_t *db, const char *endpoint)
 {
     if (db == NULL)
@@ -138,27 +148,12 @@ int bw_db_device_delete(bw_db_t *db, const char *endpoint)
     err = bw_db__begin(db);
     if (err != 0)
         return err;
-    /* Registrations are keyed by endpoint name, not by device id (the
-     * LwM2M layer writes them in batches by name): removed by hand.  The
-     * rest goes with the device through ON DELETE CASCADE. */
-    static const char *const sql[] = {
-        "DELETE FROM registrations WHERE endpoint = ?",
-        "DELETE FROM devices WHERE endpoint = ?",
-    };
-    for (size_t i = 0; i < 2 && err == 0; i++) {
-        sqlite3_stmt *st;
-        err = bw_db__prepare(db->w, sql[i], &st);
-        if (err != 0)
-            break;
-        sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        bw_db__release(st);
-        err = rc == SQLITE_DONE ? 0 : bw_db__err(rc);
-        if (err == 0 && i == 1 && sqlite3_changes(db->w) == 0)
-            err = BW_ENOTFOUND;
-    }
+    uint64_t regs = 0, devs = 0;
+    err = delete_by_name(db, endpoint, &regs, &devs);
     if (err != 0)
-        return bw_db__rollback(db, err);
+        return err; /* rolled back */
+    if (devs == 0)
+        return bw_db__rollback(db, BW_ENOTFOUND);
     return bw_db__commit(db);
 }
 
@@ -168,16 +163,12 @@ int bw_db_device_delete(bw_db_t *db, const char *endpoint)
  * (lock held, in a transaction; rolled back on failure). */
 static int count_of(bw_db_t *db, const char *sql, int64_t dev, uint64_t *n)
 {
-    sqlite3_stmt *st;
-    int err = bw_db__prepare(db->w, sql, &st);
+    int64_t v = 0;
+    int err = bw_db__read_by_int(db, sql, dev, &v);
     if (err != 0)
         return bw_db__rollback(db, err);
-    sqlite3_bind_int64(st, 1, dev);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *n = (uint64_t)sqlite3_column_int64(st, 0);
-    bw_db__release(st);
-    return rc == SQLITE_ROW ? 0 : bw_db__rollback(db, bw_db__err(rc));
+    *n = (uint64_t)v;
+    return 0;
 }
 
 /* "3 credentials, registration, ..." for the audit entry. */
@@ -240,40 +231,16 @@ int bw_db_device_purge(bw_db_t *db, const char *endpoint, int64_t now_ms,
     if (err != 0)
         return err;
     p.bootstrap_config = bc > 0;
-    /* Registrations are keyed by endpoint name (bw_db_device_delete). */
-    static const char *const sql[] = {
-        "DELETE FROM registrations WHERE endpoint = ?",
-        "DELETE FROM devices WHERE endpoint = ?",
-    };
-    for (size_t i = 0; i < 2; i++) {
-        sqlite3_stmt *st;
-        err = bw_db__prepare(db->w, sql[i], &st);
-        if (err != 0)
-            return bw_db__rollback(db, err);
-        sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_STATIC);
-        uint64_t n = 0;
-        err = bw_db__step_write(db, st, &n);
-        if (err != 0)
-            return err;
-        if (i == 0)
-            p.registration = n > 0;
-    }
+    uint64_t regs = 0;
+    err = delete_by_name(db, endpoint, &regs, NULL);
+    if (err != 0)
+        return err;
+    p.registration = regs > 0;
     if (actor != NULL) {
         char detail[256];
         purged_text(&p, detail, sizeof detail);
-        sqlite3_stmt *st;
-        err = bw_db__prepare(db->w,
-                             "INSERT INTO audit_log (logged_at, actor, action, "
-                             "subject, detail) VALUES (?, ?, ?, ?, ?)",
-                             &st);
-        if (err != 0)
-            return bw_db__rollback(db, err);
-        sqlite3_bind_int64(st, 1, now_ms);
-        sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, "device-deleted", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, endpoint, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, detail, -1, SQLITE_TRANSIENT);
-        err = bw_db__step_write(db, st, NULL);
+        err = bw_db__audit_insert(db, now_ms, actor, "device-deleted", endpoint,
+                                  detail);
         if (err != 0)
             return err;
     }

@@ -144,9 +144,7 @@ static int insert(bw_db_t *db, const bw_db_fw_t *fw, const uint8_t *image,
     sqlite3_bind_int64(st, 8, fw->uploaded_ms);
     sqlite3_bind_text(st, 9, fw->uploaded_by, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 10, image, (int)len, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    bw_db__release(st);
-    return rc == SQLITE_DONE ? 0 : bw_db__err(rc);
+    return bw_db__step_done(st);
 }
 
 int bw_db_fw_add(bw_db_t *db, const bw_db_fw_t *fw, const uint8_t *image,

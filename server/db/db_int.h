@@ -139,6 +139,32 @@ int bw_db__rollback(bw_db_t *db, int err);
  * a transaction).  0 and *changes (may be NULL); on failure the
  * transaction is rolled back and the code returned. */
 int bw_db__step_write(bw_db_t *db, sqlite3_stmt *st, uint64_t *changes);
+/* Run a statement to completion and release it, with no transaction
+ * handling: 0, or the step's code (the caller rolls back).  For write
+ * statements, whose step ends in SQLITE_DONE. */
+int bw_db__step_done(sqlite3_stmt *st);
+/* COMMIT and unlock as bw_db__commit; when it took, *out (may be NULL)
+ * gets v: the count or the new row's id the call reports.  Returns the
+ * COMMIT result. */
+int bw_db__commit_count(bw_db_t *db, uint64_t v, uint64_t *out);
+int bw_db__commit_id(bw_db_t *db, int64_t v, int64_t *out);
+/* One write statement whose only parameter ?1 is v (text: the string
+ * text), run inside the open transaction (lock held): prepared, bound,
+ * then bw_db__step_write.  0 and *changes (may be NULL); on failure the
+ * transaction is rolled back and the prepare or step code returned. */
+int bw_db__write_by_int(bw_db_t *db, const char *sql, int64_t v,
+                        uint64_t *changes);
+int bw_db__write_by_text(bw_db_t *db, const char *sql, const char *text,
+                         uint64_t *changes);
+/* The integer in the first column of the first row of sql, whose only
+ * parameter ?1 is v (text: the string text; NULL binds nothing, for a
+ * statement without parameters), on the writer (lock held, inside a
+ * transaction or not).  0 and *out; BW_ENOTFOUND when there is no row;
+ * the prepare or step code.  *out is written on success only; nothing
+ * is rolled back. */
+int bw_db__read_by_int(bw_db_t *db, const char *sql, int64_t v, int64_t *out);
+int bw_db__read_by_text(bw_db_t *db, const char *sql, const char *text,
+                        int64_t *out);
 /* Device id of an endpoint on the writer (lock held).  ENOTFOUND. */
 int bw_db__device_id(bw_db_t *db, const char *endpoint, int64_t *id);
 /* The start of a write about one device: endpoint (and actor, when not
@@ -152,6 +178,13 @@ void bw_db__why(char *why, size_t cap, const char *fmt, ...)
 
 /* db_request.c: forget the devices with queued requests (at close). */
 void bw_db__queued_free(bw_db_t *db);
+
+/* db_audit.c: one audit entry, inside the caller's transaction (lock
+ * held; the fields already checked).  0, or the prepare or step code
+ * with the transaction rolled back. */
+int bw_db__audit_insert(bw_db_t *db, int64_t at_ms, const char *actor,
+                        const char *action, const char *subject,
+                        const char *detail);
 
 /* Input rules (db_device.c). */
 int bw_db__endpoint_check(const char *ep);

@@ -241,18 +241,9 @@ int bw_db_device_seen(bw_db_t *db, const char *endpoint, int64_t *seen_ms)
     if (err != 0)
         return err;
     pthread_mutex_lock(&db->wlock);
-    sqlite3_stmt *st;
-    err = bw_db__prepare(
-        db->w, "SELECT updated_at FROM registrations WHERE endpoint = ?", &st);
-    if (err == 0) {
-        sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            *seen_ms = sqlite3_column_int64(st, 0);
-        else
-            err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
-        bw_db__release(st);
-    }
+    err = bw_db__read_by_text(
+        db, "SELECT updated_at FROM registrations WHERE endpoint = ?", endpoint,
+        seen_ms);
     pthread_mutex_unlock(&db->wlock);
     return err;
 }

@@ -109,16 +109,10 @@ int bw_db_observation_put(bw_db_t *db, const bw_db_observation_t *o)
         return err; /* rolled back; a taken id or token: BW_EEXIST */
     if (n == 0)
         return bw_db__rollback(db, BW_ENOTFOUND);
-    err = bw_db__prepare(
-        db->w, "UPDATE observation_seq SET last_id = ?1 WHERE last_id < ?1",
-        &st);
-    if (err != 0)
-        return bw_db__rollback(db, err);
-    sqlite3_bind_int64(st, 1, o->id);
-    err = bw_db__step_write(db, st, NULL);
-    if (err != 0)
-        return err;
-    return bw_db__commit(db);
+    err = bw_db__write_by_int(
+        db, "UPDATE observation_seq SET last_id = ?1 WHERE last_id < ?1", o->id,
+        NULL);
+    return err != 0 ? err : bw_db__commit(db);
 }
 
 int bw_db_observation_delete(bw_db_t *db, const char *endpoint, int64_t id)
@@ -226,31 +220,22 @@ int bw_db_observation_load(bw_db_t *db, int64_t now_ms,
     int err = bw_db__begin(db);
     if (err != 0)
         return err;
-    sqlite3_stmt *st;
     /* Dead rows: a new Register moved the registration (location NULL),
      * or it is gone or expired. */
-    err = bw_db__prepare(db->w,
-                         "DELETE FROM observations WHERE location IS NULL OR "
-                         "NOT EXISTS (SELECT 1 FROM registrations r WHERE "
-                         "r.location = observations.location AND "
-                         "r.expires_at > ?1)",
-                         &st);
-    if (err != 0)
-        return bw_db__rollback(db, err);
-    sqlite3_bind_int64(st, 1, now_ms);
     uint64_t gone = 0;
-    err = bw_db__step_write(db, st, &gone);
+    err = bw_db__write_by_int(db,
+                              "DELETE FROM observations WHERE location IS NULL "
+                              "OR NOT EXISTS (SELECT 1 FROM registrations r "
+                              "WHERE r.location = observations.location AND "
+                              "r.expires_at > ?1)",
+                              now_ms, &gone);
     if (err != 0)
         return err;
-    err = bw_db__prepare(db->w, "SELECT last_id FROM observation_seq", &st);
-    if (err != 0)
-        return bw_db__rollback(db, err);
-    int rc = sqlite3_step(st);
-    int64_t last = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    bw_db__release(st);
-    if (rc != SQLITE_ROW)
-        return bw_db__rollback(db, rc == SQLITE_DONE ? BW_EMALFORMED
-                                                     : bw_db__err(rc));
+    int64_t last = 0;
+    err = bw_db__read_by_text(db, "SELECT last_id FROM observation_seq", NULL,
+                              &last);
+    if (err != 0) /* no row: the schema made one, the file is damaged */
+        return bw_db__rollback(db, err == BW_ENOTFOUND ? BW_EMALFORMED : err);
     err = walk(db, cb, arg);
     /* The deletions stand whatever the walk met: they are right. */
     int cerr = bw_db__commit(db);
@@ -274,25 +259,18 @@ int bw_db_observation_count(bw_db_t *db, const char *endpoint, uint64_t *n)
         if (err != 0)
             return err;
     }
+    /* COUNT(*) always has its one row. */
+    int64_t v = 0;
     pthread_mutex_lock(&db->wlock);
-    sqlite3_stmt *st;
-    int err = bw_db__prepare(
-        db->w,
+    int err = bw_db__read_by_text(
+        db,
         endpoint != NULL
             ? "SELECT COUNT(*) FROM observations o JOIN registrations r ON "
               "r.location = o.location WHERE r.endpoint = ?1"
             : "SELECT COUNT(*) FROM observations",
-        &st);
-    if (err == 0) {
-        if (endpoint != NULL)
-            sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            *n = (uint64_t)sqlite3_column_int64(st, 0);
-        else
-            err = bw_db__err(rc) != 0 ? bw_db__err(rc) : BW_EIO;
-        bw_db__release(st);
-    }
+        endpoint, &v);
     pthread_mutex_unlock(&db->wlock);
+    if (err == 0)
+        *n = (uint64_t)v;
     return err;
 }

@@ -416,21 +416,10 @@ int bw_db_registration_expire(bw_db_t *db, int64_t now_ms, uint64_t *count)
     int err = bw_db__begin(db);
     if (err != 0)
         return err;
-    sqlite3_stmt *st;
-    err = bw_db__prepare(
-        db->w, "DELETE FROM registrations WHERE expires_at <= ?", &st);
-    if (err != 0)
-        return bw_db__rollback(db, err);
-    sqlite3_bind_int64(st, 1, now_ms);
-    int rc = sqlite3_step(st);
-    bw_db__release(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__rollback(db, bw_db__err(rc));
-    uint64_t n = (uint64_t)sqlite3_changes(db->w);
-    err = bw_db__commit(db);
-    if (err == 0 && count != NULL)
-        *count = n;
-    return err;
+    uint64_t n = 0;
+    err = bw_db__write_by_int(
+        db, "DELETE FROM registrations WHERE expires_at <= ?", now_ms, &n);
+    return err != 0 ? err : bw_db__commit_count(db, n, count);
 }
 
 /* ---- the start-up walk ------------------------------------------------ */

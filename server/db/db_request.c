@@ -227,19 +227,17 @@ int bw_db_request_enqueue(bw_db_t *db, const char *endpoint, bw_db_req_op_t op,
         err = BW_ERANGE;
     if (err != 0)
         return err;
-    err = bw_db__begin(db);
+    int64_t dev;
+    err = bw_db__begin_device(db, endpoint, NULL, &dev);
     if (err != 0)
         return err;
-    int64_t dev;
-    err = bw_db__device_id(db, endpoint, &dev);
-    sqlite3_stmt *st = NULL;
-    if (err == 0)
-        err = bw_db__prepare(
-            db->w,
-            "INSERT INTO queued_requests (device_id, operation, path, "
-            "payload, state, result_code, created_at, updated_at, "
-            "expires_at) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
-            &st);
+    sqlite3_stmt *st;
+    err = bw_db__prepare(db->w,
+                         "INSERT INTO queued_requests (device_id, operation, "
+                         "path, payload, state, result_code, created_at, "
+                         "updated_at, expires_at) VALUES (?, ?, ?, ?, "
+                         "'queued', 0, ?, ?, ?)",
+                         &st);
     if (err != 0)
         return bw_db__rollback(db, err);
     sqlite3_bind_int64(st, 1, dev);
@@ -249,16 +247,12 @@ int bw_db_request_enqueue(bw_db_t *db, const char *endpoint, bw_db_req_op_t op,
     sqlite3_bind_int64(st, 5, now_ms);
     sqlite3_bind_int64(st, 6, now_ms);
     sqlite3_bind_int64(st, 7, expires_ms);
-    int rc = sqlite3_step(st);
-    bw_db__release(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__rollback(db, bw_db__err(rc));
+    err = bw_db__step_write(db, st, NULL);
+    if (err != 0)
+        return err; /* rolled back */
     int64_t new_id = sqlite3_last_insert_rowid(db->w);
     queued_note(db, endpoint); /* before the commit makes it visible */
-    err = bw_db__commit(db);
-    if (err == 0 && id != NULL)
-        *id = new_id;
-    return err;
+    return bw_db__commit_id(db, new_id, id);
 }
 
 /* After a guarded UPDATE of request id that stepped to rc, inside the
@@ -270,18 +264,10 @@ static int settle(bw_db_t *db, int rc, int64_t id)
         return bw_db__rollback(db, bw_db__err(rc));
     if (sqlite3_changes(db->w) > 0)
         return bw_db__commit(db);
-    sqlite3_stmt *st;
-    int err = bw_db__prepare(db->w,
-                             "SELECT 1 FROM queued_requests WHERE id = ?", &st);
-    if (err == 0) {
-        sqlite3_bind_int64(st, 1, id);
-        rc = sqlite3_step(st);
-        err = rc == SQLITE_ROW    ? BW_ESTATE
-              : rc == SQLITE_DONE ? BW_ENOTFOUND
-                                  : bw_db__err(rc);
-        bw_db__release(st);
-    }
-    return bw_db__rollback(db, err);
+    int64_t one;
+    int err = bw_db__read_by_int(
+        db, "SELECT 1 FROM queued_requests WHERE id = ?", id, &one);
+    return bw_db__rollback(db, err == 0 ? BW_ESTATE : err);
 }
 
 /*
@@ -365,15 +351,9 @@ int bw_db_request_expire(bw_db_t *db, int64_t now_ms, uint64_t *count)
         return bw_db__rollback(db, err);
     sqlite3_bind_int64(st, 1, now_ms);
     sqlite3_bind_text(st, 2, BW_DB_REQ_WHY_TTL, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    bw_db__release(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__rollback(db, bw_db__err(rc));
-    uint64_t n = (uint64_t)sqlite3_changes(db->w);
-    err = bw_db__commit(db);
-    if (err == 0 && count != NULL)
-        *count = n;
-    return err;
+    uint64_t n = 0;
+    err = bw_db__step_write(db, st, &n);
+    return err != 0 ? err : bw_db__commit_count(db, n, count);
 }
 
 #define REQ_COLUMNS                                                            \
@@ -552,22 +532,12 @@ int bw_db_request_requeue_sent(bw_db_t *db, int64_t now_ms, uint64_t *count)
     bw_db__release(st);
     if (rc != SQLITE_DONE)
         return bw_db__rollback(db, bw_db__err(rc));
-    err = bw_db__prepare(db->w,
-                         "UPDATE queued_requests SET state = 'queued', "
-                         "updated_at = ? WHERE state = 'sent'",
-                         &st);
-    if (err != 0)
-        return bw_db__rollback(db, err);
-    sqlite3_bind_int64(st, 1, now_ms);
-    rc = sqlite3_step(st);
-    bw_db__release(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__rollback(db, bw_db__err(rc));
-    uint64_t n = (uint64_t)sqlite3_changes(db->w);
-    err = bw_db__commit(db);
-    if (err == 0 && count != NULL)
-        *count = n;
-    return err;
+    uint64_t n = 0;
+    err = bw_db__write_by_int(db,
+                              "UPDATE queued_requests SET state = 'queued', "
+                              "updated_at = ? WHERE state = 'sent'",
+                              now_ms, &n);
+    return err != 0 ? err : bw_db__commit_count(db, n, count);
 }
 
 int bw_db_request_page(bw_db_t *db, const char *endpoint, int state,
@@ -631,17 +601,12 @@ int bw_db_request_retry(bw_db_t *db, int64_t id, int64_t now_ms,
     if (rc != SQLITE_DONE || sqlite3_changes(db->w) == 0)
         return settle(db, rc, id); /* rolls back: BW_ESTATE, ... */
     /* The count as committed, read in the same transaction. */
-    err = bw_db__prepare(db->w,
-                         "SELECT tries FROM queued_requests WHERE id = ?", &st);
-    if (err != 0)
+    int64_t v = 0;
+    err = bw_db__read_by_int(
+        db, "SELECT tries FROM queued_requests WHERE id = ?", id, &v);
+    if (err != 0) /* ENOTFOUND cannot be: the row was just written */
         return bw_db__rollback(db, err);
-    sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    unsigned n = rc == SQLITE_ROW ? tries_of(sqlite3_column_int64(st, 0)) : 0;
-    bw_db__release(st);
-    if (rc != SQLITE_ROW) /* DONE cannot be: the row was just written */
-        return bw_db__rollback(db, rc == SQLITE_DONE ? BW_ENOTFOUND
-                                                     : bw_db__err(rc));
+    unsigned n = tries_of(v);
     queued_note_request(db, id);
     err = bw_db__commit(db);
     if (err == 0 && tries != NULL)
@@ -675,10 +640,5 @@ int bw_db_request_purge(bw_db_t *db, int64_t before_ms, size_t max,
     sqlite3_bind_int64(st, 2, (int64_t)max);
     uint64_t n = 0;
     err = bw_db__step_write(db, st, &n);
-    if (err != 0)
-        return err; /* rolled back */
-    err = bw_db__commit(db);
-    if (err == 0 && count != NULL)
-        *count = n;
-    return err;
+    return err != 0 ? err : bw_db__commit_count(db, n, count);
 }

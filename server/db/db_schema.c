@@ -349,9 +349,7 @@ static int record_version(sqlite3 *c, unsigned v)
         return err;
     sqlite3_bind_int64(st, 1, v);
     sqlite3_bind_int64(st, 2, wall_ms());
-    int rc = sqlite3_step(st);
-    bw_db__release(st);
-    return rc == SQLITE_DONE ? 0 : bw_db__err(rc);
+    return bw_db__step_done(st);
 }
 
 /*

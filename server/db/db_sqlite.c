@@ -128,23 +128,97 @@ int bw_db__rollback(bw_db_t *db, int err)
     return err;
 }
 
-int bw_db__device_id(bw_db_t *db, const char *endpoint, int64_t *id)
+int bw_db__step_done(sqlite3_stmt *st)
 {
-    sqlite3_stmt *st;
-    int err =
-        bw_db__prepare(db->w, "SELECT id FROM devices WHERE endpoint = ?", &st);
+    int rc = sqlite3_step(st);
+    bw_db__release(st);
+    return rc == SQLITE_DONE ? 0 : bw_db__err(rc);
+}
+
+int bw_db__commit_count(bw_db_t *db, uint64_t v, uint64_t *out)
+{
+    int err = bw_db__commit(db);
+    if (err == 0 && out != NULL)
+        *out = v;
+    return err;
+}
+
+int bw_db__commit_id(bw_db_t *db, int64_t v, int64_t *out)
+{
+    int err = bw_db__commit(db);
+    if (err == 0 && out != NULL)
+        *out = v;
+    return err;
+}
+
+/* sql on the writer with ?1 bound: text when it is not NULL, else v when
+ * bind_v is set, else nothing. */
+static int prepare_one(bw_db_t *db, const char *sql, const char *text,
+                       int bind_v, int64_t v, sqlite3_stmt **st)
+{
+    int err = bw_db__prepare(db->w, sql, st);
     if (err != 0)
         return err;
-    sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_STATIC);
+    if (text != NULL)
+        sqlite3_bind_text(*st, 1, text, -1, SQLITE_STATIC);
+    else if (bind_v)
+        sqlite3_bind_int64(*st, 1, v);
+    return 0;
+}
+
+static int write_one(bw_db_t *db, const char *sql, const char *text, int bind_v,
+                     int64_t v, uint64_t *changes)
+{
+    sqlite3_stmt *st;
+    int err = prepare_one(db, sql, text, bind_v, v, &st);
+    if (err != 0)
+        return bw_db__rollback(db, err);
+    return bw_db__step_write(db, st, changes);
+}
+
+int bw_db__write_by_int(bw_db_t *db, const char *sql, int64_t v,
+                        uint64_t *changes)
+{
+    return write_one(db, sql, NULL, 1, v, changes);
+}
+
+int bw_db__write_by_text(bw_db_t *db, const char *sql, const char *text,
+                         uint64_t *changes)
+{
+    return write_one(db, sql, text, 0, 0, changes);
+}
+
+static int read_one(bw_db_t *db, const char *sql, const char *text, int bind_v,
+                    int64_t v, int64_t *out)
+{
+    sqlite3_stmt *st;
+    int err = prepare_one(db, sql, text, bind_v, v, &st);
+    if (err != 0)
+        return err;
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *id = sqlite3_column_int64(st, 0);
-        err = 0;
-    } else {
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
         err = rc == SQLITE_DONE ? BW_ENOTFOUND : bw_db__err(rc);
-    }
     bw_db__release(st);
     return err;
+}
+
+int bw_db__read_by_int(bw_db_t *db, const char *sql, int64_t v, int64_t *out)
+{
+    return read_one(db, sql, NULL, 1, v, out);
+}
+
+int bw_db__read_by_text(bw_db_t *db, const char *sql, const char *text,
+                        int64_t *out)
+{
+    return read_one(db, sql, text, 0, 0, out);
+}
+
+int bw_db__device_id(bw_db_t *db, const char *endpoint, int64_t *id)
+{
+    return bw_db__read_by_text(db, "SELECT id FROM devices WHERE endpoint = ?",
+                               endpoint, id);
 }
 
 int bw_db__begin_device(bw_db_t *db, const char *endpoint, const char *actor,

@@ -160,19 +160,17 @@ int bw_db_telemetry_store(bw_db_t *db, const char *endpoint,
         err = value_check(&v[i]);
     if (err != 0)
         return err;
-    err = bw_db__begin(db);
+    int64_t dev;
+    err = bw_db__begin_device(db, endpoint, NULL, &dev);
     if (err != 0)
         return err;
-    int64_t dev;
-    sqlite3_stmt *st = NULL;
-    err = bw_db__device_id(db, endpoint, &dev);
-    if (err == 0)
-        err = bw_db__prepare(db->w,
-                             "INSERT INTO telemetry (device_id, path, "
-                             "sampled_at, kind, value_num, value_text, "
-                             "value_blob, received_at, source) VALUES (?, ?, "
-                             "?, ?, ?, ?, ?, ?, ?)",
-                             &st);
+    sqlite3_stmt *st;
+    err = bw_db__prepare(db->w,
+                         "INSERT INTO telemetry (device_id, path, sampled_at, "
+                         "kind, value_num, value_text, value_blob, "
+                         "received_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                         "?, ?)",
+                         &st);
     if (err != 0)
         return bw_db__rollback(db, err);
     for (size_t i = 0; i < n; i++) {
@@ -294,21 +292,13 @@ int bw_db_telemetry_count(bw_db_t *db, const char *endpoint, uint64_t *n)
     if (err != 0)
         return err;
     pthread_mutex_lock(&db->wlock);
-    int64_t dev;
-    sqlite3_stmt *st = NULL;
+    int64_t dev, v = 0;
     err = bw_db__device_id(db, endpoint, &dev);
-    if (err == 0)
-        err = bw_db__prepare(
-            db->w, "SELECT COUNT(*) FROM telemetry WHERE device_id = ?", &st);
-    if (err == 0) {
-        sqlite3_bind_int64(st, 1, dev);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            *n = (uint64_t)sqlite3_column_int64(st, 0);
-        else
-            err = bw_db__err(rc);
-    }
-    bw_db__release(st);
+    if (err == 0) /* COUNT(*) always has its one row */
+        err = bw_db__read_by_int(
+            db, "SELECT COUNT(*) FROM telemetry WHERE device_id = ?", dev, &v);
     pthread_mutex_unlock(&db->wlock);
+    if (err == 0)
+        *n = (uint64_t)v;
     return err;
 }

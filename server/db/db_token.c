@@ -111,16 +111,10 @@ static int row_read(sqlite3_stmt *st, bw_db_token_t *t)
 /* Does a row match "column = ?" (inside the caller's transaction)? */
 static int exists(bw_db_t *db, const char *sql, const char *value, int *yes)
 {
-    sqlite3_stmt *st;
-    int err = bw_db__prepare(db->w, sql, &st);
-    if (err != 0)
-        return err;
-    sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    *yes = rc == SQLITE_ROW;
-    err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : bw_db__err(rc);
-    bw_db__release(st);
-    return err;
+    int64_t one;
+    int err = bw_db__read_by_text(db, sql, value, &one);
+    *yes = err == 0;
+    return err == BW_ENOTFOUND ? 0 : err;
 }
 
 static int insert(bw_db_t *db, const char *name, bw_db_role_t role,
@@ -153,10 +147,9 @@ static int insert(bw_db_t *db, const char *name, bw_db_role_t role,
     sqlite3_bind_text(st, 3, lookup, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, hash, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, now_ms);
-    int rc = sqlite3_step(st);
-    bw_db__release(st);
-    if (rc != SQLITE_DONE)
-        return bw_db__rollback(db, bw_db__err(rc));
+    err = bw_db__step_write(db, st, NULL);
+    if (err != 0)
+        return err; /* rolled back */
     int64_t id = sqlite3_last_insert_rowid(db->w);
     err = bw_db__commit(db);
     if (err == 0 && out != NULL) {
@@ -389,17 +382,13 @@ int bw_db_token_count(bw_db_t *db, uint64_t *n)
         *n = 0;
     if (db == NULL || n == NULL)
         return BW_EINVAL;
+    int64_t v = 0;
     pthread_mutex_lock(&db->wlock);
-    sqlite3_stmt *st;
-    int err = bw_db__prepare(db->w, "SELECT COUNT(*) FROM api_tokens", &st);
-    if (err == 0) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            *n = (uint64_t)sqlite3_column_int64(st, 0);
-        else
-            err = bw_db__err(rc);
-        bw_db__release(st);
-    }
+    /* COUNT(*) always has its one row. */
+    int err =
+        bw_db__read_by_text(db, "SELECT COUNT(*) FROM api_tokens", NULL, &v);
     pthread_mutex_unlock(&db->wlock);
+    if (err == 0)
+        *n = (uint64_t)v;
     return err;
 }
