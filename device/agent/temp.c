@@ -2,7 +2,10 @@
 /*
  * The Temperature object of bulwark-device (contract in temp.h): the
  * handler table, the transaction snapshot, and the record that keeps the
- * created instances across a restart.
+ * created instances across a restart.  Reads, Reset and samples of one
+ * instance are lib/objects' (bw_lwm2m_temp_inst_*); the handlers here
+ * find the instance and add what only this object has: 5701 and 5750 as
+ * stored texts, Write, Create, Delete.
  *
  * Resources (IPSO 3303):
  *   5601 Min Measured Value  float R     instance 0, after a sample
@@ -22,17 +25,6 @@
 #define R BW_LWM2M_OP_R
 #define E BW_LWM2M_OP_E
 
-enum {
-    RES_MIN = 5601,
-    RES_MAX = 5602,
-    RES_RANGE_MIN = 5603,
-    RES_RANGE_MAX = 5604,
-    RES_RESET = 5605,
-    RES_VALUE = 5700,
-    RES_UNITS = 5701,
-    RES_APP_TYPE = 5750,
-};
-
 /* The built-in sensor's instance and what it measures in. */
 #define BUILTIN      0u
 #define UNITS_DFL    "Cel"
@@ -40,14 +32,14 @@ enum {
 #define ID_MAX_VALUE 65534u
 
 static const bw_lwm2m_res_def_t temp_res[] = {
-    {RES_MIN, BW_LWM2M_TYPE_FLOAT, R, 0, 0},
-    {RES_MAX, BW_LWM2M_TYPE_FLOAT, R, 0, 0},
-    {RES_RANGE_MIN, BW_LWM2M_TYPE_FLOAT, R, 0, 0},
-    {RES_RANGE_MAX, BW_LWM2M_TYPE_FLOAT, R, 0, 0},
-    {RES_RESET, BW_LWM2M_TYPE_NONE, E, 0, 0},
-    {RES_VALUE, BW_LWM2M_TYPE_FLOAT, R, 0, 1},
-    {RES_UNITS, BW_LWM2M_TYPE_STRING, BW_LWM2M_OP_RW, 0, 0},
-    {RES_APP_TYPE, BW_LWM2M_TYPE_STRING, BW_LWM2M_OP_RW, 0, 0},
+    {BW_LWM2M_TEMP_RES_MIN, BW_LWM2M_TYPE_FLOAT, R, 0, 0},
+    {BW_LWM2M_TEMP_RES_MAX, BW_LWM2M_TYPE_FLOAT, R, 0, 0},
+    {BW_LWM2M_TEMP_RES_RANGE_MIN, BW_LWM2M_TYPE_FLOAT, R, 0, 0},
+    {BW_LWM2M_TEMP_RES_RANGE_MAX, BW_LWM2M_TYPE_FLOAT, R, 0, 0},
+    {BW_LWM2M_TEMP_RES_RESET, BW_LWM2M_TYPE_NONE, E, 0, 0},
+    {BW_LWM2M_TEMP_RES_VALUE, BW_LWM2M_TYPE_FLOAT, R, 0, 1},
+    {BW_LWM2M_TEMP_RES_UNITS, BW_LWM2M_TYPE_STRING, BW_LWM2M_OP_RW, 0, 0},
+    {BW_LWM2M_TEMP_RES_APP_TYPE, BW_LWM2M_TYPE_STRING, BW_LWM2M_OP_RW, 0, 0},
 };
 
 static agent_temp_inst_t *find(agent_temp_t *t, uint16_t id)
@@ -56,13 +48,6 @@ static agent_temp_inst_t *find(agent_temp_t *t, uint16_t id)
         if (t->inst[i].id == id)
             return &t->inst[i];
     return NULL;
-}
-
-static void changed(const agent_temp_t *t, uint16_t res)
-{
-    bw_lwm2m_path_t p = BW_LWM2M_PATH_RES(AGENT_TEMP_OID, BUILTIN, res);
-    if (t->cfg.changed != NULL)
-        t->cfg.changed(t->cfg.app, &p);
 }
 
 static void saved(const agent_temp_t *t, int set_changed)
@@ -102,48 +87,29 @@ static int temp_list(bw_lwm2m_object_t *o, uint16_t *ids, size_t cap, size_t *n)
     return 0;
 }
 
-static int str_value(bw_lwm2m_value_t *v, const char *s)
+/* Where the library tells of the values a sample or a reset moved. */
+static bw_lwm2m_temp_report_t report_to(const agent_temp_t *t)
 {
-    if (s[0] == '\0')
-        return BW_ENOTFOUND;
-    *v = bw_lwm2m_value_bytes(BW_LWM2M_TYPE_STRING, s, strlen(s));
-    return 0;
+    bw_lwm2m_temp_report_t to = {t->cfg.changed, t->cfg.app};
+    return to;
+}
+
+/* A stored text as the library takes it: NULL while empty (absent). */
+static const char *text_or_null(const char *s)
+{
+    return s[0] != '\0' ? s : NULL;
 }
 
 static int temp_read(bw_lwm2m_object_t *o, const bw_lwm2m_path_t *path,
                      bw_lwm2m_value_t *v, uint8_t *scratch, size_t cap)
 {
     const agent_temp_inst_t *s = find(o->ctx, path->id[BW_LWM2M_INSTANCE]);
-    uint16_t res = path->id[BW_LWM2M_RESOURCE];
     (void)scratch;
     (void)cap;
-    if (s == NULL || path->depth != BW_LWM2M_DEPTH_RESOURCE)
+    if (s == NULL)
         return BW_ENOTFOUND;
-    switch (res) {
-    case RES_VALUE:
-    case RES_MIN:
-    case RES_MAX:
-        if (!s->has_value)
-            return BW_ENOTFOUND;
-        *v = bw_lwm2m_value_float(res == RES_VALUE ? s->value
-                                  : res == RES_MIN ? s->min
-                                                   : s->max);
-        return 0;
-    case RES_RANGE_MIN:
-    case RES_RANGE_MAX:
-        if (!s->has_range)
-            return BW_ENOTFOUND;
-        *v = bw_lwm2m_value_float(res == RES_RANGE_MIN ? s->range_min
-                                                       : s->range_max);
-        return 0;
-    case RES_UNITS:
-        return str_value(v, s->units);
-    case RES_APP_TYPE:
-        return str_value(v, s->app_type);
-    default:
-        return bw_lwm2m_object_res(o, res) != NULL ? BW_EUNSUPPORTED
-                                                   : BW_ENOTFOUND;
-    }
+    return bw_lwm2m_temp_inst_read(o, &s->sensor, path, text_or_null(s->units),
+                                   text_or_null(s->app_type), v);
 }
 
 static int temp_write(bw_lwm2m_object_t *o, const bw_lwm2m_path_t *path,
@@ -155,7 +121,7 @@ static int temp_write(bw_lwm2m_object_t *o, const bw_lwm2m_path_t *path,
         return BW_ENOTFOUND;
     if (path->depth != BW_LWM2M_DEPTH_RESOURCE)
         return BW_EUNSUPPORTED; /* no multiple resources here */
-    if (res != RES_UNITS && res != RES_APP_TYPE)
+    if (res != BW_LWM2M_TEMP_RES_UNITS && res != BW_LWM2M_TEMP_RES_APP_TYPE)
         return bw_lwm2m_object_res(o, res) != NULL ? BW_EUNSUPPORTED
                                                    : BW_ENOTFOUND;
     if (v->type != BW_LWM2M_TYPE_STRING)
@@ -165,7 +131,7 @@ static int temp_write(bw_lwm2m_object_t *o, const bw_lwm2m_path_t *path,
     int err = text_ok(p, n);
     if (err != 0)
         return err;
-    if (res == RES_APP_TYPE) {
+    if (res == BW_LWM2M_TEMP_RES_APP_TYPE) {
         put_text(s->app_type, p, n);
         return 0;
     }
@@ -182,38 +148,38 @@ static int temp_execute(bw_lwm2m_object_t *o, uint16_t inst, uint16_t res,
 {
     agent_temp_t *t = o->ctx;
     agent_temp_inst_t *s = find(t, inst);
+    const bw_lwm2m_temp_report_t to = report_to(t);
     (void)arg;
     (void)len;
-    if (s == NULL)
-        return BW_ENOTFOUND;
-    if (res != RES_RESET)
-        return bw_lwm2m_object_res(o, res) != NULL ? BW_EUNSUPPORTED
-                                                   : BW_ENOTFOUND;
-    if (!s->has_value)
-        return 0; /* nothing measured: nothing to reset */
-    if (s->min != s->value) {
-        s->min = s->value;
-        changed(t, RES_MIN);
-    }
-    if (s->max != s->value) {
-        s->max = s->value;
-        changed(t, RES_MAX);
-    }
-    return 0;
+    return bw_lwm2m_temp_inst_execute(o, s != NULL ? &s->sensor : NULL, res,
+                                      &to);
 }
 
-/* Make room for id at its place by id; the new slot is zeroed. */
-static agent_temp_inst_t *insert(agent_temp_t *t, uint16_t id)
+/*
+ * s as a new instance id: no reading, the range given (not finite: no
+ * range), units "Cel", no Application Type.  Callers have checked id
+ * (below 65535) and the range (not inverted), all the library refuses.
+ */
+static void slot_init(agent_temp_inst_t *s, uint16_t id, double range_min,
+                      double range_max)
+{
+    memset(s, 0, sizeof *s);
+    s->id = id;
+    (void)bw_lwm2m_temp_inst_init(&s->sensor, id, range_min, range_max);
+    memcpy(s->units, UNITS_DFL, sizeof UNITS_DFL);
+}
+
+/* Make room for id at its place by id and set the new slot up. */
+static void insert(agent_temp_t *t, uint16_t id, double range_min,
+                   double range_max)
 {
     size_t at = t->n;
     while (at > 0 && t->inst[at - 1].id > id) {
         t->inst[at] = t->inst[at - 1];
         at--;
     }
-    memset(&t->inst[at], 0, sizeof t->inst[at]);
-    t->inst[at].id = id;
+    slot_init(&t->inst[at], id, range_min, range_max);
     t->n++;
-    return &t->inst[at];
 }
 
 static int temp_create(bw_lwm2m_object_t *o, uint16_t inst)
@@ -225,8 +191,7 @@ static int temp_create(bw_lwm2m_object_t *o, uint16_t inst)
         return BW_ENOMEM;
     if (inst > ID_MAX_VALUE)
         return BW_EINVAL;
-    agent_temp_inst_t *s = insert(t, inst);
-    memcpy(s->units, UNITS_DFL, sizeof UNITS_DFL);
+    insert(t, inst, NAN, NAN); /* a sensor the server describes */
     return 0;
 }
 
@@ -300,15 +265,12 @@ static void temp_rollback(bw_lwm2m_object_t *o, uint16_t inst)
     if (t->txn == 0)
         return; /* restored by the first rollback of this request */
     /* Samples taken meanwhile stay: only instance 0 has any, and it
-     * cannot be created or removed by a transaction. */
-    agent_temp_inst_t live = *find(t, BUILTIN);
+     * cannot be created or removed by a transaction, which never changes
+     * its range either. */
+    bw_lwm2m_temp_inst_t live = find(t, BUILTIN)->sensor;
     memcpy(t->inst, t->snap, sizeof t->inst);
     t->n = t->snap_n;
-    agent_temp_inst_t *b = find(t, BUILTIN);
-    b->has_value = live.has_value;
-    b->value = live.value;
-    b->min = live.min;
-    b->max = live.max;
+    find(t, BUILTIN)->sensor = live;
     t->txn = 0;
 }
 
@@ -335,11 +297,7 @@ int agent_temp_init(agent_temp_t *t, bw_lwm2m_object_t *obj,
         return BW_ERANGE;
     memset(t, 0, sizeof *t);
     t->cfg = *cfg;
-    agent_temp_inst_t *s = insert(t, BUILTIN);
-    s->has_range = 1;
-    s->range_min = range_min;
-    s->range_max = range_max;
-    memcpy(s->units, UNITS_DFL, sizeof UNITS_DFL);
+    insert(t, BUILTIN, range_min, range_max);
     memset(obj, 0, sizeof *obj);
     obj->id = AGENT_TEMP_OID;
     obj->multiple_instances = 1;
@@ -355,28 +313,11 @@ int agent_temp_sample(agent_temp_t *t, double value)
 {
     if (t == NULL)
         return BW_EINVAL;
-    if (!isfinite(value))
-        return BW_ERANGE;
     agent_temp_inst_t *s = find(t, BUILTIN);
     if (s == NULL)
         return BW_EINVAL; /* cannot happen: instance 0 is never removed */
-    int first = !s->has_value;
-    int moved = first || s->value != value;
-    int lower = first || value < s->min;
-    int higher = first || value > s->max;
-    s->has_value = 1;
-    s->value = value;
-    if (lower)
-        s->min = value;
-    if (higher)
-        s->max = value;
-    if (moved)
-        changed(t, RES_VALUE);
-    if (lower)
-        changed(t, RES_MIN);
-    if (higher)
-        changed(t, RES_MAX);
-    return 0;
+    const bw_lwm2m_temp_report_t to = report_to(t);
+    return bw_lwm2m_temp_inst_sample(&s->sensor, &to, value);
 }
 
 /* ---- the record ---------------------------------------------------------- */
@@ -476,8 +417,7 @@ static int parse_line(const char *p, size_t n, agent_temp_inst_t *s)
     const char *sp2 = memchr(a, ' ', (size_t)(end - a));
     if (sp2 == NULL)
         return BW_EMALFORMED;
-    memset(s, 0, sizeof *s);
-    s->id = (uint16_t)id;
+    slot_init(s, (uint16_t)id, NAN, NAN);
     int err = get_hex(a, (size_t)(sp2 - a), s->app_type);
     if (err != 0)
         return err;

@@ -18,6 +18,12 @@
  * server can say what a created instance measures in; on instance 0 a
  * Write of it is 4.05.
  *
+ * Everything about one instance's readings (value, min/max, range, the
+ * Read of its resources, Reset, a sample) is lib/objects' Temperature
+ * instance (bw_lwm2m_temp_inst_*, bulwark/lwm2m_objects.h), so this object
+ * answers as the library's does; it adds the instance table, Create and
+ * Delete, the two texts and persistence.
+ *
  * What it owns: the instances and the transaction of a Write or Create
  * (a snapshot taken at begin(), restored by rollback()).  What it never
  * does: touch a file.  After a change that must survive a restart
@@ -36,8 +42,9 @@
 #include <stdint.h>
 
 #include "bulwark/lwm2m_object.h"
+#include "bulwark/lwm2m_objects.h"
 
-#define AGENT_TEMP_OID 3303u
+#define AGENT_TEMP_OID BW_LWM2M_OBJ_TEMP
 
 /* Instances at most, the built-in one included: a slot is a fixed struct
  * in the device context and the record is one small atomic write; a
@@ -54,9 +61,9 @@
 
 typedef struct {
     uint16_t id;
-    uint8_t has_value; /* a sample came (instance 0 only) */
-    uint8_t has_range;
-    double value, min, max, range_min, range_max;
+    /* Readings (samples come to instance 0 only) and range; its id is
+     * id, for the change reports. */
+    bw_lwm2m_temp_inst_t sensor;
     char app_type[AGENT_TEMP_TEXT_MAX + 1]; /* "" : absent */
     char units[AGENT_TEMP_TEXT_MAX + 1];
 } agent_temp_inst_t;

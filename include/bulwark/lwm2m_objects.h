@@ -432,6 +432,13 @@ uint8_t bw_lwm2m_fw_result(const bw_lwm2m_fw_t *fw);
 
 /* ------------------------------------------------------------------------
  * Temperature (/3303, IPSO), object version 1.1
+ *
+ * Two layers.  bw_lwm2m_temp_t is the object for a device whose sensors
+ * the application adds (no Create or Delete from a server).  Under it,
+ * the bw_lwm2m_temp_inst_* functions do everything about one instance:
+ * its readings, the Read of its resources, the Reset Execute, a sample.
+ * An object that keeps its own instance table (one a server may Create
+ * in, with settings it persists) builds on them and answers alike.
  * ------------------------------------------------------------------------ */
 
 #define BW_LWM2M_OBJ_TEMP 3303u
@@ -440,16 +447,36 @@ uint8_t bw_lwm2m_fw_result(const bw_lwm2m_fw_t *fw);
  * device rarely has more than a few thermometers. */
 #define BW_LWM2M_TEMP_MAX_INST 4
 
+/* Resource ids of /3303. */
+enum {
+    BW_LWM2M_TEMP_RES_MIN = 5601,       /* Min Measured Value */
+    BW_LWM2M_TEMP_RES_MAX = 5602,       /* Max Measured Value */
+    BW_LWM2M_TEMP_RES_RANGE_MIN = 5603, /* Min Range Value */
+    BW_LWM2M_TEMP_RES_RANGE_MAX = 5604, /* Max Range Value */
+    BW_LWM2M_TEMP_RES_RESET = 5605,     /* Reset Min and Max Measured Values */
+    BW_LWM2M_TEMP_RES_VALUE = 5700,     /* Sensor Value */
+    BW_LWM2M_TEMP_RES_UNITS = 5701,     /* Sensor Units */
+    BW_LWM2M_TEMP_RES_APP_TYPE = 5750,  /* Application Type */
+};
+
+/* One instance: its id and its readings.  Fields private; set up by
+ * bw_lwm2m_temp_inst_init().  Holds no pointer: copy it freely. */
 typedef struct {
     uint16_t id;
-    uint8_t flags; /* private: which values are set */
+    uint8_t flags; /* which values are set */
     double value, min, max;
     double range_min, range_max;
 } bw_lwm2m_temp_inst_t;
 
+/* Whom a sample or a reset tells of the values it moved: changed (may be
+ * NULL) with app. */
 typedef struct {
     bw_lwm2m_changed_fn changed;
     void *app;
+} bw_lwm2m_temp_report_t;
+
+typedef struct {
+    bw_lwm2m_temp_report_t report;
     bw_lwm2m_temp_inst_t inst[BW_LWM2M_TEMP_MAX_INST]; /* by id */
     uint8_t n;
 } bw_lwm2m_temp_t;
@@ -478,6 +505,51 @@ int bw_lwm2m_temp_add(bw_lwm2m_temp_t *t, uint16_t inst, double range_min,
  * infinite), BW_EINVAL.
  */
 int bw_lwm2m_temp_sample(bw_lwm2m_temp_t *t, uint16_t inst, double value);
+
+/*
+ * Set s up as instance id: the range it can measure as for
+ * bw_lwm2m_temp_add(), no value yet.  Returns 0, or BW_ERANGE (range_min
+ * above range_max), BW_EINVAL (s NULL, id 65535).  s is unchanged on
+ * failure.
+ */
+int bw_lwm2m_temp_inst_init(bw_lwm2m_temp_inst_t *s, uint16_t id,
+                            double range_min, double range_max);
+
+/*
+ * What a read handler of object o answers for instance s (NULL: no such
+ * instance) at path: 5700, 5601..5604 from s; Sensor Units (5701) and
+ * Application Type (5750) are units and app_type, which the caller holds
+ * (NULL: absent; the value points at them, so they MUST stay valid as
+ * long as a read value does).  Returns 0, or BW_ENOTFOUND (s NULL, path
+ * not a resource, 5700/5601/5602 before the first sample, 5603/5604
+ * without a range, an absent text, a resource o does not define),
+ * BW_EUNSUPPORTED (a resource o defines with no value here: 5605, or one
+ * of the caller's own that it did not serve before calling).
+ */
+int bw_lwm2m_temp_inst_read(const bw_lwm2m_object_t *o,
+                            const bw_lwm2m_temp_inst_t *s,
+                            const bw_lwm2m_path_t *path, const char *units,
+                            const char *app_type, bw_lwm2m_value_t *v);
+
+/*
+ * What an execute handler of object o does for instance s (NULL: no
+ * such instance) and resource res: Reset Min and Max Measured Values
+ * (5605) sets both to the current value (nothing before the first
+ * sample) and tells `to` of each that moved.  Returns 0, or BW_ENOTFOUND
+ * (s NULL, res not defined by o), BW_EUNSUPPORTED (res defined by o but
+ * not 5605).
+ */
+int bw_lwm2m_temp_inst_execute(const bw_lwm2m_object_t *o,
+                               bw_lwm2m_temp_inst_t *s, uint16_t res,
+                               const bw_lwm2m_temp_report_t *to);
+
+/*
+ * A reading of instance s in degrees Celsius, as bw_lwm2m_temp_sample()
+ * takes it, telling `to` of each value it moved.  Returns 0, or
+ * BW_ERANGE (NaN or infinite), BW_EINVAL (s or to NULL).
+ */
+int bw_lwm2m_temp_inst_sample(bw_lwm2m_temp_inst_t *s,
+                              const bw_lwm2m_temp_report_t *to, double value);
 
 #ifdef __cplusplus
 }

@@ -347,7 +347,8 @@ static void test_record_roundtrip(void **state)
     assert_int_equal(t2.inst[1].id, 2);
     assert_string_equal(t2.inst[2].app_type, "Out door");
     assert_string_equal(t2.inst[2].units, "Far");
-    assert_true(t2.inst[0].range_max == 1.0); /* its own, not the record's */
+    assert_true(t2.inst[0].sensor.range_max ==
+                1.0); /* its own, not the record's */
     assert_string_equal(t2.inst[0].units, "Cel");
 }
 

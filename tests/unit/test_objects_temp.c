@@ -178,11 +178,100 @@ static void test_samples_and_reset(void **state)
     assert_int_equal(f.last_inst, 1);
 }
 
+/*
+ * The per-instance layer on its own (what a multi-instance object of the
+ * application builds on), with an instance outside any bw_lwm2m_temp_t:
+ * init refuses an inverted range (BW_ERANGE) and id 65535 (BW_EINVAL),
+ * leaving s as it was; read answers the caller's units and application
+ * type (absent: BW_ENOTFOUND), BW_ENOTFOUND for a NULL instance, for the
+ * value before the first sample and for a resource the object does not
+ * define, BW_EUNSUPPORTED for the Reset resource; a sample moves value,
+ * min and max and tells `to` of each (a NaN is BW_ERANGE and changes
+ * nothing); execute of 5605 resets min and max to the value (only those
+ * that moved are told), of 5700 is BW_EUNSUPPORTED, of a NULL instance
+ * BW_ENOTFOUND.
+ */
+static void test_instance_layer(void **state)
+{
+    (void)state;
+    fix_t f;
+    setup(&f); /* for its object (the resource table) and on_changed */
+    bw_lwm2m_temp_report_t to = {on_changed, &f};
+    bw_lwm2m_temp_inst_t s, keep;
+    bw_lwm2m_value_t v;
+    bw_lwm2m_path_t p = BW_LWM2M_PATH_RES(3303, 7, 5700);
+
+    assert_int_equal(bw_lwm2m_temp_inst_init(&s, 7, -40.0, 85.0), 0);
+    keep = s;
+    bw_assert_err(bw_lwm2m_temp_inst_init(&s, 8, 10.0, -10.0), BW_ERANGE);
+    bw_assert_err(bw_lwm2m_temp_inst_init(&s, 65535, 0.0, 1.0), BW_EINVAL);
+    assert_memory_equal(&s, &keep, sizeof s);
+
+    bw_assert_err(bw_lwm2m_temp_inst_read(&f.obj, &s, &p, "Cel", NULL, &v),
+                  BW_ENOTFOUND); /* no sample yet */
+    bw_assert_err(bw_lwm2m_temp_inst_read(&f.obj, NULL, &p, "Cel", NULL, &v),
+                  BW_ENOTFOUND);
+    p.id[2] = BW_LWM2M_TEMP_RES_UNITS;
+    assert_int_equal(bw_lwm2m_temp_inst_read(&f.obj, &s, &p, "Far", NULL, &v),
+                     0);
+    assert_int_equal(v.type, BW_LWM2M_TYPE_STRING);
+    assert_int_equal(v.v.bytes.len, 3);
+    assert_memory_equal(v.v.bytes.ptr, "Far", 3);
+    p.id[2] = BW_LWM2M_TEMP_RES_APP_TYPE;
+    bw_assert_err(bw_lwm2m_temp_inst_read(&f.obj, &s, &p, "Cel", NULL, &v),
+                  BW_ENOTFOUND);
+    p.id[2] = BW_LWM2M_TEMP_RES_RANGE_MAX;
+    assert_int_equal(bw_lwm2m_temp_inst_read(&f.obj, &s, &p, "Cel", NULL, &v),
+                     0);
+    assert_true(v.v.f == 85.0);
+    p.id[2] = BW_LWM2M_TEMP_RES_RESET;
+    bw_assert_err(bw_lwm2m_temp_inst_read(&f.obj, &s, &p, "Cel", NULL, &v),
+                  BW_EUNSUPPORTED);
+    p.id[2] = 5999;
+    bw_assert_err(bw_lwm2m_temp_inst_read(&f.obj, &s, &p, "Cel", NULL, &v),
+                  BW_ENOTFOUND);
+
+    assert_int_equal(bw_lwm2m_temp_inst_sample(&s, &to, 21.5), 0);
+    assert_int_equal(f.changed_value, 1);
+    assert_int_equal(f.changed_min, 1);
+    assert_int_equal(f.changed_max, 1);
+    assert_int_equal(f.last_inst, 7);
+    assert_int_equal(bw_lwm2m_temp_inst_sample(&s, &to, 25.0), 0);
+    assert_int_equal(f.changed_value, 2);
+    assert_int_equal(f.changed_min, 1); /* 21.5 stays the min */
+    assert_int_equal(f.changed_max, 2);
+    keep = s;
+    bw_assert_err(bw_lwm2m_temp_inst_sample(&s, &to, NAN), BW_ERANGE);
+    assert_memory_equal(&s, &keep, sizeof s);
+    bw_assert_err(bw_lwm2m_temp_inst_sample(NULL, &to, 1.0), BW_EINVAL);
+    p.id[2] = BW_LWM2M_TEMP_RES_MIN;
+    assert_int_equal(bw_lwm2m_temp_inst_read(&f.obj, &s, &p, "Cel", NULL, &v),
+                     0);
+    assert_true(v.v.f == 21.5);
+
+    /* Reset: the min moves up to 25.0, the max is 25.0 already. */
+    assert_int_equal(
+        bw_lwm2m_temp_inst_execute(&f.obj, &s, BW_LWM2M_TEMP_RES_RESET, &to),
+        0);
+    assert_int_equal(f.changed_min, 2);
+    assert_int_equal(f.changed_max, 2);
+    assert_int_equal(bw_lwm2m_temp_inst_read(&f.obj, &s, &p, "Cel", NULL, &v),
+                     0);
+    assert_true(v.v.f == 25.0);
+    bw_assert_err(
+        bw_lwm2m_temp_inst_execute(&f.obj, &s, BW_LWM2M_TEMP_RES_VALUE, &to),
+        BW_EUNSUPPORTED);
+    bw_assert_err(
+        bw_lwm2m_temp_inst_execute(&f.obj, NULL, BW_LWM2M_TEMP_RES_RESET, &to),
+        BW_ENOTFOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_instances),
         cmocka_unit_test(test_samples_and_reset),
+        cmocka_unit_test(test_instance_layer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
