@@ -122,6 +122,18 @@ out_has "IDENTITY"
 no_key "$W/out" "bulwarkctl credentials"
 ctl 0 "${G[@]}" --json credentials dev-0001
 no_key "$W/out" "bulwarkctl --json credentials"
+# The next-page hint names the command to run; following it gives the
+# bootstrap credential (a full page: a hint again), following that an
+# empty page and no hint.
+ctl 0 "${G[@]}" credentials dev-0001 --limit 1
+err_has "^(more: bulwarkctl credentials dev-0001 --after $DMCID)$"
+ctl 0 "${G[@]}" credentials dev-0001 --limit 1 --after "$DMCID"
+out_has "fac-3a7c91e2"
+next=$(sed -n 's/^(more: bulwarkctl credentials dev-0001 --after \([0-9]*\))$/\1/p' "$W/err")
+[[ -n $next ]] || fail "credentials: no hint after a full page"
+ctl 0 "${G[@]}" credentials dev-0001 --limit 1 --after "$next"
+[[ $(wc -l <"$W/out") == 1 ]] || fail "credentials --after $next: want the heading only"
+grep -q "more:" "$W/err" && fail "credentials: a hint after the last page"
 echo "ok: credentials listed (bootstrap + active DM $DMID, id $DMCID), no key material"
 
 # ---- refusals: nothing changes ----------------------------------------------

@@ -136,6 +136,13 @@ head -1 "$W/out" | grep -q '^ID  *TIME  *ACTOR  *ACTION  *SUBJECT  *DETAIL$' || 
 for act in provisioned read write execute; do
   grep -q " api:admin  *$act  " "$W/out" || fail "no audit row for api:admin $act"
 done
+# One entry a page: the hint's --after is that entry's id, and the page
+# it names starts with the entry after it.
+ctl 0 "${G[@]}" audit --limit 1
+first=$(awk 'NR == 2 { print $1 }' "$W/out")
+err_has "^(more: bulwarkctl audit --after $first)$"
+ctl 0 "${G[@]}" audit --limit 1 --after "$first"
+[[ $(awk 'NR == 2 { print $1 }' "$W/out") -gt $first ]] || fail "audit --after $first: not the next entry"
 echo "ok: audit"
 
 # Usage errors: exit 2, nothing sent.

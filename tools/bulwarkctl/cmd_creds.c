@@ -18,7 +18,10 @@ static const char credentials_help[] =
     "the factory key; dm: issued by the bootstrap server), kind, state\n"
     "(active, pending until the device registers with it, revoked),\n"
     "identity (not secret), created and revoked (UTC).  Keys are never\n"
-    "shown.  --after ID continues a list cut at --limit (default 100).\n";
+    "shown.\n"
+    "  --limit N    at most N (1..1000, default 100)\n"
+    "  --after ID   continue after credential ID (the next page)\n"
+    "When there are more, the command for the next page goes to stderr.\n";
 
 static const char revoke_help[] =
     "usage: " CTL_NAME " revoke EP ID\n"
@@ -33,62 +36,25 @@ static const char revoke_help[] =
 
 int cmd_credentials(ctl_t *c, int argc, char **argv)
 {
-    static const struct option o[] = {
-        {"limit", required_argument, NULL, 'n'},
-        {"after", required_argument, NULL, 'a'},
-        {NULL, 0, NULL, 0},
-    };
-    long limit = 100, after = 0;
-    int v;
-    while ((v = ctl_getopt(c, argc, argv, "", o)) != -1) {
-        if (v == 'h') {
-            fputs(credentials_help, stdout);
-            return CTL_OK;
-        }
-        if (v == 'n' && ctl_parse_long("--limit", optarg, 1, 1000, &limit) == 0)
-            continue;
-        if (v == 'a' && ctl_parse_long("--after", optarg, 1,
-                                       999999999999999999L, &after) == 0)
-            continue;
-        return CTL_USAGE;
-    }
+    ctl_page_t pg = ctl_page(argv[0], CTL_AFTER_ID);
+    int rc;
+    if (ctl_page_args(c, argc, argv, credentials_help, &pg, &rc) != 0)
+        return rc;
     if (argc - optind != 1)
         return ctl_usage(argv[0], "wants one endpoint name");
-    char e[3 * 64 + 1], path[CTL_PATH_MAX];
-    if (ctl_escape(argv[optind], e, sizeof e) != 0)
+    char e[3 * 64 + 1], q[128], path[CTL_PATH_MAX];
+    if (ctl_escape(argv[optind], e, sizeof e) != 0 ||
+        ctl_page_query(&pg, q, sizeof q) != 0 ||
+        ctl_path(path, sizeof path, "/devices/%s/credentials?%s", e, q) != 0)
         return CTL_USAGE;
-    int bad = after > 0
-                  ? ctl_path(path, sizeof path,
-                             "/devices/%s/credentials?limit=%ld&after=%ld", e,
-                             limit, after)
-                  : ctl_path(path, sizeof path,
-                             "/devices/%s/credentials?limit=%ld", e, limit);
-    if (bad != 0)
-        return CTL_USAGE;
-    ctl_answer_t a;
-    int rc = ctl_call(c, "GET", path, 1, NULL, NULL, 0, &a);
-    if (rc == CTL_OK && c->json) {
-        ctl_print_raw(&a);
-    } else if (rc == CTL_OK) {
-        static const char *const heads[] = {"ID",      "PURPOSE",  "KIND",
-                                            "STATE",   "IDENTITY", "CREATED",
-                                            "REVOKED", NULL};
-        static const char *const keys[] = {
-            "id",       "purpose",    "kind",       "state",
-            "identity", "created_at", "revoked_at", NULL};
-        const json_t *items = json_object_get(a.body, "credentials");
-        if (!json_is_array(items)) {
-            ctl_answer_free(&a);
-            return ctl_fail(CTL_API, "the answer has no credential list");
-        }
-        ctl_print_items(items, heads, keys, NULL);
-        const json_t *next = json_object_get(a.body, "next");
-        if (json_is_integer(next))
-            fprintf(stderr, CTL_NAME ": more: --after %lld\n",
-                    (long long)json_integer_value(next));
-    }
-    ctl_answer_free(&a);
-    return rc;
+    static const char *const heads[] = {"ID",      "PURPOSE",  "KIND",
+                                        "STATE",   "IDENTITY", "CREATED",
+                                        "REVOKED", NULL};
+    static const char *const keys[] = {"id",         "purpose",  "kind",
+                                       "state",      "identity", "created_at",
+                                       "revoked_at", NULL};
+    return ctl_list(c, path, "credentials", heads, keys, NULL, &pg,
+                    argv[optind], 0);
 }
 
 int cmd_revoke(ctl_t *c, int argc, char **argv)

@@ -10,13 +10,9 @@
 
 #include "ctl.h"
 
-/* The API's largest page. */
-#define PAGE_MAX 1000
 /* A path filter: /65534/65534/65534/65534 and room to be refused by the
  * server rather than here. */
 #define DATA_PATH_MAX 64
-/* A paging cursor ("<t>-<id>"). */
-#define CURSOR_MAX 48
 
 static const char data_help[] =
     "usage: " CTL_NAME " data EP [--path P] [--source S] [--since T] "
@@ -31,16 +27,14 @@ static const char data_help[] =
     "  --source S      only values of this source: send or notify\n"
     "  --since T       only samples at or after T, Unix time in ms\n"
     "  --limit N       at most N values (1..1000, default 100)\n"
-    "  --after CURSOR  the next page (the command is printed on stderr)\n"
-    "  --json          the API's JSON as is\n";
+    "  --after CURSOR  the next page (the \"next\" of the previous one)\n"
+    "  --json          the API's JSON as is\n"
+    "When there are more, the command for the next page goes to stderr.\n";
 
-/* Characters a path or cursor may hold (no escaping needed). */
-static int plain(const char *s, const char *extra)
+/* Characters a path may hold (no escaping needed). */
+static int plain_path(const char *s)
 {
-    for (; *s != '\0'; s++)
-        if (!((*s >= '0' && *s <= '9') || strchr(extra, *s) != NULL))
-            return 0;
-    return 1;
+    return strspn(s, "0123456789/") == strlen(s);
 }
 
 int cmd_data(ctl_t *c, int argc, char **argv)
@@ -49,12 +43,13 @@ int cmd_data(ctl_t *c, int argc, char **argv)
         {"path", required_argument, NULL, 'p'},
         {"source", required_argument, NULL, 'o'},
         {"since", required_argument, NULL, 's'},
-        {"limit", required_argument, NULL, 'n'},
-        {"after", required_argument, NULL, 'a'},
+        CTL_LIMIT_OPTION,
+        CTL_AFTER_OPTION,
         {NULL, 0, NULL, 0},
     };
-    const char *pfilter = NULL, *after = NULL, *source = NULL;
-    long limit = 100, since = LONG_MIN;
+    const char *pfilter = NULL, *source = NULL;
+    ctl_page_t pg = ctl_page(argv[0], CTL_AFTER_CURSOR);
+    long since = LONG_MIN;
     int v;
     while ((v = ctl_getopt(c, argc, argv, "", o)) != -1) {
         switch (v) {
@@ -62,7 +57,7 @@ int cmd_data(ctl_t *c, int argc, char **argv)
             fputs(data_help, stdout);
             return CTL_OK;
         case 'p':
-            if (strlen(optarg) > DATA_PATH_MAX || !plain(optarg, "/"))
+            if (strlen(optarg) > DATA_PATH_MAX || !plain_path(optarg))
                 return ctl_usage(argv[0], "--path %s: expected /o/i/r", optarg);
             pfilter = optarg;
             break;
@@ -77,17 +72,9 @@ int cmd_data(ctl_t *c, int argc, char **argv)
                 0)
                 return CTL_USAGE;
             break;
-        case 'n':
-            if (ctl_parse_long("--limit", optarg, 1, PAGE_MAX, &limit) != 0)
-                return CTL_USAGE;
-            break;
-        case 'a':
-            if (strlen(optarg) >= CURSOR_MAX || !plain(optarg, "-"))
-                return ctl_usage(argv[0], "--after %s: not a cursor", optarg);
-            after = optarg;
-            break;
         default:
-            return CTL_USAGE;
+            if (ctl_page_opt(&pg, v, optarg) != CTL_OK)
+                return CTL_USAGE;
         }
     }
     if (optind + 1 != argc)
@@ -96,38 +83,24 @@ int cmd_data(ctl_t *c, int argc, char **argv)
                                         : "unexpected argument '%s'",
                          argv[optind == argc ? 0 : optind + 1]);
     const char *ep = argv[optind];
-    char esc[3 * 64 + 1], path[CTL_PATH_MAX], q[256];
-    if (ctl_escape(ep, esc, sizeof esc) != 0)
-        return CTL_USAGE;
-    int k = snprintf(q, sizeof q, "limit=%ld", limit);
-    if (pfilter != NULL)
-        k += snprintf(q + k, sizeof q - (size_t)k, "&path=%s", pfilter);
-    if (source != NULL)
-        k += snprintf(q + k, sizeof q - (size_t)k, "&source=%s", source);
+    char esc[3 * 64 + 1], pq[128], sq[32] = "", path[CTL_PATH_MAX];
     if (since != LONG_MIN)
-        k += snprintf(q + k, sizeof q - (size_t)k, "&since=%ld", since);
-    if (after != NULL)
-        k += snprintf(q + k, sizeof q - (size_t)k, "&after=%s", after);
-    if (ctl_path(path, sizeof path, "/devices/%s/data?%s", esc, q) != 0)
+        snprintf(sq, sizeof sq, "&since=%ld", since);
+    if (ctl_escape(ep, esc, sizeof esc) != 0 ||
+        ctl_page_query(&pg, pq, sizeof pq) != 0 ||
+        ctl_path(path, sizeof path, "/devices/%s/data?%s%s%s%s%s%s", esc, pq,
+                 pfilter != NULL ? "&path=" : "",
+                 pfilter != NULL ? pfilter : "",
+                 source != NULL ? "&source=" : "", source != NULL ? source : "",
+                 sq) != 0)
         return CTL_USAGE;
-    ctl_answer_t a;
-    int rc = ctl_call(c, "GET", path, 1, NULL, NULL, 0, &a);
-    if (rc == CTL_OK && c->json) {
-        ctl_print_raw(&a);
-    } else if (rc == CTL_OK) {
-        static const char *const heads[] = {
-            "TIME", "PATH", "KIND", "VALUE", "RECEIVED", "SOURCE", NULL};
-        /* ctl_cell shows members named *_ms as UTC times. */
-        static const char *const keys[] = {"t",     "path",        "kind",
-                                           "value", "received_at", "source"};
-        static const char *const as[] = {"t_ms",  "path",        "kind",
-                                         "value", "received_at", "source"};
-        ctl_print_items(json_object_get(a.body, "data"), heads, keys, as);
-        const char *nx = json_string_value(json_object_get(a.body, "next"));
-        if (nx != NULL && plain(nx, "-"))
-            fprintf(stderr, "(more: " CTL_NAME " data %s --after %s)\n", ep,
-                    nx);
-    }
-    ctl_answer_free(&a);
-    return rc;
+    static const char *const heads[] = {"TIME",     "PATH",   "KIND", "VALUE",
+                                        "RECEIVED", "SOURCE", NULL};
+    /* ctl_cell shows members named *_ms as UTC times. */
+    static const char *const keys[] = {"t",     "path",        "kind",
+                                       "value", "received_at", "source"};
+    static const char *const as[] = {"t_ms",  "path",        "kind",
+                                     "value", "received_at", "source"};
+    return ctl_list(c, path, "data", heads, keys, as, &pg, ep,
+                    pfilter != NULL || source != NULL || since != LONG_MIN);
 }

@@ -16,8 +16,6 @@
 
 /* Bootstrap PSK: 1..64 bytes (docs/api.md, POST /devices). */
 #define PSK_MAX 64
-/* The API's largest page: what --all asks for each time. */
-#define PAGE_MAX 1000
 
 static const char health_help[] =
     "usage: " CTL_NAME " health\n"
@@ -180,16 +178,16 @@ int cmd_devices(ctl_t *c, int argc, char **argv)
         {"unregistered", no_argument, NULL, 'u'},
         {"seen-before", required_argument, NULL, 'B'},
         {"seen-after", required_argument, NULL, 'A'},
-        {"limit", required_argument, NULL, 'n'},
+        CTL_LIMIT_OPTION,
         {"all", no_argument, NULL, 'L'},
-        {"after", required_argument, NULL, 'a'},
+        CTL_AFTER_OPTION,
         {NULL, 0, NULL, 0},
     };
-    const char *after = NULL;
+    ctl_page_t pg = ctl_page(argv[0], CTL_AFTER_ENDPOINT);
     char query[QUERY_MAX] = "";
     size_t ntags = 0;
-    long limit = 100, seen = 0;
-    int v, all = 0, limit_given = 0, reg = -1;
+    long seen = 0;
+    int v, all = 0, reg = -1;
     while ((v = ctl_getopt(c, argc, argv, "", o)) != -1) {
         switch (v) {
         case 'h':
@@ -225,29 +223,22 @@ int cmd_devices(ctl_t *c, int argc, char **argv)
                           optarg) != 0)
                 return CTL_USAGE;
             break;
-        case 'n':
-            if (ctl_parse_long("--limit", optarg, 1, PAGE_MAX, &limit) != 0)
-                return CTL_USAGE;
-            limit_given = 1;
-            break;
         case 'L':
             all = 1;
             break;
-        case 'a':
-            after = optarg;
-            break;
         default:
-            return CTL_USAGE;
+            if (ctl_page_opt(&pg, v, optarg) != CTL_OK)
+                return CTL_USAGE;
         }
     }
     if (optind != argc)
         return ctl_usage(argv[0], "unexpected argument '%s'", argv[optind]);
-    if (all && limit_given)
+    if (all && pg.limit_given)
         return ctl_usage(argv[0], "--all or --limit, not both");
     if (reg >= 0 && query_add(query, "registered", reg ? "true" : "false"))
         return CTL_USAGE;
-    char cursor[3 * 64 + 1] = "";
-    if (after != NULL && ctl_escape(after, cursor, sizeof cursor) != 0)
+    char cursor[3 * CTL_EP_MAX + 1] = "";
+    if (pg.after != NULL && ctl_escape(pg.after, cursor, sizeof cursor) != 0)
         return CTL_USAGE;
     json_t *found = json_array();
     json_t *next = json_null();
@@ -257,7 +248,8 @@ int cmd_devices(ctl_t *c, int argc, char **argv)
     /* A page may come back short with next set (the server bounds what
      * one request reads): go on until limit devices or the end. */
     for (;;) {
-        size_t want = all ? PAGE_MAX : (size_t)limit - json_array_size(found);
+        size_t want =
+            all ? CTL_PAGE_MAX : (size_t)pg.limit - json_array_size(found);
         char path[CTL_PATH_MAX];
         if (ctl_path(path, sizeof path, "/devices?limit=%zu%s%s%s", want,
                      cursor[0] ? "&after=" : "", cursor, query) != 0) {
@@ -281,7 +273,7 @@ int cmd_devices(ctl_t *c, int argc, char **argv)
             fprintf(stderr, "\r%zu devices, %d pages...",
                     json_array_size(found), pages);
         if (!json_is_string(nx) ||
-            (!all && json_array_size(found) >= (size_t)limit))
+            (!all && json_array_size(found) >= (size_t)pg.limit))
             break;
         if (ctl_escape(json_string_value(nx), cursor, sizeof cursor) != 0) {
             rc = CTL_API;
@@ -299,12 +291,7 @@ int cmd_devices(ctl_t *c, int argc, char **argv)
         json_decref(out);
     } else if (rc == CTL_OK) {
         print_devices(found);
-        if (json_is_string(next)) {
-            char *n = ctl_cell(next, NULL);
-            fprintf(stderr, "(more: " CTL_NAME " devices --after %s%s)\n", n,
-                    query[0] != '\0' ? " with the same filters" : "");
-            free(n);
-        }
+        ctl_page_more(&pg, NULL, next, query[0] != '\0');
     }
     ctl_answer_free(&a);
     json_decref(found);
@@ -565,53 +552,24 @@ static const char audit_help[] =
     "usage: " CTL_NAME " audit [--limit N] [--after ID]\n"
     "\n"
     "The audit log, oldest first: entries with an id above ID (default 0),\n"
-    "at most N (1..1000, default 100).\n";
+    "at most N (1..1000, default 100).  When there are more, the command\n"
+    "for the next page goes to stderr.\n";
 
 int cmd_audit(ctl_t *c, int argc, char **argv)
 {
-    static const struct option o[] = {
-        {"limit", required_argument, NULL, 'n'},
-        {"after", required_argument, NULL, 'a'},
-        {NULL, 0, NULL, 0},
-    };
-    long limit = 100, after = 0;
-    int v;
-    while ((v = ctl_getopt(c, argc, argv, "", o)) != -1) {
-        switch (v) {
-        case 'h':
-            fputs(audit_help, stdout);
-            return CTL_OK;
-        case 'n':
-            if (ctl_parse_long("--limit", optarg, 1, PAGE_MAX, &limit) != 0)
-                return CTL_USAGE;
-            break;
-        case 'a':
-            if (ctl_parse_long("--after", optarg, 0, LONG_MAX, &after) != 0)
-                return CTL_USAGE;
-            break;
-        default:
-            return CTL_USAGE;
-        }
-    }
+    ctl_page_t pg = ctl_page(argv[0], CTL_AFTER_ID);
+    int rc;
+    if (ctl_page_args(c, argc, argv, audit_help, &pg, &rc) != 0)
+        return rc;
     if (optind != argc)
         return ctl_usage(argv[0], "unexpected argument '%s'", argv[optind]);
-    char path[CTL_PATH_MAX];
-    ctl_path(path, sizeof path, "/audit?limit=%ld&after=%ld", limit, after);
-    ctl_answer_t a;
-    int rc = ctl_call(c, "GET", path, 1, NULL, NULL, 0, &a);
-    if (rc == CTL_OK && c->json) {
-        ctl_print_raw(&a);
-    } else if (rc == CTL_OK) {
-        static const char *const heads[] = {
-            "ID", "TIME", "ACTOR", "ACTION", "SUBJECT", "DETAIL", NULL};
-        static const char *const keys[] = {"id",     "at_ms",   "actor",
-                                           "action", "subject", "detail"};
-        ctl_print_items(json_object_get(a.body, "entries"), heads, keys, NULL);
-        const json_t *nx = json_object_get(a.body, "next");
-        if (json_is_integer(nx))
-            fprintf(stderr, "(more: " CTL_NAME " audit --after %lld)\n",
-                    (long long)json_integer_value(nx));
-    }
-    ctl_answer_free(&a);
-    return rc;
+    char q[128], path[CTL_PATH_MAX];
+    if (ctl_page_query(&pg, q, sizeof q) != 0 ||
+        ctl_path(path, sizeof path, "/audit?%s", q) != 0)
+        return CTL_USAGE;
+    static const char *const heads[] = {"ID",      "TIME",   "ACTOR", "ACTION",
+                                        "SUBJECT", "DETAIL", NULL};
+    static const char *const keys[] = {"id",     "at_ms",   "actor",
+                                       "action", "subject", "detail"};
+    return ctl_list(c, path, "entries", heads, keys, NULL, &pg, NULL, 0);
 }

@@ -61,6 +61,8 @@ typedef struct {
     int bad; /* a line too long: the event is dropped */
     int got; /* bytes arrived on this connection */
 } ev_t;
+_Static_assert(sizeof(((ev_t *)0)->last_id) > CTL_EVENT_ID_DIGITS,
+               "an event id given to --after fits last_id");
 
 static int stop_cb(void *arg)
 {
@@ -222,10 +224,11 @@ int cmd_events(ctl_t *c, int argc, char **argv)
     static const struct option o[] = {
         {"type", required_argument, NULL, 't'},
         {"endpoint", required_argument, NULL, 'e'},
-        {"after", required_argument, NULL, 'a'},
+        CTL_AFTER_OPTION,
         {NULL, 0, NULL, 0},
     };
     const char *type = NULL, *ep = NULL;
+    ctl_page_t pg = ctl_page("events", CTL_AFTER_EVENT);
     ev_t e = {.c = c};
     int v;
     while ((v = ctl_getopt(c, argc, argv, "", o)) != -1) {
@@ -239,16 +242,13 @@ int cmd_events(ctl_t *c, int argc, char **argv)
         case 'e':
             ep = optarg;
             break;
-        case 'a':
-            if (*optarg == '\0' || strlen(optarg) >= sizeof e.last_id ||
-                strspn(optarg, "0123456789") != strlen(optarg))
-                return ctl_usage("events", "--after wants an event id");
-            strcpy(e.last_id, optarg);
-            break;
         default:
-            return CTL_USAGE;
+            if (ctl_page_opt(&pg, v, optarg) != CTL_OK)
+                return CTL_USAGE;
         }
     }
+    if (pg.after != NULL) /* CTL_EVENT_ID_DIGITS at most: it fits */
+        snprintf(e.last_id, sizeof e.last_id, "%s", pg.after);
     if (argc - optind != 0)
         return ctl_usage("events", "no arguments expected");
     char path[CTL_PATH_MAX] = "/events";

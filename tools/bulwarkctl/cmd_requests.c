@@ -22,7 +22,8 @@ static const char requests_help[] =
     "CREATED and EXPIRES.\n"
     "  --state S    only those in state S\n"
     "  --limit N    at most N (1..1000, default 100)\n"
-    "  --after ID   those after request ID (the next page)\n";
+    "  --after ID   those after request ID (the next page)\n"
+    "When there are more, the command for the next page goes to stderr.\n";
 
 static const char request_help[] =
     "usage: " CTL_NAME " request ID [--cancel]\n"
@@ -37,12 +38,12 @@ int cmd_requests(ctl_t *c, int argc, char **argv)
 {
     static const struct option o[] = {
         {"state", required_argument, NULL, 's'},
-        {"limit", required_argument, NULL, 'l'},
-        {"after", required_argument, NULL, 'a'},
+        CTL_LIMIT_OPTION,
+        CTL_AFTER_OPTION,
         {NULL, 0, NULL, 0},
     };
     const char *state = NULL;
-    long limit = 0, after = 0;
+    ctl_page_t pg = ctl_page(argv[0], CTL_AFTER_ID);
     int v;
     while ((v = ctl_getopt(c, argc, argv, "", o)) != -1) {
         if (v == 'h') {
@@ -58,44 +59,24 @@ int cmd_requests(ctl_t *c, int argc, char **argv)
                              "--state is queued, sent, answered or "
                              "expired, not '%s'",
                              optarg);
-        else if (v == 'l') {
-            if (ctl_parse_long("--limit", optarg, 1, 1000, &limit) != 0)
-                return CTL_USAGE;
-        } else if (v != 'a' || ctl_parse_long("--after", optarg, 1,
-                                              999999999999999999L, &after) != 0)
+        else if (ctl_page_opt(&pg, v, optarg) != CTL_OK)
             return CTL_USAGE;
     }
     if (argc - optind != 1)
         return ctl_usage(argv[0], "wants EP");
-    char e[3 * 64 + 1], path[CTL_PATH_MAX];
+    char e[3 * 64 + 1], q[128], path[CTL_PATH_MAX];
     if (ctl_escape(argv[optind], e, sizeof e) != 0 ||
-        ctl_path(path, sizeof path, "/devices/%s/requests?limit=%ld%s%s%s%.0ld",
-                 e, limit > 0 ? limit : 100, state != NULL ? "&state=" : "",
-                 state != NULL ? state : "", after > 0 ? "&after=" : "",
-                 after) != 0)
+        ctl_page_query(&pg, q, sizeof q) != 0 ||
+        ctl_path(path, sizeof path, "/devices/%s/requests?%s%s%s", e, q,
+                 state != NULL ? "&state=" : "",
+                 state != NULL ? state : "") != 0)
         return CTL_USAGE;
-    ctl_answer_t a;
-    int rc = ctl_call(c, "GET", path, 1, NULL, NULL, 0, &a);
-    if (rc == CTL_OK && c->json) {
-        ctl_print_raw(&a);
-    } else if (rc == CTL_OK) {
-        static const char *const heads[] = {
-            "ID", "OP", "PATH", "STATE", "CODE", "CREATED", "EXPIRES", NULL};
-        static const char *const cols[] = {
-            "id", "op", "path", "state", "code", "created_at", "expires_at"};
-        ctl_print_items(json_object_get(a.body, "requests"), heads, cols, NULL);
-        const json_t *next = json_object_get(a.body, "next");
-        if (json_is_integer(next)) {
-            char *s =
-                ctl_printf("more: " CTL_NAME " requests %s --after %lld",
-                           argv[optind], (long long)json_integer_value(next));
-            ctl_sanitize(s);
-            fprintf(stderr, "%s\n", s);
-            free(s);
-        }
-    }
-    ctl_answer_free(&a);
-    return rc;
+    static const char *const heads[] = {"ID",   "OP",      "PATH",    "STATE",
+                                        "CODE", "CREATED", "EXPIRES", NULL};
+    static const char *const cols[] = {
+        "id", "op", "path", "state", "code", "created_at", "expires_at"};
+    return ctl_list(c, path, "requests", heads, cols, NULL, &pg, argv[optind],
+                    state != NULL);
 }
 
 int cmd_request(ctl_t *c, int argc, char **argv)

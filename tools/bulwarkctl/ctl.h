@@ -197,6 +197,87 @@ int ctl_usage(const char *cmd, const char *fmt, ...)
 int ctl_fail(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* ---- paging: --limit N and --after X of the list commands ---------- */
+
+/* The API's pages (docs/api.md): limit 1..1000, 100 when not given. */
+#define CTL_PAGE_MAX     1000
+#define CTL_PAGE_DEFAULT 100
+/* A row id given to --after (credentials, requests, audit): the API
+ * reads at most 18 digits (the credential and request lists refuse
+ * more); 0 is the start of the list. */
+#define CTL_ID_MAX 999999999999999999L
+/* An endpoint name given to --after (devices): the server's limit. */
+#define CTL_EP_MAX 64
+/* data's cursor "<ms>-<id>": the API refuses 48 bytes or more. */
+#define CTL_CURSOR_MAX 48
+/* An event id (events --after, sent as Last-Event-ID): a 64-bit number,
+ * 20 decimal digits at most. */
+#define CTL_EVENT_ID_DIGITS 20
+
+/* What --after names, and so what it may be. */
+typedef enum {
+    CTL_AFTER_ID,       /* a row id, 0..CTL_ID_MAX */
+    CTL_AFTER_ENDPOINT, /* an endpoint name ("" : the start) */
+    CTL_AFTER_CURSOR,   /* data's "next": digits and '-' */
+    CTL_AFTER_EVENT,    /* an event id: 1..CTL_EVENT_ID_DIGITS digits */
+} ctl_after_kind_t;
+
+/* A command's paging options as given. */
+typedef struct {
+    const char *cmd; /* the command: usage messages and the hint */
+    ctl_after_kind_t kind;
+    long limit;        /* 1..CTL_PAGE_MAX; CTL_PAGE_DEFAULT when not given */
+    int limit_given;   /* --limit was on the command line */
+    const char *after; /* NULL: not given; else checked against kind */
+    long after_id;     /* CTL_AFTER_ID: --after as a number */
+} ctl_page_t;
+
+/* The two options' entries for a command's option table. */
+#define CTL_LIMIT_OPTION                                                       \
+    {                                                                          \
+        "limit", required_argument, NULL, 'n'                                  \
+    }
+#define CTL_AFTER_OPTION                                                       \
+    {                                                                          \
+        "after", required_argument, NULL, 'a'                                  \
+    }
+
+/* The defaults: no --limit, no --after. */
+ctl_page_t ctl_page(const char *cmd, ctl_after_kind_t kind);
+/* Take option v ('n': --limit, 'a': --after) and its value into p.
+ * Returns CTL_OK, or CTL_USAGE (message printed) for a value outside the
+ * API's bounds or not of p->kind, or for another v. */
+int ctl_page_opt(ctl_page_t *p, int v, const char *arg);
+/* The options of a command whose own options are --limit and --after
+ * only (the global ones and --help besides), parsed into p.  Returns 0
+ * to go on, or 1 when the command ends now with *status: CTL_OK after
+ * printing help (--help), CTL_USAGE (message printed) for a bad option
+ * or value. */
+int ctl_page_args(ctl_t *c, int argc, char **argv, const char *help,
+                  ctl_page_t *p, int *status);
+/* The query "limit=N" and, when --after was given, "&after=X" (X
+ * escaped) into out (cap bytes).  Returns 0, or -1 (message printed)
+ * when it does not fit. */
+int ctl_page_query(const ctl_page_t *p, char *out, size_t cap);
+/* The next-page hint, one wording for every command, on stderr:
+ *   (more: bulwarkctl CMD [ARG] --after NEXT[ with the same filters])
+ * printed when next (the answer's "next") names a following page of
+ * p->kind (an integer for ids, a string otherwise); nothing when it is
+ * null, absent or not of that kind.  arg (NULL: none) is the command's
+ * positional argument (an endpoint); filtered says the command was given
+ * filters, which the next page wants too.  Sanitized. */
+void ctl_page_more(const ctl_page_t *p, const char *arg, const json_t *next,
+                   int filtered);
+/* A list command's request and output: GET path; with --json the answer
+ * as received; otherwise the array member of the answer as a table
+ * (ctl_print_items with heads, keys, as) and the hint for its "next"
+ * (ctl_page_more with p, arg, filtered).  Returns as ctl_call, or
+ * CTL_API (printed) when a 2xx answer has no array member. */
+int ctl_list(ctl_t *c, const char *path, const char *member,
+             const char *const *heads, const char *const *keys,
+             const char *const *as, const ctl_page_t *p, const char *arg,
+             int filtered);
+
 /* ---- commands ------------------------------------------------------ */
 
 int cmd_health(ctl_t *c, int argc, char **argv);

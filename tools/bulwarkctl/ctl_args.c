@@ -150,3 +150,120 @@ int ctl_getopt(ctl_t *c, int argc, char **argv, const char *shortopts,
         return v;
     }
 }
+
+/* ---- paging -------------------------------------------------------- */
+
+ctl_page_t ctl_page(const char *cmd, ctl_after_kind_t kind)
+{
+    return (ctl_page_t){.cmd = cmd,
+                        .kind = kind,
+                        .limit = CTL_PAGE_DEFAULT,
+                        .limit_given = 0,
+                        .after = NULL,
+                        .after_id = 0};
+}
+
+/* Whether s may be given to --after (or printed in the hint) for kind;
+ * CTL_AFTER_ID is checked by ctl_parse_long instead. */
+static int after_valid(ctl_after_kind_t kind, const char *s)
+{
+    size_t n = strlen(s);
+    switch (kind) {
+    case CTL_AFTER_ENDPOINT:
+        return n <= CTL_EP_MAX;
+    case CTL_AFTER_CURSOR:
+        return n > 0 && n < CTL_CURSOR_MAX && strspn(s, "0123456789-") == n;
+    case CTL_AFTER_EVENT: {
+        if (n == 0 || n > CTL_EVENT_ID_DIGITS || strspn(s, "0123456789") != n)
+            return 0;
+        errno = 0;
+        (void)strtoull(s, NULL, 10);
+        return errno == 0; /* 20 digits may still be above 2^64 - 1 */
+    }
+    case CTL_AFTER_ID:
+    default:
+        return 0;
+    }
+}
+
+int ctl_page_opt(ctl_page_t *p, int v, const char *arg)
+{
+    if (v == 'n') {
+        if (ctl_parse_long("--limit", arg, 1, CTL_PAGE_MAX, &p->limit) != 0)
+            return CTL_USAGE;
+        p->limit_given = 1;
+        return CTL_OK;
+    }
+    if (v != 'a')
+        return CTL_USAGE;
+    if (p->kind == CTL_AFTER_ID) {
+        if (ctl_parse_long("--after", arg, 0, CTL_ID_MAX, &p->after_id) != 0)
+            return CTL_USAGE;
+    } else if (!after_valid(p->kind, arg)) {
+        static const char *const want[] = {
+            [CTL_AFTER_ENDPOINT] = "an endpoint name (at most 64 bytes)",
+            [CTL_AFTER_CURSOR] = "the \"next\" of a previous page",
+            [CTL_AFTER_EVENT] = "an event id",
+        };
+        return ctl_usage(p->cmd, "--after wants %s, not '%s'", want[p->kind],
+                         arg);
+    }
+    p->after = arg;
+    return CTL_OK;
+}
+
+int ctl_page_args(ctl_t *c, int argc, char **argv, const char *help,
+                  ctl_page_t *p, int *status)
+{
+    static const struct option o[] = {
+        CTL_LIMIT_OPTION,
+        CTL_AFTER_OPTION,
+        {NULL, 0, NULL, 0},
+    };
+    int v;
+    while ((v = ctl_getopt(c, argc, argv, "", o)) != -1) {
+        if (v == 'h') {
+            fputs(help, stdout);
+            *status = CTL_OK;
+            return 1;
+        }
+        if (ctl_page_opt(p, v, optarg) != CTL_OK) {
+            *status = CTL_USAGE;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int ctl_page_query(const ctl_page_t *p, char *out, size_t cap)
+{
+    char after[3 * CTL_EP_MAX + 1] = "";
+    if (p->after != NULL && p->kind == CTL_AFTER_ID)
+        snprintf(after, sizeof after, "%ld", p->after_id);
+    else if (p->after != NULL && ctl_escape(p->after, after, sizeof after) != 0)
+        return -1;
+    return ctl_path(out, cap, "limit=%ld%s%s", p->limit,
+                    p->after != NULL ? "&after=" : "", after);
+}
+
+void ctl_page_more(const ctl_page_t *p, const char *arg, const json_t *next,
+                   int filtered)
+{
+    char *n = NULL;
+    if (p->kind == CTL_AFTER_ID && json_is_integer(next) &&
+        json_integer_value(next) >= 0)
+        n = ctl_printf("%lld", (long long)json_integer_value(next));
+    else if (p->kind != CTL_AFTER_ID && json_is_string(next) &&
+             json_string_length(next) > 0 &&
+             after_valid(p->kind, json_string_value(next)))
+        n = ctl_strdup(json_string_value(next));
+    if (n == NULL)
+        return;
+    char *s = ctl_printf("(more: " CTL_NAME " %s%s%s --after %s%s)", p->cmd,
+                         arg != NULL ? " " : "", arg != NULL ? arg : "", n,
+                         filtered ? " with the same filters" : "");
+    ctl_sanitize(s);
+    fprintf(stderr, "%s\n", s);
+    free(s);
+    free(n);
+}

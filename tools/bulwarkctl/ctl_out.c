@@ -285,3 +285,25 @@ const char *ctl_coap_name(const char *code)
             return names[i].text;
     return code;
 }
+
+int ctl_list(ctl_t *c, const char *path, const char *member,
+             const char *const *heads, const char *const *keys,
+             const char *const *as, const ctl_page_t *p, const char *arg,
+             int filtered)
+{
+    ctl_answer_t a;
+    int rc = ctl_call(c, "GET", path, 1, NULL, NULL, 0, &a);
+    if (rc == CTL_OK && c->json) {
+        ctl_print_raw(&a);
+    } else if (rc == CTL_OK) {
+        const json_t *items = json_object_get(a.body, member);
+        if (json_is_array(items)) {
+            ctl_print_items(items, heads, keys, as);
+            ctl_page_more(p, arg, json_object_get(a.body, "next"), filtered);
+        } else {
+            rc = ctl_fail(CTL_API, "the answer has no list of %s", member);
+        }
+    }
+    ctl_answer_free(&a);
+    return rc;
+}
