@@ -313,7 +313,27 @@ static int start_all(agent_t *a)
     return 0;
 }
 
-static int loop(agent_t *a, struct pollfd *pfd, const sigset_t *waitmask)
+/* The sockets ppoll() waits on: the open ones only (a fleet's closed
+ * channels and idle downloads cost nothing), each with whose it is:
+ * device index * AGENT_FDS + socket (its channel, or BW_LWM2M_MAX_SERVERS
+ * for the download). */
+typedef struct {
+    struct pollfd *pfd;
+    uint32_t *who;
+    nfds_t n;
+} waitset_t;
+
+static void wait_on(waitset_t *w, int fd, unsigned dev, unsigned k)
+{
+    if (fd < 0)
+        return;
+    w->pfd[w->n].fd = fd;
+    w->pfd[w->n].events = POLLIN;
+    w->pfd[w->n].revents = 0;
+    w->who[w->n++] = (uint32_t)(dev * AGENT_FDS + k);
+}
+
+static int loop(agent_t *a, waitset_t *w, const sigset_t *waitmask)
 {
     int stopping = 0;
     uint64_t stop_deadline = UINT64_MAX;
@@ -346,6 +366,7 @@ static int loop(agent_t *a, struct pollfd *pfd, const sigset_t *waitmask)
             return code;
 
         uint64_t wake = min64(stop_deadline, run_deadline);
+        w->n = 0;
         for (unsigned i = 0; i < a->ndev; i++) {
             agent_dev_t *d = a->dev[i];
             if (!stopping)
@@ -355,32 +376,29 @@ static int loop(agent_t *a, struct pollfd *pfd, const sigset_t *waitmask)
             wake = min64(wake, agent_fw_next(d));
             if (d->poke)
                 wake = now;
-            struct pollfd *p = &pfd[AGENT_FDS * i];
             for (unsigned ch = 0; ch < BW_LWM2M_MAX_SERVERS; ch++)
-                p[ch].fd = agent_chan_fd(d, ch);
-            p[BW_LWM2M_MAX_SERVERS].fd = agent_fw_fd(d);
-            for (unsigned k = 0; k < AGENT_FDS; k++) {
-                p[k].events = POLLIN;
-                p[k].revents = 0;
-            }
+                wait_on(w, agent_chan_fd(d, ch), i, ch);
+            wait_on(w, agent_fw_fd(d), i, BW_LWM2M_MAX_SERVERS);
         }
         uint64_t ms = wake <= now ? 0 : wake - now;
         if (ms > AGENT_MAX_SLEEP_MS)
             ms = AGENT_MAX_SLEEP_MS;
         struct timespec ts = {(time_t)(ms / 1000),
                               (long)(ms % 1000) * 1000000L};
-        int n = ppoll(pfd, AGENT_FDS * (nfds_t)a->ndev, &ts, waitmask);
+        int n = ppoll(w->pfd, w->n, &ts, waitmask);
         if (n < 0 && errno != EINTR) {
             agent_log(NULL, "poll: %s", strerror(errno));
             return AGENT_EXIT_FAIL;
         }
-        for (unsigned i = 0; n > 0 && i < a->ndev; i++) {
-            const struct pollfd *p = &pfd[AGENT_FDS * i];
-            for (unsigned ch = 0; ch < BW_LWM2M_MAX_SERVERS; ch++)
-                if (p[ch].revents != 0)
-                    a->dev[i]->readable |= 1u << ch;
-            if (p[BW_LWM2M_MAX_SERVERS].revents != 0)
-                a->dev[i]->fw_readable = 1;
+        for (nfds_t j = 0; n > 0 && j < w->n; j++) {
+            if (w->pfd[j].revents == 0)
+                continue;
+            agent_dev_t *d = a->dev[w->who[j] / AGENT_FDS];
+            unsigned k = w->who[j] % AGENT_FDS;
+            if (k < BW_LWM2M_MAX_SERVERS)
+                d->readable |= 1u << k;
+            else
+                d->fw_readable = 1;
         }
     }
 }
@@ -404,14 +422,19 @@ int agent_run(agent_t *a)
      * not raise it, but nothing here wants it either). */
     signal(SIGPIPE, SIG_IGN);
 
-    struct pollfd *pfd = calloc(AGENT_FDS * (size_t)a->ndev, sizeof *pfd);
-    if (pfd == NULL) {
+    /* Room for every socket of every context. */
+    waitset_t w = {calloc(AGENT_FDS * (size_t)a->ndev, sizeof *w.pfd),
+                   calloc(AGENT_FDS * (size_t)a->ndev, sizeof *w.who), 0};
+    if (w.pfd == NULL || w.who == NULL) {
+        free(w.pfd);
+        free(w.who);
         agent_log(NULL, "out of memory");
         return AGENT_EXIT_FAIL;
     }
     a->now = agent_now_ms();
-    int code = start_all(a) == 0 ? loop(a, pfd, &waitmask) : AGENT_EXIT_FAIL;
+    int code = start_all(a) == 0 ? loop(a, &w, &waitmask) : AGENT_EXIT_FAIL;
     close_all(a);
-    free(pfd);
+    free(w.pfd);
+    free(w.who);
     return code;
 }
