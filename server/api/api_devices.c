@@ -340,10 +340,9 @@ static json_t *import_error(int *status, int err, const char *which)
  * POST /devices: a device with its factory bootstrap PSK (psk_identity,
  * psk_hex), and/or the DM credential another bootstrap server gave it
  * (dm_psk_identity, dm_psk_hex: this server is then one of its DM
- * servers), each stored as an active credential of its purpose.  A
- * credential refused after the other was stored is undone: the new
- * device deleted, or on a known device the stored one revoked (its
- * identity stays used).
+ * servers), each stored as an active credential of its purpose, in one
+ * transaction with the device (bw_db_device_provision): a refused
+ * credential leaves nothing behind, on a new device or a known one.
  */
 json_t *bw_api__devices_add(bw_api_t *a, const bw_api_req_t *r, int *status)
 {
@@ -373,30 +372,26 @@ json_t *bw_api__devices_add(bw_api_t *a, const bw_api_req_t *r, int *status)
         return bw_api__error(status, 400, "bad request", why);
     }
     int64_t now = bw_api__now_ms();
-    int created = 0, fac_done = 0;
-    int err = bw_db_device_add(a->cfg.db, ep, model, tags, now, NULL);
-    if (err == 0)
-        created = 1;
-    else if (err == BW_EEXIST)
-        err = 0; /* a key for a known device */
-    if (err == 0 && fac == 1) {
-        err = bw_db_psk_import_for(a->cfg.db, ep, BW_DB_PURPOSE_BOOTSTRAP,
-                                   (const uint8_t *)id, strlen(id), psk,
-                                   psk_len, BW_DB_CRED_ACTIVE, now, NULL);
-        fac_done = err == 0;
+    bw_db_psk_item_t items[BW_DB_PROVISION_MAX];
+    const char *names[BW_DB_PROVISION_MAX];
+    size_t n = 0, refused = 0;
+    if (fac == 1) {
+        items[n] =
+            (bw_db_psk_item_t){BW_DB_PURPOSE_BOOTSTRAP, (const uint8_t *)id,
+                               strlen(id), psk, psk_len};
+        names[n++] = "psk";
     }
-    const char *which = fac == 1 && !fac_done ? "psk" : "dm_psk";
-    if (err == 0 && dm == 1)
-        err = bw_db_psk_import_for(
-            a->cfg.db, ep, BW_DB_PURPOSE_DM, (const uint8_t *)dm_id,
-            strlen(dm_id), dm_psk, dm_len, BW_DB_CRED_ACTIVE, now, NULL);
+    if (dm == 1) {
+        items[n] = (bw_db_psk_item_t){BW_DB_PURPOSE_DM, (const uint8_t *)dm_id,
+                                      strlen(dm_id), dm_psk, dm_len};
+        names[n++] = "dm_psk";
+    }
+    int err = bw_db_device_provision(a->cfg.db, ep, model, tags, items, n, now,
+                                     NULL, &refused);
     OPENSSL_cleanse(psk, sizeof psk);
     OPENSSL_cleanse(dm_psk, sizeof dm_psk);
-    if (err != 0 && created)
-        (void)bw_db_device_delete(a->cfg.db, ep); /* nothing half-made */
-    else if (err != 0 && fac_done)
-        (void)bw_db_credential_set_state(a->cfg.db, (const uint8_t *)id,
-                                         strlen(id), BW_DB_CRED_REVOKED, now);
+    OPENSSL_cleanse(items, sizeof items);
+    const char *which = refused < n ? names[refused] : "device";
     if (err != 0)
         return import_error(status, err, which);
     char detail[2 * BW_DB_IDENTITY_MAX + 96];

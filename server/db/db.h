@@ -225,6 +225,38 @@ int bw_db_psk_import_for(bw_db_t *db, const char *endpoint,
                          size_t psk_len, bw_db_cred_state_t state,
                          int64_t now_ms, int64_t *cred_id);
 
+/* One PSK of a provisioning (bw_db_device_provision). */
+typedef struct {
+    bw_db_purpose_t purpose;
+    const uint8_t *identity;
+    size_t identity_len;
+    const uint8_t *psk;
+    size_t psk_len;
+} bw_db_psk_item_t;
+
+/* PSKs one provisioning stores: the factory bootstrap key and a DM key. */
+#define BW_DB_PROVISION_MAX 2
+
+/*
+ * Provision a device in ONE transaction: add it (model and tags as in
+ * bw_db_device_add; a device that exists is kept as it is) and store
+ * each of the n items as an ACTIVE credential of its purpose.  All of it
+ * is stored, or nothing: a refused item leaves no device and no other
+ * credential behind.  *created (may be NULL): 1 when the device is new.
+ * *refused (may be NULL): the index of the item refused, n when the
+ * refusal is not about an item.
+ * Returns 0, or the codes of bw_db_device_add (the endpoint, model, tags)
+ * and of bw_db_psk_import_for for the item *refused names (BW_EEXIST:
+ * its identity is used, also by an earlier item; BW_EDUPKEY: its key is;
+ * BW_EWEAK, BW_EOVERFLOW, BW_EMALFORMED, BW_ESTATE: no master key),
+ * BW_EINVAL (NULL db, items NULL with n > 0, n above
+ * BW_DB_PROVISION_MAX), the store's.
+ */
+int bw_db_device_provision(bw_db_t *db, const char *endpoint, const char *model,
+                           const char *tags, const bw_db_psk_item_t *items,
+                           size_t n, int64_t now_ms, int *created,
+                           size_t *refused);
+
 /*
  * The DTLS engine's psk_lookup for one server role (arg = the bw_db_t):
  * as bw_db_psk_lookup, and BW_ENOTFOUND for a credential of the other

@@ -126,16 +126,14 @@ typedef struct {
     int64_t now_ms;
 } cred_row_t;
 
-/* The common part of both imports, from the lock on. */
-static int insert_cred(bw_db_t *db, const char *endpoint, const cred_row_t *c,
-                       int64_t *cred_id)
+/* Insert c for device dev inside the open transaction (lock held).  0
+ * and *cred_id, or an error with the transaction rolled back: BW_EEXIST
+ * (identity used), BW_EDUPKEY (key used), the store's. */
+static int insert_row(bw_db_t *db, int64_t dev, const cred_row_t *c,
+                      int64_t *cred_id)
 {
-    int64_t dev;
-    int err = bw_db__begin_device(db, endpoint, NULL, &dev);
-    if (err != 0)
-        return err;
-    err = exists(db, "SELECT 1 FROM credentials WHERE identity = ?",
-                 c->identity, c->identity_len);
+    int err = exists(db, "SELECT 1 FROM credentials WHERE identity = ?",
+                     c->identity, c->identity_len);
     if (err == 1)
         err = BW_EEXIST;
     if (err == 0 && c->digest != NULL) {
@@ -169,9 +167,76 @@ static int insert_cred(bw_db_t *db, const char *endpoint, const cred_row_t *c,
     sqlite3_bind_text(st, 10, c->purpose != NULL ? c->purpose : "dm", -1,
                       SQLITE_STATIC);
     err = bw_db__step_write(db, st, NULL);
+    if (err == 0 && cred_id != NULL)
+        *cred_id = sqlite3_last_insert_rowid(db->w);
+    return err; /* on failure rolled back */
+}
+
+/* The common part of both imports, from the lock on. */
+static int insert_cred(bw_db_t *db, const char *endpoint, const cred_row_t *c,
+                       int64_t *cred_id)
+{
+    int64_t dev, id = 0;
+    int err = bw_db__begin_device(db, endpoint, NULL, &dev);
+    if (err == 0)
+        err = insert_row(db, dev, c, &id);
     if (err != 0)
         return err; /* rolled back */
-    return bw_db__commit_id(db, sqlite3_last_insert_rowid(db->w), cred_id);
+    return bw_db__commit_id(db, id, cred_id);
+}
+
+/* A PSK checked and sealed, ready for insert_row (c points into it). */
+typedef struct {
+    uint8_t nonce[BW_DB_NONCE_LEN];
+    uint8_t box[BW_DB_PSK_MAX + BW_DB_MAC_LEN];
+    uint8_t digest[BW_DB_DIGEST_LEN];
+    cred_row_t c;
+} sealed_psk_t;
+
+/* Check a PSK import's input and seal the key into *s.  0, or the
+ * codes of bw_db_psk_import_for; *s is wiped on failure. */
+static int seal_psk(bw_db_t *db, const char *endpoint, bw_db_purpose_t purpose,
+                    const uint8_t *identity, size_t identity_len,
+                    const uint8_t *psk, size_t psk_len,
+                    bw_db_cred_state_t state, int64_t now_ms, sealed_psk_t *s)
+{
+    if (psk == NULL ||
+        (state != BW_DB_CRED_ACTIVE && state != BW_DB_CRED_PENDING) ||
+        (purpose != BW_DB_PURPOSE_DM && purpose != BW_DB_PURPOSE_BOOTSTRAP))
+        return BW_EINVAL;
+    int err = bw_db__endpoint_check(endpoint);
+    if (err == 0)
+        err = identity_check(identity, identity_len);
+    if (err == 0 && psk_len > BW_DB_PSK_MAX)
+        err = BW_EOVERFLOW;
+    if (err == 0 && (psk_weak(psk, psk_len) ||
+                     identity_derived(endpoint, identity, identity_len)))
+        err = BW_EWEAK;
+    if (err == 0 && !db->have_keys)
+        err = BW_ESTATE;
+    if (err == 0) {
+        bw_db__psk_digest(&db->keys, psk, psk_len, s->digest);
+        err = bw_db__psk_seal(&db->keys, identity, identity_len, psk, psk_len,
+                              s->nonce, s->box);
+    }
+    if (err != 0) {
+        sodium_memzero(s, sizeof *s);
+        return err;
+    }
+    cred_row_t c = {
+        .kind = "psk",
+        .purpose = purpose == BW_DB_PURPOSE_DM ? "dm" : "bootstrap",
+        .identity = identity,
+        .identity_len = identity_len,
+        .nonce = s->nonce,
+        .box = s->box,
+        .box_len = psk_len + BW_DB_MAC_LEN,
+        .digest = s->digest,
+        .state = state,
+        .now_ms = now_ms,
+    };
+    s->c = c;
+    return 0;
 }
 
 int bw_db_psk_import(bw_db_t *db, const char *endpoint, const uint8_t *identity,
@@ -191,44 +256,85 @@ int bw_db_psk_import_for(bw_db_t *db, const char *endpoint,
 {
     if (cred_id != NULL)
         *cred_id = 0;
-    if (db == NULL || psk == NULL ||
-        (state != BW_DB_CRED_ACTIVE && state != BW_DB_CRED_PENDING) ||
-        (purpose != BW_DB_PURPOSE_DM && purpose != BW_DB_PURPOSE_BOOTSTRAP))
+    if (db == NULL)
+        return BW_EINVAL;
+    sealed_psk_t s;
+    int err = seal_psk(db, endpoint, purpose, identity, identity_len, psk,
+                       psk_len, state, now_ms, &s);
+    if (err == 0)
+        err = insert_cred(db, endpoint, &s.c, cred_id);
+    sodium_memzero(&s, sizeof s);
+    return err;
+}
+
+int bw_db_device_provision(bw_db_t *db, const char *endpoint, const char *model,
+                           const char *tags, const bw_db_psk_item_t *items,
+                           size_t n, int64_t now_ms, int *created,
+                           size_t *refused)
+{
+    if (created != NULL)
+        *created = 0;
+    if (refused != NULL)
+        *refused = n;
+    if (db == NULL || (items == NULL && n > 0) || n > BW_DB_PROVISION_MAX)
         return BW_EINVAL;
     int err = bw_db__endpoint_check(endpoint);
     if (err == 0)
-        err = identity_check(identity, identity_len);
-    if (err == 0 && psk_len > BW_DB_PSK_MAX)
-        err = BW_EOVERFLOW;
-    if (err == 0 && (psk_weak(psk, psk_len) ||
-                     identity_derived(endpoint, identity, identity_len)))
-        err = BW_EWEAK;
+        err = bw_db__text_check(model != NULL ? model : "", BW_DB_MODEL_MAX, 1,
+                                0);
+    if (err == 0)
+        err = bw_db__text_check(tags != NULL ? tags : "", BW_DB_TAGS_MAX, 1, 0);
     if (err != 0)
         return err;
-    if (!db->have_keys)
-        return BW_ESTATE;
-
-    uint8_t nonce[BW_DB_NONCE_LEN], box[BW_DB_PSK_MAX + BW_DB_MAC_LEN];
-    uint8_t digest[BW_DB_DIGEST_LEN];
-    bw_db__psk_digest(&db->keys, psk, psk_len, digest);
-    err = bw_db__psk_seal(&db->keys, identity, identity_len, psk, psk_len,
-                          nonce, box);
-    if (err == 0) {
-        cred_row_t c = {
-            .kind = "psk",
-            .purpose = purpose == BW_DB_PURPOSE_DM ? "dm" : "bootstrap",
-            .identity = identity,
-            .identity_len = identity_len,
-            .nonce = nonce,
-            .box = box,
-            .box_len = psk_len + BW_DB_MAC_LEN,
-            .digest = digest,
-            .state = state,
-            .now_ms = now_ms,
-        };
-        err = insert_cred(db, endpoint, &c, cred_id);
+    sealed_psk_t s[BW_DB_PROVISION_MAX];
+    size_t sealed = 0;
+    for (; err == 0 && sealed < n; sealed++) {
+        const bw_db_psk_item_t *it = &items[sealed];
+        err = seal_psk(db, endpoint, it->purpose, it->identity,
+                       it->identity_len, it->psk, it->psk_len,
+                       BW_DB_CRED_ACTIVE, now_ms, &s[sealed]);
+        if (err != 0 && refused != NULL)
+            *refused = sealed;
     }
-    sodium_memzero(digest, sizeof digest);
+    if (err == 0)
+        err = bw_db__begin(db);
+    if (err != 0)
+        goto out;
+    /* The device, unless it exists (then as it is); in the same
+     * transaction as its credentials: all of it, or nothing. */
+    sqlite3_stmt *st;
+    uint64_t added = 0;
+    err = bw_db__prepare(db->w,
+                         "INSERT INTO devices (endpoint, model, tags, "
+                         "created_at) VALUES (?, ?, ?, ?) "
+                         "ON CONFLICT (endpoint) DO NOTHING",
+                         &st);
+    if (err != 0) {
+        err = bw_db__rollback(db, err);
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, model != NULL ? model : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, tags != NULL ? tags : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, now_ms);
+    err = bw_db__step_write(db, st, &added);
+    int64_t dev = 0;
+    if (err == 0) {
+        err = bw_db__device_id(db, endpoint, &dev);
+        if (err != 0)
+            err = bw_db__rollback(db, err);
+    }
+    for (size_t i = 0; err == 0 && i < n; i++) {
+        err = insert_row(db, dev, &s[i].c, NULL);
+        if (err != 0 && refused != NULL)
+            *refused = i;
+    }
+    if (err == 0)
+        err = bw_db__commit(db);
+    if (err == 0 && created != NULL)
+        *created = added > 0;
+out:
+    sodium_memzero(s, sizeof s);
     return err;
 }
 

@@ -8,7 +8,9 @@
 # sqlite3 on the databases.
 # Tried: the second server imports the device's DM credential (POST
 # /devices with dm_psk_identity/dm_psk_hex through bulwarkctl provision
-# --dm-psk-*, no factory key) and lists it; on the primary, PUT
+# --dm-psk-*, no factory key) and lists it; a factory key sent with a
+# DM identity that is taken (one transaction: nothing stored, the
+# factory key then provisions alone); on the primary, PUT
 # /devices/{ep}/bootstrap with one additional server (its access map:
 # R on /3/0, RW on /3303/0, Create on 3303, R on /9/0 the device does not
 # have), GET, bad inputs one by one (URI, SSID clash with the primary or
@@ -75,7 +77,23 @@ grep -qi "$K2" "$W/out" && fail "the credential list holds the key"
 # body and a key without its identity are refused.
 ctl 2 "${GB[@]}" provision dev-0002
 ctl 1 "${GB[@]}" provision dev-0002 --dm-psk-identity "x-$ID2" --dm-psk-hex 0101
-echo "ok: the second server (DM $DMB) imported DM credential $ID2 for dev-0001"
+TOKEN_B=$(tr -d '\n' <"$B/api.token")
+URL_A=$URL CERT_A=$CERT
+on_b() { URL=https://127.0.0.1:$APIB/api/v1 CERT=$B/srv/api-cert.pem; }
+on_a() { URL=$URL_A CERT=$CERT_A; }
+# One transaction: on the known dev-0001, a factory key with a DM
+# identity that is taken stores nothing (its credential list stays the
+# one DM credential), so the factory key then provisions on its own.
+on_b
+K3=$(new_psk k3)
+K4=$(new_psk k4)
+expect_as 422 "$TOKEN_B" POST /devices "{\"endpoint\":\"dev-0001\",\"psk_identity\":\"fac-3\",\"psk_hex\":\"$K3\",\"dm_psk_identity\":\"$ID2\",\"dm_psk_hex\":\"$K4\"}"
+body_is "d['error'] == 'reused credential' and d['detail'].startswith('dm_psk:')"
+expect_as 200 "$TOKEN_B" GET /devices/dev-0001/credentials
+body_is "[(c['purpose'], c['identity']) for c in d['credentials']] == [('dm', '$ID2')]"
+expect_as 201 "$TOKEN_B" POST /devices "{\"endpoint\":\"dev-0001\",\"psk_identity\":\"fac-3\",\"psk_hex\":\"$K3\"}"
+on_a
+echo "ok: the second server (DM $DMB) imported DM credential $ID2 for dev-0001; a refused import stored nothing"
 
 # ---- the configuration through the API ------------------------------------
 S7=$(cat <<EOF
@@ -230,10 +248,6 @@ echo "ok: /0 is not readable by a DM server (4.01)"
 # and DTLS session, the imported credential), and that server reaches
 # only what its access map gave SSID 7; the primary, owner of every
 # Access Control instance, reaches everything.
-TOKEN_B=$(tr -d '\n' <"$B/api.token")
-URL_A=$URL CERT_A=$CERT
-on_b() { URL=https://127.0.0.1:$APIB/api/v1 CERT=$B/srv/api-cert.pem; }
-on_a() { URL=$URL_A CERT=$CERT_A; }
 on_b
 wait_registered dev-0001 "$TOKEN_B" || fail "dev-0001 did not register with the second server"
 grep -q "dev-0001: registered with coaps://127.0.0.1:$DMB (server 7," "$W/device.log" ||
