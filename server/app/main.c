@@ -374,14 +374,14 @@ static int cmd_provision(const char *db_path, const char *key, const char *ep,
         return 1;
     }
     int64_t now = wall_ms();
-    err = bw_db_device_add(db, ep, model, NULL, now, NULL);
-    if (err == BW_EEXIST)
-        err = 0; /* adding a key to a known device */
-    if (err == 0)
-        err = bw_db_psk_import_for(db, ep, BW_DB_PURPOSE_BOOTSTRAP,
-                                   (const uint8_t *)id, strlen(id), psk, n,
-                                   BW_DB_CRED_ACTIVE, now, NULL);
+    /* The device (or a key for a known one) and its key together: a
+     * refused key leaves no device behind. */
+    bw_db_psk_item_t item = {BW_DB_PURPOSE_BOOTSTRAP, (const uint8_t *)id,
+                             strlen(id), psk, n};
+    err =
+        bw_db_device_provision(db, ep, model, NULL, &item, 1, now, NULL, NULL);
     OPENSSL_cleanse(psk, sizeof psk);
+    OPENSSL_cleanse(&item, sizeof item);
     if (err == 0)
         err = bw_db_audit_append(db, now, "operator", "provisioned", ep,
                                  "factory bootstrap PSK", NULL);

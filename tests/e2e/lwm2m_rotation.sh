@@ -37,7 +37,12 @@ if "$SERVER" provision "${S[@]}" --endpoint dev-0002 --psk-identity fac-09d1 \
 grep -q "already used" "$W/err" || fail "reused PSK: no reason given"
 if "$SERVER" provision "${S[@]}" --endpoint dev-0002 --psk-identity dev-0002-bs \
     --psk-key-file "$W/wrong" 2>"$W/err"; then fail "an identity derived from the endpoint was accepted"; fi
-echo "ok: provisioning refuses a reused PSK and a derived identity"
+# A new device whose key is refused is not left behind without one.
+if "$SERVER" provision "${S[@]}" --endpoint dev-0009 --psk-identity fac-5e5e \
+    --psk-key-file "$W/fk1" 2>"$W/err"; then fail "a reused PSK was accepted for a new device"; fi
+[[ $(sql "SELECT count(*) FROM devices WHERE endpoint = 'dev-0009'") == 0 ]] ||
+  fail "a refused provisioning left device dev-0009 behind"
+echo "ok: provisioning refuses a reused PSK and a derived identity, and stores nothing then"
 
 SERVER_API=0
 server_start -v
