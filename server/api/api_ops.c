@@ -65,6 +65,13 @@ static void release(waiter_t *w)
     }
 }
 
+/* Why a registered device cannot be reached yet. */
+static const char unheard_why[] =
+    "the device has not spoken since this server started (its "
+    "registration was loaded from the database): nothing reaches it "
+    "before its next Update; with \"async\": true the request is "
+    "queued and sent then";
+
 /* On the DTLS worker: copy, signal, never block. */
 static void on_answer(void *arg, const bw_lwsrv_answer_t *a)
 {
@@ -388,6 +395,9 @@ json_t *bw_api__device_op(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t kind,
     int registered = view != NULL && a->cfg.dm_reg != NULL &&
                      bw_lwsrv_registry_get(a->cfg.dm_reg, r->ep, view) == 0;
     int queue_mode = registered && view->queue != 0;
+    /* Loaded from the database at start and silent since: no session,
+     * no address to send on until it speaks (its next Update). */
+    int unheard = registered && view->addr_len == 0;
     free(view);
     bw_api_queue_route_t route =
         bw_api_queue_route(async, registered, queue_mode,
@@ -428,6 +438,8 @@ json_t *bw_api__device_op(bw_api_t *a, const bw_api_req_t *r, bw_api_op_t kind,
         if (err == BW_EINVAL)
             return bw_api__error(status, 400, "bad request",
                                  "path is not an LwM2M path");
+        if (err == BW_ESTATE && unheard)
+            return bw_api__error(status, 503, "unavailable", unheard_why);
         return bw_api__error(status, 503, "unavailable", bw_strerror(err));
     }
     struct timespec until;

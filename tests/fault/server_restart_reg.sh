@@ -14,7 +14,9 @@
 # Must hold:
 #   - at each start the log says how many registrations were loaded (13),
 #     before the DTLS port opens, and GET /devices/{ep} shows each device
-#     registered at once, before it has said anything;
+#     registered at once, before it has said anything; a synchronous Read
+#     of a device not heard from yet is a 503 that says why (no session
+#     before its next Update) and names "async";
 #   - after the SIGTERM restart every device's next Update is answered
 #     2.04 ("registration updated" in its log), and no device registers
 #     again: no "registered with" in the devices' log, no "registered"
@@ -109,6 +111,10 @@ restarted() {
   [[ -n ${EV_PID-} ]] && { kill "$EV_PID" 2>/dev/null || true; }
   SM=$(( $(wc -l <"$W/server.log") + 1 ))
   server_start
+  # Loaded, not heard from yet (the fleets still held): a synchronous
+  # operation cannot reach it, and the answer says why and what to do.
+  expect 503 POST /devices/ru-0001/read '{"path":"/3/0/0"}'
+  body_is "'has not spoken since this server started' in d['detail'] and 'async' in d['detail']"
   kill -CONT "${FLEETS[@]}"
   events_start "$2"
   local loaded
