@@ -10,23 +10,8 @@
 #define _GNU_SOURCE
 #include "test_db_fixture.h"
 
-static dbfx_t f;
+DBFX_PER_TEST
 static unsigned seed;
-
-static int setup(void **state)
-{
-    (void)state;
-    dbfx_init(&f);
-    dbfx_open(&f);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    dbfx_done(&f);
-    return 0;
-}
 
 static void add(const char *ep)
 {

@@ -122,4 +122,25 @@ static inline void dbfx_psk(uint8_t *psk, size_t n, unsigned seed)
     }
 }
 
+/*
+ * The usual fixture: one file-backed database per test, opened in
+ * setup() and removed in teardown().  Defines `static dbfx_t f` and the
+ * two cmocka functions.
+ */
+#define DBFX_PER_TEST                                                          \
+    static dbfx_t f;                                                           \
+    static int setup(void **state)                                             \
+    {                                                                          \
+        (void)state;                                                           \
+        dbfx_init(&f);                                                         \
+        dbfx_open(&f);                                                         \
+        return 0;                                                              \
+    }                                                                          \
+    static int teardown(void **state)                                          \
+    {                                                                          \
+        (void)state;                                                           \
+        dbfx_done(&f);                                                         \
+        return 0;                                                              \
+    }
+
 #endif /* BW_TEST_DB_FIXTURE_H */

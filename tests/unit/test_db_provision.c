@@ -13,22 +13,7 @@
 #define _GNU_SOURCE
 #include "test_db_fixture.h"
 
-static dbfx_t f;
-
-static int setup(void **state)
-{
-    (void)state;
-    dbfx_init(&f);
-    dbfx_open(&f);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    dbfx_done(&f);
-    return 0;
-}
+DBFX_PER_TEST
 
 /* The integer sql answers, on a raw connection of its own. */
 static long long count(const char *sql)

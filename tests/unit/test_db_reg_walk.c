@@ -11,22 +11,7 @@
 
 #define NOW 1700000000000LL
 
-static dbfx_t f;
-
-static int setup(void **state)
-{
-    (void)state;
-    dbfx_init(&f);
-    dbfx_open(&f);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    dbfx_done(&f);
-    return 0;
-}
+DBFX_PER_TEST
 
 /* n registrations ep-00000.. committed at now, lifetime lt(i). */
 static void store(size_t n, uint32_t (*lt)(size_t i), int64_t now)

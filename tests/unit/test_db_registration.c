@@ -9,22 +9,7 @@
 
 #define BIG 10000
 
-static dbfx_t f;
-
-static int setup(void **state)
-{
-    (void)state;
-    dbfx_init(&f);
-    dbfx_open(&f);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    dbfx_done(&f);
-    return 0;
-}
+DBFX_PER_TEST
 
 static void reg_event(bw_db_reg_event_t *e, const char *ep, uint32_t lt,
                       int64_t now)
@@ -228,8 +213,8 @@ static void test_register_revoked_identity(void **state)
                                        (const uint8_t *)"dm-cut", 6, psk,
                                        sizeof psk, BW_DB_CRED_ACTIVE, 1, NULL),
                   0);
-    bw_assert_err(bw_db_credential_set_state(f.db, (const uint8_t *)"dm-cut",
-                                             6, BW_DB_CRED_REVOKED, 2),
+    bw_assert_err(bw_db_credential_set_state(f.db, (const uint8_t *)"dm-cut", 6,
+                                             BW_DB_CRED_REVOKED, 2),
                   0);
     bw_db_reg_event_t e[2];
     reg_event(&e[0], "urn:dev:ok", 60, 3);
