@@ -143,4 +143,23 @@ static inline void dbfx_psk(uint8_t *psk, size_t n, unsigned seed)
         return 0;                                                              \
     }
 
+/* The same with one device, endpoint name (a string literal), added in
+ * setup(); `ep` is that name. */
+#define DBFX_PER_TEST_DEVICE(name)                                             \
+    static dbfx_t f;                                                           \
+    static const char ep[] = name;                                             \
+    static int setup(void **state)                                             \
+    {                                                                          \
+        (void)state;                                                           \
+        dbfx_init(&f);                                                         \
+        dbfx_open(&f);                                                         \
+        return bw_db_device_add(f.db, ep, NULL, NULL, 1, NULL) == 0 ? 0 : -1;  \
+    }                                                                          \
+    static int teardown(void **state)                                          \
+    {                                                                          \
+        (void)state;                                                           \
+        dbfx_done(&f);                                                         \
+        return 0;                                                              \
+    }
+
 #endif /* BW_TEST_DB_FIXTURE_H */

@@ -9,23 +9,7 @@
 #include "db_request.h"
 #include "test_db_fixture.h"
 
-static dbfx_t f;
-static const char ep[] = "urn:dev:sleepy";
-
-static int setup(void **state)
-{
-    (void)state;
-    dbfx_init(&f);
-    dbfx_open(&f);
-    return bw_db_device_add(f.db, ep, NULL, NULL, 1, NULL) == 0 ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    dbfx_done(&f);
-    return 0;
-}
+DBFX_PER_TEST_DEVICE("urn:dev:sleepy")
 
 typedef struct {
     int n;

@@ -12,23 +12,7 @@
 /* One day in ms: the times below are days on a controlled clock. */
 #define DAY 86400000LL
 
-static dbfx_t f;
-static const char ep[] = "urn:dev:old";
-
-static int setup(void **state)
-{
-    (void)state;
-    dbfx_init(&f);
-    dbfx_open(&f);
-    return bw_db_device_add(f.db, ep, NULL, NULL, 1, NULL) == 0 ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    dbfx_done(&f);
-    return 0;
-}
+DBFX_PER_TEST_DEVICE("urn:dev:old")
 
 static int count(void *arg, const bw_db_request_t *r)
 {
