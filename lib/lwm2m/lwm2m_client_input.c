@@ -54,13 +54,14 @@ static void rst_to_note(bw_lwm2m_client_t *c, uint16_t ssid,
     uint16_t mid = (uint16_t)(data[2] << 8 | data[3]);
     if (((data[0] >> 4) & 3) != BW_COAP_RST || data[1] != BW_COAP_EMPTY)
         return;
-    for (size_t i = 0; i < BW_LWM2M_NON_NOTIFY_MEMORY; i++) {
-        bw_lwm2m_sent_note_t *n = &c->notes[i];
-        if (n->token_len != 0 && n->mid == mid && n->server == ssid) {
-            bw_lwm2m_dm_cancel_token(&c->dm, n->server, n->token, n->token_len);
-            bw__zero(n, sizeof *n);
-        }
-    }
+    /* At most one note matches: MIDs are unique per channel among the
+     * few remembered (a loop that stops there, not unrolled). */
+    bw_lwm2m_sent_note_t *n = c->notes;
+    while (n->token_len == 0 || n->mid != mid || n->server != ssid)
+        if (++n == c->notes + BW_LWM2M_NON_NOTIFY_MEMORY)
+            return;
+    bw_lwm2m_dm_cancel_token(&c->dm, n->server, n->token, n->token_len);
+    bw__zero(n, sizeof *n);
 }
 
 static int is_finish(const bw_coap_msg_t *msg)
