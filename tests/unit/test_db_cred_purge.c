@@ -56,17 +56,7 @@ static int64_t full_device(const char *ep, int64_t campaign)
              "x-%u", ++seed);
     dbfx_psk(bc.servers[0].psk, 32, seed);
     bw_assert_err(bw_db_bootstrap_set(f.db, ep, &bc, 3), 0);
-    bw_db_reg_event_t e;
-    memset(&e, 0, sizeof e);
-    e.op = BW_DB_REG_REGISTER;
-    e.endpoint = ep;
-    e.lifetime_s = 60;
-    e.binding = "U";
-    e.version = "1.1";
-    e.object_links = "</3/0>";
-    e.now_ms = 4;
-    bw_assert_err(bw_db_registration_batch(f.db, &e, 1), 0);
-    bw_assert_err(e.result, 0);
+    dbfx_register(f.db, ep, 60, "</3/0>", 4);
     bw_assert_err(bw_db_request_enqueue(f.db, ep, BW_DB_OP_READ, "/3/0", NULL,
                                         0, 5, 100000, NULL),
                   0);

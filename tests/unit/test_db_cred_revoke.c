@@ -35,17 +35,7 @@ static int64_t cred(const char *ep, bw_db_purpose_t p, const char *id,
 
 static void registered(const char *ep)
 {
-    bw_db_reg_event_t e;
-    memset(&e, 0, sizeof e);
-    e.op = BW_DB_REG_REGISTER;
-    e.endpoint = ep;
-    e.lifetime_s = 60;
-    e.binding = "U";
-    e.version = "1.1";
-    e.object_links = "</1/1>,</3/0>";
-    e.now_ms = 10;
-    bw_assert_err(bw_db_registration_batch(f.db, &e, 1), 0);
-    bw_assert_err(e.result, 0);
+    dbfx_register(f.db, ep, 60, "</1/1>,</3/0>", 10);
 }
 
 static long long count(const char *sql)

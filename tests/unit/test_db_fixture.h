@@ -112,6 +112,25 @@ static inline long long dbfx_int(sqlite3 *c, const char *sql)
     return v;
 }
 
+/* Register endpoint ep on db (a batch of one Register, binding U,
+ * LwM2M 1.1) and check that it took. */
+static inline void dbfx_register(bw_db_t *db, const char *ep,
+                                 uint32_t lifetime_s, const char *links,
+                                 int64_t now_ms)
+{
+    bw_db_reg_event_t e;
+    memset(&e, 0, sizeof e);
+    e.op = BW_DB_REG_REGISTER;
+    e.endpoint = ep;
+    e.lifetime_s = lifetime_s;
+    e.binding = "U";
+    e.version = "1.1";
+    e.object_links = links;
+    e.now_ms = now_ms;
+    bw_assert_err(bw_db_registration_batch(db, &e, 1), 0);
+    bw_assert_err(e.result, 0);
+}
+
 /* A PSK that differs for every seed (not constant, not repeated). */
 static inline void dbfx_psk(uint8_t *psk, size_t n, unsigned seed)
 {

@@ -42,17 +42,7 @@ static void revoke_id(const char *id)
 /* A stored registration of ep at now_ms for lifetime_s. */
 static void registered(const char *ep, int64_t now_ms, uint32_t lifetime_s)
 {
-    bw_db_reg_event_t e;
-    memset(&e, 0, sizeof e);
-    e.op = BW_DB_REG_REGISTER;
-    e.endpoint = ep;
-    e.lifetime_s = lifetime_s;
-    e.binding = "U";
-    e.version = "1.1";
-    e.object_links = "</1/1>,</3/0>";
-    e.now_ms = now_ms;
-    bw_assert_err(bw_db_registration_batch(f.db, &e, 1), 0);
-    bw_assert_err(e.result, 0);
+    dbfx_register(f.db, ep, lifetime_s, "</1/1>,</3/0>", now_ms);
 }
 
 static int due(const char *ep, int64_t active_before, int64_t pending_after)
